@@ -1,0 +1,99 @@
+import { createHash, randomUUID } from "node:crypto";
+import { ClaimHeldError } from "./errors.js";
+import type { BlobStore, Claim, ClaimOutcome, ClaimStore } from "./ports.js";
+
+interface ClaimRecord {
+  key: string;
+  state: "in-progress" | "completed";
+  owner: string;
+  expiresAt: number;
+  result?: unknown;
+}
+
+/** How long an in-progress claim protects a step before another attempt may take it over. */
+export const defaultClaimTtlMs = 10 * 60 * 1000;
+
+/**
+ * ClaimStore on the artifact bucket (`idempotency/<scope>/<hash of key>`). A claim is created with a create-only
+ * precondition; taking over an expired claim and completing one both use the generation read before, so of any
+ * number of racing attempts exactly one wins. The same trick as Terraform's GCS state lock.
+ */
+export class BucketClaimStore implements ClaimStore {
+  constructor(
+    private readonly blobs: BlobStore,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async claim(scope: string, key: string, options: { ttlMs?: number } = {}): Promise<ClaimOutcome> {
+    const objectName = claimObjectName(scope, key);
+    const owner = randomUUID();
+    const record: ClaimRecord = {
+      key,
+      state: "in-progress",
+      owner,
+      expiresAt: this.now() + (options.ttlMs ?? defaultClaimTtlMs),
+    };
+    const created = await this.blobs.write(objectName, JSON.stringify(record), {
+      contentType: "application/json",
+      ifGenerationMatch: "0",
+    });
+    if (created.written)
+      return { state: "acquired", claim: { scope, key, owner, objectName, generation: created.generation } };
+
+    const existing = await this.blobs.read(objectName);
+    if (!existing) {
+      // Released between our create and our read: try once more from the start.
+      return this.claim(scope, key, options);
+    }
+    const current = JSON.parse(existing.data.toString("utf8")) as ClaimRecord;
+    if (current.state === "completed") return { state: "completed", result: current.result };
+    if (current.expiresAt > this.now()) {
+      throw new ClaimHeldError(`step ${scope} for "${key}" is in progress in another attempt`, {
+        details: { scope, key, expiresAt: new Date(current.expiresAt).toISOString() },
+      });
+    }
+    // Expired: a crashed attempt. Take it over only if nobody else did since we read it.
+    const takeover = await this.blobs.write(objectName, JSON.stringify(record), {
+      contentType: "application/json",
+      ifGenerationMatch: existing.generation,
+    });
+    if (!takeover.written) {
+      throw new ClaimHeldError(`step ${scope} for "${key}" was just taken over by another attempt`, {
+        details: { scope, key },
+      });
+    }
+    return { state: "acquired", claim: { scope, key, owner, objectName, generation: takeover.generation } };
+  }
+
+  async complete(claim: Claim, result: unknown): Promise<void> {
+    const record: ClaimRecord = {
+      key: claim.key,
+      state: "completed",
+      owner: claim.owner,
+      expiresAt: 0,
+      result,
+    };
+    const written = await this.blobs.write(claim.objectName, JSON.stringify(record), {
+      contentType: "application/json",
+      ifGenerationMatch: claim.generation,
+    });
+    if (!written.written) {
+      // Our claim expired and another attempt took it over; its own completion stands.
+      throw new ClaimHeldError(
+        `claim for "${claim.key}" in ${claim.scope} was taken over before it completed`,
+        {
+          details: { scope: claim.scope, key: claim.key },
+        },
+      );
+    }
+  }
+
+  async release(claim: Claim): Promise<void> {
+    await this.blobs.delete(claim.objectName, { ifGenerationMatch: claim.generation });
+  }
+}
+
+/** `idempotency/<scope>/<sha256(key)>`: keys hold slashes and `#`, so they are hashed into one safe segment. */
+export function claimObjectName(scope: string, key: string): string {
+  return `idempotency/${scope}/${createHash("sha256").update(key).digest("hex")}`;
+}

@@ -1,0 +1,136 @@
+import { z } from "zod";
+import { ModelName, RepositoryName } from "./names.js";
+
+const Percent = z.number().int().min(1).max(100);
+
+const TrainingConfig = z.strictObject({
+  /** Training container image (Artifact Registry URI). */
+  container: z.string().min(1),
+  /** Overrides the container's entrypoint. */
+  command: z.array(z.string()).default([]),
+  /** Arguments; `{bucket}`, `{model}` and `{commit}` are replaced. */
+  args: z.array(z.string()).default([]),
+  machineType: z.string().min(1).default("n1-standard-4"),
+  /** The service account the CustomJob runs as (the trainer identity). */
+  serviceAccount: z.string().min(1).optional(),
+  /** How long a training job may run before modelgate stops waiting for it. */
+  timeoutMinutes: z.number().int().min(1).max(10_080).default(120),
+});
+
+const ServingConfig = z.strictObject({
+  /** Serving container image the model version is uploaded with. */
+  container: z.string().min(1),
+  predictRoute: z.string().startsWith("/").optional(),
+  healthRoute: z.string().startsWith("/").optional(),
+  machineType: z.string().min(1).default("n1-standard-2"),
+  minReplicas: z.number().int().min(1).default(1),
+  maxReplicas: z.number().int().min(1).default(1),
+});
+
+const PromotionConfig = z.strictObject({
+  /** Glob for tags that promote a commit; default `promote/<model>/*`. */
+  tagPattern: z.string().min(1).optional(),
+  /** Deploy every registered version without waiting for a tag. */
+  autoDeploy: z.boolean().default(false),
+  /** GitHub logins allowed to promote; empty means anyone who can push the tag. */
+  promoters: z.array(z.string().min(1)).default([]),
+});
+
+const DriftConfig = z.strictObject({
+  /** As Vertex AI Model Monitoring: Jensen-Shannon for numeric outputs, L-infinity for categorical ones. */
+  metric: z.enum(["jensen-shannon", "l-infinity"]).default("jensen-shannon"),
+  threshold: z.number().min(0).max(1).default(0.1),
+});
+
+const VerificationConfig = z.strictObject({
+  /** Object name of the labelled golden set (JSONL of {"instance": …, "label": …}) in the artifact bucket. */
+  goldenSet: z.string().min(1),
+  minAccuracy: z.number().min(0).max(1).default(0.8),
+  /** Largest accuracy drop allowed against the serving version's recorded accuracy. */
+  maxAccuracyDrop: z.number().min(0).max(1).default(0.05),
+  drift: DriftConfig.prefault({}),
+  /** Instances per Predict request. */
+  batchSize: z.number().int().min(1).max(10_000).default(100),
+  /** Predict requests in flight at once; size it to the endpoint's instance limit. */
+  concurrency: z.number().int().min(1).max(256).default(4),
+  /** Predict requests served by other deployed models are retried this many times to reach the candidate. */
+  maxRequests: z.number().int().min(1).default(100_000),
+});
+
+const TektonMapping = z.strictObject({
+  /** Pipeline names (label tekton.dev/pipeline) whose successful runs concern this model. */
+  pipelines: z.array(z.string().min(1)).min(1),
+  /** What a successful run means. */
+  emits: z.enum(["artifact-ready", "training-requested"]),
+  /** Which run results (or params) carry the values. */
+  results: z
+    .strictObject({
+      model: z.string().default("MODEL_NAME"),
+      commit: z.string().default("GIT_COMMIT"),
+      artifactUri: z.string().default("ARTIFACT_URI"),
+      image: z.string().default("IMAGE_DIGEST"),
+    })
+    .prefault({}),
+});
+
+export const ModelConfig = z.strictObject({
+  repository: RepositoryName,
+  /** Branch whose pushes retrain; default: the repository's default branch from the push payload. */
+  branch: z.string().min(1).optional(),
+  /** Globs over repository paths whose change means "retrain". */
+  paths: z.array(z.string().min(1)).min(1),
+  training: TrainingConfig,
+  serving: ServingConfig,
+  /** Vertex AI endpoint id in the configured project and region. */
+  endpoint: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,62}$|^[0-9]{1,19}$/, "an endpoint id ([a-z0-9-], or numeric)"),
+  promotion: PromotionConfig.prefault({}),
+  canary: z.strictObject({ trafficPercent: Percent.max(99).default(10) }).prefault({}),
+  verification: VerificationConfig,
+  tekton: TektonMapping.optional(),
+});
+
+export const ConfigSchema = z
+  .strictObject({
+    project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a Google Cloud project id"),
+    region: z.string().regex(/^[a-z]+-[a-z]+[0-9]$/, 'a region such as "us-central1"'),
+    /** The artifact bucket: models, datasets, golden sets, reports, registry, ledger, claims. */
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, "a Cloud Storage bucket name"),
+    github: z
+      .strictObject({
+        /** Repositories allowed to trigger work. */
+        repositories: z.array(RepositoryName).default([]),
+      })
+      .prefault({}),
+    tekton: z
+      .strictObject({
+        /** Namespaces whose runs may trigger work. */
+        namespaces: z
+          .array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a Kubernetes namespace"))
+          .default([]),
+      })
+      .prefault({}),
+    models: z.record(ModelName, ModelConfig).refine((m) => Object.keys(m).length > 0, "at least one model"),
+  })
+  .superRefine((config, ctx) => {
+    for (const [name, model] of Object.entries(config.models)) {
+      if (!config.github.repositories.includes(model.repository)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["models", name, "repository"],
+          message: `repository "${model.repository}" is not listed under github.repositories`,
+        });
+      }
+      if (model.serving.maxReplicas < model.serving.minReplicas) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["models", name, "serving", "maxReplicas"],
+          message: "must be at least serving.minReplicas",
+        });
+      }
+    }
+  });
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ModelConfig = z.infer<typeof ModelConfig>;

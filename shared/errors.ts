@@ -1,0 +1,147 @@
+/**
+ * One error hierarchy for modelgate. Every error has a stable `code`, an optional `cause`, and says whether
+ * retrying can help: the runtime wrapper throws retryable errors (the platform redelivers) and records
+ * permanent ones (ledger + log + acknowledge).
+ */
+export const ErrorCode = {
+  invalidMessage: "INVALID_MESSAGE",
+  invalidConfig: "INVALID_CONFIG",
+  invalidArtifact: "INVALID_ARTIFACT",
+  unauthorized: "UNAUTHORIZED",
+  forbidden: "FORBIDDEN",
+  notFound: "NOT_FOUND",
+  conflict: "CONFLICT",
+  claimHeld: "CLAIM_HELD",
+  transient: "TRANSIENT",
+  upstream: "UPSTREAM",
+  internal: "INTERNAL",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface ModelgateErrorOptions {
+  cause?: unknown;
+  retryable?: boolean;
+  details?: Record<string, unknown>;
+}
+
+/** Base of every modelgate error: a stable code, a cause, and whether retrying may succeed. */
+export class ModelgateError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: ModelgateErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+    this.details = options.details ?? {};
+  }
+
+  /** A JSON-safe view for logs and ledger records (never includes secrets: callers put none in messages). */
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      retryable: this.retryable,
+      ...(Object.keys(this.details).length > 0 ? { details: this.details } : {}),
+      ...(this.cause === undefined ? {} : { cause: describeCause(this.cause) }),
+    };
+  }
+}
+
+/** A message, event or request that does not satisfy its contract. Permanent. */
+export class ValidationError extends ModelgateError {
+  readonly issues: ReadonlyArray<{ path: string; message: string }>;
+  constructor(
+    message: string,
+    issues: ReadonlyArray<{ path: string; message: string }> = [],
+    options: ModelgateErrorOptions = {},
+  ) {
+    super(ErrorCode.invalidMessage, message, { ...options, details: { issues, ...options.details } });
+    this.issues = issues;
+  }
+}
+
+/** The configuration file or environment is wrong; raised at start, names the field. Permanent. */
+export class ConfigError extends ModelgateError {
+  constructor(message: string, options: ModelgateErrorOptions = {}) {
+    super(ErrorCode.invalidConfig, message, options);
+  }
+}
+
+/** An artifact (modelgate.json, model files) is missing, malformed or does not match the event. Permanent. */
+export class ArtifactError extends ModelgateError {
+  constructor(message: string, options: ModelgateErrorOptions = {}) {
+    super(ErrorCode.invalidArtifact, message, options);
+  }
+}
+
+/** The caller could not be authenticated (no or wrong signature/token). Permanent. */
+export class UnauthorizedError extends ModelgateError {
+  constructor(message: string, options: ModelgateErrorOptions = {}) {
+    super(ErrorCode.unauthorized, message, options);
+  }
+}
+
+/** The caller is known but not allowed to do this (repository, namespace, promoter). Permanent. */
+export class ForbiddenError extends ModelgateError {
+  constructor(message: string, options: ModelgateErrorOptions = {}) {
+    super(ErrorCode.forbidden, message, options);
+  }
+}
+
+/** A resource does not exist. Retryable only when it may still appear (say so with `retryable`). */
+export class NotFoundError extends ModelgateError {
+  constructor(message: string, options: ModelgateErrorOptions = {}) {
+    super(ErrorCode.notFound, message, options);
+  }
+}
+
+/** Another attempt holds the claim for this step right now: try again later. Retryable. */
+export class ClaimHeldError extends ModelgateError {
+  constructor(message: string, options: ModelgateErrorOptions = {}) {
+    super(ErrorCode.claimHeld, message, { ...options, retryable: true });
+  }
+}
+
+/** A passing fault (network, UNAVAILABLE, RESOURCE_EXHAUSTED, timeouts). Retryable. */
+export class TransientError extends ModelgateError {
+  constructor(message: string, options: ModelgateErrorOptions = {}) {
+    super(ErrorCode.transient, message, { ...options, retryable: true });
+  }
+}
+
+/** An upstream service refused the request for good (INVALID_ARGUMENT, FAILED_PRECONDITION that cannot clear). */
+export class UpstreamError extends ModelgateError {
+  constructor(message: string, options: ModelgateErrorOptions = {}) {
+    super(ErrorCode.upstream, message, options);
+  }
+}
+
+/** True when the platform should redeliver: modelgate errors say so; unknown errors are assumed transient. */
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof ModelgateError) return error.retryable;
+  return true;
+}
+
+/** A short JSON-safe description of any thrown value, for logs and the ledger. */
+export function describeError(error: unknown): Record<string, unknown> {
+  if (error instanceof ModelgateError) return error.toJSON();
+  if (error instanceof Error) {
+    const extra = error as Error & { code?: unknown; details?: unknown; metadata?: unknown };
+    return {
+      name: error.name,
+      message: error.message,
+      ...(extra.code === undefined ? {} : { code: extra.code }),
+      ...(typeof extra.details === "string" ? { details: extra.details } : {}),
+      ...(error.cause === undefined ? {} : { cause: describeCause(error.cause) }),
+    };
+  }
+  return { message: String(error) };
+}
+
+function describeCause(cause: unknown): Record<string, unknown> {
+  return describeError(cause);
+}

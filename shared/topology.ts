@@ -1,0 +1,64 @@
+/**
+ * The one definition of modelgate's message topology: topics, which function consumes each, and the
+ * delivery policy. Infrastructure, the local stack and the functions all read it from here.
+ */
+export const Topic = {
+  trainingRequested: "training-requested",
+  artifactReady: "artifact-ready",
+  deploymentRequested: "deployment-requested",
+  deploymentReady: "deployment-ready",
+  verificationCompleted: "verification-completed",
+} as const;
+export type TopicName = (typeof Topic)[keyof typeof Topic];
+
+export const topicNames: readonly TopicName[] = Object.values(Topic);
+
+/** Functions Framework target names. */
+export const FunctionName = {
+  githubWebhook: "githubWebhook",
+  tektonEvents: "tektonEvents",
+  artifactUploaded: "artifactUploaded",
+  launchTraining: "launchTraining",
+  registerModel: "registerModel",
+  deployModel: "deployModel",
+  verifyDeployment: "verifyDeployment",
+  rolloutModel: "rolloutModel",
+} as const;
+export type FunctionName = (typeof FunctionName)[keyof typeof FunctionName];
+
+export const functionNames: readonly FunctionName[] = Object.values(FunctionName);
+
+/** Which Pub/Sub-triggered function consumes which topic. */
+export const consumerOf = {
+  [Topic.trainingRequested]: FunctionName.launchTraining,
+  [Topic.artifactReady]: FunctionName.registerModel,
+  [Topic.deploymentRequested]: FunctionName.deployModel,
+  [Topic.deploymentReady]: FunctionName.verifyDeployment,
+  [Topic.verificationCompleted]: FunctionName.rolloutModel,
+} as const satisfies Record<TopicName, FunctionName>;
+
+/** The dead-letter topic that receives a topic's messages after the delivery limit. */
+export function deadLetterTopic(topic: TopicName): string {
+  return `${topic}-dead-letter`;
+}
+
+/** The push subscription that triggers the topic's consumer. */
+export function subscriptionFor(topic: TopicName): string {
+  return `${consumerOf[topic]}-${topic}`;
+}
+
+/** The subscription that holds a dead-letter topic's messages until `modelgate replay` moves them back. */
+export function deadLetterSubscriptionFor(topic: TopicName): string {
+  return `${deadLetterTopic(topic)}-hold`;
+}
+
+/**
+ * Delivery policy for every trigger subscription. deployModel waits for a version that is not registered yet by
+ * retrying, so the limit and backoff bound how long a promotion may precede its registration (about 30 minutes).
+ */
+export const deliveryPolicy = {
+  maxDeliveryAttempts: 15,
+  minimumBackoffSeconds: 10,
+  maximumBackoffSeconds: 600,
+  ackDeadlineSeconds: 600,
+} as const;

@@ -1,0 +1,134 @@
+import { CloudEvent } from "cloudevents";
+import { describe, expect, it } from "vitest";
+import { encodeMessage, type TrainingRequested } from "../../shared/contracts.js";
+import { TransientError, UpstreamError } from "../../shared/errors.js";
+import { pubsubFunction, type StepDefinition } from "../../shared/pubsub-function.js";
+import { deliveryPolicy, FunctionName, Topic } from "../../shared/topology.js";
+import { memoryRuntime } from "../support/memory-runtime.js";
+
+const message: TrainingRequested = {
+  schemaVersion: 1,
+  correlationId: "corr-1",
+  model: "fraud-detector",
+  commit: "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f",
+  repository: "acme/fraud-detector",
+  causedBy: [{ source: "github", id: "d-1" }],
+  createdAt: "2026-01-01T00:00:00.000Z",
+  trigger: "github-push",
+};
+
+function eventFor(data: Buffer, deliveryAttempt = 1, id = "m-1"): CloudEvent<unknown> {
+  return new CloudEvent({
+    id,
+    source: "//pubsub.googleapis.com/projects/local-project/topics/training-requested",
+    type: "google.cloud.pubsub.topic.v1.messagePublished",
+    traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    data: {
+      message: { data: data.toString("base64"), messageId: id, publishTime: "2026-01-01T00:00:00Z" },
+      subscription: "projects/local-project/subscriptions/s",
+      deliveryAttempt,
+    },
+  });
+}
+
+function step(
+  run: StepDefinition<typeof Topic.trainingRequested>["run"],
+): StepDefinition<typeof Topic.trainingRequested> {
+  return {
+    name: FunctionName.launchTraining,
+    topic: Topic.trainingRequested,
+    idempotencyKey: (m) => `${m.model}@${m.commit}`,
+    run,
+  };
+}
+
+describe("pubsubFunction", () => {
+  it("runs the step once per idempotency key however often the message arrives", async () => {
+    const runtime = memoryRuntime();
+    let runs = 0;
+    const handler = pubsubFunction(
+      step(async () => ++runs),
+      () => runtime,
+    );
+    const { data } = encodeMessage(Topic.trainingRequested, message);
+    await handler(eventFor(data, 1, "m-1"));
+    await handler(eventFor(data, 1, "m-2"));
+    await handler(eventFor(data, 2, "m-1"));
+    expect(runs).toBe(1);
+    const lines = runtime.logLines.filter((l) => String(l.message).includes("already done"));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]?.["logging.googleapis.com/trace"]).toBe(
+      "projects/local-project/traces/0af7651916cd43dd8448eb211c80319c",
+    );
+    expect(lines[0]?.correlationId).toBe("corr-1");
+  });
+
+  it("throws a retryable failure so the platform redelivers, and the retry runs the step again", async () => {
+    const runtime = memoryRuntime();
+    let runs = 0;
+    const handler = pubsubFunction(
+      step(async () => {
+        runs += 1;
+        if (runs === 1) throw new TransientError("UNAVAILABLE");
+      }),
+      () => runtime,
+    );
+    const { data } = encodeMessage(Topic.trainingRequested, message);
+    await expect(handler(eventFor(data))).rejects.toBeInstanceOf(TransientError);
+    await handler(eventFor(data, 2));
+    expect(runs).toBe(2);
+  });
+
+  it("records a permanent failure in the ledger and acknowledges it without retrying", async () => {
+    const runtime = memoryRuntime();
+    let runs = 0;
+    const handler = pubsubFunction(
+      step(async () => {
+        runs += 1;
+        throw new UpstreamError("INVALID_ARGUMENT: machine type unknown");
+      }),
+      () => runtime,
+    );
+    const { data } = encodeMessage(Topic.trainingRequested, message);
+    await handler(eventFor(data));
+    await handler(eventFor(data, 2));
+    expect(runs).toBe(1);
+    const entries = await runtime.ledger.read("fraud-detector", message.commit);
+    expect(entries.map((e) => [e.action, e.outcome])).toEqual([["step-failed", "failed"]]);
+    expect(entries[0]?.error?.message).toContain("machine type unknown");
+    expect(entries[0]?.identity).toBe(runtime.identity);
+  });
+
+  it("records the last retryable failure before the message is dead-lettered", async () => {
+    const runtime = memoryRuntime();
+    const handler = pubsubFunction(
+      step(async () => Promise.reject(new TransientError("still down"))),
+      () => runtime,
+    );
+    const { data } = encodeMessage(Topic.trainingRequested, message);
+    await expect(handler(eventFor(data, deliveryPolicy.maxDeliveryAttempts - 1))).rejects.toThrow();
+    expect(await runtime.ledger.read("fraud-detector")).toHaveLength(0);
+    await expect(handler(eventFor(data, deliveryPolicy.maxDeliveryAttempts))).rejects.toThrow();
+    const entries = await runtime.ledger.read("fraud-detector");
+    expect(entries.map((e) => e.action)).toEqual(["dead-lettered"]);
+  });
+
+  it.each([
+    ["bytes that are not JSON", Buffer.from("{nope")],
+    ["a message of another contract", Buffer.from(JSON.stringify({ ...message, trigger: "cron" }))],
+    ["an empty message", Buffer.alloc(0)],
+  ])("acknowledges and records %s without running the step", async (_name, data) => {
+    const runtime = memoryRuntime();
+    let runs = 0;
+    const handler = pubsubFunction(
+      step(async () => ++runs),
+      () => runtime,
+    );
+    await handler(eventFor(data));
+    expect(runs).toBe(0);
+    const entries = await runtime.ledger.read("_unattributed");
+    expect(entries).toHaveLength(1);
+    expect(entries[0]?.action).toBe("message-rejected");
+    expect(runtime.logLines.some((l) => l.severity === "ERROR")).toBe(true);
+  });
+});

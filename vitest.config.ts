@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    exclude: ["test/contract/**", "node_modules/**"],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Integration tests start real servers on ephemeral loopback ports; two cores here.
+    maxWorkers: 2,
+  },
+});

@@ -1,0 +1,9 @@
+import { defineConfig } from "vitest/config";
+
+// The contract suite runs the real captured payloads in MODELGATE_FIXTURES (default ../shared/fixtures).
+export default defineConfig({
+  test: {
+    include: ["test/contract/**/*.test.ts"],
+    testTimeout: 30_000,
+  },
+});
