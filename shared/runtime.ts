@@ -27,8 +27,8 @@ export interface Runtime {
  */
 export function createRuntime(env: Record<string, string | undefined>): Runtime {
   const config = loadConfig(env);
-  const storage = new Storage({ projectId: config.project });
-  const pubsub = new PubSub({ projectId: config.project });
+  const storage = new Storage(storageClientOptions(env, config.project));
+  const pubsub = new PubSub(pubsubClientOptions(env, config.project));
   const blobs = new GcsBlobStore(storage, config.bucket);
   return {
     config,
@@ -40,6 +40,21 @@ export function createRuntime(env: Record<string, string | undefined>): Runtime 
     publisher: new PubSubPublisher(pubsub),
     ...(env.MODELGATE_IDENTITY ? { identity: env.MODELGATE_IDENTITY } : {}),
   };
+}
+
+/**
+ * Storage client options. STORAGE_EMULATOR_HOST is the library's own convention; it is read from `env` (not
+ * only process.env) so tests and the local stack can run several configurations in one process.
+ */
+export function storageClientOptions(env: Record<string, string | undefined>, projectId: string) {
+  const host = env.STORAGE_EMULATOR_HOST;
+  return host ? { projectId, apiEndpoint: host.startsWith("http") ? host : `http://${host}` } : { projectId };
+}
+
+/** Pub/Sub client options; PUBSUB_EMULATOR_HOST ("host:port") selects a plaintext local endpoint. */
+export function pubsubClientOptions(env: Record<string, string | undefined>, projectId: string) {
+  const host = env.PUBSUB_EMULATOR_HOST;
+  return host ? { projectId, apiEndpoint: host, emulatorMode: true } : { projectId };
 }
 
 let instance: Runtime | undefined;

@@ -1,0 +1,32 @@
+import type { ChannelCredentials } from "@grpc/grpc-js";
+import { ConfigError } from "../errors.js";
+
+export interface VertexClientOptions {
+  apiEndpoint: string;
+  port?: number;
+  sslCreds?: ChannelCredentials;
+}
+
+/**
+ * Options for every Vertex AI service client, from configuration only: the regional Google endpoint by default;
+ * MODELGATE_VERTEX_ENDPOINT ("host:port") overrides it (a private endpoint, or the local stand-in), and
+ * MODELGATE_VERTEX_INSECURE=true drops TLS for a loopback server. The code path is the same either way.
+ */
+export async function vertexClientOptions(
+  env: Record<string, string | undefined>,
+  region: string,
+): Promise<VertexClientOptions> {
+  const override = env.MODELGATE_VERTEX_ENDPOINT;
+  if (!override) return { apiEndpoint: `${region}-aiplatform.googleapis.com` };
+  const match = override.match(/^([^:]+):(\d{1,5})$/);
+  if (!match?.[1] || !match[2]) {
+    throw new ConfigError(`MODELGATE_VERTEX_ENDPOINT must be "host:port", got "${override}"`);
+  }
+  const options: VertexClientOptions = { apiEndpoint: match[1], port: Number(match[2]) };
+  if (env.MODELGATE_VERTEX_INSECURE === "true") {
+    // Loaded only here: grpc-js is already in memory once a gax client exists, so this costs nothing extra.
+    const grpc = await import("@grpc/grpc-js");
+    options.sslCreds = grpc.credentials.createInsecure();
+  }
+  return options;
+}
