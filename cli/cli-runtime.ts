@@ -1,0 +1,23 @@
+import { Storage } from "@google-cloud/storage";
+import { type Config, loadConfig } from "../shared/config.js";
+import { GcsBlobStore } from "../shared/gcs-blob-store.js";
+import { BucketLedger } from "../shared/ledger.js";
+import type { BlobStore, Ledger } from "../shared/ports.js";
+import { storageClientOptions } from "../shared/runtime.js";
+import { resolveCliEnv } from "./cli-env.js";
+
+/** The configuration and bucket access a CLI command needs, against Google Cloud or the running local stack. */
+export interface CliContext {
+  env: Record<string, string | undefined>;
+  config: Config;
+  blobs: BlobStore;
+  ledger: Ledger;
+}
+
+/** Builds the CLI context from the environment (MODELGATE_CONFIG, client endpoints, the local stack file). */
+export function cliContext(baseEnv: Record<string, string | undefined>): CliContext {
+  const env = resolveCliEnv(baseEnv);
+  const config = loadConfig(env);
+  const blobs = new GcsBlobStore(new Storage(storageClientOptions(env, config.project)), config.bucket);
+  return { env, config, blobs, ledger: new BucketLedger(blobs) };
+}

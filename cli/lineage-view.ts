@@ -1,0 +1,72 @@
+import type { LedgerEntry } from "../shared/ports.js";
+
+/** Detail fields worth showing in a lineage line, in the order a reader follows the chain. */
+const highlights = [
+  "job",
+  "jobName",
+  "jobState",
+  "modelResource",
+  "versionId",
+  "aliases",
+  "endpoint",
+  "deployedModelId",
+  "canaryPercent",
+  "trafficSplit",
+  "verdict",
+  "reasons",
+  "reportUri",
+  "messageId",
+  "reason",
+] as const;
+
+export interface CommitLineage {
+  commit: string;
+  entries: LedgerEntry[];
+}
+
+/** Groups ledger entries by commit, oldest commit activity first. */
+export function groupByCommit(entries: LedgerEntry[]): CommitLineage[] {
+  const byCommit = new Map<string, LedgerEntry[]>();
+  for (const entry of entries) {
+    const list = byCommit.get(entry.commit) ?? [];
+    list.push(entry);
+    byCommit.set(entry.commit, list);
+  }
+  return [...byCommit.entries()]
+    .map(([commit, list]) => ({ commit, entries: list.sort((a, b) => (a.at < b.at ? -1 : 1)) }))
+    .sort((a, b) => ((a.entries[0]?.at ?? "") < (b.entries[0]?.at ?? "") ? -1 : 1));
+}
+
+/** A readable tree: one block per commit, one line per step with time, outcome, identity and key details. */
+export function renderLineage(model: string, lineages: CommitLineage[]): string {
+  if (lineages.length === 0) return `no ledger records for model ${model}\n`;
+  const lines: string[] = [`${model}`];
+  lineages.forEach((lineage, i) => {
+    const lastCommit = i === lineages.length - 1;
+    const first = lineage.entries[0];
+    const repo = first ? `  correlation ${first.correlationId}` : "";
+    lines.push(`${lastCommit ? "└─" : "├─"} commit ${lineage.commit}${repo}`);
+    lineage.entries.forEach((entry, j) => {
+      const last = j === lineage.entries.length - 1;
+      const stem = `${lastCommit ? "   " : "│  "}${last ? "└─" : "├─"}`;
+      const mark = entry.outcome === "failed" || entry.outcome === "refused" ? "✗" : "✓";
+      const who = entry.identity ? `  as ${entry.identity}` : "";
+      lines.push(`${stem} ${entry.at}  ${mark} ${entry.step} · ${entry.action} (${entry.outcome})${who}`);
+      const detail = summarise(entry);
+      if (detail) lines.push(`${lastCommit ? "   " : "│  "}${last ? "  " : "│ "}    ${detail}`);
+    });
+  });
+  return `${lines.join("\n")}\n`;
+}
+
+function summarise(entry: LedgerEntry): string {
+  const parts: string[] = [];
+  const details = entry.details ?? {};
+  for (const key of highlights) {
+    const value = details[key];
+    if (value === undefined || value === null) continue;
+    parts.push(`${key}=${typeof value === "string" ? value : JSON.stringify(value)}`);
+  }
+  if (entry.error && typeof entry.error.message === "string") parts.push(`error=${entry.error.message}`);
+  return parts.join("  ");
+}

@@ -1,0 +1,95 @@
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { groupByCommit, renderLineage } from "../../cli/lineage-view.js";
+import { runCli } from "../../cli/main.js";
+import type { LedgerEntry } from "../../shared/ports.js";
+
+function capture(env: Record<string, string | undefined> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t), env }, out, err };
+}
+
+describe("modelgate CLI", () => {
+  it("lists its commands and exits 2 without one", async () => {
+    const { io, out } = capture();
+    expect(await runCli([], io)).toBe(2);
+    expect(out.join("")).toContain("config check");
+  });
+
+  it("names an unknown command and an unknown flag", async () => {
+    const a = capture();
+    expect(await runCli(["deploy-everything"], a.io)).toBe(2);
+    expect(a.err.join("")).toContain('unknown command "deploy-everything"');
+    const b = capture();
+    expect(await runCli(["lineage", "fraud-detector", "--commmit", "abc"], b.io)).toBe(2);
+    expect(b.err.join("")).toContain("--commmit");
+  });
+
+  it("answers --help on a command", async () => {
+    const { io, out } = capture();
+    expect(await runCli(["lineage", "--help"], io)).toBe(0);
+    expect(out.join("")).toContain("usage: modelgate lineage <model>");
+  });
+
+  it("config check accepts the example and prints every problem of a bad file with its path", async () => {
+    const good = capture();
+    expect(await runCli(["config", "check", "modelgate.config.yaml"], good.io)).toBe(0);
+    expect(good.out.join("")).toContain("is valid: 1 model(s) (fraud-detector)");
+
+    const file = join(tmpdir(), `modelgate-bad-${process.pid}.yaml`);
+    writeFileSync(
+      file,
+      "project: acme-ml\nregion: us-central1\nbucket: b-ok\nmodels:\n  m:\n    repository: nope\n",
+    );
+    const bad = capture();
+    expect(await runCli(["config", "check", file], bad.io)).toBe(1);
+    const text = bad.err.join("");
+    expect(text).toContain("models.m.repository:");
+    expect(text).toContain("models.m.paths:");
+    expect(text).toContain("models.m.verification:");
+  });
+});
+
+describe("lineage view", () => {
+  const entry = (
+    commit: string,
+    at: string,
+    step: string,
+    details: Record<string, unknown>,
+    outcome = "succeeded",
+  ) =>
+    ({
+      id: `ledger/m/${commit}/${at}`,
+      at,
+      model: "m",
+      commit,
+      step,
+      action: "x",
+      outcome,
+      correlationId: `c-${commit}`,
+      causedBy: [],
+      identity: `${step}@p.iam.gserviceaccount.com`,
+      details,
+    }) as LedgerEntry;
+
+  it("groups by commit in time order and shows identities and key details", () => {
+    const lineages = groupByCommit([
+      entry("bbbbbbb", "2026-01-01T00:00:03Z", "rolloutModel", { verdict: "fail" }, "succeeded"),
+      entry("aaaaaaa", "2026-01-01T00:00:01Z", "launchTraining", { jobName: "customJobs/1" }),
+      entry("bbbbbbb", "2026-01-01T00:00:02Z", "launchTraining", { jobName: "customJobs/2" }),
+    ]);
+    expect(lineages.map((l) => l.commit)).toEqual(["aaaaaaa", "bbbbbbb"]);
+    const text = renderLineage("m", lineages);
+    expect(text).toContain("commit aaaaaaa");
+    expect(text).toContain("jobName=customJobs/1");
+    expect(text).toContain("as rolloutModel@p.iam.gserviceaccount.com");
+    expect(text.indexOf("customJobs/2")).toBeLessThan(text.indexOf("verdict=fail"));
+  });
+
+  it("says so when there is nothing", () => {
+    expect(renderLineage("m", [])).toBe("no ledger records for model m\n");
+  });
+});
