@@ -5,6 +5,7 @@ export interface VertexClientOptions {
   apiEndpoint: string;
   port?: number;
   sslCreds?: ChannelCredentials;
+  universeDomain?: string;
 }
 
 /**
@@ -22,7 +23,12 @@ export async function vertexClientOptions(
   if (!match?.[1] || !match[2]) {
     throw new ConfigError(`MODELGATE_VERTEX_ENDPOINT must be "host:port", got "${override}"`);
   }
-  const options: VertexClientOptions = { apiEndpoint: match[1], port: Number(match[2]) };
+  // Naming the universe keeps google-gax from asking the auth library (and the metadata server) for it.
+  const options: VertexClientOptions = {
+    apiEndpoint: match[1],
+    port: Number(match[2]),
+    universeDomain: "googleapis.com",
+  };
   if (env.MODELGATE_VERTEX_INSECURE === "true") {
     // Loaded only here: grpc-js is already in memory once a gax client exists, so this costs nothing extra.
     const grpc = await import("@grpc/grpc-js");
