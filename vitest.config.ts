@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Integration tests start real servers on ephemeral loopback ports; two cores here.
     maxWorkers: 2,
+    // Nothing here runs on Google Cloud: keep google-auth-library from probing the metadata server.
+    env: { METADATA_SERVER_DETECTION: "none" },
   },
 });

@@ -5,5 +5,6 @@ export default defineConfig({
   test: {
     include: ["test/contract/**/*.test.ts"],
     testTimeout: 30_000,
+    env: { METADATA_SERVER_DETECTION: "none" },
   },
 });

@@ -1,0 +1,101 @@
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { createAgents } from "./http-post.js";
+import { defaultLog, type PubSubLog } from "./log.js";
+import { loadPubSubServices } from "./proto.js";
+import { publisherService } from "./publisher-service.js";
+import { type PubSubStats, PubSubStore } from "./store.js";
+import { subscriberService } from "./subscriber-service.js";
+import type { PubSubFaults } from "./types.js";
+
+export type { PubSubLog } from "./log.js";
+export type { PushAttempt } from "./push-deliverer.js";
+export { messagePublishedType } from "./push-request.js";
+export type { DeadLetterRecord, PubSubStats } from "./store.js";
+export type { PubSubFaults } from "./types.js";
+
+/** Where to listen, where to log, and which faults to inject. */
+export interface PubSubServerOptions {
+  /** Interface to bind; 127.0.0.1 unless told otherwise. */
+  host?: string;
+  /** Port to bind; 0 (the default) picks a free one. */
+  port?: number;
+  /** Receives one entry per refused request, failed push and dead letter. */
+  log?: (entry: Record<string, unknown>) => void;
+  faults?: PubSubFaults;
+}
+
+/** A running local Pub/Sub server. */
+export interface LocalPubSubServer {
+  host: string;
+  port: number;
+  /** "127.0.0.1:PORT", for PUBSUB_EMULATOR_HOST or the client's apiEndpoint. */
+  address: string;
+  /** Push faults; mutate at runtime, each delivery reads the current values. */
+  faults: PubSubFaults;
+  /** Ends open streams, abandons pushes in flight and stops listening. */
+  close(): Promise<void>;
+  /** Resolves when no push delivery is in flight or scheduled. */
+  idle(): Promise<void>;
+  /** What was published, pushed and dead-lettered so far. */
+  stats(): PubSubStats;
+}
+
+/**
+ * Starts an in-memory Pub/Sub server speaking the real google.pubsub.v1 gRPC API, with push
+ * subscriptions delivered as Eventarc-style CloudEvents. Connect the real client with
+ * `new PubSub({ projectId, apiEndpoint: server.address, emulatorMode: true })` or PUBSUB_EMULATOR_HOST.
+ */
+export async function startPubSubServer(opts: PubSubServerOptions = {}): Promise<LocalPubSubServer> {
+  const host = opts.host ?? "127.0.0.1";
+  const log: PubSubLog = opts.log ?? defaultLog();
+  const faults: PubSubFaults = opts.faults ?? {};
+  const abort = new AbortController();
+  const agents = createAgents();
+  const live: { faults: PubSubFaults } = { faults };
+  const store = new PubSubStore({ log, faults: () => live.faults, agents, signal: abort.signal });
+
+  const services = loadPubSubServices();
+  const subscriber = subscriberService(store, log);
+  const grpcServer = new Server();
+  grpcServer.addService(services.publisher, publisherService(store, log));
+  grpcServer.addService(services.subscriber, subscriber.implementation);
+
+  const port = await new Promise<number>((resolve, reject) => {
+    grpcServer.bindAsync(`${host}:${opts.port ?? 0}`, ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    );
+  });
+
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= (async () => {
+      abort.abort();
+      store.close();
+      subscriber.closeAll();
+      await new Promise<void>((resolve) => {
+        grpcServer.tryShutdown(() => resolve());
+        // Calls still open after the streams were told to end (a client that never reads) are cut.
+        setTimeout(() => grpcServer.forceShutdown(), 1000).unref();
+      });
+      agents.http.destroy();
+      agents.https.destroy();
+    })();
+    return closed;
+  };
+
+  const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  return {
+    host,
+    port,
+    address,
+    get faults() {
+      return live.faults;
+    },
+    set faults(value: PubSubFaults) {
+      live.faults = value;
+    },
+    close,
+    idle: () => store.idle(),
+    stats: () => store.stats(),
+  };
+}

@@ -1,0 +1,215 @@
+import { type Message, PubSub, type Subscription, v1 } from "@google-cloud/pubsub";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type LocalPubSubServer, startPubSubServer } from "../../local/pubsub/index.js";
+
+const projectId = "local-project";
+const topicPath = (id: string) => `projects/${projectId}/topics/${id}`;
+const subscriptionPath = (id: string) => `projects/${projectId}/subscriptions/${id}`;
+
+let server: LocalPubSubServer;
+let pubsub: PubSub;
+let subscriber: v1.SubscriberClient;
+
+beforeAll(async () => {
+  // Keep the client's credential discovery from probing the GCE metadata server.
+  vi.stubEnv("METADATA_SERVER_DETECTION", "none");
+  server = await startPubSubServer();
+  pubsub = new PubSub({ projectId, apiEndpoint: server.address, emulatorMode: true });
+  // The generated client, for unary Pull; the config carries the emulator's insecure credentials.
+  // Its options type is stricter than the ClientConfig type under exactOptionalPropertyTypes; same shape.
+  subscriber = new v1.SubscriberClient(
+    (await pubsub.getClientConfig()) as ConstructorParameters<typeof v1.SubscriberClient>[0],
+  );
+});
+
+afterAll(async () => {
+  await subscriber?.close();
+  await pubsub?.close();
+  await server?.close();
+  vi.unstubAllEnvs();
+});
+
+/** Collects messages from a StreamingPull subscription until `count` arrived, handling each with `handle`. */
+function receive(
+  subscription: Subscription,
+  count: number,
+  handle: (m: Message) => void,
+): Promise<Message[]> {
+  const received: Message[] = [];
+  return new Promise((resolve, reject) => {
+    subscription.on("error", reject);
+    subscription.on("message", (message: Message) => {
+      received.push(message);
+      handle(message);
+      if (received.length === count) resolve(received);
+    });
+  });
+}
+
+/** Unary Pull until at least one message comes back (Pull may legitimately answer empty). */
+async function pullSome(subscription: string, maxMessages = 10) {
+  for (let i = 0; i < 20; i++) {
+    const [response] = await subscriber.pull({ subscription, maxMessages });
+    const messages = response.receivedMessages ?? [];
+    if (messages.length > 0) return messages;
+  }
+  throw new Error(`no message arrived on ${subscription}`);
+}
+
+describe("local Pub/Sub server: StreamingPull through subscription.on('message')", () => {
+  it("delivers data, attributes and publish time, and stops after the ack", async () => {
+    const [topic] = await pubsub.createTopic("stream-topic");
+    const [subscription] = await topic.createSubscription("stream-sub");
+    const id = await topic.publishMessage({
+      data: Buffer.from("hello"),
+      attributes: { model: "fraud-detector" },
+    });
+
+    const [message] = await receive(subscription, 1, (m) => m.ack());
+    await subscription.close();
+    expect(message?.id).toBe(id);
+    expect(message?.data.toString()).toBe("hello");
+    expect(message?.attributes).toEqual({ model: "fraud-detector" });
+    expect(message?.publishTime.getTime()).toBeGreaterThan(0);
+    // No dead-letter policy: the service does not report attempts.
+    expect(message?.deliveryAttempt).toBe(0);
+
+    // Acknowledged: nothing is left for a later pull.
+    const [response] = await subscriber.pull({
+      subscription: subscriptionPath("stream-sub"),
+      maxMessages: 10,
+      returnImmediately: true,
+    });
+    expect(response.receivedMessages ?? []).toEqual([]);
+  });
+
+  it("redelivers a nacked message", async () => {
+    const [topic] = await pubsub.createTopic("nack-topic");
+    const [subscription] = await topic.createSubscription("nack-sub");
+    const id = await topic.publishMessage({ data: Buffer.from("again") });
+
+    let first = true;
+    const received = await receive(subscription, 2, (m) => {
+      if (first) m.nack();
+      else m.ack();
+      first = false;
+    });
+    await subscription.close();
+    expect(received.map((m) => m.id)).toEqual([id, id]);
+  });
+
+  it("keeps ordering keys and delivers one key's messages in publish order", async () => {
+    const topic = (await pubsub.createTopic("ordered-topic"))[0];
+    const ordered = pubsub.topic("ordered-topic", { messageOrdering: true });
+    const [subscription] = await topic.createSubscription("ordered-sub", { enableMessageOrdering: true });
+    const ids: string[] = [];
+    for (const n of [1, 2, 3, 4, 5]) {
+      ids.push(await ordered.publishMessage({ data: Buffer.from(String(n)), orderingKey: "model-a" }));
+    }
+
+    const received = await receive(subscription, 5, (m) => m.ack());
+    await subscription.close();
+    expect(received.map((m) => m.id)).toEqual(ids);
+    expect(received.map((m) => m.orderingKey)).toEqual(Array(5).fill("model-a"));
+  });
+});
+
+describe("local Pub/Sub server: StreamingPull lifecycle", () => {
+  it("ends open streams with NOT_FOUND when their subscription is deleted", async () => {
+    const [topic] = await pubsub.createTopic("vanishing-topic");
+    const [subscription] = await topic.createSubscription("vanishing-sub");
+    const failed = new Promise<{ code?: number }>((resolve) => subscription.on("error", resolve));
+    // Wait for the stream to be serving before deleting the subscription under it.
+    const id = await topic.publishMessage({ data: Buffer.from("first") });
+    const [message] = await receive(subscription, 1, (m) => m.ack());
+    expect(message?.id).toBe(id);
+    await pubsub.subscription("vanishing-sub").delete();
+    await expect(failed).resolves.toMatchObject({ code: 5 });
+    await subscription.close();
+  });
+});
+
+describe("local Pub/Sub server: unary Pull", () => {
+  it("delivers only messages published after the subscription was created", async () => {
+    const [topic] = await pubsub.createTopic("late-topic");
+    await topic.publishMessage({ data: Buffer.from("before") });
+    await topic.createSubscription("late-sub");
+    const afterId = await topic.publishMessage({ data: Buffer.from("after") });
+
+    const messages = await pullSome(subscriptionPath("late-sub"));
+    expect(messages.map((m) => m.message?.messageId)).toEqual([afterId]);
+    await subscriber.acknowledge({
+      subscription: subscriptionPath("late-sub"),
+      ackIds: [messages[0]?.ackId ?? ""],
+    });
+  });
+
+  it("redelivers after ModifyAckDeadline 0 with a new ack id", async () => {
+    const [topic] = await pubsub.createTopic("modack-topic");
+    await topic.createSubscription("modack-sub");
+    const id = await topic.publishMessage({ data: Buffer.from("x"), attributes: { a: "1" } });
+    const subscription = subscriptionPath("modack-sub");
+
+    const [first] = await pullSome(subscription);
+    expect(first?.message?.attributes).toEqual({ a: "1" });
+    await subscriber.modifyAckDeadline({ subscription, ackIds: [first?.ackId ?? ""], ackDeadlineSeconds: 0 });
+
+    const [second] = await pullSome(subscription);
+    expect(second?.message?.messageId).toBe(id);
+    expect(second?.ackId).not.toBe(first?.ackId);
+    await subscriber.acknowledge({ subscription, ackIds: [second?.ackId ?? ""] });
+  });
+
+  it("counts delivery attempts with a dead-letter policy and dead-letters after the limit", async () => {
+    const [topic] = await pubsub.createTopic("pull-dl-topic");
+    const [deadLetters] = await pubsub.createTopic("pull-dl-dead");
+    await deadLetters.createSubscription("pull-dl-dead-sub");
+    await topic.createSubscription("pull-dl-sub", {
+      deadLetterPolicy: { deadLetterTopic: topicPath("pull-dl-dead"), maxDeliveryAttempts: 3 },
+      retryPolicy: { minimumBackoff: { seconds: 0, nanos: 10_000_000 }, maximumBackoff: { seconds: 1 } },
+    });
+    const id = await topic.publishMessage({ data: Buffer.from("poison"), attributes: { kind: "bad" } });
+    const subscription = subscriptionPath("pull-dl-sub");
+
+    const attempts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const [received] = await pullSome(subscription);
+      expect(received?.message?.messageId).toBe(id);
+      attempts.push(received?.deliveryAttempt ?? -1);
+      await subscriber.modifyAckDeadline({
+        subscription,
+        ackIds: [received?.ackId ?? ""],
+        ackDeadlineSeconds: 0,
+      });
+    }
+    expect(attempts).toEqual([1, 2, 3]);
+
+    const [dead] = await pullSome(subscriptionPath("pull-dl-dead-sub"));
+    expect(dead?.message?.data?.toString()).toBe("poison");
+    expect(dead?.message?.attributes).toEqual({
+      kind: "bad",
+      CloudPubSubDeadLetterSourceDeliveryCount: "3",
+      CloudPubSubDeadLetterSourceSubscription: "pull-dl-sub",
+      CloudPubSubDeadLetterSourceSubscriptionProject: projectId,
+      CloudPubSubDeadLetterSourceTopicPublishTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+    expect(server.stats().deadLettered).toContainEqual(
+      expect.objectContaining({ subscription, messageId: id, deliveryAttempts: 3 }),
+    );
+
+    // Gone from the source subscription.
+    const [rest] = await subscriber.pull({ subscription, maxMessages: 10, returnImmediately: true });
+    expect(rest.receivedMessages ?? []).toEqual([]);
+  });
+
+  it("answers NOT_FOUND for a missing subscription and INVALID_ARGUMENT for max_messages 0", async () => {
+    await expect(
+      subscriber.pull({ subscription: subscriptionPath("nope-sub"), maxMessages: 1 }),
+    ).rejects.toMatchObject({ code: 5 });
+    const [topic] = await pubsub.createTopic("zero-topic");
+    await topic.createSubscription("zero-sub");
+    await expect(
+      subscriber.pull({ subscription: subscriptionPath("zero-sub"), maxMessages: 0 }),
+    ).rejects.toMatchObject({ code: 3 });
+  });
+});
