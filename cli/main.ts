@@ -2,10 +2,11 @@ import { ModelgateError } from "../shared/errors.js";
 import type { CliIO, Command } from "./command.js";
 import { parseCommandArgs, UsageError } from "./command.js";
 import { configCheck } from "./commands/config-check.js";
+import { demo } from "./commands/demo.js";
 import { lineage } from "./commands/lineage.js";
 
 /** Every command, in the order `modelgate --help` lists them. */
-export const commands: Command[] = [lineage, configCheck];
+export const commands: Command[] = [demo, lineage, configCheck];
 
 function overview(): string {
   const rows = commands.map((c) => `  ${c.path.join(" ").padEnd(18)} ${c.summary}`);

@@ -1,12 +1,13 @@
 import type { ChannelCredentials } from "@grpc/grpc-js";
 import { ConfigError } from "../errors.js";
 
-export interface VertexClientOptions {
+// A type alias, not an interface: gax's ClientOptions has an index signature that interfaces do not satisfy.
+export type VertexClientOptions = {
   apiEndpoint: string;
   port?: number;
   sslCreds?: ChannelCredentials;
   universeDomain?: string;
-}
+};
 
 /**
  * Options for every Vertex AI service client, from configuration only: the regional Google endpoint by default;

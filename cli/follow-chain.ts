@@ -1,0 +1,45 @@
+import type { Ledger, LedgerEntry } from "../shared/ports.js";
+
+export interface ChainOutcome {
+  /** The last record: rolloutModel's, or the failure that stopped the chain. */
+  final: LedgerEntry | undefined;
+  entries: LedgerEntry[];
+  finished: boolean;
+}
+
+/** True once the chain for a commit has ended: rolled out or back, or stopped by a permanent failure. */
+export function chainEnded(entries: LedgerEntry[]): boolean {
+  return entries.some(
+    (e) =>
+      (e.step === "rolloutModel" && (e.outcome === "succeeded" || e.outcome === "failed")) ||
+      e.action === "step-failed" ||
+      e.action === "dead-lettered" ||
+      (e.outcome === "refused" && e.step !== "rolloutModel"),
+  );
+}
+
+/**
+ * Follows one commit's ledger until the chain ends or `timeoutMs` passes, calling `onEntry` once per new record
+ * (the progress display).
+ */
+export async function followChain(
+  ledger: Ledger,
+  model: string,
+  commit: string,
+  options: { timeoutMs: number; pollMs?: number; onEntry?: (entry: LedgerEntry) => void },
+): Promise<ChainOutcome> {
+  const seen = new Set<string>();
+  const deadline = Date.now() + options.timeoutMs;
+  let entries: LedgerEntry[] = [];
+  for (;;) {
+    entries = await ledger.read(model, commit);
+    for (const entry of entries) {
+      if (seen.has(entry.id)) continue;
+      seen.add(entry.id);
+      options.onEntry?.(entry);
+    }
+    if (chainEnded(entries)) return { final: entries.at(-1), entries, finished: true };
+    if (Date.now() > deadline) return { final: entries.at(-1), entries, finished: false };
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 250));
+  }
+}

@@ -1,0 +1,84 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+
+export interface FunctionProcessOptions {
+  target: string;
+  port: number;
+  /** The module that registers the functions (the package's main). */
+  source: string;
+  env: Record<string, string>;
+  /** Receives every line the function writes (its structured log). */
+  onLine?: (target: string, line: string) => void;
+}
+
+/** One function served by the Functions Framework in its own process, as one Cloud Functions instance. */
+export interface FunctionProcess {
+  target: string;
+  url: string;
+  port: number;
+  child: ChildProcess;
+  /** Kills the process (SIGKILL: no graceful shutdown, like a crashed instance). */
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts `functions-framework --target=<target>` and resolves once it accepts requests. */
+export async function startFunctionProcess(options: FunctionProcessOptions): Promise<FunctionProcess> {
+  const main = require.resolve("@google-cloud/functions-framework/build/src/main.js");
+  const child = spawn(
+    process.execPath,
+    [
+      "--enable-source-maps",
+      main,
+      `--target=${options.target}`,
+      `--port=${options.port}`,
+      `--source=${options.source}`,
+    ],
+    { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const forward = (chunk: Buffer) => {
+    for (const line of chunk.toString("utf8").split("\n"))
+      if (line.trim()) options.onLine?.(options.target, line);
+  };
+  child.stdout?.on("data", forward);
+  child.stderr?.on("data", forward);
+  const url = `http://127.0.0.1:${options.port}`;
+  await waitUntilListening(child, url, options.target);
+  const exited = once(child, "exit").then(() => undefined);
+  return {
+    target: options.target,
+    url,
+    port: options.port,
+    child,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function waitUntilListening(child: ChildProcess, url: string, target: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`function ${target} exited with code ${child.exitCode} before serving`);
+    try {
+      // Any HTTP answer means the server is up; a GET to an event function answers 4xx, which is fine here.
+      await fetch(url, { method: "GET", signal: AbortSignal.timeout(500) });
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  child.kill("SIGKILL");
+  throw new Error(`function ${target} did not start listening on ${url} within 30 s`);
+}

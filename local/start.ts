@@ -1,0 +1,89 @@
+// `npm start`: the whole modelgate chain on this machine, with local Pub/Sub, Cloud Storage and Vertex AI.
+import { execFileSync } from "node:child_process";
+import { resolve } from "node:path";
+import { stackFilePath } from "../cli/cli-env.js";
+import { defaultConfigPath, loadConfig } from "../shared/config.js";
+import { ConfigError } from "../shared/errors.js";
+import { FunctionName } from "../shared/topology.js";
+import { formatFunctionLine } from "./function-log.js";
+import { startStack } from "./stack.js";
+
+// Nothing here runs on Google Cloud: keep google-auth-library from probing for a metadata server.
+process.env.METADATA_SERVER_DETECTION ??= "none";
+const env = process.env;
+
+function port(name: string, fallback: number): number {
+  const value = env[name];
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new ConfigError(`${name} must be a port number, got "${value}"`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const configPath = resolve(env.MODELGATE_CONFIG ?? defaultConfigPath);
+  const config = loadConfig({ ...env, MODELGATE_CONFIG: configPath });
+  // The functions run from the package's main, as `functions-framework --target` does; rebuild it from source.
+  execFileSync(process.execPath, ["scripts/build-main.mjs"], { stdio: "inherit" });
+
+  const stateDir = env.MODELGATE_STATE_DIR ? resolve(env.MODELGATE_STATE_DIR) : undefined;
+  const raw = env.MODELGATE_LOG === "json";
+  const stack = await startStack({
+    config,
+    configPath,
+    ...(stateDir ? { stateDir } : {}),
+    stackFile: resolve(stackFilePath(env)),
+    functionsPort: port("MODELGATE_FUNCTIONS_PORT", 8080),
+    ports: {
+      storage: port("MODELGATE_STORAGE_PORT", 9199),
+      pubsub: port("MODELGATE_PUBSUB_PORT", 8681),
+      vertex: port("MODELGATE_VERTEX_PORT", 8690),
+    },
+    ...(env.GITHUB_WEBHOOK_SECRET ? { webhookSecret: env.GITHUB_WEBHOOK_SECRET } : {}),
+    ...(env.TEKTON_SINK_TOKEN ? { tektonToken: env.TEKTON_SINK_TOKEN } : {}),
+    onFunctionLine: (target, line) => {
+      const text = raw ? `${target} ${line}` : formatFunctionLine(target, line);
+      if (text) process.stdout.write(`${text}\n`);
+    },
+  });
+
+  const f = stack.functions;
+  const lines = [
+    "",
+    `modelgate is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    "",
+    `  githubWebhook   ${f[FunctionName.githubWebhook].url}   (GitHub push and tag deliveries)`,
+    `  tektonEvents    ${f[FunctionName.tektonEvents].url}   (Tekton CloudEvents sink)`,
+    "",
+    `  Pub/Sub         PUBSUB_EMULATOR_HOST=${stack.env.PUBSUB_EMULATOR_HOST}`,
+    `  Cloud Storage   STORAGE_EMULATOR_HOST=${stack.env.STORAGE_EMULATOR_HOST}   bucket ${config.bucket}`,
+    `  Vertex AI       MODELGATE_VERTEX_ENDPOINT=${stack.env.MODELGATE_VERTEX_ENDPOINT} (plaintext gRPC)`,
+    `  state           ${stateDir ?? "in memory (set MODELGATE_STATE_DIR to keep it)"}`,
+    "",
+    `  webhook secret  ${stack.webhookSecret}${env.GITHUB_WEBHOOK_SECRET ? "" : "   (generated; set GITHUB_WEBHOOK_SECRET to choose)"}`,
+    `  Tekton token    ${stack.tektonToken}${env.TEKTON_SINK_TOKEN ? "" : "   (generated; set TEKTON_SINK_TOKEN to choose)"}`,
+    "",
+    "  Try it: in a second terminal run `npx modelgate demo`. Ctrl-C stops everything.",
+    "",
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping modelgate…\n`);
+    await stack.close();
+    process.stdout.write("stopped.\n");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`modelgate could not start: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,56 @@
+import { PubSub } from "@google-cloud/pubsub";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pubsubClientOptions } from "../../shared/runtime.js";
+import { deadLetterTopic, subscriptionFor, Topic, topicNames } from "../../shared/topology.js";
+import { startLocalServers, type TestServers } from "../support/local-servers.js";
+
+describe("local servers for a configuration", () => {
+  let servers: TestServers;
+  beforeAll(async () => {
+    servers = await startLocalServers();
+  });
+  afterAll(async () => {
+    await servers?.close();
+  });
+
+  it("creates every topic, dead-letter topic and trigger subscription from the one topology", async () => {
+    const pubsub = new PubSub(pubsubClientOptions(servers.env, "local-project"));
+    const [topics] = await pubsub.getTopics();
+    const names = topics.map((t) => t.name.split("/").pop());
+    for (const topic of topicNames) {
+      expect(names).toContain(topic);
+      expect(names).toContain(deadLetterTopic(topic));
+    }
+    const [metadata] = await pubsub.subscription(subscriptionFor(Topic.deploymentRequested)).getMetadata();
+    expect(metadata.deadLetterPolicy?.deadLetterTopic).toBe(
+      "projects/local-project/topics/deployment-requested-dead-letter",
+    );
+    expect(metadata.deadLetterPolicy?.maxDeliveryAttempts).toBe(15);
+    await pubsub.close();
+  });
+
+  it("seeds the example data and golden set into the bucket", async () => {
+    const runtime = servers.runtime();
+    const names = (await runtime.blobs.list("")).map((o) => o.name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "datasets/fraud-detector/train.jsonl",
+        "datasets/fraud-detector/train-shifted.jsonl",
+        "golden/fraud-detector/golden.jsonl",
+      ]),
+    );
+  });
+
+  it("creates the model's endpoint, reachable through the real Vertex AI client", async () => {
+    const { EndpointServiceClient } = await import(
+      "@google-cloud/aiplatform/build/src/v1/endpoint_service_client.js"
+    );
+    const { vertexClientOptions } = await import("../../shared/vertex/client-options.js");
+    const client = new EndpointServiceClient(await vertexClientOptions(servers.env, "us-central1"));
+    const [endpoint] = await client.getEndpoint({
+      name: "projects/local-project/locations/us-central1/endpoints/fraud-detector",
+    });
+    expect(endpoint.deployedModels ?? []).toHaveLength(0);
+    await client.close();
+  });
+});
