@@ -1,0 +1,264 @@
+import { EndpointServiceClient } from "@google-cloud/aiplatform/build/src/v1/endpoint_service_client.js";
+import { ModelServiceClient } from "@google-cloud/aiplatform/build/src/v1/model_service_client.js";
+import { PredictionServiceClient } from "@google-cloud/aiplatform/build/src/v1/prediction_service_client.js";
+import { Storage } from "@google-cloud/storage";
+import { status } from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type LocalStorageServer,
+  localStorageClientOptions,
+  startStorageServer,
+} from "../../local/storage/index.js";
+import {
+  fromProtoValue,
+  type LocalVertexServer,
+  localVertexClientOptions,
+  type PredictorFactory,
+  startVertexServer,
+  toProtoValue,
+} from "../../local/vertex/index.js";
+
+const BUCKET = "vertex-predict-test";
+const ECHO_IMAGE = "local/echo-server:1";
+const dedicated = { machineSpec: { machineType: "n1-standard-2" }, minReplicaCount: 1, maxReplicaCount: 1 };
+
+// A model server that reads its "weights" from the artifact directory, so each version answers
+// differently and the tests can tell which one served a request.
+const echoPredictor: PredictorFactory = async (readArtifact) => {
+  const { version } = JSON.parse((await readArtifact("weights.json")).toString("utf8")) as {
+    version: string;
+  };
+  return { predict: (instances) => instances.map((instance) => ({ version, instance })) };
+};
+
+let storageServer: LocalStorageServer;
+let server: LocalVertexServer;
+let endpoints: EndpointServiceClient;
+let models: ModelServiceClient;
+let predictions: PredictionServiceClient;
+let modelName: string;
+
+beforeAll(async () => {
+  storageServer = await startStorageServer({});
+  storageServer.createBucket(BUCKET);
+  const storage = new Storage(localStorageClientOptions(storageServer.url));
+  for (const version of ["v1", "v2", "v3"]) {
+    await storage
+      .bucket(BUCKET)
+      .file(`models/echo/${version}/weights.json`)
+      .save(JSON.stringify({ version }));
+  }
+  server = await startVertexServer({
+    storageApiEndpoint: storageServer.url,
+    predictors: { [ECHO_IMAGE]: echoPredictor },
+    operationDelayMs: 5,
+    maxInstancesPerRequest: 100,
+  });
+  const options = localVertexClientOptions(server.address);
+  endpoints = new EndpointServiceClient(options);
+  models = new ModelServiceClient(options);
+  predictions = new PredictionServiceClient(options);
+  // One model with three versions, v1 to v3.
+  modelName = await uploadVersion("v1");
+  await uploadVersion("v2", modelName);
+  await uploadVersion("v3", modelName);
+});
+
+afterAll(async () => {
+  await Promise.all([endpoints?.close(), models?.close(), predictions?.close()]);
+  await server?.close();
+  await storageServer?.close();
+});
+
+async function uploadVersion(version: string, parentModel?: string): Promise<string> {
+  const [operation] = await models.uploadModel({
+    parent: server.parent,
+    ...(parentModel ? { parentModel } : {}),
+    model: {
+      displayName: "echo",
+      artifactUri: `gs://${BUCKET}/models/echo/${version}/`,
+      containerSpec: { imageUri: ECHO_IMAGE },
+    },
+  });
+  const [response] = await operation.promise();
+  return response.model as string;
+}
+
+async function createEndpoint(labels: Record<string, string> = {}): Promise<string> {
+  const [operation] = await endpoints.createEndpoint({
+    parent: server.parent,
+    endpoint: { displayName: "echo-endpoint", labels },
+  });
+  const [endpoint] = await operation.promise();
+  return endpoint.name as string;
+}
+
+async function deploy(
+  endpoint: string,
+  model: string,
+  extra: { id?: string; trafficSplit?: Record<string, number> } = {},
+): Promise<string> {
+  const [operation] = await endpoints.deployModel({
+    endpoint,
+    deployedModel: { model, dedicatedResources: dedicated, ...(extra.id ? { id: extra.id } : {}) },
+    ...(extra.trafficSplit ? { trafficSplit: extra.trafficSplit } : {}),
+  });
+  const [response] = await operation.promise();
+  return response.deployedModel?.id as string;
+}
+
+// The generated signatures want protobufjs message classes; plain objects are what they take at run time.
+type OperationRequest = Parameters<EndpointServiceClient["getOperation"]>[0];
+
+async function getEndpoint(name: string) {
+  const [endpoint] = await endpoints.getEndpoint({ name });
+  return endpoint;
+}
+
+async function predict(endpoint: string, instances: unknown[]) {
+  const [response] = await predictions.predict({ endpoint, instances: instances.map(toProtoValue) });
+  return response;
+}
+
+describe("Predict", () => {
+  it("serves with the deployed model's predictor and names the version that answered", async () => {
+    const endpoint = await createEndpoint();
+    const id = await deploy(endpoint, `${modelName}@2`);
+    const response = await predict(endpoint, [{ x: 1 }, { x: [2, "two"] }]);
+    expect(response.predictions?.map(fromProtoValue)).toEqual([
+      { version: "v2", instance: { x: 1 } },
+      { version: "v2", instance: { x: [2, "two"] } },
+    ]);
+    expect(response).toMatchObject({
+      deployedModelId: id,
+      model: modelName,
+      modelVersionId: "2",
+      modelDisplayName: "echo",
+    });
+  });
+
+  it("routes each request to one deployed model by the traffic split", async () => {
+    const endpoint = await createEndpoint();
+    const old = await deploy(endpoint, `${modelName}@1`);
+    const canary = await deploy(endpoint, `${modelName}@3`, { trafficSplit: { [old]: 70, "0": 30 } });
+    const counts: Record<string, number> = { [old]: 0, [canary]: 0 };
+    const requests = 2000;
+    for (let batch = 0; batch < requests; batch += 100) {
+      const responses = await Promise.all(
+        Array.from({ length: 100 }, () => predict(endpoint, [{ n: batch }, { n: batch + 1 }])),
+      );
+      for (const response of responses) {
+        const id = response.deployedModelId as string;
+        counts[id] = (counts[id] ?? 0) + 1;
+        // A request is served whole by the model it was routed to.
+        const versions = new Set(
+          response.predictions?.map((p) => (fromProtoValue(p) as { version: string }).version),
+        );
+        expect(versions).toEqual(new Set([id === old ? "v1" : "v3"]));
+      }
+    }
+    expect(Object.keys(counts).sort()).toEqual([old, canary].sort());
+    // 2,000 draws at 30 %: the standard deviation is about 1 point, so ±5 points is generous.
+    expect((counts[canary] ?? 0) / requests).toBeGreaterThan(0.25);
+    expect((counts[canary] ?? 0) / requests).toBeLessThan(0.35);
+  });
+
+  it.each([
+    ["no instances", [], status.INVALID_ARGUMENT, /at least one instance/],
+    [
+      "more instances than allowed",
+      Array.from({ length: 101 }, (_, i) => ({ i })),
+      status.INVALID_ARGUMENT,
+      /101/,
+    ],
+  ])("refuses %s", async (_case, instances, code, message) => {
+    const endpoint = await createEndpoint();
+    await deploy(endpoint, modelName);
+    const error = await predict(endpoint, instances).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toMatchObject({ code });
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it("refuses plain JSON instances, which the client encodes as empty Values", async () => {
+    const endpoint = await createEndpoint();
+    await deploy(endpoint, modelName);
+    await expect(predictions.predict({ endpoint, instances: [{ x: 1 } as never] })).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining("toProtoValue"),
+    });
+  });
+
+  it("answers FAILED_PRECONDITION for an endpoint without deployed models", async () => {
+    const endpoint = await createEndpoint();
+    await expect(predict(endpoint, [{ x: 1 }])).rejects.toMatchObject({
+      code: status.FAILED_PRECONDITION,
+      details: expect.stringContaining("no deployed model"),
+    });
+  });
+});
+
+describe("injected faults", () => {
+  it("failNext fails the next calls with the given code, then the method works again", async () => {
+    const endpoint = await createEndpoint();
+    const logged = server.requestLog.length;
+    server.faults.failNext("DeployModel", 2, "UNAVAILABLE");
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await expect(
+        endpoints.deployModel({
+          endpoint,
+          deployedModel: { model: modelName, dedicatedResources: dedicated },
+        }),
+      ).rejects.toMatchObject({ code: status.UNAVAILABLE });
+    }
+    await deploy(endpoint, modelName);
+    const deployCalls = server.requestLog.slice(logged).filter((entry) => entry.method === "DeployModel");
+    expect(deployCalls.map((entry) => entry.code)).toEqual([
+      status.UNAVAILABLE,
+      status.UNAVAILABLE,
+      status.OK,
+    ]);
+    expect(deployCalls[0]?.request).toMatchObject({ endpoint });
+
+    server.faults.failNext("google.cloud.aiplatform.v1.EndpointService/GetEndpoint", 1, "RESOURCE_EXHAUSTED");
+    await expect(getEndpoint(endpoint)).rejects.toMatchObject({ code: status.RESOURCE_EXHAUSTED });
+    expect((await getEndpoint(endpoint)).name).toBe(endpoint);
+  });
+
+  it("latency delays a method (a short client deadline then expires)", async () => {
+    const endpoint = await createEndpoint();
+    server.faults.latency("GetEndpoint", 1500);
+    try {
+      await expect(endpoints.getEndpoint({ name: endpoint }, { timeout: 100 })).rejects.toMatchObject({
+        code: status.DEADLINE_EXCEEDED,
+      });
+    } finally {
+      server.faults.latency("GetEndpoint", 0);
+    }
+    expect((await getEndpoint(endpoint)).name).toBe(endpoint);
+  });
+
+  it("failOperation completes the operation with an error and applies nothing", async () => {
+    const endpoint = await createEndpoint();
+    server.faults.failOperation("DeployModel", 1, "Injected: no capacity in us-central1.");
+    const [operation] = await endpoints.deployModel({
+      endpoint,
+      deployedModel: { model: modelName, dedicatedResources: dedicated },
+    });
+    await expect(operation.promise()).rejects.toMatchObject({
+      code: status.INTERNAL,
+      message: "Injected: no capacity in us-central1.",
+    });
+    const [polled] = await endpoints.getOperation({ name: operation.name } as OperationRequest);
+    expect(polled).toMatchObject({ done: true, error: { code: status.INTERNAL } });
+    expect((await getEndpoint(endpoint)).deployedModels).toEqual([]);
+    await deploy(endpoint, modelName);
+    expect((await getEndpoint(endpoint)).deployedModels).toHaveLength(1);
+  });
+
+  it("refuses to inject a fault into a method it does not know", () => {
+    expect(() => server.faults.failNext("DeployModle", 1, "UNAVAILABLE")).toThrow(/Unknown Vertex AI method/);
+  });
+});
