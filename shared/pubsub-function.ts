@@ -1,4 +1,4 @@
-import type { CloudEvent } from "cloudevents";
+import type { CloudEventV1 } from "cloudevents";
 import { type Cause, decodeMessage, type MessageOf } from "./contracts.js";
 import { describeError, isRetryable, ValidationError } from "./errors.js";
 import { unattributed } from "./ledger.js";
@@ -38,7 +38,7 @@ export interface StepDefinition<T extends TopicName> {
 export function pubsubFunction<T extends TopicName>(
   step: StepDefinition<T>,
   getRuntime: () => Runtime,
-): (event: CloudEvent<unknown>) => Promise<void> {
+): (event: CloudEventV1<unknown>) => Promise<void> {
   return async (event) => {
     const runtime = getRuntime();
     const trace = traceContext(
@@ -137,7 +137,7 @@ export function pubsubFunction<T extends TopicName>(
   };
 }
 
-function stringAttribute(event: CloudEvent<unknown>, name: string): string | undefined {
+function stringAttribute(event: CloudEventV1<unknown>, name: string): string | undefined {
   const value = (event as unknown as Record<string, unknown>)[name];
   return typeof value === "string" ? value : undefined;
 }

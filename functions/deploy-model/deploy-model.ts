@@ -1,0 +1,205 @@
+import { type Config, endpointName, modelConfig } from "../../shared/config.js";
+import type { Cause, DeploymentReady, DeploymentRequested } from "../../shared/contracts.js";
+import { NotFoundError } from "../../shared/errors.js";
+import { type EndpointDeployer, Label, type ModelRegistry } from "../../shared/model-ports.js";
+import { shortSha } from "../../shared/names.js";
+import { type BlobStore, Outcome, type Publisher } from "../../shared/ports.js";
+import { Topic } from "../../shared/topology.js";
+import { canarySplit, dominantModel, servingShares } from "../../shared/traffic-split.js";
+import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
+import { labelValue } from "../../shared/vertex/labels.js";
+import { recordedCall, type TraceContext } from "../../shared/vertex/recorded-call.js";
+import { type CanaryPlan, readCanaryPlan, writeCanaryPlan } from "./canary-plan.js";
+
+/** What deployModel needs: the registry to find the version, the endpoint, the bucket for its plan, a publisher. */
+export interface DeployModelPorts {
+  registry: ModelRegistry;
+  deployer: EndpointDeployer;
+  blobs: BlobStore;
+  publisher: Publisher;
+  config: Config;
+  trace: TraceContext;
+  cause: Cause;
+  now?: () => Date;
+}
+
+export const DeployStatus = {
+  /** The canary was deployed now. */
+  deployed: "deployed",
+  /** An earlier attempt of this request deployed it; deployment-ready was published (again). */
+  resumed: "resumed",
+  /** The endpoint already serves this version with all its traffic. */
+  alreadyServing: "already-serving",
+  /** Another request's canary of this commit is on the endpoint; it carries on without this one. */
+  canaryInProgress: "canary-in-progress",
+} as const;
+export type DeployStatus = (typeof DeployStatus)[keyof typeof DeployStatus];
+
+export interface DeployModelResult {
+  status: DeployStatus;
+  deployedModelId: string;
+  trafficSplit?: Record<string, number>;
+}
+
+/**
+ * Deploys a commit's registered model version to the model's endpoint as a canary with the configured share (a
+ * first deployment takes all the traffic), under a DeployedModel id derived from model and commit so a repeat
+ * finds it, and announces `deployment-ready` with the split to restore on rollback. A version not registered yet
+ * is a retryable NotFoundError: the promotion waits, redelivered with backoff, until registerModel catches up.
+ */
+export async function deployModel(
+  message: DeploymentRequested,
+  ports: DeployModelPorts,
+): Promise<DeployModelResult> {
+  const { registry, deployer, trace } = ports;
+  const model = modelConfig(ports.config, message.model);
+  const endpoint = endpointName(ports.config, message.model);
+  const candidateId = deployedModelId(message.model, message.commit);
+
+  const parent = await recordedCall(
+    trace,
+    "parent-model-found",
+    () => registry.findParentModel(message.model),
+    {
+      model: message.model,
+    },
+  );
+  if (!parent) {
+    throw new NotFoundError(
+      `no version of ${message.model} is registered yet; waiting for ${message.commit}`,
+      {
+        retryable: true,
+        details: { model: message.model, commit: message.commit },
+      },
+    );
+  }
+  const commitLabel = { [Label.commit]: labelValue(message.commit) };
+  const versions = await recordedCall(
+    trace,
+    "model-versions-listed",
+    () => registry.findVersions(parent.modelResource, commitLabel),
+    { modelResource: parent.modelResource, labels: commitLabel },
+  );
+  const version = versions[0];
+  if (!version) {
+    throw new NotFoundError(
+      `${message.model}@${message.commit} is not registered yet; the promotion waits for it`,
+      {
+        retryable: true,
+        details: { modelResource: parent.modelResource, commit: message.commit },
+      },
+    );
+  }
+
+  const state = await recordedCall(trace, "endpoint-read", () => deployer.getEndpoint(endpoint), {
+    endpoint,
+  });
+  const serving = state.deployedModels.find(
+    (deployed) =>
+      deployed.modelResource === version.modelResource &&
+      deployed.versionId === version.versionId &&
+      state.trafficSplit[deployed.id] === 100,
+  );
+  if (serving) {
+    trace.logger.info(`${endpoint} already serves ${message.model}@${message.commit} with all its traffic`);
+    await trace.record({
+      action: "already-serving",
+      outcome: Outcome.skipped,
+      details: { endpoint, deployedModelId: serving.id, versionId: version.versionId },
+    });
+    return { status: DeployStatus.alreadyServing, deployedModelId: serving.id };
+  }
+
+  const stored = await readCanaryPlan(ports.blobs, message.model, message.commit);
+  const now = ports.now ?? (() => new Date());
+  if (state.deployedModels.some((deployed) => deployed.id === candidateId)) {
+    const plan = stored?.plan;
+    if (plan && plan.correlationId === message.correlationId && plan.deployedModelId === candidateId) {
+      // An earlier attempt deployed the canary and died before announcing it: finish its job.
+      await announce(message, plan, ports, now);
+      await trace.record({ action: "canary-resumed", outcome: Outcome.succeeded, details: { plan } });
+      return { status: DeployStatus.resumed, deployedModelId: candidateId, trafficSplit: state.trafficSplit };
+    }
+    trace.logger.info(
+      `a canary of ${message.model}@${message.commit} is already on ${endpoint}; leaving it be`,
+      {
+        plannedBy: plan?.correlationId,
+      },
+    );
+    await trace.record({
+      action: "canary-in-progress",
+      outcome: Outcome.skipped,
+      details: { endpoint, deployedModelId: candidateId, plannedBy: plan?.correlationId ?? null },
+    });
+    return { status: DeployStatus.canaryInProgress, deployedModelId: candidateId };
+  }
+
+  const previous = servingShares(state.trafficSplit);
+  const percent = Object.keys(previous).length === 0 ? 100 : model.canary.trafficPercent;
+  const split = canarySplit(previous, candidateId, percent);
+  const previousDeployedModelId = dominantModel(previous);
+  const plan: CanaryPlan = {
+    model: message.model,
+    commit: message.commit,
+    correlationId: message.correlationId,
+    endpoint,
+    modelResource: version.modelResource,
+    versionId: version.versionId,
+    deployedModelId: candidateId,
+    canaryPercent: split[candidateId] ?? percent,
+    previousTrafficSplit: previous,
+    ...(previousDeployedModelId ? { previousDeployedModelId } : {}),
+    plannedAt: now().toISOString(),
+  };
+  // Nothing of this commit is deployed, so the endpoint as read now is the truth; replace any older plan.
+  await writeCanaryPlan(ports.blobs, plan, stored?.generation ?? "0");
+
+  const spec = {
+    deployedModelId: candidateId,
+    modelResource: version.modelResource,
+    versionId: version.versionId,
+    displayName: `${message.model}-${shortSha(message.commit)}`,
+    machineType: model.serving.machineType,
+    minReplicas: model.serving.minReplicas,
+    maxReplicas: model.serving.maxReplicas,
+    trafficSplit: split,
+  };
+  await recordedCall(trace, "model-deployed", () => deployer.deploy(endpoint, spec), { endpoint, spec });
+  await announce(message, plan, ports, now);
+  return { status: DeployStatus.deployed, deployedModelId: candidateId, trafficSplit: split };
+}
+
+async function announce(
+  message: DeploymentRequested,
+  plan: CanaryPlan,
+  ports: DeployModelPorts,
+  now: () => Date,
+): Promise<void> {
+  const ready: DeploymentReady = {
+    schemaVersion: 1,
+    correlationId: message.correlationId,
+    model: message.model,
+    commit: message.commit,
+    repository: message.repository,
+    causedBy: [ports.cause],
+    createdAt: now().toISOString(),
+    endpoint: plan.endpoint,
+    modelResource: plan.modelResource,
+    versionId: plan.versionId,
+    deployedModelId: plan.deployedModelId,
+    canaryPercent: plan.canaryPercent,
+    previousTrafficSplit: plan.previousTrafficSplit,
+    ...(plan.previousDeployedModelId ? { previousDeployedModelId: plan.previousDeployedModelId } : {}),
+  };
+  const messageId = await ports.publisher.publish(Topic.deploymentReady, ready);
+  ports.trace.logger.info("deployment-ready published", { messageId, deployedModelId: plan.deployedModelId });
+  await ports.trace.record({
+    action: "deployment-ready-published",
+    outcome: Outcome.succeeded,
+    details: {
+      messageId,
+      canaryPercent: plan.canaryPercent,
+      previousTrafficSplit: plan.previousTrafficSplit,
+    },
+  });
+}

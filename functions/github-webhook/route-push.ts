@@ -1,0 +1,108 @@
+import picomatch from "picomatch";
+import { type Config, promotionTagPattern } from "../../shared/config.js";
+import { CommitSha } from "../../shared/names.js";
+import { maxPushCommits, type PushPayload } from "./payloads.js";
+
+/** What a push asks of one model. */
+export type PushDecision =
+  | { kind: "train"; model: string; repository: string; commit: string; ref: string; reason: string }
+  | { kind: "promote"; model: string; repository: string; commit: string; tag: string }
+  | { kind: "refuse"; model: string; repository: string; commit: string; tag: string; reason: string };
+
+export interface PushRoute {
+  decisions: PushDecision[];
+  /** Why nothing (or nothing more) happened, one reason per model or for the whole push. */
+  ignored: string[];
+}
+
+const branchPrefix = "refs/heads/";
+const tagPrefix = "refs/tags/";
+
+/**
+ * Decides what a push means, as a pure function of the configuration and the payload: a push to a model's branch
+ * that touches its paths retrains it; a tag matching a model's promotion pattern promotes the commit the tag points
+ * at, if the sender may promote. Everything else is ignored with a reason.
+ */
+export function routePush(config: Config, push: PushPayload): PushRoute {
+  const repository = push.repository.full_name;
+  const models = Object.entries(config.models).filter(
+    ([, model]) => model.repository.toLowerCase() === repository.toLowerCase(),
+  );
+  if (models.length === 0) return ignore(`no model is configured for repository ${repository}`);
+  if (push.ref.startsWith(branchPrefix))
+    return routeBranch(models, push, push.ref.slice(branchPrefix.length));
+  if (push.ref.startsWith(tagPrefix)) return routeTag(config, models, push, push.ref.slice(tagPrefix.length));
+  return ignore(`ref ${push.ref} is neither a branch nor a tag`);
+}
+
+type ModelEntry = [string, Config["models"][string]];
+
+function routeBranch(models: ModelEntry[], push: PushPayload, branch: string): PushRoute {
+  if (push.deleted) return ignore(`branch ${branch} was deleted`);
+  const commit = push.head_commit?.id ?? push.after;
+  if (!CommitSha.safeParse(commit).success) return ignore(`push to ${branch} has no head commit`);
+  const changed = new Set(push.commits.flatMap((c) => [...c.added, ...c.modified, ...c.removed]));
+  // GitHub lists at most 2048 commits; past that the file list is incomplete, so assume the paths were touched.
+  const truncated = push.commits.length >= maxPushCommits;
+  const route: PushRoute = { decisions: [], ignored: [] };
+  for (const [name, model] of models) {
+    const followed = model.branch ?? push.repository.default_branch;
+    if (branch !== followed) {
+      route.ignored.push(`${name}: follows branch ${followed ?? "(default, unknown)"}, not ${branch}`);
+      continue;
+    }
+    const matches = picomatch(model.paths, { dot: true });
+    const touched = [...changed].filter((path) => matches(path));
+    if (touched.length === 0 && !truncated) {
+      route.ignored.push(`${name}: no pushed commit touches ${model.paths.join(", ")}`);
+      continue;
+    }
+    route.decisions.push({
+      kind: "train",
+      model: name,
+      repository: model.repository,
+      commit,
+      ref: push.ref,
+      reason: truncated
+        ? `the push lists ${push.commits.length} commits (GitHub's limit), so its changed paths are incomplete`
+        : `touches ${touched.slice(0, 5).join(", ")}${touched.length > 5 ? ", …" : ""}`,
+    });
+  }
+  return route;
+}
+
+function routeTag(config: Config, models: ModelEntry[], push: PushPayload, tag: string): PushRoute {
+  if (push.deleted) return ignore(`tag ${tag} was deleted`);
+  // For an annotated tag `after` is the tag object, not a commit; head_commit is the commit it points to (and
+  // equals `after` for a lightweight tag). A tag on a tree or blob has no head_commit and promotes nothing.
+  const commit = push.head_commit?.id;
+  if (commit === undefined || !CommitSha.safeParse(commit).success)
+    return ignore(`tag ${tag} does not point to a commit`);
+  const route: PushRoute = { decisions: [], ignored: [] };
+  const sender = push.sender?.login;
+  for (const [name, model] of models) {
+    const pattern = promotionTagPattern(config, name);
+    if (!picomatch(pattern, { dot: true })(tag)) {
+      route.ignored.push(`${name}: tag ${tag} does not match ${pattern}`);
+      continue;
+    }
+    const promoters = model.promotion.promoters.map((p) => p.toLowerCase());
+    if (promoters.length > 0 && (sender === undefined || !promoters.includes(sender.toLowerCase()))) {
+      route.decisions.push({
+        kind: "refuse",
+        model: name,
+        repository: model.repository,
+        commit,
+        tag,
+        reason: `${sender ?? "an unknown sender"} is not a promoter of ${name}`,
+      });
+      continue;
+    }
+    route.decisions.push({ kind: "promote", model: name, repository: model.repository, commit, tag });
+  }
+  return route;
+}
+
+function ignore(reason: string): PushRoute {
+  return { decisions: [], ignored: [reason] };
+}

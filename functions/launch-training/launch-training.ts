@@ -1,0 +1,92 @@
+import type { Config } from "../../shared/config.js";
+import { modelConfig } from "../../shared/config.js";
+import type { TrainingRequested } from "../../shared/contracts.js";
+import { modelBaseDir } from "../../shared/manifest.js";
+import { Label, type TrainingJobSpec, type TrainingLauncher } from "../../shared/model-ports.js";
+import { shortSha } from "../../shared/names.js";
+import { Outcome } from "../../shared/ports.js";
+import { labelValue, provenanceLabels } from "../../shared/vertex/labels.js";
+import { recordedCall, type TraceContext } from "../../shared/vertex/recorded-call.js";
+
+/** What launchTraining needs: the Vertex AI job launcher, the configuration, and somewhere to leave its trace. */
+export interface LaunchTrainingPorts {
+  launcher: TrainingLauncher;
+  config: Config;
+  trace: TraceContext;
+}
+
+export interface LaunchTrainingResult {
+  job: string;
+  state: string;
+  /** True when a job an earlier attempt created was found and no new one was made. */
+  reused: boolean;
+}
+
+/**
+ * Starts the Vertex AI CustomJob that trains a model at a commit, at most once per model and commit: Vertex AI
+ * has no request id for CreateCustomJob, so the step first looks for a job an earlier attempt made (by its
+ * model and commit labels) and reuses it, whatever its state.
+ */
+export async function launchTraining(
+  message: TrainingRequested,
+  ports: LaunchTrainingPorts,
+): Promise<LaunchTrainingResult> {
+  const { launcher, trace } = ports;
+  const spec = trainingJobSpec(message, ports.config);
+  const identity = { [Label.model]: labelValue(message.model), [Label.commit]: labelValue(message.commit) };
+
+  const existing = await recordedCall(trace, "custom-jobs-listed", () => launcher.findJobs(identity), {
+    labels: identity,
+  });
+  const earlier = existing[0];
+  if (earlier) {
+    trace.logger.info(
+      `training job for ${message.model}@${message.commit} exists already; not creating another`,
+      {
+        job: earlier.name,
+        state: earlier.state,
+      },
+    );
+    await trace.record({
+      action: "custom-job-reused",
+      outcome: Outcome.skipped,
+      details: { job: earlier.name, state: earlier.state, jobsFound: existing.length },
+    });
+    return { job: earlier.name, state: earlier.state, reused: true };
+  }
+
+  const job = await recordedCall(trace, "custom-job-created", () => launcher.createJob(spec), { spec });
+  return { job: job.name, state: job.state, reused: false };
+}
+
+/**
+ * The CustomJob for a training request, from the model's training configuration: the image CI built for the
+ * commit if the message names one, else the configured container; `{bucket}`, `{model}` and `{commit}` in the
+ * arguments filled in; the trainer contract's MODELGATE_* variables set; output under `models/<model>/<commit>/`.
+ */
+export function trainingJobSpec(message: TrainingRequested, config: Config): TrainingJobSpec {
+  const model = modelConfig(config, message.model);
+  const fill = (text: string) =>
+    text
+      .replaceAll("{bucket}", config.bucket)
+      .replaceAll("{model}", message.model)
+      .replaceAll("{commit}", message.commit);
+  return {
+    displayName: `modelgate-${message.model}-${shortSha(message.commit)}`,
+    container: message.image ?? model.training.container,
+    command: model.training.command.map(fill),
+    args: model.training.args.map(fill),
+    env: {
+      MODELGATE_MODEL: message.model,
+      MODELGATE_COMMIT: message.commit,
+      MODELGATE_REPOSITORY: message.repository,
+      MODELGATE_SERVING_CONTAINER: model.serving.container,
+      MODELGATE_CORRELATION_ID: message.correlationId,
+    },
+    machineType: model.training.machineType,
+    ...(model.training.serviceAccount ? { serviceAccount: model.training.serviceAccount } : {}),
+    baseOutputDirectory: `gs://${config.bucket}/${modelBaseDir(message.model, message.commit)}`,
+    labels: provenanceLabels(message),
+    timeoutSeconds: model.training.timeoutMinutes * 60,
+  };
+}

@@ -1,0 +1,22 @@
+import type { StepDefinition } from "../../shared/pubsub-function.js";
+import type { Runtime } from "../../shared/runtime.js";
+import { FunctionName, Topic } from "../../shared/topology.js";
+import { launchTraining } from "./launch-training.js";
+import type { LaunchTrainingVertexPorts } from "./ports.js";
+
+/** launchTraining as a Pub/Sub step on `training-requested`: one training job per model and commit. */
+export function launchTrainingStep(
+  ports: (runtime: Runtime) => LaunchTrainingVertexPorts,
+): StepDefinition<typeof Topic.trainingRequested> {
+  return {
+    name: FunctionName.launchTraining,
+    topic: Topic.trainingRequested,
+    idempotencyKey: (message) => `${message.model}@${message.commit}`,
+    run: (message, context) =>
+      launchTraining(message, {
+        ...ports(context.runtime),
+        config: context.runtime.config,
+        trace: context,
+      }),
+  };
+}

@@ -1,0 +1,219 @@
+import { type Config, modelConfig } from "../../shared/config.js";
+import type { ArtifactReady, Cause, DeploymentRequested } from "../../shared/contracts.js";
+import { ArtifactError } from "../../shared/errors.js";
+import {
+  type Manifest,
+  ManifestError,
+  manifestPath,
+  modelBaseDir,
+  parseManifest,
+} from "../../shared/manifest.js";
+import { Label, type ModelRegistry, type ModelVersion } from "../../shared/model-ports.js";
+import { shortSha } from "../../shared/names.js";
+import { type BlobStore, Outcome, type Publisher } from "../../shared/ports.js";
+import { addToRegistryIndex, type Registration, writeRegistration } from "../../shared/registry-index.js";
+import { Topic } from "../../shared/topology.js";
+import { labelValue, provenanceLabels } from "../../shared/vertex/labels.js";
+import { recordedCall, type TraceContext } from "../../shared/vertex/recorded-call.js";
+
+/** What registerModel needs: the Model Registry, the artifact bucket, the publisher, configuration and a trace. */
+export interface RegisterModelPorts {
+  registry: ModelRegistry;
+  blobs: BlobStore;
+  publisher: Publisher;
+  config: Config;
+  trace: TraceContext;
+  /** The event to name as the cause of what this step publishes. */
+  cause: Cause;
+  now?: () => Date;
+}
+
+export interface RegisterModelResult {
+  modelResource: string;
+  versionId: string;
+  /** True when a version for this commit already existed and was reused. */
+  reused: boolean;
+  deploymentRequested: boolean;
+}
+
+/** The alias that names a commit's version in the registry, e.g. `commit-3f2c1a9e8b7d`. */
+export function commitAlias(commit: string): string {
+  return `commit-${shortSha(commit)}`;
+}
+
+/**
+ * Registers the model a training run wrote as a Vertex AI model version, once per commit. The event is only a
+ * hint: the artifact's modelgate.json is re-read from the bucket and must name the same model, commit and
+ * repository. A version already labelled with the commit is reused, not duplicated. What was registered is then
+ * written to `registry/<model>/` for CI, and if the model's policy auto-deploys, a deployment is requested.
+ */
+export async function registerModel(
+  message: ArtifactReady,
+  ports: RegisterModelPorts,
+): Promise<RegisterModelResult> {
+  const { registry, trace } = ports;
+  const model = modelConfig(ports.config, message.model);
+  const baseUri = `gs://${ports.blobs.bucket}/${modelBaseDir(message.model, message.commit)}`;
+  if (message.artifactUri.replace(/\/?$/, "/") !== baseUri) {
+    throw new ArtifactError(
+      `artifact-ready names ${message.artifactUri}, but ${message.model}@${message.commit} is trained into ${baseUri}`,
+      { details: { artifactUri: message.artifactUri, expected: baseUri } },
+    );
+  }
+  const manifest = await readManifest(ports.blobs, message);
+  const artifactUri = `${baseUri}${manifest.artifactDir}`;
+
+  const parent = await recordedCall(
+    trace,
+    "parent-model-found",
+    () => registry.findParentModel(message.model),
+    {
+      model: message.model,
+    },
+  );
+  const commitLabel = { [Label.commit]: labelValue(message.commit) };
+  const existing = parent
+    ? await recordedCall(
+        trace,
+        "model-versions-listed",
+        () => registry.findVersions(parent.modelResource, commitLabel),
+        { modelResource: parent.modelResource, labels: commitLabel },
+      )
+    : [];
+
+  let version: ModelVersion;
+  const earlier = existing[0];
+  if (earlier) {
+    version = earlier;
+    trace.logger.info(
+      `version ${earlier.versionId} already holds ${message.model}@${message.commit}; reusing it`,
+    );
+    await trace.record({
+      action: "model-version-reused",
+      outcome: Outcome.skipped,
+      details: {
+        modelResource: earlier.modelResource,
+        versionId: earlier.versionId,
+        aliases: earlier.aliases,
+      },
+    });
+  } else {
+    if (manifest.serving.container !== model.serving.container) {
+      // The configured container is the operator's decision; the trainer's claim is recorded, not obeyed.
+      trace.logger.warn(
+        "modelgate.json names another serving container than the configuration; using the configured one",
+        {
+          manifestContainer: manifest.serving.container,
+          configuredContainer: model.serving.container,
+        },
+      );
+    }
+    const predictRoute = model.serving.predictRoute ?? manifest.serving.predictRoute;
+    const healthRoute = model.serving.healthRoute ?? manifest.serving.healthRoute;
+    const spec = {
+      displayName: message.model,
+      ...(parent ? { parentModel: parent.modelResource } : {}),
+      artifactUri,
+      servingContainer: {
+        imageUri: model.serving.container,
+        ...(predictRoute ? { predictRoute } : {}),
+        ...(healthRoute ? { healthRoute } : {}),
+      },
+      labels: provenanceLabels(message),
+      aliases: [commitAlias(message.commit)],
+      description: `${message.repository}@${message.commit} (${manifest.framework})`,
+    };
+    const uploaded = await recordedCall(trace, "model-version-uploaded", () => registry.uploadVersion(spec), {
+      spec,
+    });
+    version = uploaded.version;
+  }
+
+  const now = ports.now ?? (() => new Date());
+  const registration: Registration = {
+    model: message.model,
+    commit: message.commit,
+    repository: message.repository,
+    modelResource: version.modelResource,
+    versionId: version.versionId,
+    aliases: version.aliases,
+    artifactUri: version.artifactUri || artifactUri,
+    correlationId: message.correlationId,
+    registeredAt: now().toISOString(),
+    metrics: manifest.metrics,
+  };
+  await writeRegistration(ports.blobs, registration);
+  const index = await addToRegistryIndex(ports.blobs, message.model, {
+    commit: message.commit,
+    versionId: version.versionId,
+    modelResource: version.modelResource,
+    registeredAt: registration.registeredAt,
+  });
+  await trace.record({
+    action: "registration-published",
+    outcome: Outcome.succeeded,
+    details: { registration, indexWritten: index.written, indexAttempts: index.attempts },
+  });
+
+  let deploymentRequested = false;
+  if (model.promotion.autoDeploy) {
+    const request: DeploymentRequested = {
+      schemaVersion: 1,
+      correlationId: message.correlationId,
+      model: message.model,
+      commit: message.commit,
+      repository: message.repository,
+      causedBy: [ports.cause],
+      createdAt: now().toISOString(),
+      reason: "auto-deploy",
+    };
+    const messageId = await ports.publisher.publish(Topic.deploymentRequested, request);
+    trace.logger.info("auto-deploy policy: deployment requested", { messageId });
+    await trace.record({
+      action: "deployment-requested",
+      outcome: Outcome.succeeded,
+      details: { messageId, reason: "auto-deploy" },
+    });
+    deploymentRequested = true;
+  }
+  return {
+    modelResource: version.modelResource,
+    versionId: version.versionId,
+    reused: !!earlier,
+    deploymentRequested,
+  };
+}
+
+/** Reads and validates the artifact's modelgate.json; it must exist and name the message's model, commit and repository. */
+async function readManifest(blobs: BlobStore, message: ArtifactReady): Promise<Manifest> {
+  const path = manifestPath(message.model, message.commit);
+  const found = await blobs.read(path);
+  if (!found) {
+    throw new ArtifactError(`gs://${blobs.bucket}/${path} does not exist; nothing to register`, {
+      details: { object: path },
+    });
+  }
+  let manifest: Manifest;
+  try {
+    manifest = parseManifest(JSON.parse(found.data.toString("utf8")));
+  } catch (error) {
+    const issues =
+      error instanceof ManifestError ? error.issues : [{ path: "(root)", message: (error as Error).message }];
+    throw new ArtifactError(`gs://${blobs.bucket}/${path} is not a valid manifest`, {
+      cause: error,
+      details: { object: path, generation: found.generation, issues },
+    });
+  }
+  const mismatched = (["model", "commit", "repository"] as const).filter(
+    (field) => manifest[field] !== message[field],
+  );
+  if (mismatched.length > 0) {
+    throw new ArtifactError(
+      `gs://${blobs.bucket}/${path} does not match the event: ${mismatched
+        .map((field) => `${field} is ${manifest[field]}, the event says ${message[field]}`)
+        .join("; ")}`,
+      { details: { object: path, generation: found.generation, mismatched } },
+    );
+  }
+  return manifest;
+}

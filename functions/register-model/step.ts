@@ -1,0 +1,25 @@
+import type { StepDefinition } from "../../shared/pubsub-function.js";
+import type { Runtime } from "../../shared/runtime.js";
+import { FunctionName, Topic } from "../../shared/topology.js";
+import type { RegisterModelVertexPorts } from "./ports.js";
+import { registerModel } from "./register-model.js";
+
+/** registerModel as a Pub/Sub step on `artifact-ready`: one model version per model and commit. */
+export function registerModelStep(
+  ports: (runtime: Runtime) => RegisterModelVertexPorts,
+): StepDefinition<typeof Topic.artifactReady> {
+  return {
+    name: FunctionName.registerModel,
+    topic: Topic.artifactReady,
+    idempotencyKey: (message) => `${message.model}@${message.commit}`,
+    run: (message, context) =>
+      registerModel(message, {
+        ...ports(context.runtime),
+        blobs: context.runtime.blobs,
+        publisher: context.runtime.publisher,
+        config: context.runtime.config,
+        trace: context,
+        cause: context.cause,
+      }),
+  };
+}

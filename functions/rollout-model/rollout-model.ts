@@ -1,0 +1,233 @@
+import { type Config, endpointName } from "../../shared/config.js";
+import type { VerificationCompleted } from "../../shared/contracts.js";
+import { NotFoundError, UpstreamError, ValidationError } from "../../shared/errors.js";
+import {
+  type EndpointDeployer,
+  type EndpointState,
+  Label,
+  type ModelRegistry,
+} from "../../shared/model-ports.js";
+import { Outcome } from "../../shared/ports.js";
+import { promotedSplit, rollbackSplit, sameRouting } from "../../shared/traffic-split.js";
+import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
+import { recordedCall, type TraceContext } from "../../shared/vertex/recorded-call.js";
+
+/** What rolloutModel needs: the endpoint, the registry (alias and verdict label), configuration and a trace. */
+export interface RolloutModelPorts {
+  registry: ModelRegistry;
+  deployer: EndpointDeployer;
+  config: Config;
+  trace: TraceContext;
+}
+
+/** The alias that follows the version serving production traffic. */
+export const productionAlias = "production";
+
+export const Verdict = { passed: "passed", failed: "failed" } as const;
+
+export interface RolloutModelResult {
+  verdict: "pass" | "fail";
+  /** The sub-steps this attempt carried out; the rest were found done already. */
+  performed: string[];
+  trafficSplit: Record<string, number>;
+}
+
+/**
+ * Ends a canary. Pass: all traffic to the candidate, the `production` alias moved to its version, the models that
+ * served before undeployed. Fail: the split from before the canary restored exactly, the candidate undeployed.
+ * Either way the version is labelled with the verdict. Each sub-step looks at the current state first and does
+ * only what is still missing, so a repeat after a crash half-way finishes the job and a second repeat does nothing.
+ */
+export async function rolloutModel(
+  message: VerificationCompleted,
+  ports: RolloutModelPorts,
+): Promise<RolloutModelResult> {
+  checkTarget(message, ports.config);
+  const state = await recordedCall(
+    ports.trace,
+    "endpoint-read",
+    () => ports.deployer.getEndpoint(message.endpoint),
+    {
+      endpoint: message.endpoint,
+    },
+  );
+  const performed =
+    message.verdict === "pass" ? await promote(message, state, ports) : await rollBack(message, state, ports);
+  performed.push(...(await labelVerdict(message, ports)));
+  const final = await recordedCall(
+    ports.trace,
+    "endpoint-read",
+    () => ports.deployer.getEndpoint(message.endpoint),
+    {
+      endpoint: message.endpoint,
+    },
+  );
+  await ports.trace.record({
+    action: message.verdict === "pass" ? "rollout-completed" : "rollback-completed",
+    outcome: Outcome.succeeded,
+    details: { performed, trafficSplit: final.trafficSplit, deployedModels: final.deployedModels },
+  });
+  return { verdict: message.verdict, performed, trafficSplit: final.trafficSplit };
+}
+
+async function promote(
+  message: VerificationCompleted,
+  state: EndpointState,
+  { deployer, registry, trace }: RolloutModelPorts,
+): Promise<string[]> {
+  const candidate = message.deployedModelId;
+  const performed: string[] = [];
+  if (!state.deployedModels.some((deployed) => deployed.id === candidate)) {
+    throw new UpstreamError(
+      `the candidate ${candidate} passed verification but is no longer deployed on ${message.endpoint}; not promoting`,
+      { details: { endpoint: message.endpoint, deployedModels: state.deployedModels.map((d) => d.id) } },
+    );
+  }
+  const target = promotedSplit(candidate);
+  if (!sameRouting(state.trafficSplit, target)) {
+    await recordedCall(trace, "traffic-promoted", () => deployer.setTrafficSplit(message.endpoint, target), {
+      endpoint: message.endpoint,
+      trafficSplit: target,
+    });
+    performed.push("traffic-promoted");
+  }
+
+  const version = await recordedCall(
+    trace,
+    "model-version-read",
+    () => registry.getVersion(message.modelResource, message.versionId),
+    { modelResource: message.modelResource, versionId: message.versionId },
+  );
+  if (!version.aliases.includes(productionAlias)) {
+    await recordedCall(
+      trace,
+      "production-alias-moved",
+      () => registry.mergeAliases(message.modelResource, message.versionId, [productionAlias], []),
+      { modelResource: message.modelResource, versionId: message.versionId, alias: productionAlias },
+    );
+    performed.push("production-alias-moved");
+  }
+
+  // Only the models that served before the canary: anything else on the endpoint is not this rollout's to remove.
+  const previous = new Set(Object.keys(message.previousTrafficSplit));
+  if (message.previousDeployedModelId) previous.add(message.previousDeployedModelId);
+  previous.delete(candidate);
+  for (const deployed of state.deployedModels) {
+    if (!previous.has(deployed.id)) continue;
+    const undeployed = await undeployIfPresent(
+      message.endpoint,
+      deployed.id,
+      target,
+      "previous-model-undeployed",
+      {
+        deployer,
+        trace,
+      },
+    );
+    if (undeployed) performed.push(`previous-model-undeployed:${deployed.id}`);
+  }
+  return performed;
+}
+
+async function rollBack(
+  message: VerificationCompleted,
+  state: EndpointState,
+  { deployer, trace }: RolloutModelPorts,
+): Promise<string[]> {
+  const candidate = message.deployedModelId;
+  const performed: string[] = [];
+  if (!state.deployedModels.some((deployed) => deployed.id === candidate)) {
+    trace.logger.info(
+      `the candidate ${candidate} is not on ${message.endpoint} any more; nothing to roll back`,
+    );
+    return performed;
+  }
+  const target = rollbackSplit(message.previousTrafficSplit, candidate);
+  if (!sameRouting(state.trafficSplit, target)) {
+    await recordedCall(trace, "traffic-restored", () => deployer.setTrafficSplit(message.endpoint, target), {
+      endpoint: message.endpoint,
+      trafficSplit: target,
+    });
+    performed.push("traffic-restored");
+  }
+  const undeployed = await undeployIfPresent(message.endpoint, candidate, target, "candidate-undeployed", {
+    deployer,
+    trace,
+  });
+  if (undeployed) performed.push("candidate-undeployed");
+  return performed;
+}
+
+/** Undeploys a model that no longer has traffic; one that vanished meanwhile is already where we want it. */
+async function undeployIfPresent(
+  endpoint: string,
+  id: string,
+  remainingSplit: Record<string, number>,
+  action: string,
+  { deployer, trace }: Pick<RolloutModelPorts, "deployer" | "trace">,
+): Promise<boolean> {
+  const remaining = Object.keys(remainingSplit).length > 0 ? remainingSplit : undefined;
+  try {
+    await recordedCall(trace, action, () => deployer.undeploy(endpoint, id, remaining), {
+      endpoint,
+      deployedModelId: id,
+      ...(remaining ? { trafficSplit: remaining } : {}),
+    });
+    return true;
+  } catch (error) {
+    if (error instanceof NotFoundError) {
+      const now = await recordedCall(trace, "endpoint-read", () => deployer.getEndpoint(endpoint), {
+        endpoint,
+      });
+      if (!now.deployedModels.some((deployed) => deployed.id === id)) return false;
+    }
+    throw error;
+  }
+}
+
+async function labelVerdict(
+  message: VerificationCompleted,
+  { registry, trace }: RolloutModelPorts,
+): Promise<string[]> {
+  const verdict = message.verdict === "pass" ? Verdict.passed : Verdict.failed;
+  const version = await recordedCall(
+    trace,
+    "model-version-read",
+    () => registry.getVersion(message.modelResource, message.versionId),
+    { modelResource: message.modelResource, versionId: message.versionId },
+  );
+  if (version.labels[Label.verdict] === verdict) return [];
+  const labels = { ...version.labels, [Label.verdict]: verdict };
+  await recordedCall(
+    trace,
+    "verdict-labelled",
+    () => registry.setLabels(message.modelResource, message.versionId, labels),
+    { modelResource: message.modelResource, versionId: message.versionId, labels },
+  );
+  return ["verdict-labelled"];
+}
+
+/** The message must be about this model's configured endpoint and the canary deployModel would have made. */
+function checkTarget(message: VerificationCompleted, config: Config): void {
+  const endpoint = endpointName(config, message.model);
+  const expectedId = deployedModelId(message.model, message.commit);
+  const issues = [
+    ...(message.endpoint === endpoint
+      ? []
+      : [{ path: "endpoint", message: `expected ${endpoint}, the configured endpoint of ${message.model}` }]),
+    ...(message.deployedModelId === expectedId
+      ? []
+      : [
+          {
+            path: "deployedModelId",
+            message: `expected ${expectedId}, the canary id of ${message.model}@${message.commit}`,
+          },
+        ]),
+  ];
+  if (issues.length > 0) {
+    throw new ValidationError(
+      `verification-completed for ${message.model}@${message.commit} names a target modelgate did not deploy`,
+      issues,
+    );
+  }
+}

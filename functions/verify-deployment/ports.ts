@@ -1,0 +1,79 @@
+import { vertexParent } from "../../shared/config.js";
+import type { EndpointDeployer, ModelRegistry } from "../../shared/model-ports.js";
+import type { Runtime } from "../../shared/runtime.js";
+import type { ServingPredictor } from "../../shared/vertex/prediction-adapter.js";
+import type { VertexLocation } from "../../shared/vertex/vertex-client.js";
+
+/** The Vertex AI ports verification calls: Predict always; the registry and endpoint only to find the serving version. */
+export interface VerifyVertexPorts {
+  predictor: () => ServingPredictor;
+  registry: () => Pick<ModelRegistry, "getVersion">;
+  endpoints: () => Pick<EndpointDeployer, "getEndpoint">;
+}
+
+const perRuntime = new WeakMap<Runtime, VerifyVertexPorts>();
+
+/**
+ * The real adapters for a runtime, made once per instance and each only when first needed: the registry and
+ * endpoint adapters are imported only if the serving version cannot be found from the registry index.
+ */
+export function verifyDeploymentPorts(runtime: Runtime): VerifyVertexPorts {
+  let ports = perRuntime.get(runtime);
+  if (!ports) {
+    const location: VertexLocation = {
+      env: runtime.env,
+      region: runtime.config.region,
+      parent: vertexParent(runtime.config),
+    };
+    ports = {
+      predictor: once(() => new LazyPredictor(location)),
+      registry: once(() => new LazyRegistry(location)),
+      endpoints: once(() => new LazyEndpoints(location)),
+    };
+    perRuntime.set(runtime, ports);
+  }
+  return ports;
+}
+
+function once<T>(create: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    value ??= create();
+    return value;
+  };
+}
+
+// Each adapter module is imported on first call, so a cold start loads only what the message needs.
+
+class LazyPredictor implements ServingPredictor {
+  private adapter: Promise<ServingPredictor> | undefined;
+  constructor(private readonly location: VertexLocation) {}
+  async predict(endpoint: string, instances: unknown[]) {
+    this.adapter ??= import("../../shared/vertex/prediction-adapter.js").then(
+      ({ VertexPredictor }) => new VertexPredictor(this.location),
+    );
+    return (await this.adapter).predict(endpoint, instances);
+  }
+}
+
+class LazyRegistry implements Pick<ModelRegistry, "getVersion"> {
+  private adapter: Promise<ModelRegistry> | undefined;
+  constructor(private readonly location: VertexLocation) {}
+  async getVersion(modelResource: string, versionIdOrAlias: string) {
+    this.adapter ??= import("../../shared/vertex/models-adapter.js").then(
+      ({ VertexModelRegistry }) => new VertexModelRegistry(this.location),
+    );
+    return (await this.adapter).getVersion(modelResource, versionIdOrAlias);
+  }
+}
+
+class LazyEndpoints implements Pick<EndpointDeployer, "getEndpoint"> {
+  private adapter: Promise<EndpointDeployer> | undefined;
+  constructor(private readonly location: VertexLocation) {}
+  async getEndpoint(endpoint: string) {
+    this.adapter ??= import("../../shared/vertex/endpoints-adapter.js").then(
+      ({ VertexEndpointDeployer }) => new VertexEndpointDeployer(this.location),
+    );
+    return (await this.adapter).getEndpoint(endpoint);
+  }
+}

@@ -1,0 +1,73 @@
+import type { DeploymentReady } from "../../shared/contracts.js";
+import type { BadLine } from "./golden-stream.js";
+import type { DistributionPair } from "./report-svg.js";
+import type { ScoringSummary } from "./score-candidate.js";
+import type { Check } from "./verdict.js";
+
+/** The verification report, written as `reports/<model>/<commit>/report.json` (and rendered as report.html). */
+export interface VerificationReport {
+  schemaVersion: 1;
+  model: string;
+  commit: string;
+  repository: string;
+  correlationId: string;
+  createdAt: string;
+  deployment: {
+    endpoint: string;
+    modelResource: string;
+    versionId: string;
+    deployedModelId: string;
+    canaryPercent: number;
+    previousDeployedModelId?: string;
+  };
+  verdict: "pass" | "fail";
+  reasons: string[];
+  checks: Check[];
+  /** The numbers published in verification-completed. */
+  metrics: Record<string, number>;
+  settings: {
+    minAccuracy: number;
+    maxAccuracyDrop: number;
+    minCoverage: number;
+    driftMetric: string;
+    driftThreshold: number;
+    batchSize: number;
+    concurrency: number;
+    maxRequests: number;
+  };
+  goldenSet: { uri: string; lines: number; examples: number; badLines: number; badLineSamples: BadLine[] };
+  candidate: { scored: number; correct: number; unreadable: number; outputKey: string };
+  scoring: ScoringSummary;
+  drift: { metric: string; value: number | null; threshold: number; distributions: DistributionPair };
+  serving: {
+    deployedModelId: string;
+    commit?: string;
+    versionId?: string;
+    source?: string;
+    recordedAccuracy?: number;
+    /** Accuracy of the serving version on the golden batches it happened to answer (informational). */
+    observedAccuracy?: number;
+    observedScored?: number;
+    problem?: string;
+  } | null;
+}
+
+/** Where a model commit's verification report lives in the artifact bucket. */
+export function reportObjectNames(model: string, commit: string): { json: string; html: string } {
+  const base = `reports/${model}/${commit}/`;
+  return { json: `${base}report.json`, html: `${base}report.html` };
+}
+
+/** The deployment fields of a deployment-ready message, as the report records them. */
+export function deploymentOf(message: DeploymentReady): VerificationReport["deployment"] {
+  return {
+    endpoint: message.endpoint,
+    modelResource: message.modelResource,
+    versionId: message.versionId,
+    deployedModelId: message.deployedModelId,
+    canaryPercent: message.canaryPercent,
+    ...(message.previousDeployedModelId === undefined
+      ? {}
+      : { previousDeployedModelId: message.previousDeployedModelId }),
+  };
+}

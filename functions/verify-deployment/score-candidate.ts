@@ -1,0 +1,213 @@
+import { describeError, isRetryable, ModelgateError, UpstreamError } from "../../shared/errors.js";
+import { GrpcCode } from "../../shared/grpc-errors.js";
+import type { ServedPredictions, ServingPredictor } from "../../shared/vertex/prediction-adapter.js";
+
+export interface ScoringOptions {
+  endpoint: string;
+  /** The candidate's deployed model id: only its answers are scored. */
+  candidateDeployedModelId: string;
+  batchSize: number;
+  /** Predict requests in flight at once. */
+  concurrency: number;
+  /** Re-sends allowed over the whole run for batches another deployed model answered (config maxRequests). */
+  maxResends: number;
+  /** Sends of one batch before it is given up as unscored (see `sendsPerBatchBound`). */
+  maxSendsPerBatch: number;
+  /** Extra attempts of one request after a transient error before the whole run is abandoned. Default 3. */
+  transientRetries?: number;
+  /** Waits before a transient retry; tests pass a no-op. Default: 200 ms × 2^attempt. */
+  sleep?: (attempt: number) => Promise<void>;
+}
+
+/** Where answers go: the candidate's are scored; another model's first answer per batch may feed a comparison. */
+export interface ScoringSink<T> {
+  candidate(items: readonly T[], predictions: readonly unknown[]): void;
+  other?(deployedModelId: string, items: readonly T[], predictions: readonly unknown[]): void;
+}
+
+/** What scoring did, for the report and the one ledger record (Predict calls are not ledgered one by one). */
+export interface ScoringSummary {
+  requests: number;
+  /** Instances sent, re-sends included. */
+  instancesSent: number;
+  batches: number;
+  /** Instances the candidate answered. */
+  candidateInstances: number;
+  /** Instances never answered by the candidate: re-send bound reached, or refused by the model. */
+  unscoredInstances: number;
+  /** Instances the endpoint refused with INVALID_ARGUMENT even alone. */
+  refusedInstances: number;
+  resends: number;
+  failedRequests: number;
+  /** Predict answers per deployed model id. */
+  responsesByDeployedModel: Record<string, number>;
+  /** The model version behind each deployed model that answered, as PredictResponse reported it. */
+  servedBy: Record<string, { model?: string; modelVersionId?: string }>;
+  resendBudgetExhausted: boolean;
+  firstError?: Record<string, unknown>;
+}
+
+/**
+ * Sends items (arriving in groups, as a stream reads them) through the endpoint in batches, `concurrency`
+ * requests at a time, and hands the candidate's answers to the sink. Items are pulled only when a worker is free, so memory holds at most
+ * `concurrency` batches whatever the golden set's size. A batch another deployed model answered is re-sent (the
+ * canary receives only its traffic share) within the per-batch and whole-run bounds. A batch refused with
+ * INVALID_ARGUMENT is split in halves until the refused instances are alone, so one bad row costs one row.
+ * A transient error is retried, then abandons the run (the step is redelivered); any other error abandons it.
+ */
+export async function scoreCandidate<T>(
+  items: AsyncIterable<readonly T[]>,
+  predictor: ServingPredictor,
+  options: ScoringOptions,
+  sink: ScoringSink<T>,
+): Promise<ScoringSummary> {
+  const summary: ScoringSummary = {
+    requests: 0,
+    instancesSent: 0,
+    batches: 0,
+    candidateInstances: 0,
+    unscoredInstances: 0,
+    refusedInstances: 0,
+    resends: 0,
+    failedRequests: 0,
+    responsesByDeployedModel: {},
+    servedBy: {},
+    resendBudgetExhausted: false,
+  };
+  const transientRetries = options.transientRetries ?? 3;
+  const sleep = options.sleep ?? defaultSleep;
+  const batches = batchesOf(items, options.batchSize)[Symbol.asyncIterator]();
+  let failure: { error: unknown } | undefined;
+
+  const send = async (batch: T[]): Promise<ServedPredictions> => {
+    for (let attempt = 0; ; attempt++) {
+      summary.requests++;
+      summary.instancesSent += batch.length;
+      try {
+        const answer = await predictor.predict(options.endpoint, batch as unknown[]);
+        if (answer.predictions.length !== batch.length) {
+          throw new UpstreamError(
+            `Predict on ${options.endpoint} returned ${answer.predictions.length} predictions for ${batch.length} instances`,
+            { details: { deployedModelId: answer.deployedModelId } },
+          );
+        }
+        return answer;
+      } catch (error) {
+        summary.failedRequests++;
+        summary.firstError ??= describeError(error);
+        if (!isRetryable(error) || attempt >= transientRetries || failure) throw error;
+        await sleep(attempt);
+      }
+    }
+  };
+
+  const scoreBatch = async (batch: T[]): Promise<void> => {
+    const fedOthers = new Set<string>();
+    for (let sends = 0; ; sends++) {
+      if (failure) return;
+      if (sends > 0) {
+        if (sends >= options.maxSendsPerBatch || summary.resends >= options.maxResends) {
+          if (summary.resends >= options.maxResends) summary.resendBudgetExhausted = true;
+          summary.unscoredInstances += batch.length;
+          return;
+        }
+        summary.resends++;
+      }
+      let answer: ServedPredictions;
+      try {
+        answer = await send(batch);
+      } catch (error) {
+        if (!isInvalidArgument(error)) throw error;
+        if (batch.length === 1) {
+          summary.refusedInstances++;
+          summary.unscoredInstances++;
+          return;
+        }
+        const middle = Math.ceil(batch.length / 2);
+        await scoreBatch(batch.slice(0, middle));
+        await scoreBatch(batch.slice(middle));
+        return;
+      }
+      const id = answer.deployedModelId;
+      summary.responsesByDeployedModel[id] = (summary.responsesByDeployedModel[id] ?? 0) + 1;
+      if (!(id in summary.servedBy)) {
+        summary.servedBy[id] = {
+          ...(answer.model === undefined ? {} : { model: answer.model }),
+          ...(answer.modelVersionId === undefined ? {} : { modelVersionId: answer.modelVersionId }),
+        };
+      }
+      if (id === options.candidateDeployedModelId) {
+        summary.candidateInstances += batch.length;
+        sink.candidate(batch, answer.predictions);
+        return;
+      }
+      if (sink.other && !fedOthers.has(id)) {
+        fedOthers.add(id);
+        sink.other(id, batch, answer.predictions);
+      }
+    }
+  };
+
+  const worker = async (): Promise<void> => {
+    while (!failure) {
+      let next: IteratorResult<T[]>;
+      try {
+        next = await batches.next();
+      } catch (error) {
+        failure ??= { error };
+        return;
+      }
+      if (next.done) return;
+      summary.batches++;
+      try {
+        await scoreBatch(next.value);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+
+  const workers = Math.max(1, options.concurrency);
+  await Promise.all(Array.from({ length: workers }, worker));
+  if (failure) {
+    // Stop reading the golden set: nothing more will be scored.
+    await batches.return?.(undefined).catch(() => undefined);
+    throw failure.error;
+  }
+  return summary;
+}
+
+/** Regroups groups of items (as a stream delivers them) into batches of `size`; the last may be shorter. */
+export async function* batchesOf<T>(groups: AsyncIterable<readonly T[]>, size: number): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  for await (const group of groups) {
+    for (const item of group) {
+      batch.push(item);
+      if (batch.length >= size) {
+        yield batch;
+        batch = [];
+      }
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/**
+ * How many times one batch may be sent to reach a canary with `canaryPercent` of the traffic: the smallest k
+ * with (1 − p)^k ≤ 10⁻⁶, so a batch is lost to routing luck about once in a million.
+ */
+export function sendsPerBatchBound(canaryPercent: number): number {
+  const p = Math.min(1, Math.max(0.0001, canaryPercent / 100));
+  if (p >= 1) return 1;
+  return Math.max(1, Math.ceil(Math.log(1e-6) / Math.log(1 - p)));
+}
+
+function isInvalidArgument(error: unknown): boolean {
+  if (!(error instanceof ModelgateError) || error.retryable) return false;
+  const { grpcCode, httpStatus } = error.details as { grpcCode?: unknown; httpStatus?: unknown };
+  return grpcCode === GrpcCode.INVALID_ARGUMENT || httpStatus === 400;
+}
+
+function defaultSleep(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+}

@@ -1,0 +1,37 @@
+import { ConfigError } from "../../shared/errors.js";
+import type { StepDefinition } from "../../shared/pubsub-function.js";
+import type { Runtime } from "../../shared/runtime.js";
+import { FunctionName, Topic } from "../../shared/topology.js";
+import type { VerifyVertexPorts } from "./ports.js";
+import { verifyDeployment } from "./verify-deployment.js";
+
+/**
+ * verifyDeployment as a Pub/Sub step on `deployment-ready`. One verification per deployment of a commit: the key
+ * includes the deployed model id, so a redeployment of the same commit is verified again.
+ */
+export function verifyDeploymentStep(
+  ports: (runtime: Runtime) => VerifyVertexPorts,
+  options: { sleep?: (attempt: number) => Promise<void>; now?: () => Date } = {},
+): StepDefinition<typeof Topic.deploymentReady> {
+  return {
+    name: FunctionName.verifyDeployment,
+    topic: Topic.deploymentReady,
+    idempotencyKey: (message) => `${message.model}@${message.commit}#${message.deployedModelId}`,
+    run: (message, context) => {
+      const { runtime } = context;
+      const model = runtime.config.models[message.model];
+      if (!model) {
+        throw new ConfigError(`model "${message.model}" is not configured (models.${message.model})`);
+      }
+      return verifyDeployment(message, model.verification, {
+        ...ports(runtime),
+        blobs: runtime.blobs,
+        publisher: runtime.publisher,
+        record: context.record,
+        logger: context.logger,
+        cause: context.cause,
+        ...options,
+      });
+    },
+  };
+}

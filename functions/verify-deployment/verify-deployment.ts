@@ -1,0 +1,291 @@
+import type { ModelConfig } from "../../shared/config-schema.js";
+import type { Cause, DeploymentReady, VerificationCompleted } from "../../shared/contracts.js";
+import { ArtifactError } from "../../shared/errors.js";
+import type { Logger } from "../../shared/logger.js";
+import { type Manifest, ManifestError, manifestPath, parseManifest } from "../../shared/manifest.js";
+import type { EndpointDeployer, ModelRegistry } from "../../shared/model-ports.js";
+import { type BlobStore, Outcome, type Publisher } from "../../shared/ports.js";
+import type { StepContext } from "../../shared/pubsub-function.js";
+import { Topic } from "../../shared/topology.js";
+import type { ServingPredictor } from "../../shared/vertex/prediction-adapter.js";
+import { type GoldenExample, newGoldenTally, streamGoldenSet } from "./golden-stream.js";
+import { ModelMeasure } from "./model-measure.js";
+import { deploymentOf, reportObjectNames, type VerificationReport } from "./report.js";
+import { renderReportHtml } from "./report-html.js";
+import type { DistributionPair } from "./report-svg.js";
+import { scoreCandidate, sendsPerBatchBound } from "./score-candidate.js";
+import { findServingVersion, type ServingVersion } from "./serving-version.js";
+import { coverageOf, decideVerdict, minCoverage } from "./verdict.js";
+
+/** What verification needs besides its message; Vertex AI ports are functions so they are created on first use. */
+export interface VerifyPorts {
+  blobs: BlobStore;
+  publisher: Publisher;
+  predictor: () => ServingPredictor;
+  registry: () => Pick<ModelRegistry, "getVersion">;
+  endpoints: () => Pick<EndpointDeployer, "getEndpoint">;
+  record: StepContext["record"];
+  logger: Logger;
+  cause: Cause;
+  now?: () => Date;
+  /** Wait before retrying a transient Predict error (tests pass a no-op). */
+  sleep?: (attempt: number) => Promise<void>;
+}
+
+export interface VerifyOutcome {
+  verdict: "pass" | "fail";
+  reasons: string[];
+  metrics: Record<string, number>;
+  reportUri: string;
+}
+
+/**
+ * Verifies the canary of a deployment-ready message: streams the golden set through the live endpoint, scores
+ * only the candidate's answers, compares with the serving version's recorded accuracy and the candidate's
+ * training baseline, writes the report, records one ledger entry, and publishes verification-completed.
+ */
+export async function verifyDeployment(
+  message: DeploymentReady,
+  settings: ModelConfig["verification"],
+  ports: VerifyPorts,
+): Promise<VerifyOutcome> {
+  const now = ports.now ?? (() => new Date());
+  const manifest = await readCandidateManifest(ports.blobs, message);
+  const outputKey = manifest.serving.outputKey;
+  const candidate = new ModelMeasure(manifest.baseline, outputKey);
+  const previousId = message.previousDeployedModelId;
+  const servingObserved = previousId ? new ModelMeasure(manifest.baseline, outputKey) : undefined;
+  const tally = newGoldenTally();
+
+  const scoring = await scoreCandidate<GoldenExample>(
+    streamGoldenSet(ports.blobs, settings.goldenSet, tally),
+    instanceSender(ports.predictor()),
+    {
+      endpoint: message.endpoint,
+      candidateDeployedModelId: message.deployedModelId,
+      batchSize: settings.batchSize,
+      concurrency: settings.concurrency,
+      maxResends: settings.maxRequests,
+      maxSendsPerBatch: sendsPerBatchBound(message.canaryPercent),
+      ...(ports.sleep ? { sleep: ports.sleep } : {}),
+    },
+    {
+      candidate: (examples, predictions) => candidate.observe(examples, predictions),
+      other: (id, examples, predictions) => {
+        if (id === previousId) servingObserved?.observe(examples, predictions);
+      },
+    },
+  );
+
+  let serving: ServingVersion | undefined;
+  if (previousId) {
+    const observed = scoring.servedBy[previousId];
+    serving = await findServingVersion(
+      {
+        model: message.model,
+        endpoint: message.endpoint,
+        deployedModelId: previousId,
+        ...(observed ? { observed } : {}),
+      },
+      ports,
+    );
+    if (serving.problem) ports.logger.warn(`accuracy-drop check skipped: ${serving.problem}`);
+  }
+  const servingAccuracy = serving?.manifest?.metrics.accuracy;
+
+  const accuracy = candidate.accuracy;
+  const drift = candidate.outputs.drift(settings.drift.metric);
+  const decision = decideVerdict({
+    goldenLines: tally.lines,
+    scored: candidate.scored,
+    accuracy,
+    minAccuracy: settings.minAccuracy,
+    servingAccuracy,
+    maxAccuracyDrop: settings.maxAccuracyDrop,
+    driftMetric: settings.drift.metric,
+    drift,
+    driftThreshold: settings.drift.threshold,
+  });
+
+  const metrics: Record<string, number> = {
+    ...(accuracy === undefined ? {} : { accuracy }),
+    coverage: coverageOf(candidate.scored, tally.lines),
+    goldenLines: tally.lines,
+    goldenExamples: tally.examples,
+    badLines: tally.badLines,
+    scored: candidate.scored,
+    unreadablePredictions: candidate.unreadable,
+    ...(drift === undefined ? {} : { drift }),
+    driftThreshold: settings.drift.threshold,
+    minAccuracy: settings.minAccuracy,
+    ...(servingAccuracy === undefined ? {} : { servingAccuracy, maxAccuracyDrop: settings.maxAccuracyDrop }),
+    ...(servingAccuracy === undefined || accuracy === undefined
+      ? {}
+      : { accuracyDrop: servingAccuracy - accuracy }),
+    ...(servingObserved?.accuracy === undefined ? {} : { servingObservedAccuracy: servingObserved.accuracy }),
+    requests: scoring.requests,
+    resends: scoring.resends,
+  };
+
+  const names = reportObjectNames(message.model, message.commit);
+  const reportUri = `gs://${ports.blobs.bucket}/${names.json}`;
+  const report: VerificationReport = {
+    schemaVersion: 1,
+    model: message.model,
+    commit: message.commit,
+    repository: message.repository,
+    correlationId: message.correlationId,
+    createdAt: now().toISOString(),
+    deployment: deploymentOf(message),
+    verdict: decision.verdict,
+    reasons: decision.reasons,
+    checks: decision.checks,
+    metrics,
+    settings: {
+      minAccuracy: settings.minAccuracy,
+      maxAccuracyDrop: settings.maxAccuracyDrop,
+      minCoverage,
+      driftMetric: settings.drift.metric,
+      driftThreshold: settings.drift.threshold,
+      batchSize: settings.batchSize,
+      concurrency: settings.concurrency,
+      maxRequests: settings.maxRequests,
+    },
+    goldenSet: { uri: `gs://${ports.blobs.bucket}/${settings.goldenSet}`, ...tally },
+    candidate: {
+      scored: candidate.scored,
+      correct: candidate.correct,
+      unreadable: candidate.unreadable,
+      outputKey,
+    },
+    scoring,
+    drift: {
+      metric: settings.drift.metric,
+      value: drift ?? null,
+      threshold: settings.drift.threshold,
+      distributions: distributionPair(manifest, candidate),
+    },
+    serving: serving ? servingSection(serving, servingObserved) : null,
+  };
+  // JSON first: it is the record the URI points at; the page is its rendering.
+  await ports.blobs.write(names.json, `${JSON.stringify(report, null, 2)}\n`, {
+    contentType: "application/json",
+  });
+  await ports.blobs.write(names.html, renderReportHtml(report), { contentType: "text/html; charset=utf-8" });
+
+  const completed: VerificationCompleted = {
+    schemaVersion: 1,
+    correlationId: message.correlationId,
+    model: message.model,
+    commit: message.commit,
+    repository: message.repository,
+    causedBy: [ports.cause],
+    createdAt: now().toISOString(),
+    endpoint: message.endpoint,
+    modelResource: message.modelResource,
+    versionId: message.versionId,
+    deployedModelId: message.deployedModelId,
+    canaryPercent: message.canaryPercent,
+    previousTrafficSplit: message.previousTrafficSplit,
+    ...(previousId === undefined ? {} : { previousDeployedModelId: previousId }),
+    verdict: decision.verdict,
+    reasons: decision.reasons.slice(0, 50),
+    metrics,
+    reportUri,
+  };
+  const messageId = await ports.publisher.publish(Topic.verificationCompleted, completed);
+
+  // One record for the whole run: Predict calls are far too many to ledger one by one.
+  await ports.record({
+    action: "verification-completed",
+    outcome: Outcome.succeeded,
+    details: {
+      verdict: decision.verdict,
+      reasons: decision.reasons,
+      reportUri,
+      publishedMessageId: messageId,
+      requests: scoring.requests,
+      instancesSent: scoring.instancesSent,
+      responsesByDeployedModel: scoring.responsesByDeployedModel,
+      unscoredInstances: scoring.unscoredInstances,
+      failedRequests: scoring.failedRequests,
+      ...(scoring.firstError ? { firstError: scoring.firstError } : {}),
+      badGoldenLines: tally.badLines,
+      metrics,
+    },
+  });
+  ports.logger.info(`verification ${decision.verdict} for deployed model ${message.deployedModelId}`, {
+    verdict: decision.verdict,
+    reasons: decision.reasons,
+    reportUri,
+    requests: scoring.requests,
+  });
+  return { verdict: decision.verdict, reasons: decision.reasons, metrics, reportUri };
+}
+
+async function readCandidateManifest(blobs: BlobStore, message: DeploymentReady): Promise<Manifest> {
+  const name = manifestPath(message.model, message.commit);
+  const object = await blobs.read(name);
+  if (!object) {
+    throw new ArtifactError(
+      `the candidate's gs://${blobs.bucket}/${name} does not exist: no baseline to measure drift against`,
+    );
+  }
+  let manifest: Manifest;
+  try {
+    manifest = parseManifest(JSON.parse(object.data.toString("utf8")));
+  } catch (error) {
+    const reason =
+      error instanceof ManifestError || error instanceof SyntaxError ? error.message : String(error);
+    throw new ArtifactError(`gs://${blobs.bucket}/${name} is not a valid modelgate.json: ${reason}`, {
+      cause: error,
+    });
+  }
+  if (manifest.model !== message.model || manifest.commit !== message.commit) {
+    throw new ArtifactError(
+      `gs://${blobs.bucket}/${name} names ${manifest.model}@${manifest.commit}, not ${message.model}@${message.commit}`,
+    );
+  }
+  return manifest;
+}
+
+/** The golden examples are sent as their instances; the predictor sees only what the endpoint should. */
+function instanceSender(predictor: ServingPredictor): ServingPredictor {
+  return {
+    predict: (endpoint, examples) =>
+      predictor.predict(
+        endpoint,
+        (examples as GoldenExample[]).map((e) => e.instance),
+      ),
+  };
+}
+
+function distributionPair(manifest: Manifest, candidate: ModelMeasure): DistributionPair {
+  const baseline = manifest.baseline;
+  const observed = candidate.outputs.counts();
+  return baseline.kind === "numeric"
+    ? {
+        kind: "numeric",
+        binEdges: baseline.binEdges,
+        baseline: baseline.counts,
+        observed: observed as number[],
+      }
+    : { kind: "categorical", baseline: baseline.counts, observed: observed as Record<string, number> };
+}
+
+function servingSection(
+  serving: ServingVersion,
+  observed: ModelMeasure | undefined,
+): NonNullable<VerificationReport["serving"]> {
+  return {
+    deployedModelId: serving.deployedModelId,
+    ...(serving.commit ? { commit: serving.commit } : {}),
+    ...(serving.versionId ? { versionId: serving.versionId } : {}),
+    ...(serving.source ? { source: serving.source } : {}),
+    ...(serving.manifest ? { recordedAccuracy: serving.manifest.metrics.accuracy } : {}),
+    ...(observed?.accuracy === undefined
+      ? {}
+      : { observedAccuracy: observed.accuracy, observedScored: observed.scored }),
+    ...(serving.problem ? { problem: serving.problem } : {}),
+  };
+}

@@ -1,0 +1,28 @@
+import type { ClaimStore } from "../ports.js";
+
+export type OnceOutcome<T> = { state: "done"; value: T } | { state: "duplicate"; previous: unknown };
+
+/**
+ * Runs `work` once per idempotency key. A key already completed returns `duplicate` with what was stored; a key
+ * held by a live attempt throws ClaimHeldError (retryable). `work` turns permanent failures into a value itself;
+ * anything it throws releases the claim so the redelivery can try again, then propagates.
+ */
+export async function runOnce<T>(
+  claims: ClaimStore,
+  scope: string,
+  key: string,
+  work: () => Promise<T>,
+  summarise: (value: T) => unknown = (value) => value,
+): Promise<OnceOutcome<T>> {
+  const claimed = await claims.claim(scope, key);
+  if (claimed.state === "completed") return { state: "duplicate", previous: claimed.result };
+  let value: T;
+  try {
+    value = await work();
+  } catch (error) {
+    await claims.release(claimed.claim).catch(() => undefined);
+    throw error;
+  }
+  await claims.complete(claimed.claim, summarise(value));
+  return { state: "done", value };
+}

@@ -1,0 +1,65 @@
+import type { protos } from "@google-cloud/aiplatform";
+import type { PredictionServiceClient } from "@google-cloud/aiplatform/build/src/v1/prediction_service_client.js";
+import { UpstreamError } from "../errors.js";
+import { classifyClientError } from "../grpc-errors.js";
+import type { Predictor } from "../model-ports.js";
+import { fromProtobufValue, type ProtobufValue, toProtobufValue } from "./protobuf-value.js";
+import { lazyClient, type VertexLocation } from "./vertex-client.js";
+
+/** One Predict answer: which deployed model served it (and, when Vertex AI says, which model version). */
+export interface ServedPredictions {
+  deployedModelId: string;
+  predictions: unknown[];
+  /** `projects/…/models/<id>` of the deployed model that served the request. */
+  model?: string;
+  modelVersionId?: string;
+}
+
+/** A Predictor that also reports the model version behind the deployed model that answered. */
+export interface ServingPredictor extends Predictor {
+  predict(endpoint: string, instances: unknown[]): Promise<ServedPredictions>;
+}
+
+/**
+ * The Predictor port on Vertex AI's PredictionService. The client is loaded from its own module (not the
+ * package index, which loads every service) on the first call, once per instance.
+ */
+export class VertexPredictor implements ServingPredictor {
+  private readonly client: () => Promise<PredictionServiceClient>;
+
+  constructor(location: VertexLocation) {
+    this.client = lazyClient(location, async (options) => {
+      const { PredictionServiceClient } = await import(
+        "@google-cloud/aiplatform/build/src/v1/prediction_service_client.js"
+      );
+      // The shared options type is narrower than gax's ClientOptions (exact optional fields); the fields match.
+      return new PredictionServiceClient(options as ConstructorParameters<typeof PredictionServiceClient>[0]);
+    });
+  }
+
+  async predict(endpoint: string, instances: unknown[]): Promise<ServedPredictions> {
+    const client = await this.client();
+    const request = {
+      endpoint,
+      instances: instances.map(toProtobufValue),
+    } as protos.google.cloud.aiplatform.v1.IPredictRequest;
+    let response: protos.google.cloud.aiplatform.v1.IPredictResponse;
+    try {
+      [response] = await client.predict(request);
+    } catch (error) {
+      throw classifyClientError(error, `Predict on ${endpoint}`);
+    }
+    if (!response.deployedModelId) {
+      throw new UpstreamError(`Predict on ${endpoint} answered without a deployedModelId`);
+    }
+    const predictions = (response.predictions ?? []) as ProtobufValue[];
+    const out = new Array<unknown>(predictions.length);
+    for (let i = 0; i < predictions.length; i++) out[i] = fromProtobufValue(predictions[i]);
+    return {
+      deployedModelId: response.deployedModelId,
+      predictions: out,
+      ...(response.model ? { model: response.model } : {}),
+      ...(response.modelVersionId ? { modelVersionId: response.modelVersionId } : {}),
+    };
+  }
+}

@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import "../../functions/tekton-events/index.js";
+import { manifestPath } from "../../shared/manifest.js";
+import { FunctionName, Topic } from "../../shared/topology.js";
+import { ingressTestConfigYaml } from "../support/ingress-config.js";
+import { ownJson } from "../support/ingress-fixtures.js";
+import { type ServedFunction, send, serveFunction } from "../support/ingress-http.js";
+import { testManifest } from "../support/ingress-manifest.js";
+import { type IngressStack, startIngressStack } from "../support/ingress-stack.js";
+import { binaryTektonEvent, sinkToken, structuredTektonEvent } from "../support/ingress-tekton.js";
+
+let stack: IngressStack;
+let fn: ServedFunction;
+let manifestGeneration: string;
+
+beforeAll(async () => {
+  stack = await startIngressStack({
+    configYaml: ingressTestConfigYaml(),
+    bucket: "modelgate-artifacts",
+    topics: [Topic.artifactReady, Topic.trainingRequested],
+  });
+  for (const [name, value] of Object.entries(stack.env)) vi.stubEnv(name, value);
+  vi.stubEnv("TEKTON_SINK_TOKEN", sinkToken);
+  const manifest = testManifest({
+    model: "fraud-detector",
+    commit: "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f",
+    repository: "acme/fraud-detector",
+  });
+  const written = await stack.blobs.write(
+    manifestPath("fraud-detector", "3f2c1a9"),
+    JSON.stringify(manifest),
+  );
+  if (!written.written) throw new Error("manifest not written");
+  manifestGeneration = written.generation;
+  fn = await serveFunction(FunctionName.tektonEvents);
+});
+
+afterAll(async () => {
+  await fn?.close();
+  await stack?.close();
+  vi.unstubAllEnvs();
+});
+
+const successful = () => ownJson<Record<string, any>>("tekton/pipelinerun-successful.json");
+
+describe("tektonEvents served by the Functions Framework", () => {
+  it.each([
+    ["binary", binaryTektonEvent],
+    ["structured", structuredTektonEvent],
+  ] as const)("publishes artifact-ready for a successful run sent in %s mode", async (mode, encode) => {
+    const response = await send(fn.url, encode(successful(), { id: `int-${mode}` }));
+    expect(response).toMatchObject({ status: 202, body: { status: "accepted" } });
+    const [message] = await stack.pull(Topic.artifactReady, 1);
+    expect(message).toMatchObject({
+      model: "fraud-detector",
+      commit: "3f2c1a9",
+      artifactUri: "gs://modelgate-artifacts/models/fraud-detector/3f2c1a9/",
+      manifestGeneration,
+      correlationId: `int-${mode}`,
+    });
+  });
+
+  it("acknowledges a resent event without publishing again", async () => {
+    const event = binaryTektonEvent(successful(), { id: "int-resent" });
+    expect((await send(fn.url, event)).status).toBe(202);
+    await stack.pull(Topic.artifactReady, 1);
+    expect(await send(fn.url, event)).toMatchObject({ status: 200, body: { status: "duplicate" } });
+    expect(await stack.drain(Topic.artifactReady)).toEqual([]);
+  });
+
+  it("records a failed run in the bucket's ledger", async () => {
+    const event = binaryTektonEvent(ownJson("tekton/pipelinerun-failed.json"), {
+      type: "dev.tekton.event.pipelinerun.failed.v1",
+      id: "int-failed",
+    });
+    expect(await send(fn.url, event)).toMatchObject({ status: 200, body: { status: "recorded" } });
+    expect(
+      await stack.ledger.read("fraud-detector", "9b8a7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b"),
+    ).toMatchObject([
+      { step: "tektonEvents", action: "run-failed", outcome: "failed", correlationId: "int-failed" },
+    ]);
+  });
+
+  it("publishes training-requested for a run mapped that way", async () => {
+    const response = await send(fn.url, binaryTektonEvent(ownJson("tekton/taskrun-churn-successful.json")));
+    expect(response.status).toBe(202);
+    const [message] = await stack.pull(Topic.trainingRequested, 1);
+    expect(message).toMatchObject({
+      model: "churn",
+      trigger: "tekton",
+      image: expect.stringContaining("@sha256:"),
+    });
+  });
+});
+
+describe("tektonEvents refuses strangers over HTTP", () => {
+  const body = JSON.stringify(successful());
+  const headers = () => binaryTektonEvent(successful()).headers;
+  type Case = [
+    name: string,
+    make: () => { method?: string; headers: Record<string, string>; body?: string },
+    status: number,
+  ];
+  const cases: Case[] = [
+    ["GET", () => ({ method: "GET", headers: {} }), 405],
+    ["no token", () => binaryTektonEvent(successful(), { token: null }), 401],
+    ["a wrong token", () => binaryTektonEvent(successful(), { token: "nope" }), 401],
+    [
+      "the token in the URL instead of the header",
+      () => binaryTektonEvent(successful(), { token: null }),
+      401,
+    ],
+    ["a text body", () => ({ headers: { ...headers(), "content-type": "text/plain" }, body }), 415],
+    ["an empty body", () => ({ headers: headers(), body: "" }), 400],
+    [
+      "a namespace that is not allowed",
+      () => {
+        const run = successful();
+        run.pipelineRun.metadata.namespace = "default";
+        return binaryTektonEvent(run);
+      },
+      403,
+    ],
+    [
+      "a missing ce-type",
+      () => {
+        const { "ce-type": _, ...rest } = headers();
+        return { headers: rest, body };
+      },
+      400,
+    ],
+  ];
+
+  it.each(cases)("refuses %s", async (name, make, status) => {
+    const request = make();
+    const url = name.includes("URL") ? `${fn.url}?token=${sinkToken}` : fn.url;
+    const response = await send(url, request);
+    expect(response).toMatchObject({ status, body: { status: "refused" } });
+    expect(await stack.drain(Topic.artifactReady)).toEqual([]);
+  });
+});

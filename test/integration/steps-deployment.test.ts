@@ -1,0 +1,334 @@
+import { PubSub, v1 } from "@google-cloud/pubsub";
+import { CloudEvent } from "cloudevents";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { deployModelStep } from "../../functions/deploy-model/step.js";
+import { launchTrainingStep } from "../../functions/launch-training/step.js";
+import { registerModelStep } from "../../functions/register-model/step.js";
+import { rolloutModelStep } from "../../functions/rollout-model/step.js";
+import {
+  type DeploymentReady,
+  type DeploymentRequested,
+  decodeMessage,
+  encodeMessage,
+  type MessageOf,
+  type VerificationCompleted,
+} from "../../shared/contracts.js";
+import { TransientError } from "../../shared/errors.js";
+import { createLogger } from "../../shared/logger.js";
+import { Label } from "../../shared/model-ports.js";
+import { pubsubFunction } from "../../shared/pubsub-function.js";
+import { pubsubClientOptions, type Runtime } from "../../shared/runtime.js";
+import { FunctionName, subscriptionFor, Topic, type TopicName } from "../../shared/topology.js";
+import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
+import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
+import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
+import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
+import { type ServedFunction, send, serveFunction } from "../support/ingress-http.js";
+import { startLocalServers, type TestServers } from "../support/local-servers.js";
+
+const model = "fraud-detector";
+const commitA = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
+const commitB = "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2";
+const idA = deployedModelId(model, commitA);
+const idB = deployedModelId(model, commitB);
+const endpoint = "projects/local-project/locations/us-central1/endpoints/fraud-detector";
+const modelResource = "projects/local-project/locations/us-central1/models/fraud-detector";
+
+let servers: TestServers;
+let runtime: Runtime;
+let launcher: VertexTrainingLauncher;
+let registry: VertexModelRegistry;
+let deployer: VertexEndpointDeployer;
+let pubsub: PubSub;
+let subscriber: v1.SubscriberClient;
+let served: ServedFunction;
+/** The deployment-ready announced for B's canary, which the rollout test answers. */
+let canaryOfB: DeploymentReady | undefined;
+
+/** A CloudEvent as Eventarc delivers a Pub/Sub message to a function. */
+function eventarcEvent<T extends TopicName>(topic: T, message: MessageOf<T>, messageId: string, attempt = 1) {
+  return new CloudEvent<unknown>({
+    id: messageId,
+    source: `//pubsub.googleapis.com/projects/local-project/topics/${topic}`,
+    type: "google.cloud.pubsub.topic.v1.messagePublished",
+    data: eventarcData(topic, message, messageId, attempt),
+  });
+}
+
+function eventarcData<T extends TopicName>(
+  topic: T,
+  message: MessageOf<T>,
+  messageId: string,
+  attempt: number,
+) {
+  const { data, attributes } = encodeMessage(topic, message);
+  return {
+    message: { data: data.toString("base64"), attributes, messageId, publishTime: new Date().toISOString() },
+    subscription: `projects/local-project/subscriptions/${subscriptionFor(topic)}`,
+    deliveryAttempt: attempt,
+  };
+}
+
+/** Everything waiting on a topic's trigger subscription, acknowledged. */
+async function drain<T extends TopicName>(topic: T): Promise<MessageOf<T>[]> {
+  const subscription = `projects/local-project/subscriptions/${subscriptionFor(topic)}`;
+  const [response] = await subscriber.pull({ subscription, maxMessages: 100, returnImmediately: true });
+  const received = response.receivedMessages ?? [];
+  const ackIds = received.map((m) => m.ackId).filter((id): id is string => typeof id === "string");
+  if (ackIds.length > 0) await subscriber.acknowledge({ subscription, ackIds });
+  return received.map((m) => decodeMessage(topic, Buffer.from(m.message?.data ?? new Uint8Array())));
+}
+
+function envelope(commit: string, correlationId: string) {
+  return {
+    schemaVersion: 1 as const,
+    correlationId,
+    model,
+    commit,
+    repository: "acme/fraud-detector",
+    causedBy: [{ source: "github", id: `event-${correlationId}` }],
+    createdAt: new Date().toISOString(),
+  };
+}
+
+function promotion(commit: string, correlationId: string): DeploymentRequested {
+  return {
+    ...envelope(commit, correlationId),
+    reason: "promotion-tag",
+    tag: `promote/${model}/${commit.slice(0, 7)}`,
+  };
+}
+
+function verdict(ready: DeploymentReady, outcome: "pass" | "fail"): VerificationCompleted {
+  return {
+    ...ready,
+    causedBy: [{ source: "pubsub:deployment-ready", id: `verify-${ready.correlationId}` }],
+    verdict: outcome,
+    reasons: outcome === "pass" ? [] : ["accuracy 0.70 is below the minimum 0.85"],
+    metrics: { accuracy: outcome === "pass" ? 0.94 : 0.7 },
+    reportUri: `gs://modelgate-artifacts/reports/${model}/${ready.commit}/report.json`,
+  };
+}
+
+function okCalls(method: string): number {
+  return servers.vertex.requestLog.filter((entry) => entry.method === method && entry.code === 0).length;
+}
+
+const deploy = () =>
+  pubsubFunction(
+    deployModelStep(() => ({ registry, deployer })),
+    () => runtime,
+  );
+const rollout = () =>
+  pubsubFunction(
+    rolloutModelStep(() => ({ registry, deployer })),
+    () => runtime,
+  );
+const register = (commit: string) =>
+  pubsubFunction(
+    registerModelStep(() => ({ registry })),
+    () => runtime,
+  )(
+    eventarcEvent(
+      Topic.artifactReady,
+      {
+        ...envelope(commit, `train-${commit.slice(0, 4)}`),
+        artifactUri: `gs://modelgate-artifacts/models/${model}/${commit}/`,
+      },
+      `a-${commit.slice(0, 4)}`,
+    ),
+  );
+
+/** Trains a commit through launchTraining and the local trainer process; resolves when the job has ended. */
+async function train(commit: string): Promise<void> {
+  const handler = pubsubFunction(
+    launchTrainingStep(() => ({ launcher })),
+    () => runtime,
+  );
+  await handler(
+    eventarcEvent(
+      Topic.trainingRequested,
+      { ...envelope(commit, `train-${commit.slice(0, 4)}`), trigger: "github-push" },
+      `t-${commit.slice(0, 4)}`,
+    ),
+  );
+  for (;;) {
+    const [job] = await launcher.findJobs({ [Label.commit]: commit });
+    if (job?.state === "JOB_STATE_SUCCEEDED") return;
+    if (job?.state === "JOB_STATE_FAILED")
+      throw new Error(`training ${commit} failed: ${JSON.stringify(job.raw)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+beforeAll(async () => {
+  vi.stubEnv("METADATA_SERVER_DETECTION", "none");
+  servers = await startLocalServers();
+  runtime = { ...servers.runtime(), logger: createLogger({}, () => {}) };
+  const location = {
+    env: servers.env,
+    region: "us-central1",
+    parent: "projects/local-project/locations/us-central1",
+  };
+  launcher = new VertexTrainingLauncher(location);
+  registry = new VertexModelRegistry(location);
+  deployer = new VertexEndpointDeployer(location);
+  pubsub = new PubSub(pubsubClientOptions(servers.env, "local-project"));
+  subscriber = new v1.SubscriberClient(
+    (await pubsub.getClientConfig()) as ConstructorParameters<typeof v1.SubscriberClient>[0],
+  );
+  await Promise.all([train(commitA), train(commitB)]);
+  await register(commitA);
+  await drain(Topic.deploymentRequested);
+
+  // deployModel as the platform runs it: its index.ts registered with the Functions Framework, on sharedRuntime.
+  for (const [name, value] of Object.entries(servers.env)) vi.stubEnv(name, value);
+  await import("../../functions/deploy-model/index.js");
+  served = await serveFunction(FunctionName.deployModel);
+});
+
+afterAll(async () => {
+  await served?.close();
+  await Promise.allSettled([launcher, registry, deployer, subscriber, pubsub].map((c) => c?.close()));
+  await servers?.close();
+  vi.unstubAllEnvs();
+});
+
+describe("deployModel and rolloutModel against the local Vertex AI", () => {
+  it("deploys the first version once for a request delivered three times, after an UNAVAILABLE", async () => {
+    const handler = deploy();
+    servers.vertex.faults.failNext("DeployModel", 1, "UNAVAILABLE");
+    const request = promotion(commitA, "promote-a");
+    await expect(handler(eventarcEvent(Topic.deploymentRequested, request, "d-1"))).rejects.toBeInstanceOf(
+      TransientError,
+    );
+    await handler(eventarcEvent(Topic.deploymentRequested, request, "d-1", 2));
+    await handler(eventarcEvent(Topic.deploymentRequested, request, "d-1", 3));
+    await handler(eventarcEvent(Topic.deploymentRequested, request, "d-2"));
+
+    expect(okCalls("DeployModel")).toBe(1);
+    const state = await deployer.getEndpoint(endpoint);
+    expect(state.deployedModels).toEqual([
+      expect.objectContaining({ id: idA, modelResource, versionId: "1" }),
+    ]);
+    expect(state.trafficSplit).toEqual({ [idA]: 100 });
+    expect(await drain(Topic.deploymentReady)).toEqual([
+      expect.objectContaining({ deployedModelId: idA, canaryPercent: 100, previousTrafficSplit: {} }),
+    ]);
+    const deployed = (await runtime.ledger.read(model, commitA)).find(
+      (e) => e.action === "model-deployed" && e.outcome === "succeeded",
+    );
+    expect(deployed?.details?.response).toMatchObject({
+      operation: expect.stringContaining("/operations/"),
+      response: { deployedModel: { id: idA, modelVersionId: "1" } },
+    });
+  });
+
+  it("keeps a promotion that precedes its registration waiting, then deploys it as a 10% canary", async () => {
+    const body = (attempt: number) =>
+      JSON.stringify(
+        eventarcData(Topic.deploymentRequested, promotion(commitB, "promote-b"), "d-3", attempt),
+      );
+    const headers = {
+      "content-type": "application/json",
+      "ce-id": "d-3",
+      "ce-specversion": "1.0",
+      "ce-source": "//pubsub.googleapis.com/projects/local-project/topics/deployment-requested",
+      "ce-type": "google.cloud.pubsub.topic.v1.messagePublished",
+    };
+    // Not registered yet: a retryable error, so the framework answers 500 and Pub/Sub redelivers with backoff.
+    expect((await send(served.url, { headers, body: body(1) })).status).toBe(500);
+    await register(commitB);
+    expect((await send(served.url, { headers, body: body(2) })).status).toBeLessThan(300);
+
+    const state = await deployer.getEndpoint(endpoint);
+    expect(state.trafficSplit).toEqual({ [idA]: 90, [idB]: 10 });
+    const ready = (await drain(Topic.deploymentReady)).filter((m) => m.commit === commitB);
+    expect(ready).toEqual([
+      expect.objectContaining({
+        deployedModelId: idB,
+        versionId: "2",
+        canaryPercent: 10,
+        previousTrafficSplit: { [idA]: 100 },
+        previousDeployedModelId: idA,
+      }),
+    ]);
+    canaryOfB = ready[0];
+    const waited = (await runtime.ledger.read(model, commitB)).find(
+      (e) => e.action === "model-versions-listed",
+    );
+    expect(waited).toMatchObject({ outcome: "succeeded", details: { response: [] } });
+  });
+
+  it("finishes a passed rollout that was interrupted between moving traffic and undeploying", async () => {
+    const ready = canaryOfB;
+    if (!ready) throw new Error("the canary of B was not announced");
+    const handler = rollout();
+    servers.vertex.faults.failNext("UndeployModel", 1, "UNAVAILABLE");
+    await expect(
+      handler(eventarcEvent(Topic.verificationCompleted, verdict(ready, "pass"), "v-1")),
+    ).rejects.toBeInstanceOf(TransientError);
+    const halfway = await deployer.getEndpoint(endpoint);
+    expect(halfway.trafficSplit).toEqual({ [idB]: 100 });
+    expect(halfway.deployedModels.map((d) => d.id).sort()).toEqual([idA, idB].sort());
+
+    await handler(eventarcEvent(Topic.verificationCompleted, verdict(ready, "pass"), "v-1", 2));
+    await handler(eventarcEvent(Topic.verificationCompleted, verdict(ready, "pass"), "v-1", 3));
+    const done = await deployer.getEndpoint(endpoint);
+    expect(done.deployedModels.map((d) => d.id)).toEqual([idB]);
+    expect(done.trafficSplit).toEqual({ [idB]: 100 });
+    expect(okCalls("UpdateEndpoint")).toBe(1);
+    expect(okCalls("MergeVersionAliases")).toBe(1);
+    const b = await registry.getVersion(modelResource, "2");
+    expect(b.aliases).toContain("production");
+    expect(b.labels[Label.verdict]).toBe("passed");
+    expect((await registry.getVersion(modelResource, "production")).versionId).toBe("2");
+  });
+
+  it("rolls a failed canary back to exactly the split before it and labels the version failed", async () => {
+    // Promoting the older commit again puts it on the endpoint as a canary next to the serving B.
+    await deploy()(eventarcEvent(Topic.deploymentRequested, promotion(commitA, "promote-a-again"), "d-4"));
+    expect((await deployer.getEndpoint(endpoint)).trafficSplit).toEqual({ [idB]: 90, [idA]: 10 });
+    const [ready] = (await drain(Topic.deploymentReady)).filter((m) => m.correlationId === "promote-a-again");
+    if (!ready) throw new Error("no deployment-ready for the second promotion of A");
+    expect(ready.previousTrafficSplit).toEqual({ [idB]: 100 });
+
+    await rollout()(eventarcEvent(Topic.verificationCompleted, verdict(ready, "fail"), "v-2"));
+    const state = await deployer.getEndpoint(endpoint);
+    expect(state.trafficSplit).toEqual({ [idB]: 100 });
+    expect(state.deployedModels.map((d) => d.id)).toEqual([idB]);
+    expect((await registry.getVersion(modelResource, "1")).labels[Label.verdict]).toBe("failed");
+    expect((await registry.getVersion(modelResource, "production")).versionId).toBe("2");
+    const completed = (await runtime.ledger.read(model, commitA)).find(
+      (e) => e.action === "rollback-completed",
+    );
+    expect(completed).toMatchObject({
+      correlationId: "promote-a-again",
+      details: { trafficSplit: { [idB]: 100 } },
+    });
+  });
+
+  it("records an INVALID_ARGUMENT from Vertex AI and does not retry it", async () => {
+    await deploy()(eventarcEvent(Topic.deploymentRequested, promotion(commitA, "promote-a-third"), "d-5"));
+    const [ready] = (await drain(Topic.deploymentReady)).filter((m) => m.correlationId === "promote-a-third");
+    if (!ready) throw new Error("no deployment-ready for the third promotion of A");
+    // The model that served before was removed by hand meanwhile: restoring its split is refused.
+    const stale = verdict({ ...ready, previousTrafficSplit: { "1234567890": 100 } }, "fail");
+    const before = servers.vertex.requestLog.filter((e) => e.method === "UpdateEndpoint").length;
+    await rollout()(eventarcEvent(Topic.verificationCompleted, stale, "v-3"));
+    await rollout()(eventarcEvent(Topic.verificationCompleted, stale, "v-3", 2));
+
+    const updates = servers.vertex.requestLog.filter((e) => e.method === "UpdateEndpoint").slice(before);
+    expect(updates.map((e) => e.code)).toEqual([3]);
+    const failures = (await runtime.ledger.read(model, commitA)).filter(
+      (e) => e.correlationId === "promote-a-third" && e.outcome === "failed",
+    );
+    expect(failures.map((e) => e.action).sort()).toEqual(["step-failed", "traffic-restored"]);
+    expect(failures.find((e) => e.action === "traffic-restored")?.error).toMatchObject({
+      code: "UPSTREAM",
+      details: { grpcCode: 3 },
+    });
+    // Nothing was changed: the canary still has its share until an operator decides.
+    expect((await deployer.getEndpoint(endpoint)).trafficSplit).toEqual({ [idB]: 90, [idA]: 10 });
+  });
+});

@@ -1,0 +1,293 @@
+import { PubSub, v1 } from "@google-cloud/pubsub";
+import { CloudEvent } from "cloudevents";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { launchTrainingStep } from "../../functions/launch-training/step.js";
+import { registerModelStep } from "../../functions/register-model/step.js";
+import {
+  type ArtifactReady,
+  decodeMessage,
+  encodeMessage,
+  type MessageOf,
+  type TrainingRequested,
+} from "../../shared/contracts.js";
+import { TransientError } from "../../shared/errors.js";
+import { createLogger } from "../../shared/logger.js";
+import { manifestPath } from "../../shared/manifest.js";
+import { Label } from "../../shared/model-ports.js";
+import { pubsubFunction } from "../../shared/pubsub-function.js";
+import { readRegistryIndex, registrationPath } from "../../shared/registry-index.js";
+import type { Runtime } from "../../shared/runtime.js";
+import { pubsubClientOptions } from "../../shared/runtime.js";
+import { subscriptionFor, Topic, type TopicName } from "../../shared/topology.js";
+import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
+import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
+import { startLocalServers, type TestServers } from "../support/local-servers.js";
+
+const model = "fraud-detector";
+const commitA = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
+const commitB = "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2";
+const commitC = "c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3";
+
+let servers: TestServers;
+let runtime: Runtime;
+const logLines: Array<Record<string, unknown>> = [];
+let launcher: VertexTrainingLauncher;
+let registry: VertexModelRegistry;
+let pubsub: PubSub;
+let subscriber: v1.SubscriberClient;
+
+beforeAll(async () => {
+  vi.stubEnv("METADATA_SERVER_DETECTION", "none");
+  servers = await startLocalServers();
+  // Log lines are kept, not printed: the tests read them to check what each call left in the log.
+  runtime = { ...servers.runtime(), logger: createLogger({}, (line) => logLines.push(JSON.parse(line))) };
+  const location = {
+    env: servers.env,
+    region: runtime.config.region,
+    parent: `projects/${runtime.config.project}/locations/${runtime.config.region}`,
+  };
+  launcher = new VertexTrainingLauncher(location);
+  registry = new VertexModelRegistry(location);
+  pubsub = new PubSub(pubsubClientOptions(servers.env, runtime.config.project));
+  subscriber = new v1.SubscriberClient(
+    (await pubsub.getClientConfig()) as ConstructorParameters<typeof v1.SubscriberClient>[0],
+  );
+});
+
+afterAll(async () => {
+  await Promise.allSettled([launcher?.close(), registry?.close(), subscriber?.close(), pubsub?.close()]);
+  await servers?.close();
+  vi.unstubAllEnvs();
+});
+
+/** A CloudEvent as Eventarc delivers a Pub/Sub message to a function. */
+function eventarcEvent<T extends TopicName>(topic: T, message: MessageOf<T>, messageId: string, attempt = 1) {
+  const { data, attributes } = encodeMessage(topic, message);
+  return new CloudEvent<unknown>({
+    id: messageId,
+    source: `//pubsub.googleapis.com/projects/local-project/topics/${topic}`,
+    type: "google.cloud.pubsub.topic.v1.messagePublished",
+    data: {
+      message: {
+        data: data.toString("base64"),
+        attributes,
+        messageId,
+        publishTime: new Date().toISOString(),
+      },
+      subscription: `projects/local-project/subscriptions/${subscriptionFor(topic)}`,
+      deliveryAttempt: attempt,
+    },
+  });
+}
+
+/** Everything waiting on a topic's trigger subscription, acknowledged. */
+async function drain<T extends TopicName>(topic: T): Promise<MessageOf<T>[]> {
+  const subscription = `projects/local-project/subscriptions/${subscriptionFor(topic)}`;
+  const [response] = await subscriber.pull({ subscription, maxMessages: 100, returnImmediately: true });
+  const received = response.receivedMessages ?? [];
+  const ackIds = received.map((m) => m.ackId).filter((id): id is string => typeof id === "string");
+  if (ackIds.length > 0) await subscriber.acknowledge({ subscription, ackIds });
+  return received.map((m) => decodeMessage(topic, Buffer.from(m.message?.data ?? new Uint8Array())));
+}
+
+function trainingRequested(commit: string): TrainingRequested {
+  return {
+    schemaVersion: 1,
+    correlationId: `push-${commit.slice(0, 6)}`,
+    model,
+    commit,
+    repository: "acme/fraud-detector",
+    causedBy: [{ source: "github", id: `delivery-${commit.slice(0, 6)}` }],
+    createdAt: new Date().toISOString(),
+    trigger: "github-push",
+  };
+}
+
+function artifactReady(commit: string): ArtifactReady {
+  return {
+    schemaVersion: 1,
+    correlationId: `push-${commit.slice(0, 6)}`,
+    model,
+    commit,
+    repository: "acme/fraud-detector",
+    causedBy: [{ source: "gcs", id: `modelgate-artifacts/${manifestPath(model, commit)}` }],
+    createdAt: new Date().toISOString(),
+    artifactUri: `gs://modelgate-artifacts/models/${model}/${commit}/`,
+  };
+}
+
+function calls(method: string): number {
+  return servers.vertex.requestLog.filter((entry) => entry.method === method && entry.code === 0).length;
+}
+
+/** Waits for the job of a commit to end (the local server runs the example trainer as a process). */
+async function trainingOutcome(commit: string): Promise<string> {
+  for (;;) {
+    const [job] = await launcher.findJobs({ [Label.model]: model, [Label.commit]: commit });
+    if (job && ["JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED"].includes(job.state)) {
+      return job.state;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const launch = () =>
+  pubsubFunction(
+    launchTrainingStep(() => ({ launcher })),
+    () => runtime,
+  );
+const register = () =>
+  pubsubFunction(
+    registerModelStep(() => ({ registry })),
+    () => runtime,
+  );
+
+describe("launchTraining against the local Vertex AI", () => {
+  it("creates one CustomJob for a message delivered three times, which trains the model for real", async () => {
+    const handler = launch();
+    const message = trainingRequested(commitA);
+    await handler(eventarcEvent(Topic.trainingRequested, message, "t-1"));
+    await handler(eventarcEvent(Topic.trainingRequested, message, "t-1", 2));
+    await handler(eventarcEvent(Topic.trainingRequested, message, "t-2"));
+
+    expect(calls("CreateCustomJob")).toBe(1);
+    const jobs = await launcher.findJobs({ [Label.model]: model, [Label.commit]: commitA });
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]?.raw).toMatchObject({
+      displayName: "modelgate-fraud-detector-a1a1a1a1a1a1",
+      labels: { [Label.correlationId]: "push-a1a1a1", [Label.repository]: "acme_fraud-detector" },
+      jobSpec: {
+        baseOutputDirectory: { outputUriPrefix: `gs://modelgate-artifacts/models/${model}/${commitA}/` },
+        serviceAccount: "modelgate-trainer@local-project.iam.gserviceaccount.com",
+      },
+    });
+    const created = (await runtime.ledger.read(model, commitA)).find(
+      (e) => e.action === "custom-job-created",
+    );
+    expect(created).toMatchObject({
+      outcome: "succeeded",
+      correlationId: "push-a1a1a1",
+      details: { response: { name: jobs[0]?.name, state: "JOB_STATE_PENDING", jobSpec: expect.any(Object) } },
+    });
+
+    expect(logLines.find((l) => l.message === "custom-job-created succeeded")).toMatchObject({
+      correlationId: "push-a1a1a1",
+      response: { name: jobs[0]?.name },
+    });
+
+    expect(await trainingOutcome(commitA)).toBe("JOB_STATE_SUCCEEDED");
+    expect(await runtime.blobs.read(manifestPath(model, commitA))).not.toBeNull();
+  });
+
+  it("retries an UNAVAILABLE CreateCustomJob and creates the job on redelivery", async () => {
+    const handler = launch();
+    servers.vertex.faults.failNext("CreateCustomJob", 1, "UNAVAILABLE");
+    const message = trainingRequested(commitB);
+    await expect(handler(eventarcEvent(Topic.trainingRequested, message, "t-3"))).rejects.toBeInstanceOf(
+      TransientError,
+    );
+    await handler(eventarcEvent(Topic.trainingRequested, message, "t-3", 2));
+    expect(await launcher.findJobs({ [Label.commit]: commitB })).toHaveLength(1);
+    const failed = (await runtime.ledger.read(model, commitB)).find(
+      (e) => e.action === "custom-job-created" && e.outcome === "failed",
+    );
+    expect(failed?.error).toMatchObject({ code: "TRANSIENT", details: { grpcCode: 14 } });
+    expect(await trainingOutcome(commitB)).toBe("JOB_STATE_SUCCEEDED");
+  });
+
+  it("records an INVALID_ARGUMENT and does not retry it", async () => {
+    // A region the Vertex AI endpoint does not serve: every request is refused as INVALID_ARGUMENT.
+    const misconfigured: Runtime = { ...runtime, config: { ...runtime.config, region: "europe-west4" } };
+    const wrongRegion = new VertexTrainingLauncher({
+      env: servers.env,
+      region: "europe-west4",
+      parent: "projects/local-project/locations/europe-west4",
+    });
+    const handler = pubsubFunction(
+      launchTrainingStep(() => ({ launcher: wrongRegion })),
+      () => misconfigured,
+    );
+    const before = servers.vertex.requestLog.length;
+    const message = trainingRequested(commitC);
+    await handler(eventarcEvent(Topic.trainingRequested, message, "t-4"));
+    await handler(eventarcEvent(Topic.trainingRequested, message, "t-4", 2));
+    await wrongRegion.close();
+
+    const refused = servers.vertex.requestLog.slice(before);
+    expect(refused.map((entry) => [entry.method, entry.code])).toEqual([["ListCustomJobs", 3]]);
+    const ledger = await runtime.ledger.read(model, commitC);
+    expect(ledger.map((e) => `${e.action}:${e.outcome}`).sort()).toEqual([
+      "custom-jobs-listed:failed",
+      "step-failed:failed",
+    ]);
+    expect(ledger.find((e) => e.action === "step-failed")?.error).toMatchObject({
+      code: "UPSTREAM",
+      details: { grpcCode: 3 },
+    });
+  });
+});
+
+describe("registerModel against the local Vertex AI and Cloud Storage", () => {
+  it("registers the trained model once for a message delivered three times, and requests its deployment", async () => {
+    await drain(Topic.deploymentRequested);
+    const handler = register();
+    const message = artifactReady(commitA);
+    await handler(eventarcEvent(Topic.artifactReady, message, "a-1"));
+    await handler(eventarcEvent(Topic.artifactReady, message, "a-1", 2));
+    await handler(eventarcEvent(Topic.artifactReady, message, "a-2"));
+
+    expect(calls("UploadModel")).toBe(1);
+    const parent = await registry.findParentModel(model);
+    expect(parent).toEqual({
+      modelResource: "projects/local-project/locations/us-central1/models/fraud-detector",
+    });
+    const versions = await registry.findVersions(parent?.modelResource ?? "", {});
+    expect(versions).toHaveLength(1);
+    expect(versions[0]).toMatchObject({
+      versionId: "1",
+      aliases: expect.arrayContaining(["default", "commit-a1a1a1a1a1a1"]),
+      artifactUri: `gs://modelgate-artifacts/models/${model}/${commitA}/model/`,
+      labels: { [Label.commit]: commitA, [Label.correlationId]: "push-a1a1a1" },
+    });
+
+    const record = await runtime.blobs.read(registrationPath(model, commitA));
+    expect(JSON.parse(String(record?.data))).toMatchObject({ versionId: "1", commit: commitA });
+    const uploaded = (await runtime.ledger.read(model, commitA)).find(
+      (e) => e.action === "model-version-uploaded",
+    );
+    expect(uploaded?.details?.response).toMatchObject({
+      response: { model: parent?.modelResource, modelVersionId: "1" },
+      version: {
+        versionId: "1",
+        containerSpec: { imageUri: expect.stringContaining("fraud-detector-serving") },
+      },
+    });
+    expect(await drain(Topic.deploymentRequested)).toEqual([
+      expect.objectContaining({ commit: commitA, reason: "auto-deploy", correlationId: "push-a1a1a1" }),
+    ]);
+  });
+
+  it("retries an UNAVAILABLE UploadModel, then adds the next commit as version 2 and indexes both", async () => {
+    const handler = register();
+    servers.vertex.faults.failNext("UploadModel", 1, "UNAVAILABLE");
+    const message = artifactReady(commitB);
+    await expect(handler(eventarcEvent(Topic.artifactReady, message, "a-3"))).rejects.toBeInstanceOf(
+      TransientError,
+    );
+    await handler(eventarcEvent(Topic.artifactReady, message, "a-3", 2));
+
+    const versions = await registry.findVersions(
+      "projects/local-project/locations/us-central1/models/fraud-detector",
+      {},
+    );
+    expect(versions.map((v) => [v.versionId, v.labels[Label.commit]])).toEqual([
+      ["1", commitA],
+      ["2", commitB],
+    ]);
+    const { index } = await readRegistryIndex(runtime.blobs, model);
+    expect(index.versions.map((v) => [v.versionId, v.commit])).toEqual([
+      ["1", commitA],
+      ["2", commitB],
+    ]);
+  });
+});

@@ -1,0 +1,210 @@
+import { EndpointServiceClient } from "@google-cloud/aiplatform/build/src/v1/endpoint_service_client.js";
+import { ModelServiceClient } from "@google-cloud/aiplatform/build/src/v1/model_service_client.js";
+import { Storage } from "@google-cloud/storage";
+import { CloudEvent } from "cloudevents";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { storageObjectIO } from "../../examples/fraud-detector/object-io.js";
+import { EXAMPLE_OBJECTS, MODEL_NAME } from "../../examples/fraud-detector/seed-data.js";
+import { runTraining } from "../../examples/fraud-detector/train.js";
+import { verifyDeploymentPorts } from "../../functions/verify-deployment/ports.js";
+import type { VerificationReport } from "../../functions/verify-deployment/report.js";
+import { verifyDeploymentStep } from "../../functions/verify-deployment/step.js";
+import { localVertexClientOptions } from "../../local/vertex/index.js";
+import { type DeploymentReady, encodeMessage } from "../../shared/contracts.js";
+import { Label } from "../../shared/model-ports.js";
+import { pubsubFunction } from "../../shared/pubsub-function.js";
+import { storageClientOptions } from "../../shared/runtime.js";
+import { Topic } from "../../shared/topology.js";
+import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
+import { startLocalServers, type TestServers } from "../support/local-servers.js";
+import { MemoryPublisher } from "../support/memory-runtime.js";
+
+/**
+ * verifyDeployment through the real PredictionServiceClient (and ModelServiceClient, to find the serving version
+ * by its label) against the local Vertex AI server, with the example model trained for real: a model trained on
+ * the normal data passes as a canary next to the serving one; a model trained on the shifted data fails.
+ */
+
+const servingCommit = "a000000000000000000000000000000000000001";
+const goodCommit = "b000000000000000000000000000000000000002";
+const shiftedCommit = "c000000000000000000000000000000000000003";
+
+let servers: TestServers;
+let storage: Storage;
+let models: ModelServiceClient;
+let endpoints: EndpointServiceClient;
+let parent: string;
+let servingContainer: string;
+
+beforeAll(async () => {
+  servers = await startLocalServers();
+  const config = servers.runtime().config;
+  const modelConfig = config.models[MODEL_NAME];
+  if (!modelConfig) throw new Error("the example configuration has no fraud-detector");
+  servingContainer = modelConfig.serving.container;
+  parent = servers.vertex.parent;
+  storage = new Storage(storageClientOptions(servers.env, config.project));
+  const options = localVertexClientOptions(servers.vertex.address);
+  models = new ModelServiceClient(options);
+  endpoints = new EndpointServiceClient(options);
+
+  const io = storageObjectIO(storage);
+  const bucket = config.bucket;
+  for (const [commit, data] of [
+    [servingCommit, EXAMPLE_OBJECTS.train],
+    [goodCommit, EXAMPLE_OBJECTS.train],
+    [shiftedCommit, EXAMPLE_OBJECTS.trainShifted],
+  ] as const) {
+    await runTraining(
+      {
+        data: `gs://${bucket}/${data}`,
+        model: MODEL_NAME,
+        commit,
+        repository: modelConfig.repository,
+        servingContainer,
+        modelDir: `gs://${bucket}/models/${MODEL_NAME}/${commit}/model/`,
+      },
+      io,
+    );
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.allSettled([models?.close(), endpoints?.close()]);
+  await servers?.close();
+});
+
+async function upload(commit: string): Promise<{ model: string; versionId: string }> {
+  const bucket = servers.runtime().config.bucket;
+  const [operation] = await models.uploadModel({
+    parent,
+    model: {
+      displayName: MODEL_NAME,
+      artifactUri: `gs://${bucket}/models/${MODEL_NAME}/${commit}/model/`,
+      containerSpec: { imageUri: servingContainer },
+      labels: { [Label.model]: MODEL_NAME, [Label.commit]: commit },
+    },
+  });
+  const [uploaded] = await operation.promise();
+  return { model: uploaded.model as string, versionId: uploaded.modelVersionId as string };
+}
+
+async function deploy(
+  endpoint: string,
+  version: { model: string; versionId: string },
+  id: string,
+  trafficSplit: Record<string, number>,
+): Promise<void> {
+  const [operation] = await endpoints.deployModel({
+    endpoint,
+    deployedModel: {
+      id,
+      model: `${version.model}@${version.versionId}`,
+      dedicatedResources: { machineSpec: { machineType: "n1-standard-2" }, minReplicaCount: 1 },
+    },
+    trafficSplit,
+  });
+  await operation.promise();
+}
+
+async function newEndpoint(name: string): Promise<string> {
+  const [operation] = await endpoints.createEndpoint({ parent, endpoint: { displayName: name } });
+  const [endpoint] = await operation.promise();
+  return endpoint.name as string;
+}
+
+/** An endpoint where the serving model has 90 % and the candidate 10 %, as deployModel leaves it. */
+async function canaryEndpoint(name: string, candidateCommit: string): Promise<DeploymentReady> {
+  const endpoint = await newEndpoint(name);
+  const servingId = deployedModelId(MODEL_NAME, servingCommit);
+  const candidateId = deployedModelId(MODEL_NAME, candidateCommit);
+  await deploy(endpoint, await upload(servingCommit), servingId, { "0": 100 });
+  const candidate = await upload(candidateCommit);
+  await deploy(endpoint, candidate, candidateId, { [servingId]: 90, "0": 10 });
+  return {
+    schemaVersion: 1,
+    correlationId: `corr-${candidateCommit.slice(0, 7)}`,
+    model: MODEL_NAME,
+    commit: candidateCommit,
+    repository: "acme/fraud-detector",
+    causedBy: [{ source: "pubsub:deployment-requested", id: "m-0" }],
+    createdAt: new Date().toISOString(),
+    endpoint,
+    modelResource: candidate.model,
+    versionId: candidate.versionId,
+    deployedModelId: candidateId,
+    canaryPercent: 10,
+    previousTrafficSplit: { [servingId]: 100 },
+    previousDeployedModelId: servingId,
+  };
+}
+
+async function verify(
+  message: DeploymentReady,
+): Promise<{ publisher: MemoryPublisher; report: VerificationReport }> {
+  const publisher = new MemoryPublisher();
+  const runtime = { ...servers.runtime(), publisher };
+  const handler = pubsubFunction(verifyDeploymentStep(verifyDeploymentPorts), () => runtime);
+  const { data } = encodeMessage(Topic.deploymentReady, message);
+  await handler(
+    new CloudEvent({
+      id: `event-${message.commit.slice(0, 7)}`,
+      source: "//pubsub.googleapis.com/projects/local-project/topics/deployment-ready",
+      type: "google.cloud.pubsub.topic.v1.messagePublished",
+      data: {
+        message: { data: data.toString("base64"), messageId: `m-${message.commit.slice(0, 7)}` },
+        subscription: "projects/local-project/subscriptions/verifyDeployment-deployment-ready",
+        deliveryAttempt: 1,
+      },
+    }),
+  );
+  const [bytes] = await storage
+    .bucket(runtime.config.bucket)
+    .file(`reports/${MODEL_NAME}/${message.commit}/report.json`)
+    .download();
+  return { publisher, report: JSON.parse(bytes.toString("utf8")) as VerificationReport };
+}
+
+describe("verifyDeployment against the local Vertex AI endpoint", () => {
+  it("passes a canary trained on the normal data, scoring only its own answers", async () => {
+    const message = await canaryEndpoint("verify-good", goodCommit);
+    const predictsBefore = servers.vertex.requestLog.filter((r) => r.method.endsWith("Predict")).length;
+    const { publisher, report } = await verify(message);
+
+    const [completed] = publisher.on(Topic.verificationCompleted);
+    expect(completed?.verdict, completed?.reasons.join("; ")).toBe("pass");
+    expect(completed?.metrics.scored).toBe(1_000);
+    expect(completed?.metrics.accuracy).toBeGreaterThanOrEqual(0.85);
+    expect(completed?.metrics.drift).toBeLessThan(0.1);
+    expect(report.serving).toMatchObject({ commit: servingCommit, source: "model-labels" });
+    expect(report.scoring.responsesByDeployedModel[message.deployedModelId]).toBe(10);
+    const servingAnswers =
+      report.scoring.responsesByDeployedModel[message.previousDeployedModelId ?? ""] ?? 0;
+    expect(servingAnswers).toBeGreaterThan(0);
+    // Every Predict the server answered was one the step counted; none went uncounted or was invented.
+    const predicts =
+      servers.vertex.requestLog.filter((r) => r.method.endsWith("Predict")).length - predictsBefore;
+    expect(predicts).toBe(report.scoring.requests);
+    expect(report.scoring.requests).toBe(10 + servingAnswers);
+
+    const ledger = await servers.runtime().ledger.read(MODEL_NAME, goodCommit);
+    expect(ledger.map((r) => r.action)).toEqual(["verification-completed"]);
+    const [html] = await storage
+      .bucket(servers.runtime().config.bucket)
+      .file(`reports/${MODEL_NAME}/${goodCommit}/report.html`)
+      .download();
+    expect(html.toString()).toContain("<svg");
+  }, 30_000);
+
+  it("fails a canary trained on the shifted data", async () => {
+    const message = await canaryEndpoint("verify-shifted", shiftedCommit);
+    const { publisher, report } = await verify(message);
+    const [completed] = publisher.on(Topic.verificationCompleted);
+    expect(completed?.verdict).toBe("fail");
+    expect(completed?.metrics.scored).toBe(1_000);
+    expect(report.checks.filter((c) => !c.passed).length).toBeGreaterThan(0);
+    expect(completed?.reportUri).toBe(
+      `gs://${servers.runtime().config.bucket}/reports/${MODEL_NAME}/${shiftedCommit}/report.json`,
+    );
+  }, 30_000);
+});

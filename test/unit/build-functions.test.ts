@@ -1,0 +1,79 @@
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inflateRawSync } from "node:zlib";
+import { afterAll, describe, expect, it } from "vitest";
+import { buildFunction, entryOf, externalPackages, sizeTable } from "../../scripts/build-functions.js";
+import { createZip } from "../../scripts/zip.js";
+
+/** Reads a zip through its central directory, the way unzip does. */
+function readZip(archive: Buffer): Map<string, Buffer> {
+  const end = archive.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const count = archive.readUInt16LE(end + 10);
+  let at = archive.readUInt32LE(end + 16);
+  const files = new Map<string, Buffer>();
+  for (let i = 0; i < count; i++) {
+    expect(archive.readUInt32LE(at)).toBe(0x02014b50);
+    const method = archive.readUInt16LE(at + 10);
+    const size = archive.readUInt32LE(at + 20);
+    const nameLength = archive.readUInt16LE(at + 28);
+    const local = archive.readUInt32LE(at + 42);
+    const name = archive.subarray(at + 46, at + 46 + nameLength).toString("utf8");
+    const dataStart = local + 30 + archive.readUInt16LE(local + 26) + archive.readUInt16LE(local + 28);
+    const body = archive.subarray(dataStart, dataStart + size);
+    files.set(name, method === 8 ? inflateRawSync(body) : Buffer.from(body));
+    at += 46 + nameLength;
+  }
+  return files;
+}
+
+describe("createZip", () => {
+  const entries = [
+    { name: "package.json", data: Buffer.from('{"type":"module"}') },
+    { name: "index.mjs", data: Buffer.from("export const x = 1;\n".repeat(200)) },
+    { name: "dir/ü.txt", data: Buffer.alloc(0) },
+  ];
+
+  it("round-trips every entry, compressed or stored", () => {
+    const files = readZip(createZip(entries));
+    expect([...files.keys()]).toEqual(["dir/ü.txt", "index.mjs", "package.json"]);
+    for (const entry of entries) expect(files.get(entry.name)?.equals(entry.data)).toBe(true);
+  });
+
+  it("gives the same bytes for the same files in any order", () => {
+    expect(createZip(entries).equals(createZip([...entries].reverse()))).toBe(true);
+  });
+});
+
+describe("buildFunction", () => {
+  const outDir = mkdtempSync(join(tmpdir(), "modelgate-build-"));
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+  it("bundles githubWebhook into a content-named zip with its package.json and configuration", async () => {
+    expect(entryOf("githubWebhook")).toBeDefined();
+    const built = await buildFunction("githubWebhook", { outDir });
+    expect(built.zip).toMatch(/^github-webhook-[0-9a-f]{12}\.zip$/);
+    const archive = readFileSync(join(outDir, built.zip));
+    expect(built.sha256).toBe(createHash("sha256").update(archive).digest("hex"));
+    expect(built.zip).toContain(built.sha256.slice(0, 12));
+    expect(built.bytes).toBe(archive.length);
+
+    const files = readZip(archive);
+    expect([...files.keys()].sort()).toEqual(["index.mjs", "modelgate.config.yaml", "package.json"]);
+    const rootPackage = JSON.parse(readFileSync("package.json", "utf8"));
+    expect(JSON.parse(String(files.get("package.json")))).toEqual({
+      type: "module",
+      main: "index.mjs",
+      dependencies: Object.fromEntries(
+        externalPackages.map((name) => [name, rootPackage.dependencies[name]]),
+      ),
+    });
+    expect(String(files.get("modelgate.config.yaml"))).toBe(readFileSync("modelgate.config.yaml", "utf8"));
+    // The runtime's own Functions Framework must receive the registration, so it stays external.
+    expect(String(files.get("index.mjs"))).toMatch(/from "@google-cloud\/functions-framework"/);
+    expect(built.imports).toContain("functions/github-webhook/index.ts");
+    expect(built.imports.some((i) => i.includes("@google-cloud/aiplatform"))).toBe(false);
+    expect(sizeTable([built])).toContain("githubWebhook");
+  });
+});

@@ -1,0 +1,412 @@
+import { sign } from "@octokit/webhooks-methods";
+import { describe, expect, it } from "vitest";
+import { createGithubWebhookHandler, githubMaxPayloadBytes } from "../../functions/github-webhook/handler.js";
+import { readGithubWebhookSettings } from "../../functions/github-webhook/settings.js";
+import { verifySignature } from "../../functions/github-webhook/verify-signature.js";
+import { TransientError } from "../../shared/errors.js";
+import type { IngressRequest } from "../../shared/ingress/http.js";
+import { Topic } from "../../shared/topology.js";
+import { ingressTestDeps } from "../support/ingress-deps.js";
+import { ownFixture, ownJson } from "../support/ingress-fixtures.js";
+import { githubHeaders, webhookSecret } from "../support/ingress-github.js";
+
+const headCommit = "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f";
+
+function setup() {
+  const deps = ingressTestDeps();
+  const handler = createGithubWebhookHandler({ ...deps, secrets: [webhookSecret] });
+  return { ...deps, handler };
+}
+
+async function delivery(
+  body: string | Buffer,
+  options: { event?: string; delivery?: string; secret?: string } = {},
+): Promise<IngressRequest> {
+  return { method: "POST", headers: await githubHeaders(body, options), body: Buffer.from(body) };
+}
+
+function withPayload(path: string, change: (payload: Record<string, any>) => void): string {
+  const payload = ownJson<Record<string, any>>(path);
+  change(payload);
+  return JSON.stringify(payload);
+}
+
+describe("verifySignature", () => {
+  it("accepts GitHub's published test vector", async () => {
+    // docs.github.com, "Validating webhook deliveries": the documented secret, payload and signature.
+    const signature = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+    expect(await sign("It's a Secret to Everybody", "Hello, World!")).toBe(signature);
+    expect(
+      await verifySignature(["It's a Secret to Everybody"], Buffer.from("Hello, World!"), signature),
+    ).toBe(true);
+    expect(
+      await verifySignature(["It's a secret to everybody"], Buffer.from("Hello, World!"), signature),
+    ).toBe(false);
+    expect(
+      await verifySignature(["It's a Secret to Everybody"], Buffer.from("Hello, World?"), signature),
+    ).toBe(false);
+  });
+
+  it("accepts a signature under any of the rotated secrets, and none under another", async () => {
+    const body = Buffer.from('{"zen":"rotate"}');
+    const secrets = ["old-secret", "new-secret"];
+    expect(await verifySignature(secrets, body, await sign("old-secret", body.toString()))).toBe(true);
+    expect(await verifySignature(secrets, body, await sign("new-secret", body.toString()))).toBe(true);
+    expect(await verifySignature(secrets, body, await sign("other-secret", body.toString()))).toBe(false);
+    expect(await verifySignature(secrets, Buffer.alloc(0), "sha256=00")).toBe(false);
+  });
+
+  it("reads the secrets from GITHUB_WEBHOOK_SECRET and names the variable when it is missing", () => {
+    expect(readGithubWebhookSettings({ GITHUB_WEBHOOK_SECRET: " a , b ,," }).secrets).toEqual(["a", "b"]);
+    expect(() => readGithubWebhookSettings({})).toThrow(/GITHUB_WEBHOOK_SECRET is not set/);
+    expect(() => readGithubWebhookSettings({ GITHUB_WEBHOOK_SECRET: " , " })).toThrow(
+      /GITHUB_WEBHOOK_SECRET/,
+    );
+  });
+});
+
+describe("githubWebhook routing", () => {
+  it("answers a ping with 200 and records it", async () => {
+    const { handler, ledger } = setup();
+    const request = await delivery(ownFixture("github/ping.json"), { event: "ping" });
+    const response = await handler(request);
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toEqual({ status: "ok", reason: "pong: hook 480012345 reaches modelgate" });
+    const [entry] = await ledger.read("_unattributed");
+    expect(entry).toMatchObject({ step: "githubWebhook", action: "webhook-ping", outcome: "accepted" });
+  });
+
+  it("requests training once for a push to main that touches the model's paths", async () => {
+    const { handler, publisher, ledger } = setup();
+    const request = await delivery(ownFixture("github/push-main.json"), { delivery: "d-push-1" });
+    const response = await handler(request);
+    expect(response.statusCode).toBe(202);
+    expect(response.body).toEqual({
+      status: "accepted",
+      published: [
+        { topic: Topic.trainingRequested, model: "fraud-detector", commit: headCommit, messageId: "m-1" },
+      ],
+    });
+    expect(publisher.on(Topic.trainingRequested)).toEqual([
+      {
+        schemaVersion: 1,
+        correlationId: "d-push-1",
+        model: "fraud-detector",
+        commit: headCommit,
+        repository: "acme/fraud-detector",
+        causedBy: [{ source: "https://github.com/acme/fraud-detector", id: "d-push-1" }],
+        createdAt: "2024-06-11T10:00:00.000Z",
+        trigger: "github-push",
+        ref: "refs/heads/main",
+        requestedBy: "ada",
+      },
+    ]);
+    const entries = await ledger.read("fraud-detector", headCommit);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      step: "githubWebhook",
+      action: Topic.trainingRequested,
+      outcome: "accepted",
+      correlationId: "d-push-1",
+      identity: "ingress@local-project.iam.gserviceaccount.com",
+      details: { event: "push", deliveryId: "d-push-1", sender: "ada", messageId: "m-1" },
+    });
+  });
+
+  it("ignores a push whose commits touch none of the model's paths, and says why", async () => {
+    const { handler, publisher } = setup();
+    const body = withPayload("github/push-main.json", (p) => {
+      p.commits = p.commits.slice(0, 1);
+    });
+    const response = await handler(await delivery(body));
+    expect(response.statusCode).toBe(200);
+    expect(response.body.status).toBe("ignored");
+    expect(response.body.reason).toMatch(
+      /fraud-detector: no pushed commit touches models\/fraud-detector\/\*\*/,
+    );
+    expect(publisher.published).toEqual([]);
+  });
+
+  it("ignores pushes to other branches and deleted branches", async () => {
+    const { handler, publisher } = setup();
+    const other = withPayload("github/push-main.json", (p) => {
+      p.ref = "refs/heads/feature/x";
+    });
+    const deleted = withPayload("github/push-main.json", (p) => {
+      p.deleted = true;
+      p.after = "0".repeat(40);
+      p.head_commit = null;
+      p.commits = [];
+    });
+    const first = await handler(await delivery(other));
+    expect(first.body).toMatchObject({
+      status: "ignored",
+      reason: expect.stringMatching(/follows branch main, not feature\/x/),
+    });
+    const second = await handler(await delivery(deleted));
+    expect(second.body).toEqual({ status: "ignored", reason: "branch main was deleted" });
+    expect(publisher.published).toEqual([]);
+  });
+
+  it("promotes the commit an annotated tag points to, not the tag object", async () => {
+    const { handler, publisher } = setup();
+    const response = await handler(
+      await delivery(ownFixture("github/push-annotated-tag.json"), { delivery: "d-tag" }),
+    );
+    expect(response.statusCode).toBe(202);
+    const [message] = publisher.on(Topic.deploymentRequested);
+    expect(message).toMatchObject({
+      model: "fraud-detector",
+      commit: headCommit,
+      reason: "promotion-tag",
+      tag: "promote/fraud-detector/2024-06-11",
+      requestedBy: "grace",
+      correlationId: "d-tag",
+    });
+    expect(message?.commit).not.toBe("c0ffee0123456789abcdef0123456789abcdef01");
+  });
+
+  it("ignores a deleted tag", async () => {
+    const { handler, publisher } = setup();
+    const body = withPayload("github/push-annotated-tag.json", (p) => {
+      p.deleted = true;
+      p.created = false;
+      p.after = "0".repeat(40);
+      p.head_commit = null;
+    });
+    const response = await handler(await delivery(body));
+    expect(response).toMatchObject({
+      statusCode: 200,
+      body: { status: "ignored", reason: "tag promote/fraud-detector/2024-06-11 was deleted" },
+    });
+    expect(publisher.published).toEqual([]);
+  });
+
+  it("refuses and records a promotion by a sender who is not a promoter; a promoter's goes through", async () => {
+    const { handler, publisher, ledger, warnings } = setup();
+    const tag = (login: string) =>
+      withPayload("github/push-annotated-tag.json", (p) => {
+        p.ref = "refs/tags/release/churn-7";
+        p.repository.full_name = "acme/churn";
+        p.sender.login = login;
+      });
+    const refused = await handler(await delivery(tag("mallory"), { delivery: "d-mallory" }));
+    expect(refused).toMatchObject({
+      statusCode: 403,
+      body: { status: "refused", reason: "mallory is not a promoter of churn" },
+    });
+    expect(publisher.published).toEqual([]);
+    expect(await ledger.read("churn", headCommit)).toMatchObject([
+      {
+        action: "promotion-refused",
+        outcome: "refused",
+        details: { sender: "mallory", deliveryId: "d-mallory" },
+      },
+    ]);
+    expect(warnings().map((l) => l.message)).toContain(
+      "refused a promotion: mallory is not a promoter of churn",
+    );
+
+    // Logins are case-insensitive on GitHub: "release-bot" is the configured "Release-Bot".
+    const accepted = await handler(await delivery(tag("release-bot")));
+    expect(accepted.statusCode).toBe(202);
+    expect(publisher.on(Topic.deploymentRequested)).toMatchObject([
+      { model: "churn", tag: "release/churn-7" },
+    ]);
+  });
+
+  it("ignores events other than push and ping with a reason", async () => {
+    const { handler } = setup();
+    const body = JSON.stringify({ action: "published", repository: { full_name: "acme/fraud-detector" } });
+    const response = await handler(await delivery(body, { event: "release" }));
+    expect(response).toEqual({
+      statusCode: 200,
+      body: {
+        status: "ignored",
+        reason: 'event "release" is not handled; modelgate acts on push events (branches and tags)',
+      },
+    });
+  });
+});
+
+describe("githubWebhook deduplication and failures", () => {
+  it("acknowledges a redelivery of a handled delivery and publishes nothing more", async () => {
+    const { handler, publisher, ledger } = setup();
+    const request = await delivery(ownFixture("github/push-main.json"), { delivery: "d-redelivered" });
+    expect((await handler(request)).statusCode).toBe(202);
+    const again = await handler(request);
+    expect(again).toEqual({
+      statusCode: 200,
+      body: { status: "duplicate", reason: "delivery d-redelivered was already handled" },
+    });
+    expect(publisher.published).toHaveLength(1);
+    expect(await ledger.read("fraud-detector")).toHaveLength(1);
+  });
+
+  it("answers 409 while another attempt holds the delivery", async () => {
+    const { handler, claims, publisher } = setup();
+    await claims.claim("githubWebhook", "d-held");
+    const response = await handler(
+      await delivery(ownFixture("github/push-main.json"), { delivery: "d-held" }),
+    );
+    expect(response.statusCode).toBe(409);
+    expect(response.body.status).toBe("in-progress");
+    expect(publisher.published).toEqual([]);
+  });
+
+  it("answers 503 on a transient publish failure and succeeds when GitHub redelivers", async () => {
+    const { handler, publisher } = setup();
+    const request = await delivery(ownFixture("github/push-main.json"), { delivery: "d-retry" });
+    publisher.failWith = new TransientError("Pub/Sub is unavailable");
+    const failed = await handler(request);
+    expect(failed).toMatchObject({ statusCode: 503, body: { status: "error" } });
+    publisher.failWith = undefined;
+    const retried = await handler(request);
+    expect(retried.statusCode).toBe(202);
+    expect(publisher.published).toHaveLength(1);
+  });
+});
+
+describe("githubWebhook refuses bad requests", () => {
+  const push = ownFixture("github/push-main.json");
+
+  type Case = [name: string, make: () => Promise<IngressRequest>, status: number, reason: RegExp];
+  const cases: Case[] = [
+    [
+      "a GET",
+      async () => ({ ...(await delivery(push)), method: "GET", body: Buffer.alloc(0) }),
+      405,
+      /GET is not allowed/,
+    ],
+    [
+      "a form-encoded body",
+      async () => {
+        const request = await delivery(push);
+        return {
+          ...request,
+          headers: { ...request.headers, "content-type": "application/x-www-form-urlencoded" },
+        };
+      },
+      415,
+      /application\/x-www-form-urlencoded is not application\/json/,
+    ],
+    [
+      "no content type",
+      async () => {
+        const { "content-type": _, ...headers } = (await delivery(push)).headers;
+        return { method: "POST", headers, body: push };
+      },
+      415,
+      /\(none\) is not application\/json/,
+    ],
+    [
+      "no X-GitHub-Event",
+      async () => {
+        const { "x-github-event": _, ...headers } = (await delivery(push)).headers;
+        return { method: "POST", headers, body: push };
+      },
+      400,
+      /missing the X-GitHub-Event header/,
+    ],
+    [
+      "no X-GitHub-Delivery",
+      async () => {
+        const { "x-github-delivery": _, ...headers } = (await delivery(push)).headers;
+        return { method: "POST", headers, body: push };
+      },
+      400,
+      /missing the X-GitHub-Delivery header/,
+    ],
+    [
+      "no signature",
+      async () => {
+        const { "x-hub-signature-256": _, ...headers } = (await delivery(push)).headers;
+        return { method: "POST", headers, body: push };
+      },
+      401,
+      /missing the X-Hub-Signature-256 header/,
+    ],
+    [
+      "a signature under another secret",
+      () => delivery(push, { secret: "not-the-secret" }),
+      401,
+      /does not match/,
+    ],
+    [
+      "a valid signature over a different body",
+      async () => ({ ...(await delivery('{"zen":"other"}')), body: push }),
+      401,
+      /does not match/,
+    ],
+    [
+      "a malformed signature",
+      async () => {
+        const request = await delivery(push);
+        return { ...request, headers: { ...request.headers, "x-hub-signature-256": "sha1=abc" } };
+      },
+      401,
+      /does not match/,
+    ],
+    ["an empty body", async () => ({ ...(await delivery("{}")), body: Buffer.alloc(0) }), 400, /no body/],
+    ["truncated JSON", () => delivery(push.subarray(0, 200)), 400, /not valid JSON/],
+    ["a JSON array", () => delivery("[1,2]"), 400, /not a GitHub event object/],
+    [
+      "a push payload without a ref",
+      () => delivery(JSON.stringify({ repository: { full_name: "acme/fraud-detector" } })),
+      400,
+      /push payload is malformed: ref/,
+    ],
+    [
+      "a repository that is not allowed",
+      () =>
+        delivery(JSON.stringify({ ...JSON.parse(push.toString()), repository: { full_name: "evil/fork" } })),
+      403,
+      /repository evil\/fork is not allowed/,
+    ],
+    [
+      "a body over 25 MB",
+      async () => ({ ...(await delivery("{}")), body: Buffer.alloc(githubMaxPayloadBytes + 1, 0x20) }),
+      413,
+      /at most 26214400/,
+    ],
+  ];
+
+  it.each(cases)("refuses %s", async (_name, make, status, reason) => {
+    const { handler, publisher, warnings, blobs } = setup();
+    const response = await handler(await make());
+    expect(response.statusCode).toBe(status);
+    expect(response.body.status).toBe("refused");
+    expect(response.body.reason).toMatch(reason);
+    expect(publisher.published).toEqual([]);
+    // A refusal is a warning with the reason; no secret or signature ever reaches the log.
+    const [warning] = warnings();
+    expect(warning).toMatchObject({ severity: "WARNING", statusCode: status, reason: response.body.reason });
+    const logged = JSON.stringify(warnings());
+    expect(logged).not.toContain(webhookSecret);
+    expect(logged).not.toContain("sha256=");
+    // Nothing is claimed or recorded for a refused request.
+    expect([...blobs.objects.keys()]).toEqual([]);
+    if (status === 405) expect(response.headers).toEqual({ Allow: "POST" });
+  });
+
+  it("accepts the GitHub headers in any letter case", async () => {
+    const { handler } = setup();
+    const request = await delivery(push);
+    const shouted = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toUpperCase(), v]));
+    const response = await handler({
+      ...request,
+      headers: { ...shouted, "Content-Type": "Application/JSON; charset=utf-8" },
+    });
+    expect(response.statusCode).toBe(202);
+  });
+
+  it("accepts a body of exactly 25 MB", async () => {
+    const { handler } = setup();
+    const ping = JSON.stringify({ zen: "", hook_id: 1 });
+    // Pad the JSON with whitespace to GitHub's limit: still a valid payload.
+    const body = Buffer.alloc(githubMaxPayloadBytes, 0x20);
+    body.write(ping);
+    const response = await handler(await delivery(body, { event: "ping" }));
+    expect(response.statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,193 @@
+import { CloudEvent } from "cloudevents";
+import { describe, expect, it } from "vitest";
+import { trainingJobSpec } from "../../functions/launch-training/launch-training.js";
+import { launchTrainingStep } from "../../functions/launch-training/step.js";
+import { encodeMessage, type TrainingRequested } from "../../shared/contracts.js";
+import { TransientError, UpstreamError } from "../../shared/errors.js";
+import { Label } from "../../shared/model-ports.js";
+import { pubsubFunction } from "../../shared/pubsub-function.js";
+import { Topic } from "../../shared/topology.js";
+import { FakeVertex } from "../support/fake-vertex.js";
+import { memoryRuntime } from "../support/memory-runtime.js";
+
+const commit = "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f";
+const message: TrainingRequested = {
+  schemaVersion: 1,
+  correlationId: "gh-delivery-72d3162e",
+  model: "fraud-detector",
+  commit,
+  repository: "acme/fraud-detector",
+  causedBy: [{ source: "github", id: "72d3162e-cc78-11e3-81ab-4c9367dc0958" }],
+  createdAt: "2026-01-01T00:00:00.000Z",
+  trigger: "github-push",
+};
+
+function pubsubEvent(data: Buffer, messageId: string, deliveryAttempt = 1): CloudEvent<unknown> {
+  return new CloudEvent({
+    id: messageId,
+    source: "//pubsub.googleapis.com/projects/local-project/topics/training-requested",
+    type: "google.cloud.pubsub.topic.v1.messagePublished",
+    data: {
+      message: { data: data.toString("base64"), messageId, publishTime: "2026-01-01T00:00:00Z" },
+      subscription: "projects/local-project/subscriptions/launchTraining-training-requested",
+      deliveryAttempt,
+    },
+  });
+}
+
+/** The ledger's action:outcome pairs, sorted: records written in the same millisecond have no defined order. */
+async function ledgerActions(
+  runtime: ReturnType<typeof memoryRuntime>,
+  forCommit: string,
+): Promise<string[]> {
+  return (await runtime.ledger.read("fraud-detector", forCommit))
+    .map((e) => `${e.action}:${e.outcome}`)
+    .sort();
+}
+
+function setup() {
+  const runtime = memoryRuntime();
+  const vertex = new FakeVertex();
+  const handler = pubsubFunction(
+    launchTrainingStep(() => ({ launcher: vertex })),
+    () => runtime,
+  );
+  return { runtime, vertex, handler };
+}
+
+describe("trainingJobSpec", () => {
+  it("builds the CustomJob from the model's training configuration", () => {
+    const { config } = memoryRuntime();
+    const spec = trainingJobSpec(message, config);
+    expect(spec).toEqual({
+      displayName: "modelgate-fraud-detector-3f2c1a9e8b7d",
+      container: "us-docker.pkg.dev/local-project/modelgate/fraud-detector-trainer:latest",
+      command: [],
+      args: ["--data", "gs://modelgate-artifacts/datasets/fraud-detector/train.jsonl"],
+      env: {
+        MODELGATE_MODEL: "fraud-detector",
+        MODELGATE_COMMIT: commit,
+        MODELGATE_REPOSITORY: "acme/fraud-detector",
+        MODELGATE_SERVING_CONTAINER:
+          "us-docker.pkg.dev/local-project/modelgate/fraud-detector-serving:latest",
+        MODELGATE_CORRELATION_ID: "gh-delivery-72d3162e",
+      },
+      machineType: "n1-standard-4",
+      serviceAccount: "modelgate-trainer@local-project.iam.gserviceaccount.com",
+      baseOutputDirectory: `gs://modelgate-artifacts/models/fraud-detector/${commit}/`,
+      labels: {
+        [Label.model]: "fraud-detector",
+        [Label.commit]: commit,
+        [Label.repository]: "acme_fraud-detector",
+        [Label.correlationId]: "gh-delivery-72d3162e",
+        [Label.managedBy]: "modelgate",
+      },
+      timeoutSeconds: 7200,
+    });
+  });
+
+  it("trains with the image CI built for the commit when the request names one", () => {
+    const { config } = memoryRuntime();
+    const image = `us-docker.pkg.dev/local-project/ci/fraud-detector-trainer@sha256:${"a".repeat(64)}`;
+    expect(trainingJobSpec({ ...message, image }, config).container).toBe(image);
+  });
+});
+
+describe("launchTraining step", () => {
+  it("creates one CustomJob and records the full response with the correlation id", async () => {
+    const { runtime, vertex, handler } = setup();
+    const { data } = encodeMessage(Topic.trainingRequested, message);
+    await handler(pubsubEvent(data, "m-1"));
+
+    expect(vertex.jobs).toHaveLength(1);
+    expect(vertex.jobs[0]?.spec.baseOutputDirectory).toBe(
+      `gs://modelgate-artifacts/models/fraud-detector/${commit}/`,
+    );
+    const ledger = await runtime.ledger.read("fraud-detector", commit);
+    const created = ledger.find((entry) => entry.action === "custom-job-created");
+    expect(created).toMatchObject({
+      outcome: "succeeded",
+      correlationId: "gh-delivery-72d3162e",
+      step: "launchTraining",
+      details: { response: { name: vertex.jobs[0]?.name, state: "JOB_STATE_PENDING" } },
+    });
+    const logged = runtime.logLines.find((line) => line.message === "custom-job-created succeeded");
+    expect(logged).toMatchObject({
+      correlationId: "gh-delivery-72d3162e",
+      response: { name: vertex.jobs[0]?.name },
+    });
+  });
+
+  it("creates one job however often the message arrives, as redelivery or as a new message", async () => {
+    const { vertex, handler } = setup();
+    const { data } = encodeMessage(Topic.trainingRequested, message);
+    await handler(pubsubEvent(data, "m-1"));
+    await handler(pubsubEvent(data, "m-1", 2));
+    await handler(pubsubEvent(data, "m-2"));
+    expect(vertex.jobs).toHaveLength(1);
+    expect(vertex.count("createJob")).toBe(1);
+  });
+
+  it("reuses the job an earlier attempt created when that attempt died before completing its claim", async () => {
+    const { runtime, vertex, handler } = setup();
+    vertex.crashAfter("createJob");
+    const { data } = encodeMessage(Topic.trainingRequested, message);
+    await expect(handler(pubsubEvent(data, "m-1"))).rejects.toBeInstanceOf(TransientError);
+    expect(vertex.jobs).toHaveLength(1);
+
+    await handler(pubsubEvent(data, "m-1", 2));
+    expect(vertex.jobs).toHaveLength(1);
+    expect(vertex.count("createJob")).toBe(1);
+    expect(await ledgerActions(runtime, commit)).toEqual(
+      [
+        "custom-jobs-listed:succeeded",
+        "custom-job-created:failed",
+        "custom-jobs-listed:succeeded",
+        "custom-job-reused:skipped",
+      ].sort(),
+    );
+  });
+
+  it("throws UNAVAILABLE for redelivery, and the retry creates the job", async () => {
+    const { runtime, vertex, handler } = setup();
+    vertex.failNext("createJob", new TransientError("CreateCustomJob failed: 14 UNAVAILABLE: try again"));
+    const { data } = encodeMessage(Topic.trainingRequested, message);
+    await expect(handler(pubsubEvent(data, "m-1"))).rejects.toBeInstanceOf(TransientError);
+    await handler(pubsubEvent(data, "m-1", 2));
+    expect(vertex.jobs).toHaveLength(1);
+    const failed = (await runtime.ledger.read("fraud-detector", commit)).find(
+      (e) => e.action === "custom-job-created" && e.outcome === "failed",
+    );
+    expect(failed?.error).toMatchObject({
+      code: "TRANSIENT",
+      message: expect.stringContaining("UNAVAILABLE"),
+    });
+    expect(failed?.details).toMatchObject({ retryable: true });
+  });
+
+  it("records INVALID_ARGUMENT and acknowledges: no retry loop", async () => {
+    const { runtime, vertex, handler } = setup();
+    vertex.failNext(
+      "createJob",
+      new UpstreamError(
+        "CreateCustomJob failed: 3 INVALID_ARGUMENT: machine type n1-standard-4 is not available",
+      ),
+    );
+    const { data } = encodeMessage(Topic.trainingRequested, message);
+    await handler(pubsubEvent(data, "m-1"));
+    await handler(pubsubEvent(data, "m-1", 2));
+    expect(vertex.count("createJob")).toBe(1);
+    expect(await ledgerActions(runtime, commit)).toEqual(
+      ["custom-jobs-listed:succeeded", "custom-job-created:failed", "step-failed:failed"].sort(),
+    );
+  });
+
+  it("refuses a model that is not configured, permanently", async () => {
+    const { runtime, vertex, handler } = setup();
+    const { data } = encodeMessage(Topic.trainingRequested, { ...message, model: "churn" });
+    await handler(pubsubEvent(data, "m-1"));
+    expect(vertex.calls).toEqual([]);
+    const [failed] = await runtime.ledger.read("churn", commit);
+    expect(failed).toMatchObject({ action: "step-failed", error: { code: "INVALID_CONFIG" } });
+  });
+});

@@ -1,0 +1,137 @@
+import { describe, expect, it } from "vitest";
+import { escapeHtml } from "../../functions/verify-deployment/escape-html.js";
+import type { VerificationReport } from "../../functions/verify-deployment/report.js";
+import { renderReportHtml } from "../../functions/verify-deployment/report-html.js";
+import { distributionSvg } from "../../functions/verify-deployment/report-svg.js";
+
+const hostile = `<script>alert("x")</script>&'`;
+
+function reportWith(change: Partial<VerificationReport> = {}): VerificationReport {
+  return {
+    schemaVersion: 1,
+    model: "fraud-detector",
+    commit: "c0ffee0000000000000000000000000000000001",
+    repository: "acme/fraud-detector",
+    correlationId: "corr",
+    createdAt: "2026-01-01T00:00:00.000Z",
+    deployment: {
+      endpoint: "projects/p/locations/us-central1/endpoints/e",
+      modelResource: "projects/p/locations/us-central1/models/m",
+      versionId: "2",
+      deployedModelId: "1234567890",
+      canaryPercent: 10,
+      previousDeployedModelId: "1111111111",
+    },
+    verdict: "fail",
+    reasons: [`drift because ${hostile}`],
+    checks: [
+      { name: "accuracy", passed: true, detail: "accuracy 0.9000 ≥ minimum 0.8500" },
+      { name: "drift", passed: false, detail: `drift because ${hostile}` },
+    ],
+    metrics: { accuracy: 0.9, drift: 0.2, scored: 1000 },
+    settings: {
+      minAccuracy: 0.85,
+      maxAccuracyDrop: 0.03,
+      minCoverage: 0.95,
+      driftMetric: "jensen-shannon",
+      driftThreshold: 0.1,
+      batchSize: 100,
+      concurrency: 4,
+      maxRequests: 100_000,
+    },
+    goldenSet: {
+      uri: "gs://b/golden/m.jsonl",
+      lines: 1001,
+      examples: 1000,
+      badLines: 1,
+      badLineSamples: [{ line: 7, reason: `not valid JSON ${hostile}` }],
+    },
+    candidate: { scored: 1000, correct: 900, unreadable: 0, outputKey: "score" },
+    scoring: {
+      requests: 12,
+      instancesSent: 1200,
+      batches: 10,
+      candidateInstances: 1000,
+      unscoredInstances: 0,
+      refusedInstances: 0,
+      resends: 2,
+      failedRequests: 0,
+      responsesByDeployedModel: { "1234567890": 10, "1111111111": 2 },
+      servedBy: {},
+      resendBudgetExhausted: false,
+    },
+    drift: {
+      metric: "jensen-shannon",
+      value: 0.2,
+      threshold: 0.1,
+      distributions: {
+        kind: "numeric",
+        binEdges: [0, 0.25, 0.5, 0.75, 1],
+        baseline: [1, 2, 3, 4],
+        observed: [4, 3, 2, 1],
+      },
+    },
+    serving: { deployedModelId: "1111111111", commit: "5e7e", recordedAccuracy: 0.91, problem: hostile },
+    ...change,
+  };
+}
+
+describe("renderReportHtml", () => {
+  it("is one self-contained page with the verdict, reasons, metrics and a chart", () => {
+    const html = renderReportHtml(reportWith());
+    expect(html.startsWith("<!doctype html>")).toBe(true);
+    expect(html).toContain('<span class="verdict fail">FAIL</span>');
+    expect(html).toContain("<svg");
+    expect(html).toContain("<th>accuracy</th><td>0.9000</td>");
+    expect(html).toContain("1234567890 (candidate)");
+    // No external assets: nothing is fetched when the page is opened from the bucket.
+    expect(html).not.toMatch(/<script|<link|src=|href=|@import|url\(/i);
+  });
+
+  it("escapes every text that came from outside", () => {
+    const html = renderReportHtml(reportWith({ model: hostile as string }));
+    expect(html).not.toContain("<script>");
+    expect(html).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;");
+  });
+
+  it("says when there is no serving version to compare with", () => {
+    expect(renderReportHtml(reportWith({ serving: null }))).toContain("accuracy-drop check does not apply");
+  });
+});
+
+describe("distributionSvg", () => {
+  it("draws a baseline and an observed bar per bin, with axis labels and a legend", () => {
+    const svg = distributionSvg(
+      { kind: "numeric", binEdges: [0, 0.25, 0.5, 0.75, 1], baseline: [1, 1, 1, 1], observed: [0, 0, 1, 3] },
+      { title: "drift", xLabel: "score" },
+    );
+    expect(svg.match(/<rect class="baseline"/g)).toHaveLength(4);
+    expect(svg.match(/<rect class="observed"/g)).toHaveLength(4);
+    expect(svg).toContain('<text class="x-label"');
+    expect(svg).toContain("share of predictions");
+    expect(svg).toContain("training baseline");
+    expect(svg).toContain(">0.75<");
+    // The observed share of the last bin is 75 %: the tallest bar reaches the top of the plot.
+    expect(svg).toContain("observed 75.00%");
+    expect(svg).toContain("baseline 25.00%");
+  });
+
+  it("draws categories by frequency, escapes their names and caps how many", () => {
+    const baseline: Record<string, number> = { [hostile]: 10 };
+    for (let i = 0; i < 60; i++) baseline[`c${i}`] = 1;
+    const svg = distributionSvg(
+      { kind: "categorical", baseline, observed: { [hostile]: 5, fresh: 5 } },
+      { title: "t", xLabel: "class" },
+    );
+    expect(svg).not.toContain("<script>");
+    expect(svg.match(/<rect class="observed"/g)).toHaveLength(40);
+    expect(svg).toContain("the 40 most frequent of 62");
+    expect(svg).toContain("fresh");
+  });
+});
+
+describe("escapeHtml", () => {
+  it("escapes the five characters that matter in text and attributes", () => {
+    expect(escapeHtml(`a<b>&"'`)).toBe("a&lt;b&gt;&amp;&quot;&#39;");
+  });
+});
