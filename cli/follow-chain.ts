@@ -11,7 +11,8 @@ export interface ChainOutcome {
 export function chainEnded(entries: LedgerEntry[]): boolean {
   return entries.some(
     (e) =>
-      (e.step === "rolloutModel" && (e.outcome === "succeeded" || e.outcome === "failed")) ||
+      (e.step === "rolloutModel" &&
+        (e.action === "rollout-completed" || e.action === "rollback-completed")) ||
       e.action === "step-failed" ||
       e.action === "dead-lettered" ||
       (e.outcome === "refused" && e.step !== "rolloutModel"),

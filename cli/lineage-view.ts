@@ -17,7 +17,16 @@ const highlights = [
   "reportUri",
   "messageId",
   "reason",
+  "object",
 ] as const;
+
+/** Fields of a recorded Vertex AI response worth showing: the resource it made or changed. */
+const responseHighlights = ["name", "state", "model", "modelVersionId", "deployedModelId"] as const;
+
+/** Reads and lists (`endpoint-read`, `custom-jobs-listed`, `parent-model-found`) change nothing: hidden unless asked. */
+export function isReadOnly(entry: LedgerEntry): boolean {
+  return /-(read|listed|found)$/.test(entry.action);
+}
 
 export interface CommitLineage {
   commit: string;
@@ -66,6 +75,16 @@ function summarise(entry: LedgerEntry): string {
     const value = details[key];
     if (value === undefined || value === null) continue;
     parts.push(`${key}=${typeof value === "string" ? value : JSON.stringify(value)}`);
+  }
+  const response = details.response;
+  if (response && typeof response === "object") {
+    const fields = response as Record<string, unknown>;
+    for (const key of responseHighlights) {
+      const value = fields[key];
+      if (typeof value === "string" && value !== "") parts.push(`${key}=${value}`);
+    }
+    const deployed = fields.deployedModel as Record<string, unknown> | undefined;
+    if (typeof deployed?.id === "string") parts.push(`deployedModel=${deployed.id}`);
   }
   if (entry.error && typeof entry.error.message === "string") parts.push(`error=${entry.error.message}`);
   return parts.join("  ");

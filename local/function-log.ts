@@ -4,6 +4,8 @@ export function formatFunctionLine(target: string, line: string): string {
   try {
     entry = JSON.parse(line) as Record<string, unknown>;
   } catch {
+    // The Functions Framework's start-up banner; the stack prints its own summary.
+    if (/^(Serving function\.\.\.|Function: |Signature type: |URL: )/.test(line)) return "";
     return `${target.padEnd(17)} ${line}`;
   }
   if (entry.severity === "DEBUG") return "";

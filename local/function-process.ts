@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createRequire } from "node:module";
+import { connect } from "node:net";
+import { dirname, join } from "node:path";
 
 const require = createRequire(import.meta.url);
 
@@ -27,7 +29,8 @@ export interface FunctionProcess {
 
 /** Starts `functions-framework --target=<target>` and resolves once it accepts requests. */
 export async function startFunctionProcess(options: FunctionProcessOptions): Promise<FunctionProcess> {
-  const main = require.resolve("@google-cloud/functions-framework/build/src/main.js");
+  // The package's exports map hides its bin, so find its `bin` (build/src/main.js) beside the main module.
+  const main = join(dirname(require.resolve("@google-cloud/functions-framework")), "main.js");
   const child = spawn(
     process.execPath,
     [
@@ -46,7 +49,7 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
   child.stdout?.on("data", forward);
   child.stderr?.on("data", forward);
   const url = `http://127.0.0.1:${options.port}`;
-  await waitUntilListening(child, url, options.target);
+  await waitUntilListening(child, options.port, options.target);
   const exited = once(child, "exit").then(() => undefined);
   return {
     target: options.target,
@@ -66,19 +69,26 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
   };
 }
 
-async function waitUntilListening(child: ChildProcess, url: string, target: string): Promise<void> {
+async function waitUntilListening(child: ChildProcess, port: number, target: string): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null)
       throw new Error(`function ${target} exited with code ${child.exitCode} before serving`);
-    try {
-      // Any HTTP answer means the server is up; a GET to an event function answers 4xx, which is fine here.
-      await fetch(url, { method: "GET", signal: AbortSignal.timeout(500) });
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    // A TCP connect, not a request: an event function would log a malformed-event error for a probe.
+    if (await canConnect(port)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
   child.kill("SIGKILL");
-  throw new Error(`function ${target} did not start listening on ${url} within 30 s`);
+  throw new Error(`function ${target} did not start listening on port ${port} within 30 s`);
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: "127.0.0.1" });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
 }
