@@ -5,10 +5,7 @@ import { FunctionName, Topic } from "../../shared/topology.js";
 import type { VerifyVertexPorts } from "./ports.js";
 import { verifyDeployment } from "./verify-deployment.js";
 
-/**
- * verifyDeployment as a Pub/Sub step on `deployment-ready`. One verification per deployment of a commit: the key
- * includes the deployed model id, so a redeployment of the same commit is verified again.
- */
+/** verifyDeployment as a Pub/Sub step on `deployment-ready`: one verification per deployment request. */
 export function verifyDeploymentStep(
   ports: (runtime: Runtime) => VerifyVertexPorts,
   options: { sleep?: (attempt: number) => Promise<void>; now?: () => Date } = {},
@@ -16,7 +13,10 @@ export function verifyDeploymentStep(
   return {
     name: FunctionName.verifyDeployment,
     topic: Topic.deploymentReady,
-    idempotencyKey: (message) => `${message.model}@${message.commit}#${message.deployedModelId}`,
+    // One verification per deployment request: a later promotion of the same commit (same deployed model id)
+    // is a new request with a new correlation id, and must be verified again.
+    idempotencyKey: (message) =>
+      `${message.model}@${message.commit}#${message.correlationId}/${message.deployedModelId}`,
     run: (message, context) => {
       const { runtime } = context;
       const model = runtime.config.models[message.model];

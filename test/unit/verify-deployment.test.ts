@@ -352,4 +352,15 @@ describe("verifyDeployment", () => {
     await verify(predictor);
     expect(runtime.publisher.on(Topic.verificationCompleted)).toHaveLength(1);
   });
+
+  it("verifies again when the same commit is promoted again (same deployed model id, new request)", async () => {
+    await registerServing(0.91);
+    const predictor = endpointWith(identity);
+    await verify(predictor);
+    await verify(predictor, { ...deploymentReady(), correlationId: "corr-second-promotion" });
+    expect(runtime.publisher.on(Topic.verificationCompleted).map((m) => m.correlationId)).toEqual([
+      "corr-verify",
+      "corr-second-promotion",
+    ]);
+  });
 });

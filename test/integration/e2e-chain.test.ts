@@ -1,0 +1,185 @@
+import { execFileSync } from "node:child_process";
+import { resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deliverGithubEvent, pushPayload, randomHex } from "../../cli/github-push.js";
+import { buildExampleObjects, EXAMPLE_OBJECTS } from "../../examples/fraud-detector/seed-data.js";
+import { type LocalStack, startStack } from "../../local/stack.js";
+import { endpointName, loadConfig, vertexParent } from "../../shared/config.js";
+import { Label } from "../../shared/model-ports.js";
+import type { LedgerEntry } from "../../shared/ports.js";
+import { createRuntime, type Runtime } from "../../shared/runtime.js";
+import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
+import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
+import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
+
+// The whole chain on the local stack: every function in its own Functions Framework process, wired by push
+// subscriptions and bucket notifications as in the cloud, driven by signed GitHub deliveries.
+const model = "fraud-detector";
+const config = loadConfig({});
+const endpoint = endpointName(config, model);
+const objects = buildExampleObjects();
+const normalData = objects.find((o) => o.name === EXAMPLE_OBJECTS.train)?.contents ?? "";
+const shiftedData = objects.find((o) => o.name === EXAMPLE_OBJECTS.trainShifted)?.contents ?? "";
+
+describe("the whole chain on the local stack", () => {
+  let stack: LocalStack;
+  let runtime: Runtime;
+  let endpoints: VertexEndpointDeployer;
+  let jobs: VertexTrainingLauncher;
+  let registry: VertexModelRegistry;
+  const good: string[] = [];
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, ["scripts/build-main.mjs"]);
+    stack = await startStack({
+      config,
+      configPath: resolve("modelgate.config.yaml"),
+      webhookSecret: "e2e-secret",
+      backoffSeconds: { minimum: 0.2, maximum: 2 },
+    });
+    runtime = createRuntime({ ...stack.env, MODELGATE_CONFIG: resolve("modelgate.config.yaml") });
+    const location = { env: stack.env, region: config.region, parent: vertexParent(config) };
+    endpoints = new VertexEndpointDeployer(location);
+    jobs = new VertexTrainingLauncher(location);
+    registry = new VertexModelRegistry(location);
+  }, 90_000);
+
+  afterAll(async () => {
+    await Promise.allSettled([endpoints?.close(), jobs?.close(), registry?.close()]);
+    await stack?.close();
+  });
+
+  const github = (event: string, payload: unknown, deliveryId?: string) =>
+    deliverGithubEvent(stack.functions.githubWebhook.url, "e2e-secret", event, payload, deliveryId);
+
+  async function push(commit: string, data: string, deliveryId?: string) {
+    await runtime.blobs.write(EXAMPLE_OBJECTS.train, data, { contentType: "application/x-ndjson" });
+    const payload = pushPayload({
+      repository: "acme/fraud-detector",
+      ref: "refs/heads/main",
+      commit,
+      modified: ["models/fraud-detector/train.py"],
+    });
+    return github("push", payload, deliveryId);
+  }
+
+  /** Polls the commit's ledger until `count` records with one of `actions` exist. */
+  async function waitFor(commit: string, actions: string[], count = 1): Promise<LedgerEntry[]> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const entries = await runtime.ledger.read(model, commit);
+      const failure = entries.find((e) => e.action === "step-failed" || e.action === "dead-lettered");
+      if (failure) throw new Error(`chain for ${commit} failed: ${JSON.stringify(failure.error)}`);
+      if (entries.filter((e) => actions.includes(e.action)).length >= count) return entries;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `chain for ${commit} did not reach ${actions} in time: ${entries.map((e) => e.action)}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  // Each chain trains, registers, deploys, verifies and rolls out for real: give it time on a loaded machine.
+  it("rolls a signed push out at 100% with a passing report and a complete lineage", {
+    timeout: 90_000,
+  }, async () => {
+    const commit = randomHex(40);
+    good.push(commit);
+    const reply = await push(commit, normalData);
+    expect(reply.status).toBe(202);
+    const entries = await waitFor(commit, ["rollout-completed"]);
+
+    const state = await endpoints.getEndpoint(endpoint);
+    expect(Object.values(state.trafficSplit)).toEqual([100]);
+    expect(state.deployedModels).toHaveLength(1);
+
+    const report = JSON.parse(
+      (await runtime.blobs.read(`reports/${model}/${commit}/report.json`))?.data.toString() ?? "{}",
+    );
+    expect(report.verdict).toBe("pass");
+    expect((await runtime.blobs.read(`reports/${model}/${commit}/report.html`))?.data.toString()).toContain(
+      "<svg",
+    );
+
+    const steps = new Set(entries.map((e) => e.step));
+    for (const step of [
+      "githubWebhook",
+      "launchTraining",
+      "artifactUploaded",
+      "registerModel",
+      "deployModel",
+      "verifyDeployment",
+      "rolloutModel",
+    ]) {
+      expect(steps).toContain(step);
+    }
+    expect(entries.every((e) => e.identity?.startsWith(`mg-`))).toBe(true);
+  });
+
+  it("rolls a model trained on shifted data back, restoring the previous split exactly", async () => {
+    const before = await endpoints.getEndpoint(endpoint);
+    const commit = randomHex(40);
+    expect((await push(commit, shiftedData)).status).toBe(202);
+    const entries = await waitFor(commit, ["rollback-completed"]);
+    const verdict = entries.find((e) => e.action === "verification-completed")?.details?.verdict;
+    expect(verdict).toBe("fail");
+
+    const after = await endpoints.getEndpoint(endpoint);
+    expect(after.trafficSplit).toEqual(before.trafficSplit);
+    expect(after.deployedModels.map((d) => d.id)).toEqual(before.deployedModels.map((d) => d.id));
+    const [version] = await registry.findVersions(`${vertexParent(config)}/models/${model}`, {
+      [Label.commit]: commit,
+    });
+    expect(version?.labels[Label.verdict]).toBe("failed");
+  });
+
+  it("reaches the same end state with every webhook and every Pub/Sub message delivered twice", async () => {
+    stack.servers.pubsub.faults.duplicate = 2;
+    try {
+      const commit = randomHex(40);
+      good.push(commit);
+      const deliveryId = crypto.randomUUID();
+      const [first, second] = await Promise.all([
+        push(commit, normalData, deliveryId),
+        push(commit, normalData, deliveryId),
+      ]);
+      expect([first.status, second.status].sort()).toContain(202);
+      const entries = await waitFor(commit, ["rollout-completed"]);
+      await stack.servers.pubsub.idle();
+
+      expect(await jobs.findJobs({ [Label.commit]: commit })).toHaveLength(1);
+      const versions = await registry.findVersions(`${vertexParent(config)}/models/${model}`, {
+        [Label.commit]: commit,
+      });
+      expect(versions).toHaveLength(1);
+      const settled = await runtime.ledger.read(model, commit);
+      expect(settled.filter((e) => e.action === "model-deployed")).toHaveLength(1);
+      expect(settled.filter((e) => e.action === "rollout-completed")).toHaveLength(1);
+      expect(entries.filter((e) => e.step === "githubWebhook")).toHaveLength(1);
+      const state = await endpoints.getEndpoint(endpoint);
+      expect(Object.values(state.trafficSplit)).toEqual([100]);
+    } finally {
+      stack.servers.pubsub.faults.duplicate = 1;
+    }
+  });
+
+  it("deploys and verifies an older registered commit when a promotion tag points at it", async () => {
+    const older = good[0] as string;
+    const payload = pushPayload({
+      repository: "acme/fraud-detector",
+      ref: "refs/tags/promote/fraud-detector/v1",
+      commit: older,
+    });
+    const reply = await github("push", payload);
+    expect(reply.status).toBe(202);
+    await waitFor(older, ["rollout-completed"], 2);
+    const state = await endpoints.getEndpoint(endpoint);
+    expect(state.deployedModels).toHaveLength(1);
+    expect(state.deployedModels[0]?.versionId).toBe(
+      (await registry.findVersions(`${vertexParent(config)}/models/${model}`, { [Label.commit]: older }))[0]
+        ?.versionId,
+    );
+    expect(Object.values(state.trafficSplit)).toEqual([100]);
+  }, 90_000);
+});
