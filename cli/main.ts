@@ -6,9 +6,10 @@ import { demo } from "./commands/demo.js";
 import { githubRegister } from "./commands/github-register.js";
 import { lineage } from "./commands/lineage.js";
 import { replay } from "./commands/replay.js";
+import { status } from "./commands/status.js";
 
 /** Every command, in the order `modelgate --help` lists them. */
-export const commands: Command[] = [demo, lineage, replay, githubRegister, configCheck];
+export const commands: Command[] = [demo, lineage, status, replay, githubRegister, configCheck];
 
 function overview(): string {
   const rows = commands.map((c) => `  ${c.path.join(" ").padEnd(18)} ${c.summary}`);

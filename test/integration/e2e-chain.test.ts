@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deliverGithubEvent, pushPayload, randomHex } from "../../cli/github-push.js";
+import { runCli } from "../../cli/main.js";
 import { buildExampleObjects, EXAMPLE_OBJECTS } from "../../examples/fraud-detector/seed-data.js";
 import { type LocalStack, startStack } from "../../local/stack.js";
 import { endpointName, loadConfig, vertexParent } from "../../shared/config.js";
@@ -182,4 +183,30 @@ describe("the whole chain on the local stack", () => {
     );
     expect(Object.values(state.trafficSplit)).toEqual([100]);
   }, 90_000);
+
+  it("shows through the CLI what the endpoint serves and the commit's lineage", async () => {
+    const env = { ...stack.env, MODELGATE_CONFIG: resolve("modelgate.config.yaml") };
+    const out: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(t), env };
+    expect(await runCli(["status", model, "--json"], io)).toBe(0);
+    const [status] = JSON.parse(out.join("")) as Array<{
+      serving: Array<{ commit: string; percent: number; verdict: string }>;
+    }>;
+    expect(status?.serving).toEqual([
+      expect.objectContaining({ commit: good[0], percent: 100, verdict: "pass" }),
+    ]);
+
+    out.length = 0;
+    expect(await runCli(["lineage", model, "--commit", good[0] as string], io)).toBe(0);
+    const text = out.join("");
+    for (const action of [
+      "custom-job-created",
+      "model-version-uploaded",
+      "model-deployed",
+      "verification-completed",
+      "rollout-completed",
+    ]) {
+      expect(text).toContain(action);
+    }
+  });
 });

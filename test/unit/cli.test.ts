@@ -93,3 +93,37 @@ describe("lineage view", () => {
     expect(renderLineage("m", [])).toBe("no ledger records for model m\n");
   });
 });
+
+describe("status view", () => {
+  it("lists deployed models by traffic with their commit and last verdict", async () => {
+    const { servingRows, renderStatus, lastVerdict } = await import("../../cli/status-view.js");
+    const rows = servingRows(
+      {
+        name: "e",
+        raw: {},
+        deployedModels: [
+          { id: "111", modelResource: "m", versionId: "1", displayName: "a" },
+          { id: "222", modelResource: "m", versionId: "2", displayName: "b" },
+        ],
+        trafficSplit: { "111": 90, "222": 10 },
+      },
+      [
+        { commit: "aaaaaaaaaaaa1", versionId: "1", modelResource: "m", registeredAt: "" },
+        { commit: "bbbbbbbbbbbb2", versionId: "2", modelResource: "m", registeredAt: "" },
+      ],
+      (commit) => (commit.startsWith("a") ? "pass" : "-"),
+    );
+    expect(rows.map((r) => [r.deployedModelId, r.percent, r.commit, r.verdict])).toEqual([
+      ["111", 90, "aaaaaaaaaaaa1", "pass"],
+      ["222", 10, "bbbbbbbbbbbb2", "-"],
+    ]);
+    expect(renderStatus("m", "e", rows)).toContain("90%");
+    expect(renderStatus("m", "e", [])).toContain("nothing deployed");
+    expect(
+      lastVerdict([
+        { action: "verification-completed", details: { verdict: "pass" } },
+        { action: "verification-completed", details: { verdict: "fail" } },
+      ] as never),
+    ).toBe("fail");
+  });
+});
