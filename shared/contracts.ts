@@ -93,6 +93,23 @@ export type DeploymentRequested = MessageOf<typeof Topic.deploymentRequested>;
 export type DeploymentReady = MessageOf<typeof Topic.deploymentReady>;
 export type VerificationCompleted = MessageOf<typeof Topic.verificationCompleted>;
 
+/** The envelope of a message that follows `message` in the chain: same correlation, model, commit and repository. */
+export function followUp(
+  message: Pick<TrainingRequested, "correlationId" | "model" | "commit" | "repository">,
+  cause: Cause,
+  createdAt: Date,
+) {
+  return {
+    schemaVersion: 1 as const,
+    correlationId: message.correlationId,
+    model: message.model,
+    commit: message.commit,
+    repository: message.repository,
+    causedBy: [cause],
+    createdAt: createdAt.toISOString(),
+  };
+}
+
 /** Message attributes that let a subscriber or an operator route and filter without decoding the body. */
 export const Attribute = {
   contract: "modelgate-contract",

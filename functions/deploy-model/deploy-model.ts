@@ -1,5 +1,6 @@
 import { type Config, endpointName, modelConfig } from "../../shared/config.js";
 import type { Cause, DeploymentReady, DeploymentRequested } from "../../shared/contracts.js";
+import { followUp } from "../../shared/contracts.js";
 import { NotFoundError } from "../../shared/errors.js";
 import { type EndpointDeployer, Label, type ModelRegistry } from "../../shared/model-ports.js";
 import { shortSha } from "../../shared/names.js";
@@ -176,13 +177,7 @@ async function announce(
   now: () => Date,
 ): Promise<void> {
   const ready: DeploymentReady = {
-    schemaVersion: 1,
-    correlationId: message.correlationId,
-    model: message.model,
-    commit: message.commit,
-    repository: message.repository,
-    causedBy: [ports.cause],
-    createdAt: now().toISOString(),
+    ...followUp(message, ports.cause, now()),
     endpoint: plan.endpoint,
     modelResource: plan.modelResource,
     versionId: plan.versionId,

@@ -1,5 +1,6 @@
 import { type Config, modelConfig } from "../../shared/config.js";
 import type { ArtifactReady, Cause, DeploymentRequested } from "../../shared/contracts.js";
+import { followUp } from "../../shared/contracts.js";
 import { ArtifactError } from "../../shared/errors.js";
 import {
   type Manifest,
@@ -158,13 +159,7 @@ export async function registerModel(
   let deploymentRequested = false;
   if (model.promotion.autoDeploy) {
     const request: DeploymentRequested = {
-      schemaVersion: 1,
-      correlationId: message.correlationId,
-      model: message.model,
-      commit: message.commit,
-      repository: message.repository,
-      causedBy: [ports.cause],
-      createdAt: now().toISOString(),
+      ...followUp(message, ports.cause, now()),
       reason: "auto-deploy",
     };
     const messageId = await ports.publisher.publish(Topic.deploymentRequested, request);

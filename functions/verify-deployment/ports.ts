@@ -1,7 +1,6 @@
-import { vertexParent } from "../../shared/config.js";
 import type { EndpointDeployer, ModelRegistry } from "../../shared/model-ports.js";
-import type { Runtime } from "../../shared/runtime.js";
 import type { ServingPredictor } from "../../shared/vertex/prediction-adapter.js";
+import { portsPerRuntime } from "../../shared/vertex/runtime-ports.js";
 import type { VertexLocation } from "../../shared/vertex/vertex-client.js";
 
 /** The Vertex AI ports verification calls: Predict always; the registry and endpoint only to find the serving version. */
@@ -11,29 +10,15 @@ export interface VerifyVertexPorts {
   endpoints: () => Pick<EndpointDeployer, "getEndpoint">;
 }
 
-const perRuntime = new WeakMap<Runtime, VerifyVertexPorts>();
-
 /**
  * The real adapters for a runtime, made once per instance and each only when first needed: the registry and
  * endpoint adapters are imported only if the serving version cannot be found from the registry index.
  */
-export function verifyDeploymentPorts(runtime: Runtime): VerifyVertexPorts {
-  let ports = perRuntime.get(runtime);
-  if (!ports) {
-    const location: VertexLocation = {
-      env: runtime.env,
-      region: runtime.config.region,
-      parent: vertexParent(runtime.config),
-    };
-    ports = {
-      predictor: once(() => new LazyPredictor(location)),
-      registry: once(() => new LazyRegistry(location)),
-      endpoints: once(() => new LazyEndpoints(location)),
-    };
-    perRuntime.set(runtime, ports);
-  }
-  return ports;
-}
+export const verifyDeploymentPorts = portsPerRuntime<VerifyVertexPorts>((location) => ({
+  predictor: once(() => new LazyPredictor(location)),
+  registry: once(() => new LazyRegistry(location)),
+  endpoints: once(() => new LazyEndpoints(location)),
+}));
 
 function once<T>(create: () => T): () => T {
   let value: T | undefined;

@@ -1,5 +1,6 @@
 import type { ModelConfig } from "../../shared/config-schema.js";
 import type { Cause, DeploymentReady, VerificationCompleted } from "../../shared/contracts.js";
+import { followUp } from "../../shared/contracts.js";
 import { ArtifactError } from "../../shared/errors.js";
 import type { Logger } from "../../shared/logger.js";
 import { type Manifest, ManifestError, manifestPath, parseManifest } from "../../shared/manifest.js";
@@ -174,13 +175,7 @@ export async function verifyDeployment(
   await ports.blobs.write(names.html, renderReportHtml(report), { contentType: "text/html; charset=utf-8" });
 
   const completed: VerificationCompleted = {
-    schemaVersion: 1,
-    correlationId: message.correlationId,
-    model: message.model,
-    commit: message.commit,
-    repository: message.repository,
-    causedBy: [ports.cause],
-    createdAt: now().toISOString(),
+    ...followUp(message, ports.cause, now()),
     endpoint: message.endpoint,
     modelResource: message.modelResource,
     versionId: message.versionId,
