@@ -27,8 +27,28 @@ export interface FunctionProcess {
   stop(): Promise<void>;
 }
 
+// Function processes die with the process that started them, however it ends (Ctrl-C before the stack was ready,
+// an error, process.exit): an orphan would keep the port and answer for a stack that no longer exists.
+const live = new Set<ChildProcess>();
+let reaperInstalled = false;
+function reapOnExit(child: ChildProcess): void {
+  live.add(child);
+  child.once("exit", () => live.delete(child));
+  if (reaperInstalled) return;
+  reaperInstalled = true;
+  process.once("exit", () => {
+    for (const c of live) c.kill("SIGKILL");
+  });
+}
+
 /** Starts `functions-framework --target=<target>` and resolves once it accepts requests. */
 export async function startFunctionProcess(options: FunctionProcessOptions): Promise<FunctionProcess> {
+  if (await canConnect(options.port)) {
+    throw new Error(
+      `port ${options.port} for ${options.target} is already in use (is another modelgate stack running? ` +
+        "MODELGATE_FUNCTIONS_PORT chooses the first of the eight function ports)",
+    );
+  }
   // The package's exports map hides its bin, so find its `bin` (build/src/main.js) beside the main module.
   const main = join(dirname(require.resolve("@google-cloud/functions-framework")), "main.js");
   const child = spawn(
@@ -42,6 +62,7 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
     ],
     { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
   );
+  reapOnExit(child);
   const forward = (chunk: Buffer) => {
     for (const line of chunk.toString("utf8").split("\n"))
       if (line.trim()) options.onLine?.(options.target, line);

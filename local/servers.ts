@@ -24,6 +24,8 @@ export interface LocalServersOptions {
   seed?: boolean;
   vertex?: { operationDelayMs?: number; predictLatencyMs?: number; maxInstancesPerRequest?: number };
   log?: (entry: Record<string, unknown>) => void;
+  /** Runs once the servers listen, while the bucket, topology and endpoints are being set up. */
+  alongsideSetup?: (env: Record<string, string>) => Promise<void>;
 }
 
 export interface LocalServers {
@@ -76,15 +78,25 @@ export async function startLocalServers(options: LocalServersOptions): Promise<L
   const close = async () => {
     await Promise.allSettled([vertex.close(), pubsub.close(), storage.close()]);
   };
-  try {
+  const bucketAndData = async () => {
     const storageClient = new Storage(storageClientOptions(env, config.project));
     const [bucketExists] = await storageClient.bucket(config.bucket).exists();
     if (!bucketExists) await storageClient.createBucket(config.bucket);
+    if (options.seed !== false) await seedExampleData(storageClient, config.bucket);
+  };
+  const topology = async () => {
     const pubsubClient = new PubSub(pubsubClientOptions(env, config.project));
     await createTopology(pubsubClient, options.topology);
     await pubsubClient.close();
-    await createEndpoints(config, env);
-    if (options.seed !== false) await seedExampleData(storageClient, config.bucket);
+  };
+  try {
+    // Independent of each other, and of whatever the caller starts meanwhile (the functions, in the stack).
+    await Promise.all([
+      bucketAndData(),
+      topology(),
+      createEndpoints(config, env),
+      options.alongsideSetup?.(env),
+    ]);
   } catch (error) {
     await close();
     throw error;

@@ -60,40 +60,47 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
   }
   const urlOf = (name: FunctionName) => `http://127.0.0.1:${ports[name]}/`;
 
-  const servers = await startLocalServers({
-    config,
-    ...(options.stateDir ? { stateDir: options.stateDir } : {}),
-    ...(options.ports ? { ports: options.ports } : {}),
-    ...(options.log ? { log: options.log } : {}),
-    topology: {
-      pushEndpoints: Object.fromEntries(functionNames.map((n) => [n, urlOf(n)])),
-      backoffSeconds: options.backoffSeconds ?? { minimum: 0.5, maximum: 5 },
-    },
-  });
-
-  const functionEnv = (name: FunctionName): Record<string, string> => ({
-    ...servers.env,
+  const functionEnv = (env: Record<string, string>, name: FunctionName): Record<string, string> => ({
+    ...env,
     MODELGATE_CONFIG: options.configPath,
     MODELGATE_IDENTITY: identityOf(config, name),
     GITHUB_WEBHOOK_SECRET: webhookSecret,
     TEKTON_SINK_TOKEN: tektonToken,
   });
-  const start = (name: FunctionName) =>
+  const start = (env: Record<string, string>, name: FunctionName) =>
     startFunctionProcess({
       target: name,
       port: ports[name] ?? 0,
       source: options.source ?? ".",
-      env: functionEnv(name),
+      env: functionEnv(env, name),
       ...(options.onFunctionLine ? { onLine: options.onFunctionLine } : {}),
     });
 
   const functions = {} as Record<FunctionName, FunctionProcess>;
+  // The functions start while the servers set up the bucket, topics and endpoints: nothing reaches them before
+  // the push subscriptions exist, and their start-up is most of the stack's.
+  const startFunctions = async (env: Record<string, string>) => {
+    const results = await Promise.allSettled(functionNames.map((name) => start(env, name)));
+    for (const result of results)
+      if (result.status === "fulfilled") functions[result.value.target as FunctionName] = result.value;
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
+  };
+  let servers: LocalServers;
   try {
-    const started = await Promise.all(functionNames.map((name) => start(name)));
-    for (const fn of started) functions[fn.target as FunctionName] = fn;
+    servers = await startLocalServers({
+      config,
+      ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+      ...(options.ports ? { ports: options.ports } : {}),
+      ...(options.log ? { log: options.log } : {}),
+      topology: {
+        pushEndpoints: Object.fromEntries(functionNames.map((n) => [n, urlOf(n)])),
+        backoffSeconds: options.backoffSeconds ?? { minimum: 0.5, maximum: 5 },
+      },
+      alongsideSetup: startFunctions,
+    });
   } catch (error) {
     await Promise.allSettled(Object.values(functions).map((f) => f.stop()));
-    await servers.close();
     throw error;
   }
   const unsubscribe = servers.storage.subscribeFinalize({
@@ -132,7 +139,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
     async restartFunction(name, how = "kill") {
       const current = functions[name];
       await (how === "kill" ? current.kill() : current.stop());
-      functions[name] = await start(name);
+      functions[name] = await start(servers.env, name);
     },
     async close() {
       unsubscribe();

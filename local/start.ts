@@ -23,6 +23,10 @@ function port(name: string, fallback: number): number {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  // Until the stack is up, Ctrl-C just exits; the 'exit' hook in function-process.ts takes the functions with it.
+  const early = () => process.exit(130);
+  process.once("SIGINT", early);
+  process.once("SIGTERM", early);
   const configPath = resolve(env.MODELGATE_CONFIG ?? defaultConfigPath);
   const config = loadConfig({ ...env, MODELGATE_CONFIG: configPath });
   // The functions run from the package's main, as `functions-framework --target` does; rebuild it from source.
@@ -70,6 +74,8 @@ async function main(): Promise<void> {
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
 
+  process.off("SIGINT", early);
+  process.off("SIGTERM", early);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
