@@ -21,7 +21,10 @@ export function resolveCliEnv(env: Record<string, string | undefined>): Record<s
   if (!stack) return env;
   const pointsElsewhere =
     env.STORAGE_EMULATOR_HOST || env.PUBSUB_EMULATOR_HOST || env.MODELGATE_VERTEX_ENDPOINT;
-  return pointsElsewhere ? env : { ...stack.env, ...env };
+  if (pointsElsewhere) return env;
+  // google-auth-library reads this from process.env itself: no metadata server stands behind a local stack.
+  process.env.METADATA_SERVER_DETECTION ??= "none";
+  return { ...stack.env, ...env };
 }
 
 /** The running stack's file, or null when there is none or its process is gone. */
