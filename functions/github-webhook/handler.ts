@@ -8,6 +8,7 @@ import {
   IngressStatus,
   mediaType,
   type PublishedRef,
+  refusal,
   respond,
 } from "../../shared/ingress/http.js";
 import { runOnce } from "../../shared/ingress/once.js";
@@ -51,16 +52,7 @@ export function createGithubWebhookHandler(deps: GithubWebhookDeps): IngressHand
       ...(delivery === undefined ? {} : { deliveryId: delivery }),
       ...(event === undefined ? {} : { githubEvent: event }),
     });
-    const refuse = (statusCode: number, reason: string, fields: Record<string, unknown> = {}) => {
-      // Never the signature, the secret or the body: only what lets an operator see why.
-      logger.warn(`refused a GitHub delivery: ${reason}`, { statusCode, reason, ...fields });
-      return respond(
-        statusCode,
-        IngressStatus.refused,
-        reason,
-        statusCode === 405 ? { headers: { Allow: "POST" } } : {},
-      );
-    };
+    const refuse = refusal(logger, "a GitHub delivery");
 
     if (request.method !== "POST")
       return refuse(405, `method ${request.method} is not allowed; GitHub delivers with POST`);

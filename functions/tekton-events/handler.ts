@@ -11,6 +11,7 @@ import {
   IngressStatus,
   mediaType,
   type PublishedRef,
+  refusal,
   respond,
 } from "../../shared/ingress/http.js";
 import { runOnce } from "../../shared/ingress/once.js";
@@ -59,15 +60,8 @@ export function createTektonEventsHandler(deps: TektonEventsDeps): IngressHandle
 
   return async (request) => {
     let logger = baseLogger.child(traceContext(request.headers, deps.config.project));
-    const refuse = (statusCode: number, reason: string, fields: Record<string, unknown> = {}) => {
-      logger.warn(`refused a Tekton event: ${reason}`, { statusCode, reason, ...fields });
-      return respond(
-        statusCode,
-        IngressStatus.refused,
-        reason,
-        statusCode === 405 ? { headers: { Allow: "POST" } } : {},
-      );
-    };
+    // Through a closure: `logger` gains the event id once the event is parsed.
+    const refuse = refusal({ warn: (message, fields) => logger.warn(message, fields) }, "a Tekton event");
 
     if (request.method !== "POST")
       return refuse(405, `method ${request.method} is not allowed; CloudEvents arrive by POST`);
