@@ -41,7 +41,7 @@ export function distributionSvg(pair: DistributionPair, options: { xLabel: strin
     const at = fmt(y(share));
     parts.push(
       `<line x1="${margin.left}" x2="${width - margin.right}" y1="${at}" y2="${at}" stroke="#ddd"/>`,
-      `<text x="${margin.left - 6}" y="${at}" text-anchor="end" dominant-baseline="middle">${(share * 100).toFixed(share * 100 < 10 && share > 0 ? 1 : 0)}%</text>`,
+      `<text x="${margin.left - 6}" y="${at}" text-anchor="end" dominant-baseline="middle">${formatPercentTick(share * 100)}%</text>`,
     );
   }
   for (let i = 0; i < labels.length; i++) {
@@ -59,8 +59,8 @@ export function distributionSvg(pair: DistributionPair, options: { xLabel: strin
     `<line x1="${margin.left}" x2="${margin.left}" y1="${margin.top}" y2="${margin.top + plotHeight}" stroke="#333"/>`,
     `<text class="x-label" x="${margin.left + plotWidth / 2}" y="${height - 12}" text-anchor="middle">${escapeHtml(note ? `${options.xLabel} (${note})` : options.xLabel)}</text>`,
     `<text class="y-label" transform="translate(16 ${margin.top + plotHeight / 2}) rotate(-90)" text-anchor="middle">share of predictions</text>`,
-    `<rect x="${width - margin.right - 170}" y="26" width="10" height="10" fill="${colors.baseline}"/>`,
-    `<text x="${width - margin.right - 155}" y="35">training baseline</text>`,
+    `<rect x="${width - margin.right - 200}" y="26" width="10" height="10" fill="${colors.baseline}"/>`,
+    `<text x="${width - margin.right - 185}" y="35">training baseline</text>`,
     `<rect x="${width - margin.right - 80}" y="26" width="10" height="10" fill="${colors.observed}"/>`,
     `<text x="${width - margin.right - 65}" y="35">observed</text>`,
     "</svg>",
@@ -142,4 +142,9 @@ function round(value: number): number {
 
 function fmt(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(2);
+}
+
+/** A tick label: whole percents as they are, others with one decimal (12.5 %, not a rounded 13 %). */
+function formatPercentTick(percent: number): string {
+  return Number.isInteger(Math.round(percent * 10) / 10) ? percent.toFixed(0) : percent.toFixed(1);
 }
