@@ -3,13 +3,14 @@ import type { CliIO, Command } from "./command.js";
 import { parseCommandArgs, UsageError } from "./command.js";
 import { configCheck } from "./commands/config-check.js";
 import { demo } from "./commands/demo.js";
+import { doctor } from "./commands/doctor.js";
 import { githubRegister } from "./commands/github-register.js";
 import { lineage } from "./commands/lineage.js";
 import { replay } from "./commands/replay.js";
 import { status } from "./commands/status.js";
 
 /** Every command, in the order `modelgate --help` lists them. */
-export const commands: Command[] = [demo, lineage, status, replay, githubRegister, configCheck];
+export const commands: Command[] = [demo, lineage, status, replay, githubRegister, configCheck, doctor];
 
 function overview(): string {
   const rows = commands.map((c) => `  ${c.path.join(" ").padEnd(18)} ${c.summary}`);

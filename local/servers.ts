@@ -4,8 +4,19 @@ import { Storage } from "@google-cloud/storage";
 import { loadPredictor } from "../examples/fraud-detector/predictor.js";
 import { seedExampleData } from "../examples/fraud-detector/seed-data.js";
 import type { Config } from "../shared/config.js";
+import { type Identity, identityNames } from "../shared/permissions.js";
 import { pubsubClientOptions, storageClientOptions } from "../shared/runtime.js";
 import { vertexClientOptions } from "../shared/vertex/client-options.js";
+import {
+  type GrantsDocument,
+  type IdentityOptions,
+  type IdentityPorts,
+  identityEnv,
+  LocalGrants,
+  pubsubAuthorizer,
+  storageAuthorizer,
+  vertexAuthorizer,
+} from "./identity.js";
 import { type LocalPubSubServer, startPubSubServer } from "./pubsub/index.js";
 import { type LocalStorageServer, startStorageServer } from "./storage/index.js";
 import { createTopology, type TopologyOptions } from "./topology-setup.js";
@@ -24,17 +35,33 @@ export interface LocalServersOptions {
   seed?: boolean;
   vertex?: { operationDelayMs?: number; predictLatencyMs?: number; maxInstancesPerRequest?: number };
   log?: (entry: Record<string, unknown>) => void;
+  /** Per-identity ports and enforcement of the permission table (on by default; see docs/local-identity.md). */
+  identity?: IdentityOptions;
   /** Runs once the servers listen, while the bucket, topology and endpoints are being set up. */
-  alongsideSetup?: (env: Record<string, string>) => Promise<void>;
+  alongsideSetup?: (env: Record<string, string>, identity: LocalIdentities) => Promise<void>;
 }
 
 export interface LocalServers {
   storage: LocalStorageServer;
   pubsub: LocalPubSubServer;
   vertex: LocalVertexServer;
-  /** The environment that points the Google client libraries (and modelgate's runtime) at these servers. */
+  /**
+   * The environment that points the Google client libraries (and modelgate's runtime) at these servers' default
+   * ports, where calls carry no identity and are allowed as the admin's.
+   */
   env: Record<string, string>;
+  identity: LocalIdentities;
   close(): Promise<void>;
+}
+
+/** The identities' ports and the grants the servers enforce there. */
+export interface LocalIdentities {
+  enforced: boolean;
+  /** Replace with `grants.replace(...)` to change what the servers allow while they run. */
+  grants: LocalGrants;
+  ports: Partial<Record<Identity, IdentityPorts>>;
+  /** The client environment of one identity (its ports); the admin `env` when enforcement is off. */
+  envFor(identity: Identity): Record<string, string>;
 }
 
 /**
@@ -45,12 +72,25 @@ export interface LocalServers {
 export async function startLocalServers(options: LocalServersOptions): Promise<LocalServers> {
   const { config } = options;
   const log = options.log;
+  const enforced = options.identity?.enforce ?? true;
+  const grants = new LocalGrants(options.identity?.grants, log);
+  const identities = enforced ? identityNames : [];
+  const ports: Partial<Record<Identity, IdentityPorts>> = {};
+  const grantsDocument = (): GrantsDocument => ({ enforced, identities: ports, grants: grants.list() });
   const storage = await startStorageServer({
     port: options.ports?.storage ?? 0,
     ...(options.stateDir ? { dir: join(options.stateDir, "storage") } : {}),
     ...(log ? { log } : {}),
+    identities,
+    authorize: storageAuthorizer(grants, config.bucket),
+    grants: grantsDocument,
   });
-  const pubsub = await startPubSubServer({ port: options.ports?.pubsub ?? 0, ...(log ? { log } : {}) });
+  const pubsub = await startPubSubServer({
+    port: options.ports?.pubsub ?? 0,
+    ...(log ? { log } : {}),
+    identities,
+    authorize: pubsubAuthorizer(grants, config.project),
+  });
   const trainers = Object.fromEntries(
     Object.values(config.models).map((m) => [m.training.container, { command: exampleTrainerCommand }]),
   );
@@ -62,6 +102,10 @@ export async function startLocalServers(options: LocalServersOptions): Promise<L
     project: config.project,
     location: config.region,
     storageApiEndpoint: storage.url,
+    // Training jobs run as the trainer account: the only writer of models/.
+    ...(storage.identityUrls.trainer ? { trainerStorageApiEndpoint: storage.identityUrls.trainer } : {}),
+    identities,
+    authorize: vertexAuthorizer(grants, config.project),
     trainers,
     predictors,
     ...options.vertex,
@@ -74,6 +118,20 @@ export async function startLocalServers(options: LocalServersOptions): Promise<L
     MODELGATE_VERTEX_INSECURE: "true",
     // No metadata server here: keep google-auth-library from probing for one.
     METADATA_SERVER_DETECTION: "none",
+  };
+  for (const name of identities) {
+    const [s, p, v] = [
+      storage.identityUrls[name],
+      pubsub.identityAddresses[name],
+      vertex.identityAddresses[name],
+    ];
+    if (s && p && v) ports[name] = { storage: s, pubsub: p, vertex: v };
+  }
+  const identity: LocalIdentities = {
+    enforced,
+    grants,
+    ports,
+    envFor: (name) => identityEnv(env, ports[name]),
   };
   const close = async () => {
     await Promise.allSettled([vertex.close(), pubsub.close(), storage.close()]);
@@ -95,13 +153,13 @@ export async function startLocalServers(options: LocalServersOptions): Promise<L
       bucketAndData(),
       topology(),
       createEndpoints(config, env),
-      options.alongsideSetup?.(env),
+      options.alongsideSetup?.(env, identity),
     ]);
   } catch (error) {
     await close();
     throw error;
   }
-  return { storage, pubsub, vertex, env, close };
+  return { storage, pubsub, vertex, env, identity, close };
 }
 
 async function createEndpoints(config: Config, env: Record<string, string>): Promise<void> {

@@ -2,10 +2,11 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Config } from "../shared/config.js";
-import { FunctionName, functionNames } from "../shared/topology.js";
+import { deliveryPolicy, FunctionName, functionNames } from "../shared/topology.js";
 import { freePort } from "./free-port.js";
 import { type FunctionProcess, startFunctionProcess } from "./function-process.js";
-import { type LocalServers, startLocalServers } from "./servers.js";
+import type { IdentityOptions } from "./identity.js";
+import { type LocalIdentities, type LocalServers, startLocalServers } from "./servers.js";
 
 export interface StackOptions {
   config: Config;
@@ -25,18 +26,41 @@ export interface StackOptions {
   source?: string;
   onFunctionLine?: (target: string, line: string) => void;
   log?: (entry: Record<string, unknown>) => void;
+  /**
+   * Each function reaches the servers on its identity's own ports, where the permission table is enforced
+   * (default on); `grants` replaces the table's (a deliberately altered grant). See docs/local-identity.md.
+   */
+  identity?: IdentityOptions;
 }
 
 export interface LocalStack {
   servers: LocalServers;
   functions: Record<FunctionName, FunctionProcess>;
-  /** Client environment for the servers (STORAGE_EMULATOR_HOST…), as the CLI and user scripts need it. */
+  /**
+   * Client environment for the servers' default ports (STORAGE_EMULATOR_HOST…), as the CLI and user scripts need
+   * it: calls there carry no identity and are allowed (the admin's). Each function gets its identity's ports instead
+   * (`servers.identity.envFor(name)`).
+   */
   env: Record<string, string>;
   webhookSecret: string;
   tektonToken: string;
   /** Kills a function's process at once (a crashed instance) and starts a new one on the same port. */
   restartFunction(name: FunctionName, how?: "kill" | "stop"): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The step-claim lifetime for a retry backoff: a third of the time the trigger subscriptions' redeliveries span,
+ * within 5 s to 10 min. A function killed between claiming a step and completing it leaves its claim in progress;
+ * the claim must expire while redeliveries are still coming, or the message is dead-lettered instead of finished.
+ * The cloud's policy (10–600 s over 15 deliveries, about 90 min) gives the 10 min default.
+ */
+export function claimTtlSecondsFor(backoff: { minimum: number; maximum: number }): number {
+  let span = 0;
+  for (let attempt = 1; attempt < deliveryPolicy.maxDeliveryAttempts; attempt++) {
+    span += Math.min(backoff.maximum, backoff.minimum * 2 ** (attempt - 1));
+  }
+  return Math.round(Math.min(600, Math.max(5, span / 3)) * 10) / 10;
 }
 
 /** The service account a function runs as; locally the name is the identity. */
@@ -59,28 +83,30 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
     ports[name] = options.functionsPort ? options.functionsPort + i : await freePort();
   }
   const urlOf = (name: FunctionName) => `http://127.0.0.1:${ports[name]}/`;
+  const backoff = options.backoffSeconds ?? { minimum: 0.5, maximum: 5 };
 
   const functionEnv = (env: Record<string, string>, name: FunctionName): Record<string, string> => ({
     ...env,
     MODELGATE_CONFIG: options.configPath,
     MODELGATE_IDENTITY: identityOf(config, name),
+    MODELGATE_CLAIM_TTL_SECONDS: String(claimTtlSecondsFor(backoff)),
     GITHUB_WEBHOOK_SECRET: webhookSecret,
     TEKTON_SINK_TOKEN: tektonToken,
   });
-  const start = (env: Record<string, string>, name: FunctionName) =>
+  const start = (envFor: (name: FunctionName) => Record<string, string>, name: FunctionName) =>
     startFunctionProcess({
       target: name,
       port: ports[name] ?? 0,
       source: options.source ?? ".",
-      env: functionEnv(env, name),
+      env: functionEnv(envFor(name), name),
       ...(options.onFunctionLine ? { onLine: options.onFunctionLine } : {}),
     });
 
   const functions = {} as Record<FunctionName, FunctionProcess>;
   // The functions start while the servers set up the bucket, topics and endpoints: nothing reaches them before
   // the push subscriptions exist, and their start-up is most of the stack's.
-  const startFunctions = async (env: Record<string, string>) => {
-    const results = await Promise.allSettled(functionNames.map((name) => start(env, name)));
+  const startFunctions = async (_env: Record<string, string>, identity: LocalIdentities) => {
+    const results = await Promise.allSettled(functionNames.map((name) => start(identity.envFor, name)));
     for (const result of results)
       if (result.status === "fulfilled") functions[result.value.target as FunctionName] = result.value;
     const failed = results.find((r) => r.status === "rejected");
@@ -93,9 +119,10 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       ...(options.stateDir ? { stateDir: options.stateDir } : {}),
       ...(options.ports ? { ports: options.ports } : {}),
       ...(options.log ? { log: options.log } : {}),
+      ...(options.identity ? { identity: options.identity } : {}),
       topology: {
         pushEndpoints: Object.fromEntries(functionNames.map((n) => [n, urlOf(n)])),
-        backoffSeconds: options.backoffSeconds ?? { minimum: 0.5, maximum: 5 },
+        backoffSeconds: backoff,
       },
       alongsideSetup: startFunctions,
     });
@@ -139,7 +166,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
     async restartFunction(name, how = "kill") {
       const current = functions[name];
       await (how === "kill" ? current.kill() : current.stop());
-      functions[name] = await start(servers.env, name);
+      functions[name] = await start(servers.identity.envFor, name);
     },
     async close() {
       unsubscribe();

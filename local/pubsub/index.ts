@@ -1,4 +1,5 @@
 import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { type Authorize, accessFor, allowAll } from "./authorize.js";
 import { createAgents } from "./http-post.js";
 import { defaultLog, type PubSubLog } from "./log.js";
 import { loadPubSubServices } from "./proto.js";
@@ -7,6 +8,7 @@ import { type PubSubStats, PubSubStore } from "./store.js";
 import { subscriberService } from "./subscriber-service.js";
 import type { PubSubFaults } from "./types.js";
 
+export { type Authorize, allowAll, PubSubPermission } from "./authorize.js";
 export type { PubSubLog } from "./log.js";
 export type { PushAttempt } from "./push-deliverer.js";
 export { messagePublishedType } from "./push-request.js";
@@ -22,6 +24,13 @@ export interface PubSubServerOptions {
   /** Receives one entry per refused request, failed push and dead letter. */
   log?: (entry: Record<string, unknown>) => void;
   faults?: PubSubFaults;
+  /** Decides each call's IAM permission (see `Authorize`); default: allow everything. */
+  authorize?: Authorize;
+  /**
+   * One extra port per identity, served by its own gRPC server over the same topics and subscriptions: every
+   * call arriving on it is that identity's. The default port's calls carry no identity (null).
+   */
+  identities?: readonly string[];
 }
 
 /** A running local Pub/Sub server. */
@@ -30,6 +39,8 @@ export interface LocalPubSubServer {
   port: number;
   /** "127.0.0.1:PORT", for PUBSUB_EMULATOR_HOST or the client's apiEndpoint. */
   address: string;
+  /** "127.0.0.1:PORT" of each identity's port (see `identities`). */
+  identityAddresses: Record<string, string>;
   /** Push faults; mutate at runtime, each delivery reads the current values. */
   faults: PubSubFaults;
   /** Ends open streams, abandons pushes in flight and stops listening. */
@@ -55,39 +66,67 @@ export async function startPubSubServer(opts: PubSubServerOptions = {}): Promise
   const store = new PubSubStore({ log, faults: () => live.faults, agents, signal: abort.signal });
 
   const services = loadPubSubServices();
-  const subscriber = subscriberService(store, log);
-  const grpcServer = new Server();
-  grpcServer.addService(services.publisher, publisherService(store, log));
-  grpcServer.addService(services.subscriber, subscriber.implementation);
-
-  const port = await new Promise<number>((resolve, reject) => {
-    grpcServer.bindAsync(`${host}:${opts.port ?? 0}`, ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    );
-  });
+  const authorize = opts.authorize ?? allowAll;
+  // A gRPC handler cannot tell which port a call came in on, so each identity gets its own server instance over
+  // the same store, with the access check bound to that identity.
+  const subscribers: Array<ReturnType<typeof subscriberService>> = [];
+  const grpcServers: Server[] = [];
+  const serve = async (port: number, identity: string | null) => {
+    const access = accessFor(authorize, identity);
+    const subscriber = subscriberService(store, log, access);
+    const server = new Server();
+    server.addService(services.publisher, publisherService(store, log, access));
+    server.addService(services.subscriber, subscriber.implementation);
+    subscribers.push(subscriber);
+    grpcServers.push(server);
+    return new Promise<number>((resolve, reject) => {
+      server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      );
+    });
+  };
+  const formatAddress = (p: number) => `${host.includes(":") ? `[${host}]` : host}:${p}`;
+  const identityAddresses: Record<string, string> = {};
+  let port: number;
+  try {
+    port = await serve(opts.port ?? 0, null);
+    for (const identity of opts.identities ?? [])
+      identityAddresses[identity] = formatAddress(await serve(0, identity));
+  } catch (error) {
+    for (const server of grpcServers) server.forceShutdown();
+    abort.abort();
+    store.close();
+    throw error;
+  }
 
   let closed: Promise<void> | undefined;
   const close = () => {
     closed ??= (async () => {
       abort.abort();
       store.close();
-      subscriber.closeAll();
-      await new Promise<void>((resolve) => {
-        grpcServer.tryShutdown(() => resolve());
-        // Calls still open after the streams were told to end (a client that never reads) are cut.
-        setTimeout(() => grpcServer.forceShutdown(), 1000).unref();
-      });
+      for (const subscriber of subscribers) subscriber.closeAll();
+      await Promise.all(
+        grpcServers.map(
+          (grpcServer) =>
+            new Promise<void>((resolve) => {
+              grpcServer.tryShutdown(() => resolve());
+              // Calls still open after the streams were told to end (a client that never reads) are cut.
+              setTimeout(() => grpcServer.forceShutdown(), 1000).unref();
+            }),
+        ),
+      );
       agents.http.destroy();
       agents.https.destroy();
     })();
     return closed;
   };
 
-  const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const address = formatAddress(port);
   return {
     host,
     port,
     address,
+    identityAddresses,
     get faults() {
       return live.faults;
     },

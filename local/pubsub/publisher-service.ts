@@ -1,4 +1,5 @@
 import type { UntypedServiceImplementation } from "@grpc/grpc-js";
+import { type Access, PubSubPermission as P } from "./authorize.js";
 import type { PubSubLog } from "./log.js";
 import { paginate } from "./paginate.js";
 import type { ProtoObject } from "./resources.js";
@@ -12,28 +13,49 @@ function paths(request: Request): string[] {
   return mask?.paths ?? [];
 }
 
-/** google.pubsub.v1.Publisher over the store; methods left out answer UNIMPLEMENTED. */
-export function publisherService(store: PubSubStore, log: PubSubLog): UntypedServiceImplementation {
+/**
+ * google.pubsub.v1.Publisher over the store; methods left out answer UNIMPLEMENTED. `access` checks each call's
+ * IAM permission first (default: allow).
+ */
+export function publisherService(
+  store: PubSubStore,
+  log: PubSubLog,
+  access: Access = () => {},
+): UntypedServiceImplementation {
   return {
-    CreateTopic: unaryHandler("CreateTopic", log, (request: Request) => store.createTopic(request)),
-    GetTopic: unaryHandler("GetTopic", log, (request: Request) => store.getTopic(String(request.topic))),
-    UpdateTopic: unaryHandler("UpdateTopic", log, (request: Request) =>
-      store.updateTopic((request.topic ?? {}) as ProtoObject, paths(request)),
-    ),
+    CreateTopic: unaryHandler("CreateTopic", log, (request: Request) => {
+      access(P.topicsCreate, String(request.name));
+      return store.createTopic(request);
+    }),
+    GetTopic: unaryHandler("GetTopic", log, (request: Request) => {
+      access(P.topicsGet, String(request.topic));
+      return store.getTopic(String(request.topic));
+    }),
+    UpdateTopic: unaryHandler("UpdateTopic", log, (request: Request) => {
+      const topic = (request.topic ?? {}) as ProtoObject;
+      access(P.topicsUpdate, String(topic.name));
+      return store.updateTopic(topic, paths(request));
+    }),
     ListTopics: unaryHandler("ListTopics", log, (request: Request) => {
+      access(P.topicsList, String(request.project));
       const page = paginate(store.listTopics(String(request.project)), request);
       return { topics: page.items, nextPageToken: page.nextPageToken };
     }),
     ListTopicSubscriptions: unaryHandler("ListTopicSubscriptions", log, (request: Request) => {
+      access(P.topicsGet, String(request.topic));
       const page = paginate(store.listTopicSubscriptions(String(request.topic)), request);
       return { subscriptions: page.items, nextPageToken: page.nextPageToken };
     }),
     DeleteTopic: unaryHandler("DeleteTopic", log, (request: Request) => {
+      access(P.topicsDelete, String(request.topic));
       store.deleteTopic(String(request.topic));
       return {};
     }),
-    Publish: unaryHandler("Publish", log, (request: Request) => ({
-      messageIds: store.publish(String(request.topic), (request.messages ?? []) as IncomingMessage[]),
-    })),
+    Publish: unaryHandler("Publish", log, (request: Request) => {
+      access(P.topicsPublish, String(request.topic));
+      return {
+        messageIds: store.publish(String(request.topic), (request.messages ?? []) as IncomingMessage[]),
+      };
+    }),
   };
 }

@@ -5,6 +5,7 @@ import {
   status,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { type Access, PubSubPermission as P } from "./authorize.js";
 import type { PubSubLog } from "./log.js";
 import { paginate } from "./paginate.js";
 import { dateToTimestamp } from "./proto-time.js";
@@ -61,8 +62,20 @@ function requireAckIds(ackIds: unknown): string[] {
   return ids;
 }
 
-/** google.pubsub.v1.Subscriber over the store; methods left out answer UNIMPLEMENTED. */
-export function subscriberService(store: PubSubStore, log: PubSubLog): SubscriberService {
+/** The project part (`projects/P`) of a resource name. */
+function projectOf(name: string): string {
+  return /^projects\/[^/]+/.exec(name)?.[0] ?? name;
+}
+
+/**
+ * google.pubsub.v1.Subscriber over the store; methods left out answer UNIMPLEMENTED. `access` checks each call's
+ * IAM permission first (default: allow).
+ */
+export function subscriberService(
+  store: PubSubStore,
+  log: PubSubLog,
+  access: Access = () => {},
+): SubscriberService {
   const open = new Set<() => void>();
 
   /** Starts a Pull; returns a function that abandons it (the client cancelled). */
@@ -70,6 +83,7 @@ export function subscriberService(store: PubSubStore, log: PubSubLog): Subscribe
     request: Request,
     respond: (error: PubSubStatusError | null, messages: ProtoObject[]) => void,
   ): () => void {
+    access(P.subscriptionsConsume, String(request.subscription));
     const sub = store.subscription(String(request.subscription));
     const maxMessages = Number(request.maxMessages ?? 0);
     if (!Number.isInteger(maxMessages) || maxMessages < 1) {
@@ -150,6 +164,7 @@ export function subscriberService(store: PubSubStore, log: PubSubLog): Subscribe
       );
 
     const first = (request: Request) => {
+      access(P.subscriptionsConsume, String(request.subscription));
       const record = store.subscription(String(request.subscription));
       const deadline = Number(request.streamAckDeadlineSeconds ?? 0);
       if (!Number.isInteger(deadline) || deadline < 10 || deadline > 600) {
@@ -231,27 +246,33 @@ export function subscriberService(store: PubSubStore, log: PubSubLog): Subscribe
   }
 
   const implementation: UntypedServiceImplementation = {
-    CreateSubscription: unaryHandler("CreateSubscription", log, (request: Request) =>
-      store.createSubscription(request),
-    ),
-    GetSubscription: unaryHandler(
-      "GetSubscription",
-      log,
-      (request: Request) => store.subscription(String(request.subscription)).resource,
-    ),
+    CreateSubscription: unaryHandler("CreateSubscription", log, (request: Request) => {
+      access(P.subscriptionsCreate, projectOf(String(request.name)));
+      access(P.topicsAttachSubscription, String(request.topic));
+      return store.createSubscription(request);
+    }),
+    GetSubscription: unaryHandler("GetSubscription", log, (request: Request) => {
+      access(P.subscriptionsGet, String(request.subscription));
+      return store.subscription(String(request.subscription)).resource;
+    }),
     UpdateSubscription: unaryHandler("UpdateSubscription", log, (request: Request) => {
       const mask = request.updateMask as { paths?: string[] } | null | undefined;
-      return store.updateSubscription((request.subscription ?? {}) as ProtoObject, mask?.paths ?? []);
+      const subscription = (request.subscription ?? {}) as ProtoObject;
+      access(P.subscriptionsUpdate, String(subscription.name));
+      return store.updateSubscription(subscription, mask?.paths ?? []);
     }),
     ListSubscriptions: unaryHandler("ListSubscriptions", log, (request: Request) => {
+      access(P.subscriptionsList, String(request.project));
       const page = paginate(store.listSubscriptions(String(request.project)), request);
       return { subscriptions: page.items, nextPageToken: page.nextPageToken };
     }),
     DeleteSubscription: unaryHandler("DeleteSubscription", log, (request: Request) => {
+      access(P.subscriptionsDelete, String(request.subscription));
       store.deleteSubscription(String(request.subscription));
       return {};
     }),
     ModifyPushConfig: unaryHandler("ModifyPushConfig", log, (request: Request) => {
+      access(P.subscriptionsUpdate, String(request.subscription));
       store.modifyPushConfig(
         String(request.subscription),
         (request.pushConfig ?? null) as ProtoObject | null,
@@ -259,12 +280,14 @@ export function subscriberService(store: PubSubStore, log: PubSubLog): Subscribe
       return {};
     }),
     Acknowledge: unaryHandler("Acknowledge", log, (request: Request) => {
+      access(P.subscriptionsConsume, String(request.subscription));
       const sub = store.subscription(String(request.subscription));
       sub.queue.ack(requireAckIds(request.ackIds));
       sub.dispatcher.schedule();
       return {};
     }),
     ModifyAckDeadline: unaryHandler("ModifyAckDeadline", log, (request: Request) => {
+      access(P.subscriptionsConsume, String(request.subscription));
       const sub = store.subscription(String(request.subscription));
       const seconds = Number(request.ackDeadlineSeconds ?? 0);
       validateDeadline(seconds, "ack_deadline_seconds");

@@ -19,8 +19,13 @@ export interface StorageRequestInfo {
   method: string;
   path: string;
   headers: IncomingHttpHeaders;
-  /** The bearer token from `Authorization: Bearer <token>`, if any; later mapped to a principal. */
+  /**
+   * Who is calling: the identity of the per-identity listener the request came in on, else the bearer token from
+   * `Authorization: Bearer <token>`, if any.
+   */
   identity: string | undefined;
+  /** The identity the listener the request came in on belongs to; undefined on the default (admin) port. */
+  listener?: string;
 }
 
 /** What the caller is trying to do, in IAM terms. */
@@ -28,6 +33,8 @@ export interface StorageAccess {
   permission: StoragePermission;
   bucket?: string;
   object?: string;
+  /** For storage.objects.list: the `prefix` the listing asks for ("" when none), as IAM's objectListPrefix. */
+  listPrefix?: string;
 }
 
 /** Decides whether a request may proceed; a `false` becomes a 403 with Google's error body. */

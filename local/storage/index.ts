@@ -11,6 +11,7 @@ export { StorageApiError } from "./errors.js";
 export { type DeliveryRetry, FINALIZED_EVENT_TYPE } from "./finalize-dispatcher.js";
 export {
   type FinalizeSubscription,
+  grantsPath,
   type LocalStorageServer,
   type StorageServerOptions,
   startStorageServer,

@@ -26,7 +26,11 @@ export async function authorizeWrite(ctx: RouteContext, bucket: string, name: st
 
 /** GET /b/:bucket/o — objects.list. */
 export async function listObjects(ctx: RouteContext, bucket: string): Promise<void> {
-  await ctx.authorize({ permission: StoragePermission.objectsList, bucket });
+  await ctx.authorize({
+    permission: StoragePermission.objectsList,
+    bucket,
+    listPrefix: ctx.params.get("prefix") ?? "",
+  });
   const page = pageOfObjects(ctx.store.objects(bucket), parseListQuery(ctx.params));
   const body: Record<string, unknown> = { kind: "storage#objects" };
   if (page.items.length > 0) body.items = page.items.map((o) => objectResource(o, ctx.baseUrl));

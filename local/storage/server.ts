@@ -1,10 +1,10 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Authorize, allowAll, bearerIdentity } from "./authorize.js";
 import { deleteBucket, getBucket, insertBucket, listBuckets } from "./bucket-routes.js";
 import { badRequest, forbidden, noSuchRoute, StorageApiError } from "./errors.js";
 import { type DeliveryRetry, FinalizeDispatcher, type FinalizeSubscription } from "./finalize-dispatcher.js";
-import { readBody, sendError } from "./http-io.js";
+import { readBody, sendError, sendJson } from "./http-io.js";
 import { defaultLog, type StorageLog } from "./log.js";
 import { validateBucketName } from "./object-metadata.js";
 import { objectResource } from "./object-resource.js";
@@ -36,6 +36,13 @@ export interface StorageServerOptions {
   delivery?: DeliveryRetry;
   /** Largest request body accepted (default 1 GiB); larger gets a 413. */
   maxBodyBytes?: number;
+  /**
+   * One extra listener (an ephemeral port) per identity: every request arriving on it is that identity's
+   * (`StorageRequestInfo.identity` and `.listener`), whatever it sends. The default port stays the admin's.
+   */
+  identities?: readonly string[];
+  /** Served as JSON at `GET /_modelgate/grants` on the default port: the grants the authorize hook enforces. */
+  grants?: () => unknown;
 }
 
 export type { FinalizeSubscription };
@@ -52,7 +59,12 @@ export interface LocalStorageServer {
   idle(): Promise<void>;
   /** Creates a bucket if it does not exist yet (buckets can also be created via POST /storage/v1/b). */
   createBucket(name: string): void;
+  /** http://HOST:PORT of each identity's listener (see `identities`). */
+  identityUrls: Record<string, string>;
 }
+
+/** Where the default port serves the grants its authorize hook enforces (see `grants`). */
+export const grantsPath = "/_modelgate/grants";
 
 type Handler = (ctx: RouteContext, match: string[]) => Promise<void>;
 interface Route {
@@ -154,13 +166,21 @@ export async function startStorageServer(opts: StorageServerOptions = {}): Promi
   const host = opts.host ?? "127.0.0.1";
   let url = "";
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    listener: string | undefined,
+  ): Promise<void> {
     const method = req.method ?? "GET";
     let path = req.url ?? "/";
     try {
       const parsed = new URL(path, "http://local");
       path = parsed.pathname;
-      const identity = bearerIdentity(req.headers);
+      if (path === grantsPath && method === "GET" && listener === undefined && opts.grants) {
+        sendJson(res, 200, opts.grants());
+        return;
+      }
+      const identity = listener ?? bearerIdentity(req.headers);
       // Links point back at the address the caller used, so they also work through a proxy name.
       const hostHeader = req.headers.host;
       const baseUrl =
@@ -179,7 +199,13 @@ export async function startStorageServer(opts: StorageServerOptions = {}): Promi
         body: () => readBody(req, maxBodyBytes),
         async authorize(access) {
           const allowed = await authorize(
-            { method, path: parsed.pathname, headers: req.headers, identity },
+            {
+              method,
+              path: parsed.pathname,
+              headers: req.headers,
+              identity,
+              ...(listener === undefined ? {} : { listener }),
+            },
             access,
           );
           if (!allowed) {
@@ -225,23 +251,43 @@ export async function startStorageServer(opts: StorageServerOptions = {}): Promi
     }
   }
 
-  const server = createServer((req, res) => {
-    void handle(req, res);
-  });
-  await new Promise<void>((resolveListen, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolveListen();
+  const listen = async (port: number, listener: string | undefined) => {
+    const server = createServer((req, res) => {
+      void handle(req, res, listener);
     });
-  });
+    await new Promise<void>((resolveListen, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        resolveListen();
+      });
+    });
+    return server;
+  };
+  const urlOf = (server: Server) =>
+    `http://${host.includes(":") ? `[${host}]` : host}:${(server.address() as AddressInfo).port}`;
+  const server = await listen(opts.port ?? 0, undefined);
   const port = (server.address() as AddressInfo).port;
-  url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  url = urlOf(server);
+  // Same handler, same store: only the identity a request is attributed to differs.
+  const identityServers: Server[] = [];
+  const identityUrls: Record<string, string> = {};
+  try {
+    for (const identity of opts.identities ?? []) {
+      const listener = await listen(0, identity);
+      identityServers.push(listener);
+      identityUrls[identity] = urlOf(listener);
+    }
+  } catch (error) {
+    for (const s of [server, ...identityServers]) s.close();
+    throw error;
+  }
 
   return {
     url,
     host,
     port,
+    identityUrls,
     subscribeFinalize: (sub) => dispatcher.subscribe(sub),
     idle: () => dispatcher.idle(),
     createBucket(name) {
@@ -250,10 +296,15 @@ export async function startStorageServer(opts: StorageServerOptions = {}): Promi
     },
     async close() {
       await dispatcher.close();
-      await new Promise<void>((resolveClose) => {
-        server.close(() => resolveClose());
-        server.closeAllConnections();
-      });
+      await Promise.all(
+        [server, ...identityServers].map(
+          (s) =>
+            new Promise<void>((resolveClose) => {
+              s.close(() => resolveClose());
+              s.closeAllConnections();
+            }),
+        ),
+      );
     },
   };
 }

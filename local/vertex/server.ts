@@ -40,6 +40,14 @@ export interface VertexServerOptions {
   predictLatencyMs?: number;
   /** Decides each RPC's IAM permission; default: allow everything. */
   authorize?: Authorize;
+  /**
+   * One extra port per identity, served by its own gRPC server over the same jobs, models and endpoints: every
+   * call arriving on it is that identity's (its bearer header is ignored). On the default port a call's identity is
+   * its `authorization: Bearer` token, else null.
+   */
+  identities?: readonly string[];
+  /** The Cloud Storage endpoint a training job's process gets (the account jobs run as); default storageApiEndpoint. */
+  trainerStorageApiEndpoint?: string;
   /** Where refusals and job events go; default: one JSON line on stderr when MODELGATE_LOCAL_DEBUG is set. */
   log?: (entry: Record<string, unknown>) => void;
   /** Source of randomness for traffic-split routing (tests may fix it). Default Math.random. */
@@ -60,6 +68,8 @@ export interface RequestLogEntry {
 export interface LocalVertexServer {
   /** "127.0.0.1:PORT", for `localVertexClientOptions`. */
   address: string;
+  /** "127.0.0.1:PORT" of each identity's port (see `identities`). */
+  identityAddresses: Record<string, string>;
   host: string;
   port: number;
   /** The `projects/P/locations/L` this server serves. */
@@ -90,7 +100,7 @@ export async function startVertexServer(opts: VertexServerOptions): Promise<Loca
   const jobs = new CustomJobStore({
     scope,
     trainers: opts.trainers ?? {},
-    storageApiEndpoint: opts.storageApiEndpoint,
+    storageApiEndpoint: opts.trainerStorageApiEndpoint ?? opts.storageApiEndpoint,
     faults,
     startDelayMs: delayMs,
     log,
@@ -110,7 +120,7 @@ export async function startVertexServer(opts: VertexServerOptions): Promise<Loca
     method: VertexMethod,
     metadata: string,
     response: string,
-    change: { resourceName: string; complete: () => object | Promise<object> },
+    change: { resourceName: string; complete: () => object | Promise<object>; abandon?: () => void },
   ) =>
     operations.start({
       method,
@@ -118,6 +128,7 @@ export async function startVertexServer(opts: VertexServerOptions): Promise<Loca
       metadataType: metadata,
       responseType: response,
       complete: change.complete,
+      ...(change.abandon ? { abandon: change.abandon } : {}),
     });
 
   const handlers: Record<VertexMethod, Handler> = {
@@ -210,9 +221,9 @@ export async function startVertexServer(opts: VertexServerOptions): Promise<Loca
   };
 
   const serve =
-    (method: string): handleUnaryCall<unknown, unknown> =>
+    (method: string, listener: string | null): handleUnaryCall<unknown, unknown> =>
     (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
-      const identity = identityOf(call.metadata.get("authorization")[0]);
+      const identity = listener ?? identityOf(call.metadata.get("authorization")[0]);
       const request = call.request;
       const run = async () => {
         const known = method in handlers ? (method as VertexMethod) : undefined;
@@ -248,25 +259,44 @@ export async function startVertexServer(opts: VertexServerOptions): Promise<Loca
       );
     };
 
-  const server = new Server();
-  for (const service of Object.values(serviceNames)) {
-    const definition = serviceDefinition(service);
-    const implementation: Record<string, handleUnaryCall<unknown, unknown>> = {};
-    for (const [method, spec] of Object.entries(definition)) {
-      // Streaming methods are left to grpc-js, which answers UNIMPLEMENTED for them.
-      if (!spec.requestStream && !spec.responseStream) implementation[method] = serve(method);
+  // A gRPC handler cannot tell which port a call came in on, so each identity gets its own server instance over
+  // the same stores, with the handlers bound to that identity.
+  const servers: Server[] = [];
+  const listen = (bindPort: number, listener: string | null) => {
+    const server = new Server();
+    for (const service of Object.values(serviceNames)) {
+      const definition = serviceDefinition(service);
+      const implementation: Record<string, handleUnaryCall<unknown, unknown>> = {};
+      for (const [method, spec] of Object.entries(definition)) {
+        // Streaming methods are left to grpc-js, which answers UNIMPLEMENTED for them.
+        if (!spec.requestStream && !spec.responseStream) implementation[method] = serve(method, listener);
+      }
+      server.addService(definition, implementation);
     }
-    server.addService(definition, implementation);
+    servers.push(server);
+    return new Promise<number>((resolve, reject) => {
+      server.bindAsync(`${host}:${bindPort}`, ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      );
+    });
+  };
+  const identityAddresses: Record<string, string> = {};
+  let port: number;
+  try {
+    port = await listen(opts.port ?? 0, null);
+    for (const identity of opts.identities ?? [])
+      identityAddresses[identity] = `${host}:${await listen(0, identity)}`;
+  } catch (error) {
+    for (const server of servers) server.forceShutdown();
+    operations.close();
+    await jobs.close();
+    throw error;
   }
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${opts.port ?? 0}`, ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    );
-  });
 
   let closed: Promise<void> | undefined;
   return {
     address: `${host}:${port}`,
+    identityAddresses,
     host,
     port,
     parent: scope.parent,
@@ -276,13 +306,18 @@ export async function startVertexServer(opts: VertexServerOptions): Promise<Loca
       closed ??= (async () => {
         operations.close();
         await jobs.close();
-        await new Promise<void>((resolve) => {
-          const force = setTimeout(() => server.forceShutdown(), 2000);
-          server.tryShutdown(() => {
-            clearTimeout(force);
-            resolve();
-          });
-        });
+        await Promise.all(
+          servers.map(
+            (server) =>
+              new Promise<void>((resolve) => {
+                const force = setTimeout(() => server.forceShutdown(), 2000);
+                server.tryShutdown(() => {
+                  clearTimeout(force);
+                  resolve();
+                });
+              }),
+          ),
+        );
       })();
       return closed;
     },
