@@ -158,7 +158,7 @@ describe("launchTraining against the local Vertex AI", () => {
       labels: { [Label.correlationId]: "push-a1a1a1", [Label.repository]: "acme_fraud-detector" },
       jobSpec: {
         baseOutputDirectory: { outputUriPrefix: `gs://modelgate-artifacts/models/${model}/${commitA}/` },
-        serviceAccount: "modelgate-trainer@local-project.iam.gserviceaccount.com",
+        serviceAccount: "mg-trainer@local-project.iam.gserviceaccount.com",
       },
     });
     const created = (await runtime.ledger.read(model, commitA)).find(

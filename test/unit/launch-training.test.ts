@@ -73,7 +73,7 @@ describe("trainingJobSpec", () => {
         MODELGATE_CORRELATION_ID: "gh-delivery-72d3162e",
       },
       machineType: "n1-standard-4",
-      serviceAccount: "modelgate-trainer@local-project.iam.gserviceaccount.com",
+      serviceAccount: "mg-trainer@local-project.iam.gserviceaccount.com",
       baseOutputDirectory: `gs://modelgate-artifacts/models/fraud-detector/${commit}/`,
       labels: {
         [Label.model]: "fraud-detector",
