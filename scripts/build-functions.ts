@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { type FunctionName, functionNames } from "../shared/topology.js";
 import { functionFolder } from "./generate-infra-data.js";
+import { vertexProtosPlugin } from "./vertex-protos-plugin.js";
 import { createZip } from "./zip.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -84,6 +85,8 @@ export async function buildFunction(name: FunctionName, options: BuildOptions = 
     target: "node22",
     external: [...externalPackages],
     banner: { js: banner },
+    // Each Vertex AI client gets only its own service's protos (see vertex-protos-plugin.ts).
+    plugins: [vertexProtosPlugin()],
     metafile: true,
     legalComments: "none",
     logLevel: "warning",

@@ -1,0 +1,94 @@
+// Bundles for the benchmark: the real functions exactly as `npm run build` makes them, plus the naive Vertex
+// steps and the bare function, bundled the same way (the naive ones without the per-client proto trimming).
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build, type Plugin } from "esbuild";
+import { buildFunction, externalPackages } from "../scripts/build-functions.js";
+import { vertexProtosPlugin } from "../scripts/vertex-protos-plugin.js";
+import { type FunctionName, functionNames } from "../shared/topology.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+// The same banner as scripts/build-functions.ts: bundled CommonJS needs require and __dirname in ESM.
+const banner = [
+  'import { createRequire as __mgCreateRequire } from "node:module";',
+  'import { fileURLToPath as __mgFileURLToPath } from "node:url";',
+  'import { dirname as __mgDirname } from "node:path";',
+  "const require = __mgCreateRequire(import.meta.url);",
+  "const __filename = __mgFileURLToPath(import.meta.url);",
+  "const __dirname = __mgDirname(__filename);",
+].join("\n");
+
+export interface Bundle {
+  /** The directory to pass as the Functions Framework's --source. */
+  dir: string;
+  bundleBytes: number;
+  /** Repository-relative inputs. */
+  imports: string[];
+}
+
+export const naiveSteps = {
+  launchTraining: "launch-training",
+  registerModel: "register-model",
+  deployModel: "deploy-model",
+  verifyDeployment: "verify-deployment",
+  rolloutModel: "rollout-model",
+} as const satisfies Partial<Record<FunctionName, string>>;
+export type VertexStep = keyof typeof naiveSteps;
+
+export interface BenchBundles {
+  functions: Record<FunctionName, Bundle>;
+  naive: Record<VertexStep, Bundle>;
+  bare: Bundle;
+  /** The verification worker (bench/verify-worker.ts), bundled like a function. */
+  verifyWorker: string;
+}
+
+async function bundleEntry(entry: string, dir: string, plugins: Plugin[]): Promise<Bundle> {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const result = await build({
+    entryPoints: [join(root, entry)],
+    outfile: join(dir, "index.mjs"),
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node22",
+    external: [...externalPackages],
+    banner: { js: banner },
+    plugins,
+    metafile: true,
+    legalComments: "none",
+    logLevel: "warning",
+    absWorkingDir: root,
+  });
+  writeFileSync(join(dir, "package.json"), `${JSON.stringify({ type: "module", main: "index.mjs" })}\n`);
+  writeFileSync(join(dir, "modelgate.config.yaml"), readFileSync(join(root, "modelgate.config.yaml")));
+  return {
+    dir,
+    bundleBytes: readFileSync(join(dir, "index.mjs")).length,
+    imports: Object.keys(result.metafile.inputs).sort(),
+  };
+}
+
+export async function buildBenchBundles(outRoot: string): Promise<BenchBundles> {
+  const functions = {} as Record<FunctionName, Bundle>;
+  for (const name of functionNames) {
+    const built = await buildFunction(name, { outDir: join(outRoot, "functions"), zip: false });
+    functions[name] = {
+      dir: join(outRoot, "functions", name),
+      bundleBytes: built.bundleBytes,
+      imports: built.imports,
+    };
+  }
+  const naive = {} as Record<VertexStep, Bundle>;
+  for (const [name, file] of Object.entries(naiveSteps) as [VertexStep, string][]) {
+    naive[name] = await bundleEntry(`bench/naive/${file}.ts`, join(outRoot, "naive", name), []);
+  }
+  const bare = await bundleEntry("bench/bare/index.ts", join(outRoot, "bare"), []);
+  const worker = await bundleEntry("bench/verify-worker.ts", join(outRoot, "verify-worker"), [
+    vertexProtosPlugin(),
+  ]);
+  return { functions, naive, bare, verifyWorker: join(worker.dir, "index.mjs") };
+}
