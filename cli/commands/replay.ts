@@ -59,7 +59,8 @@ export const replay: Command = {
     const pending: Promise<unknown>[] = [];
     try {
       await new Promise<void>((resolve, reject) => {
-        let timer = setTimeout(resolve, idleMs);
+        // The first message may take a while (stream set-up, a redelivery after a dry run's nack): wait longer for it.
+        let timer = setTimeout(resolve, Math.max(idleMs, 3000));
         subscription.on("error", reject);
         subscription.on("message", (message: Message) => {
           if (seen.has(message.id)) {
