@@ -22,6 +22,8 @@ export class BucketClaimStore implements ClaimStore {
   constructor(
     private readonly blobs: BlobStore,
     private readonly now: () => number = Date.now,
+    /** How long a claim protects a step when `claim` is not told (MODELGATE_CLAIM_TTL_SECONDS, see runtime.ts). */
+    private readonly defaultTtlMs: number = defaultClaimTtlMs,
   ) {}
 
   async claim(scope: string, key: string, options: { ttlMs?: number } = {}): Promise<ClaimOutcome> {
@@ -31,7 +33,7 @@ export class BucketClaimStore implements ClaimStore {
       key,
       state: "in-progress",
       owner,
-      expiresAt: this.now() + (options.ttlMs ?? defaultClaimTtlMs),
+      expiresAt: this.now() + (options.ttlMs ?? this.defaultTtlMs),
     };
     const created = await this.blobs.write(objectName, JSON.stringify(record), {
       contentType: "application/json",

@@ -1,6 +1,6 @@
 import { PubSub } from "@google-cloud/pubsub";
 import { Storage } from "@google-cloud/storage";
-import { BucketClaimStore } from "./claim-store.js";
+import { BucketClaimStore, defaultClaimTtlMs } from "./claim-store.js";
 import { type Config, loadConfig } from "./config.js";
 import { GcsBlobStore } from "./gcs-blob-store.js";
 import { BucketLedger } from "./ledger.js";
@@ -35,11 +35,27 @@ export function createRuntime(env: Record<string, string | undefined>): Runtime 
     env,
     logger: createLogger(),
     blobs,
-    claims: new BucketClaimStore(blobs),
+    claims: new BucketClaimStore(blobs, Date.now, claimTtlMs(env)),
     ledger: new BucketLedger(blobs),
     publisher: new PubSubPublisher(pubsub),
     ...(env.MODELGATE_IDENTITY ? { identity: env.MODELGATE_IDENTITY } : {}),
   };
+}
+
+/**
+ * How long a step's claim holds before another attempt may take it over: MODELGATE_CLAIM_TTL_SECONDS, else 10
+ * minutes. It must be shorter than the time the subscription's redeliveries span, or a step whose instance died
+ * between claim and completion is dead-lettered instead of finished by a redelivery (the local stack's 0.2–2 s
+ * backoff spans about 23 s; the cloud's 10–600 s, about 90 minutes).
+ */
+export function claimTtlMs(env: Record<string, string | undefined>): number {
+  const raw = env.MODELGATE_CLAIM_TTL_SECONDS;
+  if (raw === undefined || raw === "") return defaultClaimTtlMs;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new Error(`MODELGATE_CLAIM_TTL_SECONDS must be a positive number of seconds, got "${raw}"`);
+  }
+  return seconds * 1000;
 }
 
 /**

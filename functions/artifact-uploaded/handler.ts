@@ -60,6 +60,16 @@ export function createArtifactUploadedHandler(
         reason: `event type ${event.type} is not ${finalizedEventType}`,
       };
     }
+    // The id and source become the message's correlation id and cause: without them no artifact-ready could pass
+    // its contract, and the publish would throw on every redelivery.
+    if (
+      typeof event.id !== "string" ||
+      event.id === "" ||
+      typeof event.source !== "string" ||
+      event.source === ""
+    ) {
+      return refuse("the CloudEvent has no id or no source");
+    }
     let object: StorageObjectData;
     try {
       object = parseStorageObjectData(event.data);

@@ -20,6 +20,8 @@ export interface ModelServing {
 export interface PendingChange<T> {
   resourceName: string;
   complete: () => T | Promise<T>;
+  /** Releases what the request reserved when its operation fails without completing. */
+  abandon?: () => void;
 }
 
 const mutableDeployedModelPaths = new Set([
@@ -239,6 +241,9 @@ export class EndpointStore {
         } finally {
           this.reservedIds.delete(deployedId);
         }
+      },
+      abandon: () => {
+        this.reservedIds.delete(deployedId);
       },
     };
   }

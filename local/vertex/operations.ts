@@ -17,6 +17,9 @@ export interface OperationSpec {
   responseType: string;
   /** Applies the change and returns the response; throwing an RpcError fails the operation. */
   complete: () => object | Promise<object>;
+  /** Called instead of `complete` when the operation fails without applying its change (an injected failure):
+   * releases what the request reserved (e.g. a deployed model id), as a failed operation leaves nothing behind. */
+  abandon?: () => void;
 }
 
 /** A google.longrunning.Operation as the serializer takes it. */
@@ -142,6 +145,7 @@ export class OperationManager {
 
   private async finish(record: OperationRecord, injected: string | undefined): Promise<void> {
     if (injected !== undefined) {
+      record.spec.abandon?.();
       this.settle(record, { error: { code: status.INTERNAL, message: injected, details: [] } });
       return;
     }

@@ -1,0 +1,654 @@
+import { execFileSync } from "node:child_process";
+import { resolve } from "node:path";
+import { deliverGithubEvent, pushPayload } from "../../cli/github-push.js";
+import { runCli } from "../../cli/main.js";
+import { buildExampleObjects, EXAMPLE_OBJECTS } from "../../examples/fraud-detector/seed-data.js";
+import { type LocalStack, startStack } from "../../local/stack.js";
+import type { RequestLogEntry } from "../../local/vertex/server.js";
+import { type Config, endpointName, loadConfig, vertexParent } from "../../shared/config.js";
+import { Label } from "../../shared/model-ports.js";
+import type { LedgerEntry } from "../../shared/ports.js";
+import { createRuntime, type Runtime } from "../../shared/runtime.js";
+import { type FunctionName, type TopicName, topicNames } from "../../shared/topology.js";
+import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
+import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
+import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
+import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
+import { createRng, type Rng } from "./rng.js";
+
+export const chaosConfigPath = resolve("test/chaos/chaos.config.yaml");
+
+export interface ChaosOptions {
+  seed: number;
+  /** Commits pushed per model (the two models run side by side, each model's commits one after another). */
+  commitsPerModel: number;
+  /** Progress lines (default: none). */
+  log?: (line: string) => void;
+  /** How long one commit's chain may take before the run is declared stuck. */
+  commitTimeoutMs?: number;
+}
+
+/** A point inside a step where the function's process is SIGKILLed, recognised in the Vertex AI request log. */
+export interface KillPoint {
+  fn: FunctionName;
+  /** The Vertex AI method whose successful answer marks the point. */
+  after: string;
+  label: string;
+}
+
+export const killPoints: readonly KillPoint[] = [
+  { fn: "launchTraining", after: "ListCustomJobs", label: "between claim and CreateCustomJob" },
+  { fn: "launchTraining", after: "CreateCustomJob", label: "between CreateCustomJob and claim completion" },
+  { fn: "registerModel", after: "UploadModel", label: "between UploadModel and publish" },
+  { fn: "deployModel", after: "DeployModel", label: "between DeployModel and deployment-ready" },
+  { fn: "verifyDeployment", after: "Predict", label: "inside verification (after a Predict)" },
+  { fn: "rolloutModel", after: "UpdateEndpoint", label: "between traffic move and undeploy" },
+];
+
+/** Vertex AI methods that get UNAVAILABLE / RESOURCE_EXHAUSTED injected. */
+const faultableMethods = [
+  "ListCustomJobs",
+  "CreateCustomJob",
+  "ListModelVersions",
+  "UploadModel",
+  "GetEndpoint",
+  "DeployModel",
+  "UpdateEndpoint",
+  "UndeployModel",
+  "MergeVersionAliases",
+  "UpdateModel",
+  "Predict",
+  "GetOperation",
+] as const;
+/** Methods whose long-running operation may be made to fail. */
+const operationMethods = ["UploadModel", "DeployModel", "UndeployModel"] as const;
+const operationFaultMessage = (method: string) => `chaos: injected ${method} operation failure`;
+
+export interface CrashRecord {
+  model: string;
+  commit: string;
+  fn: FunctionName;
+  point: string;
+}
+
+export interface CommitResult {
+  model: string;
+  commit: string;
+  data: "normal" | "shifted";
+  /** Promotions of this commit: its own auto-deploy plus promotion tags. */
+  promotions: number;
+  verdicts: string[];
+  trainingJobs: number;
+  versions: number;
+  deployments: number;
+  expectedDeployments: number;
+  /** The endpoint's split right after this commit's (last) chain ended, and whether it is what the verdict requires. */
+  split: string;
+  splitOk: boolean;
+  ledgerComplete: boolean;
+  ledgerProblems: string[];
+  lost: number;
+  deadLettered: number;
+  replayed: number;
+  crashes: number;
+}
+
+export interface ChaosReport {
+  seed: number;
+  commitsPerModel: number;
+  webhookDeliveries: number;
+  webhookDuplicates: number;
+  webhookStatuses: Record<string, number>;
+  pubsubPublished: number;
+  pubsubDeliveries: number;
+  pubsubDuplicates: number;
+  vertexFaultsInjected: number;
+  vertexFaultsHit: number;
+  operationFaults: number;
+  crashes: CrashRecord[];
+  deadLettered: number;
+  replayed: number;
+  commits: CommitResult[];
+  /** Every invariant violation, as a sentence; empty when the run is clean. */
+  problems: string[];
+  seconds: number;
+}
+
+interface Promotion {
+  correlationHint: "push" | "tag";
+  deliveryId: string;
+}
+
+interface CommitState {
+  model: string;
+  commit: string;
+  data: "normal" | "shifted";
+  promotions: Promotion[];
+  expectedDeployments: number;
+  splitOk: boolean;
+  split: string;
+  crashes: number;
+}
+
+/** Runs the chaos scenario on a fresh local stack and returns what it saw; never throws for a violated invariant. */
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const started = Date.now();
+  const log = options.log ?? (() => undefined);
+  const rng = createRng(options.seed);
+  const config: Config = loadConfig({ MODELGATE_CONFIG: chaosConfigPath });
+  const models = Object.keys(config.models);
+  const commitTimeoutMs = options.commitTimeoutMs ?? 150_000;
+  const objects = buildExampleObjects();
+  const normalData = objects.find((o) => o.name === EXAMPLE_OBJECTS.train)?.contents ?? "";
+  const shiftedData = objects.find((o) => o.name === EXAMPLE_OBJECTS.trainShifted)?.contents ?? "";
+
+  // The replay CLI runs in this process: keep google-auth-library from probing for a metadata server.
+  process.env.METADATA_SERVER_DETECTION ??= "none";
+  execFileSync(process.execPath, ["scripts/build-main.mjs"]);
+  const vertexEvents: Array<Record<string, unknown>> = [];
+  const stack: LocalStack = await startStack({
+    config,
+    configPath: chaosConfigPath,
+    webhookSecret: "chaos-secret",
+    backoffSeconds: { minimum: 0.2, maximum: 2 },
+    log: (entry) => {
+      if (entry.event === "operation-failed") vertexEvents.push({ ...entry, at: Date.now() });
+    },
+  });
+  const env = { ...stack.env, MODELGATE_CONFIG: chaosConfigPath };
+  const runtime: Runtime = createRuntime(env);
+  const location = { env: stack.env, region: config.region, parent: vertexParent(config) };
+  const endpoints = new VertexEndpointDeployer(location);
+  const jobs = new VertexTrainingLauncher(location);
+  const registry = new VertexModelRegistry(location);
+
+  const report: ChaosReport = {
+    seed: options.seed,
+    commitsPerModel: options.commitsPerModel,
+    webhookDeliveries: 0,
+    webhookDuplicates: 0,
+    webhookStatuses: {},
+    pubsubPublished: 0,
+    pubsubDeliveries: 0,
+    pubsubDuplicates: 0,
+    vertexFaultsInjected: 0,
+    vertexFaultsHit: 0,
+    operationFaults: 0,
+    crashes: [],
+    deadLettered: 0,
+    replayed: 0,
+    commits: [],
+    problems: [],
+    seconds: 0,
+  };
+  const states: CommitState[] = [];
+
+  // Every push delivery 1–4 times, after a random pause, in a shuffled order within each batch.
+  const pubsubRng = rng.fork("pubsub");
+  stack.servers.pubsub.faults = {
+    get duplicate() {
+      const copies = pubsubRng.int(1, 4);
+      report.pubsubDuplicates += copies - 1;
+      return copies;
+    },
+    get delayMs() {
+      return pubsubRng.int(0, 120);
+    },
+    reorder: true,
+    random: () => pubsubRng.next(),
+  };
+
+  // Kills are serialised: two restarts of one function at once would race for its port.
+  let killQueue: Promise<void> = Promise.resolve();
+  const kill = (name: FunctionName) => {
+    const next = killQueue.then(() => stack.restartFunction(name, "kill"));
+    killQueue = next.catch(() => undefined);
+    return next;
+  };
+
+  // Dead letters are replayed as an operator would: `modelgate replay` on the dead-letter subscription.
+  let replaying = false;
+  let handledDeadLetters = 0;
+  const replayedMessages = new Set<string>();
+  const replayer = setInterval(() => {
+    if (replaying) return;
+    const dead = stack.servers.pubsub.stats().deadLettered;
+    if (dead.length <= handledDeadLetters) return;
+    replaying = true;
+    const fresh = dead.slice(handledDeadLetters);
+    handledDeadLetters = dead.length;
+    void (async () => {
+      try {
+        const topics = new Set<TopicName>();
+        for (const record of fresh) {
+          const topic = topicNames.find((t) => record.deadLetterTopic.endsWith(`/${t}-dead-letter`));
+          if (topic) topics.add(topic);
+          log(`dead-lettered ${record.messageId} from ${record.subscription} (${record.reason})`);
+        }
+        for (const topic of topics) {
+          const out: string[] = [];
+          const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(t), env };
+          const code = await runCli(["replay", "--subscription", topic, "--idle-ms", "800"], io);
+          log(`replay ${topic}: exit ${code} ${out.join("").trim()}`);
+          const replayedHere = out.join("").match(/^replayed /gm)?.length ?? 0;
+          report.replayed += replayedHere;
+          for (const record of fresh) replayedMessages.add(record.messageId);
+        }
+      } finally {
+        replaying = false;
+      }
+    })();
+  }, 500);
+
+  const github = (event: string, payload: unknown, deliveryId: string) =>
+    deliverGithubEvent(stack.functions.githubWebhook.url, "chaos-secret", event, payload, deliveryId);
+
+  /** Delivers one GitHub event 1–4 times with the same delivery id, after random pauses (so out of order). */
+  async function deliver(r: Rng, event: string, payload: unknown, deliveryId: string): Promise<void> {
+    const copies = r.int(1, 4);
+    report.webhookDeliveries += copies;
+    report.webhookDuplicates += copies - 1;
+    const pauses = Array.from({ length: copies }, () => r.int(0, 250));
+    const statuses = await Promise.all(
+      pauses.map(async (ms) => {
+        await sleep(ms);
+        try {
+          return (await github(event, payload, deliveryId)).status;
+        } catch {
+          return 0; // the connection failed (a restart in progress): GitHub shows it as failed
+        }
+      }),
+    );
+    for (const s of statuses) report.webhookStatuses[s] = (report.webhookStatuses[s] ?? 0) + 1;
+    // Like an operator pressing "Redeliver" on GitHub: until one delivery is accepted.
+    let accepted = statuses.some((s) => s >= 200 && s < 300);
+    for (let i = 0; !accepted && i < 20; i++) {
+      await sleep(500);
+      report.webhookDeliveries += 1;
+      report.webhookDuplicates += 1;
+      const status = await github(event, payload, deliveryId).then(
+        (r) => r.status,
+        () => 0,
+      );
+      report.webhookStatuses[status] = (report.webhookStatuses[status] ?? 0) + 1;
+      accepted = status >= 200 && status < 300;
+    }
+    if (!accepted) report.problems.push(`webhook delivery ${deliveryId} was never accepted`);
+  }
+
+  /** Injects this commit's Vertex AI faults: transient errors, late and failing operations. */
+  function injectVertexFaults(r: Rng): void {
+    const faults = stack.servers.vertex.faults;
+    for (let i = r.int(1, 3); i > 0; i--) {
+      const count = r.int(1, 2);
+      faults.failNext(r.pick(faultableMethods), count, r.chance(0.5) ? "UNAVAILABLE" : "RESOURCE_EXHAUSTED");
+      report.vertexFaultsInjected += count;
+    }
+    const late = r.chance(0.5) ? r.int(50, 400) : 0;
+    faults.latency("GetOperation", late);
+    faults.latency("WaitOperation", late);
+    if (r.chance(0.5)) {
+      const method = r.pick(operationMethods);
+      faults.failOperation(method, 1, operationFaultMessage(method));
+    }
+  }
+
+  /** Watches the Vertex AI request log and kills `point.fn` once the model's call `point.after` was answered. */
+  function armKill(
+    point: KillPoint,
+    state: CommitState,
+    markers: { commit: string; deployedModelId: string; endpoint: string },
+    from: number,
+  ): () => void {
+    const marker = ["Predict", "UpdateEndpoint"].includes(point.after)
+      ? markers.endpoint
+      : point.after === "DeployModel"
+        ? markers.deployedModelId
+        : markers.commit;
+    let stopped = false;
+    let seen = from;
+    const timer = setInterval(() => {
+      if (stopped) return;
+      const logEntries = stack.servers.vertex.requestLog;
+      for (; seen < logEntries.length; seen++) {
+        const entry = logEntries[seen] as RequestLogEntry;
+        if (entry.code !== 0 || !entry.method.endsWith(point.after)) continue;
+        if (!JSON.stringify(entry.request).includes(marker)) continue;
+        stopped = true;
+        clearInterval(timer);
+        state.crashes += 1;
+        report.crashes.push({ model: state.model, commit: state.commit, fn: point.fn, point: point.label });
+        log(`kill ${point.fn} ${point.label} (${state.model}@${state.commit.slice(0, 8)})`);
+        void kill(point.fn).catch((error: unknown) => report.problems.push(`restart failed: ${error}`));
+        return;
+      }
+    }, 3);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }
+
+  async function waitForChain(state: CommitState, chains: number): Promise<LedgerEntry[]> {
+    const deadline = Date.now() + commitTimeoutMs;
+    for (;;) {
+      const entries = await runtime.ledger.read(state.model, state.commit);
+      const done = entries.filter(
+        (e) => e.action === "rollout-completed" || e.action === "rollback-completed",
+      ).length;
+      if (done >= chains) return entries;
+      if (Date.now() > deadline) {
+        const errors = new Set(
+          entries
+            .filter((e) => e.outcome === "failed")
+            .map(
+              (e) =>
+                `${e.step}:${e.action}: ${String((e.error as { message?: unknown } | undefined)?.message)}`,
+            ),
+        );
+        const reached = [...new Set(entries.map((e) => `${e.step}:${e.action}`))].join(", ");
+        report.problems.push(
+          `${state.model}@${state.commit.slice(0, 8)} did not finish chain ${chains} in time; reached ${reached}; errors: ${[...errors].join(" | ")}`,
+        );
+        return entries;
+      }
+      await sleep(200);
+    }
+  }
+
+  async function checkSplit(state: CommitState, entries: LedgerEntry[], before: Record<string, number>) {
+    const verdicts = entries.filter((e) => e.action === "verification-completed");
+    const verdict = verdicts.at(-1)?.details?.verdict;
+    const endpoint = await endpoints.getEndpoint(endpointName(config, state.model));
+    const id = deployedModelId(state.model, state.commit);
+    state.split = JSON.stringify(endpoint.trafficSplit);
+    if (verdict === "pass") {
+      state.splitOk =
+        JSON.stringify(endpoint.trafficSplit) === JSON.stringify({ [id]: 100 }) &&
+        endpoint.deployedModels.length === 1;
+    } else {
+      state.splitOk = JSON.stringify(sorted(endpoint.trafficSplit)) === JSON.stringify(sorted(before));
+    }
+    if (!state.splitOk) {
+      report.problems.push(
+        `${state.model}@${state.commit.slice(0, 8)}: verdict ${String(verdict)} but the split is ${state.split} (before: ${JSON.stringify(before)})`,
+      );
+    }
+  }
+
+  // Kill points are taken in turn from a seeded start, so even a small run kills inside every kind of step.
+  let killTurn = rng.int(0, killPoints.length - 1);
+  const nextKillPoint = () => killPoints[killTurn++ % killPoints.length] as KillPoint;
+  /** What identifies the model's call in the request log: the commit, its deployed model id, or its endpoint. */
+  const killMarker = (model: string, commit: string) => ({
+    commit,
+    deployedModelId: deployedModelId(model, commit),
+    endpoint: `${endpointName(config, model)}"`,
+  });
+
+  async function runModel(model: string, r: Rng): Promise<void> {
+    const repository = config.models[model]?.repository ?? "";
+    const endpoint = endpointName(config, model);
+    const passed: CommitState[] = [];
+    for (let i = 0; i < options.commitsPerModel; i++) {
+      const commit = r.hex(40);
+      // The first commit of a model always passes (something to roll back to); after it, about 30% fail. The last
+      // commit of the second model always fails, so even the smallest run rolls back.
+      const forcedFailure = i > 0 && i === options.commitsPerModel - 1 && model === models[1];
+      const data = i > 0 && (r.chance(0.3) || forcedFailure) ? "shifted" : "normal";
+      const state: CommitState = {
+        model,
+        commit,
+        data,
+        promotions: [],
+        expectedDeployments: 1,
+        splitOk: false,
+        split: "",
+        crashes: 0,
+      };
+      states.push(state);
+      await runtime.blobs.write(
+        `datasets/${model}/chaos/${commit}.jsonl`,
+        data === "normal" ? normalData : shiftedData,
+        {
+          contentType: "application/x-ndjson",
+        },
+      );
+      const before = (await endpoints.getEndpoint(endpoint)).trafficSplit;
+      injectVertexFaults(r);
+      const disarm: Array<() => void> = [];
+      const from = stack.servers.vertex.requestLog.length;
+      if (r.chance(0.85)) disarm.push(armKill(nextKillPoint(), state, killMarker(model, commit), from));
+      const deliveryId = crypto.randomUUID();
+      state.promotions.push({ correlationHint: "push", deliveryId });
+      log(`push ${model}@${commit.slice(0, 8)} (${data})`);
+      await deliver(
+        r,
+        "push",
+        pushPayload({ repository, ref: "refs/heads/main", commit, modified: [`models/${model}/train.py`] }),
+        deliveryId,
+      );
+      const entries = await waitForChain(state, 1);
+      for (const d of disarm) d();
+      await checkSplit(state, entries, before);
+      const verdict = entries.find((e) => e.action === "verification-completed")?.details?.verdict;
+      if (verdict === "pass") passed.push(state);
+    }
+    // Promote an earlier passing commit that is not serving now: it deploys as a canary again and is verified.
+    const serving = passed.at(-1);
+    const older = passed.find((s) => s !== serving);
+    if (older) {
+      const before = (await endpoints.getEndpoint(endpoint)).trafficSplit;
+      injectVertexFaults(r);
+      // A promotion runs deployModel, verifyDeployment and rolloutModel only: kill one of those.
+      const point = killPoints.filter((p) =>
+        ["deployModel", "verifyDeployment", "rolloutModel"].includes(p.fn),
+      )[r.int(0, 2)] as KillPoint;
+      const disarm = armKill(
+        point,
+        older,
+        killMarker(model, older.commit),
+        stack.servers.vertex.requestLog.length,
+      );
+      const deliveryId = crypto.randomUUID();
+      older.promotions.push({ correlationHint: "tag", deliveryId });
+      older.expectedDeployments += 1;
+      log(`promote ${model}@${older.commit.slice(0, 8)}`);
+      await deliver(
+        r,
+        "push",
+        pushPayload({ repository, ref: `refs/tags/promote/${model}/v${options.seed}`, commit: older.commit }),
+        deliveryId,
+      );
+      const entries = await waitForChain(older, 2);
+      disarm();
+      await checkSplit(older, entries, before);
+    }
+  }
+
+  try {
+    await Promise.all(models.map((model) => runModel(model, rng.fork(model))));
+    await killQueue;
+    stack.servers.vertex.faults.clear();
+    // Let every duplicate and redelivery settle before counting effects.
+    await Promise.race([stack.servers.pubsub.idle(), sleep(60_000)]);
+    while (replaying) await sleep(100);
+    await sleep(1000);
+    await Promise.race([stack.servers.pubsub.idle(), sleep(30_000)]);
+
+    const stats = stack.servers.pubsub.stats();
+    report.pubsubPublished = stats.published;
+    report.pubsubDeliveries = stats.deliveriesAttempted;
+    report.deadLettered = stats.deadLettered.length;
+    report.vertexFaultsHit = stack.servers.vertex.requestLog.filter((e) =>
+      e.message?.startsWith("Injected fault"),
+    ).length;
+    report.operationFaults = vertexEvents.filter(
+      (e) => e.event === "operation-failed" && String(e.message).startsWith("chaos: injected"),
+    ).length;
+
+    for (const state of states) report.commits.push(await settle(state));
+  } finally {
+    clearInterval(replayer);
+    await Promise.allSettled([endpoints.close(), jobs.close(), registry.close()]);
+    await stack.close();
+  }
+  report.seconds = Math.round((Date.now() - started) / 100) / 10;
+  return report;
+
+  /** Counts the commit's effects through the real clients and the ledger. */
+  async function settle(state: CommitState): Promise<CommitResult> {
+    const { model, commit } = state;
+    const short = `${model}@${commit.slice(0, 8)}`;
+    const trainingJobs = (await jobs.findJobs({ [Label.model]: model, [Label.commit]: commit })).length;
+    const versions = (
+      await registry.findVersions(`${vertexParent(config)}/models/${model}`, { [Label.commit]: commit })
+    ).length;
+    const deployments = countDeployments(stack, vertexEvents, endpointName(config, model), model, commit);
+    const entries = await runtime.ledger.read(model, commit);
+    const verdicts = entries
+      .filter((e) => e.action === "verification-completed")
+      .map((e) => String(e.details?.verdict));
+    const ledgerProblems = ledgerCompleteness(entries, state.promotions.length);
+    const dead = entries.filter((e) => e.action === "dead-lettered").length;
+    const chains = entries.filter(
+      (e) => e.action === "rollout-completed" || e.action === "rollback-completed",
+    ).length;
+    const lost = Math.max(0, state.promotions.length - chains);
+    const result: CommitResult = {
+      model,
+      commit,
+      data: state.data,
+      promotions: state.promotions.length,
+      verdicts,
+      trainingJobs,
+      versions,
+      deployments,
+      expectedDeployments: state.expectedDeployments,
+      split: state.split,
+      splitOk: state.splitOk,
+      ledgerComplete: ledgerProblems.length === 0,
+      ledgerProblems,
+      lost,
+      deadLettered: dead,
+      replayed: dead,
+      crashes: state.crashes,
+    };
+    if (trainingJobs !== 1) report.problems.push(`${short}: ${trainingJobs} training jobs`);
+    if (versions !== 1) report.problems.push(`${short}: ${versions} registered versions`);
+    if (deployments !== state.expectedDeployments)
+      report.problems.push(
+        `${short}: ${deployments} deployments for ${state.expectedDeployments} promotions`,
+      );
+    for (const p of ledgerProblems) report.problems.push(`${short}: ledger ${p}`);
+    if (lost > 0) report.problems.push(`${short}: ${lost} chain(s) never finished`);
+    const expectedVerdict = state.data === "normal" ? "pass" : "fail";
+    if (verdicts.some((v) => v !== expectedVerdict))
+      report.problems.push(`${short}: verdicts ${verdicts.join(",")} for ${state.data} data`);
+    return result;
+  }
+}
+
+/**
+ * Every step of the chain on the ledger, once: the records of effects (a job created, a version uploaded, a message
+ * published) at most once per promotion, and each step's outcome present. A repeat after a crash may add a
+ * decision record instead (`custom-job-reused`, `model-version-reused`, `canary-resumed`): that is the audit of the
+ * repeat, not a second effect.
+ */
+function ledgerCompleteness(entries: LedgerEntry[], promotions: number): string[] {
+  const problems: string[] = [];
+  const ok = entries.filter((e) => e.outcome !== "failed" && e.outcome !== "refused");
+  const count = (step: string, ...actions: string[]) =>
+    ok.filter((e) => e.step === step && actions.includes(e.action)).length;
+  const expect = (what: string, n: number, min: number, max: number) => {
+    if (n < min || n > max)
+      problems.push(`${what} recorded ${n}× (expected ${min === max ? min : `${min}–${max}`})`);
+  };
+  expect(
+    "githubWebhook accepted",
+    count("githubWebhook", "training-requested", "deployment-requested"),
+    promotions,
+    promotions,
+  );
+  expect("launchTraining custom-job-created", count("launchTraining", "custom-job-created"), 0, 1);
+  expect(
+    "launchTraining job created or reused",
+    count("launchTraining", "custom-job-created", "custom-job-reused"),
+    1,
+    2,
+  );
+  expect("artifactUploaded artifact-ready", count("artifactUploaded", "artifact-ready"), 1, 1);
+  expect("registerModel model-version-uploaded", count("registerModel", "model-version-uploaded"), 0, 1);
+  expect(
+    "registerModel version uploaded or reused",
+    count("registerModel", "model-version-uploaded", "model-version-reused"),
+    1,
+    2,
+  );
+  expect("registerModel registration-published", count("registerModel", "registration-published"), 1, 1);
+  expect("deployModel model-deployed", count("deployModel", "model-deployed"), 0, promotions);
+  expect(
+    "deployModel deployment-ready-published",
+    count("deployModel", "deployment-ready-published"),
+    promotions,
+    promotions,
+  );
+  expect(
+    "verifyDeployment verification-completed",
+    count("verifyDeployment", "verification-completed"),
+    promotions,
+    promotions,
+  );
+  expect(
+    "rolloutModel rollout/rollback-completed",
+    count("rolloutModel", "rollout-completed", "rollback-completed"),
+    promotions,
+    promotions,
+  );
+  return problems;
+}
+
+/**
+ * Deployments of the commit's deterministic deployed model: DeployModel calls Vertex AI accepted, minus those whose
+ * operation then failed. A model's deployments run one at a time, so a failed DeployModel operation on its endpoint
+ * belongs to the last DeployModel accepted there before it.
+ */
+function countDeployments(
+  stack: LocalStack,
+  events: Array<Record<string, unknown>>,
+  endpoint: string,
+  model: string,
+  commit: string,
+): number {
+  const id = deployedModelId(model, commit);
+  const accepted = stack.servers.vertex.requestLog.filter(
+    (e) =>
+      e.code === 0 &&
+      e.method.endsWith("DeployModel") &&
+      !e.method.endsWith("UndeployModel") &&
+      (e.request as { endpoint?: string }).endpoint === endpoint,
+  );
+  const failedOps = events.filter(
+    (e) =>
+      e.event === "operation-failed" &&
+      e.message === operationFaultMessage("DeployModel") &&
+      String(e.operation).startsWith(`${endpoint}/operations/`),
+  );
+  let count = 0;
+  for (const [i, call] of accepted.entries()) {
+    const next = accepted[i + 1]?.at ?? Number.POSITIVE_INFINITY;
+    if ((call.request as { deployedModel?: { id?: string } }).deployedModel?.id !== id) continue;
+    // Operation names are not in the request log; a failure event between this call and the next is this one's.
+    const failed = failedOps.some((f) => typeof f.at === "number" && f.at >= call.at && f.at < next);
+    if (!failed) count += 1;
+  }
+  return count;
+}
+
+function sorted(split: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(split).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
