@@ -67,7 +67,7 @@ export async function localDoctor(
     errors,
     notes: [
       "the default ports (the stack's setup, tests, the CLI) act as an admin and are not restricted",
-      "the local servers check Vertex AI, Cloud Storage and Pub/Sub; secret and service-account grants are compared, not enforced",
+      "the local servers check Vertex AI (with actAs on the training account), Cloud Storage and Pub/Sub; secret grants are compared, not enforced",
     ],
   };
 }

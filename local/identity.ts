@@ -9,6 +9,7 @@ import {
   entitlements,
   type Identity,
   identityNames,
+  permissionTable,
   type ScopeKind,
 } from "../shared/permissions.js";
 import type { Authorize as PubSubAuthorize } from "./pubsub/index.js";
@@ -129,7 +130,10 @@ export function pubsubAuthorizer(grants: LocalGrants, project: string): PubSubAu
   };
 }
 
-/** Vertex AI: grants are project-wide (endpoint-level IAM is not in the GA provider), checked on the project. */
+/**
+ * Vertex AI: grants are project-wide (endpoint-level IAM is not in the GA provider), checked on the project; a
+ * CustomJob's service account (actAs) by the table identity whose account it is in this project.
+ */
 export function vertexAuthorizer(grants: LocalGrants, project: string): VertexAuthorize {
   return (identity, permission, resourceName) => {
     const match = /^projects\/([^/]+)\/locations\/[^/]+(?:\/endpoints\/([^/]+))?/.exec(resourceName);
@@ -138,8 +142,17 @@ export function vertexAuthorizer(grants: LocalGrants, project: string): VertexAu
       const endpoint = match[2];
       resource = endpoint === undefined ? { kind: "project" } : { kind: "endpoint", value: endpoint };
     }
+    const account = identityOfAccount(resourceName, project);
+    if (account !== undefined) resource = { kind: "service-account", value: account };
     return grants.check("vertex", identity, permission, resourceName, resource);
   };
+}
+
+/** The table identity whose service account `email` is in `project` (`mg-trainer@p.iam.gserviceaccount.com`). */
+export function identityOfAccount(email: string, project: string): Identity | undefined {
+  const match = /^([a-z][a-z0-9-]{4,28}[a-z0-9])@([a-z][a-z0-9-]+)\.iam\.gserviceaccount\.com$/.exec(email);
+  if (!match || match[2] !== project) return undefined;
+  return identityNames.find((name) => permissionTable[name].accountId === match[1]);
 }
 
 /** Each identity's addresses on the three servers. */

@@ -1,11 +1,17 @@
 /**
  * The Vertex AI IAM permission each implemented RPC needs, and where in the request the
  * resource it is checked on sits (a dotted field path). DeployModel, like the real API,
- * also needs `aiplatform.models.deploy` on the model being deployed.
- * See https://cloud.google.com/vertex-ai/docs/general/access-control#permissions.
+ * also needs `aiplatform.models.deploy` on the model being deployed, and CreateCustomJob
+ * with a `jobSpec.serviceAccount` needs `iam.serviceAccounts.actAs` on that account (a job
+ * without one runs as the Vertex AI service agent, and needs nothing more: `ifSet`).
+ * See https://cloud.google.com/vertex-ai/docs/general/access-control#permissions and
+ * https://cloud.google.com/vertex-ai/docs/general/custom-service-account.
  */
 export const vertexPermissions = {
-  CreateCustomJob: [{ permission: "aiplatform.customJobs.create", resource: "parent" }],
+  CreateCustomJob: [
+    { permission: "aiplatform.customJobs.create", resource: "parent" },
+    { permission: "iam.serviceAccounts.actAs", resource: "customJob.jobSpec.serviceAccount", ifSet: true },
+  ],
   GetCustomJob: [{ permission: "aiplatform.customJobs.get", resource: "name" }],
   ListCustomJobs: [{ permission: "aiplatform.customJobs.list", resource: "parent" }],
   CancelCustomJob: [{ permission: "aiplatform.customJobs.cancel", resource: "name" }],
@@ -32,7 +38,14 @@ export const vertexPermissions = {
   WaitOperation: [{ permission: "aiplatform.operations.get", resource: "name" }],
   CancelOperation: [{ permission: "aiplatform.operations.cancel", resource: "name" }],
   DeleteOperation: [{ permission: "aiplatform.operations.delete", resource: "name" }],
-} as const satisfies Record<string, ReadonlyArray<{ permission: string; resource: string }>>;
+} as const satisfies Record<string, ReadonlyArray<PermissionCheck>>;
+
+/** One permission an RPC needs, on the resource at a field path; `ifSet`: only when the field is set. */
+export interface PermissionCheck {
+  permission: string;
+  resource: string;
+  ifSet?: boolean;
+}
 
 /** An RPC name this server implements. */
 export type VertexMethod = keyof typeof vertexPermissions;

@@ -13,7 +13,14 @@ import { FaultInjector, type VertexFaults } from "./fault-injector.js";
 import type { TrainerCommand } from "./job-runner.js";
 import { ModelRegistry } from "./model-registry.js";
 import { OperationManager } from "./operations.js";
-import { type Authorize, fieldAt, identityOf, type VertexMethod, vertexPermissions } from "./permissions.js";
+import {
+  type Authorize,
+  fieldAt,
+  identityOf,
+  type PermissionCheck,
+  type VertexMethod,
+  vertexPermissions,
+} from "./permissions.js";
 import { type PredictorFactory, PredictRouter } from "./predict-router.js";
 import { serviceDefinition, serviceNames, v1 } from "./protos.js";
 import { LocationScope } from "./resource-names.js";
@@ -234,12 +241,16 @@ export async function startVertexServer(opts: VertexServerOptions): Promise<Loca
           );
         }
         await faults.beforeCall(known);
-        for (const { permission, resource } of vertexPermissions[known]) {
+        for (const check of vertexPermissions[known] as readonly PermissionCheck[]) {
+          const { permission, resource } = check;
           const resourceName = fieldAt(request, resource);
+          if (check.ifSet && resourceName === "") continue;
           if (!(await authorize(identity, permission, resourceName))) {
             throw new RpcError(
               "PERMISSION_DENIED",
-              `Permission '${permission}' denied on resource '//aiplatform.googleapis.com/${resourceName}' (or it may not exist).`,
+              permission.startsWith("iam.")
+                ? `Permission '${permission}' denied on service account ${resourceName} (or it may not exist).`
+                : `Permission '${permission}' denied on resource '//aiplatform.googleapis.com/${resourceName}' (or it may not exist).`,
             );
           }
         }

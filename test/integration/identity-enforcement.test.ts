@@ -99,6 +99,41 @@ describe("local identity enforcement", () => {
     });
   });
 
+  it("lets launchTraining start a job as the trainer account only (iam.serviceAccounts.actAs)", async () => {
+    const parent = vertexParent(config());
+    const jobs = await jobsAs(Id.launchTraining);
+    const as = (account: string) => ({
+      parent,
+      customJob: {
+        ...customJob,
+        displayName: `as-${account.split("@")[0]}`,
+        jobSpec: {
+          ...customJob.jobSpec,
+          serviceAccount: `${account}@${config().project}.iam.gserviceaccount.com`,
+        },
+      },
+    });
+    const refusal = jobs.createCustomJob(as("mg-deploy-model"));
+    await expect(refusal).rejects.toMatchObject({ code: PERMISSION_DENIED });
+    await expect(refusal).rejects.toThrow(/iam\.serviceAccounts\.actAs.*mg-deploy-model@/);
+    // An account of another project, even named like the trainer, is not the trainer.
+    await expect(
+      jobs.createCustomJob({
+        parent,
+        customJob: {
+          ...customJob,
+          jobSpec: {
+            ...customJob.jobSpec,
+            serviceAccount: "mg-trainer@other-project.iam.gserviceaccount.com",
+          },
+        },
+      }),
+    ).rejects.toMatchObject({ code: PERMISSION_DENIED });
+    const [job] = await jobs.createCustomJob(as("mg-trainer"));
+    expect(job.jobSpec?.serviceAccount).toBe(`mg-trainer@${config().project}.iam.gserviceaccount.com`);
+    // Without a service account the job runs as the Vertex AI service agent: no actAs is needed.
+    await expect(jobs.createCustomJob({ parent, customJob })).resolves.toBeDefined();
+  });
   it("refuses githubWebhook a write under models/ (403) but not under deliveries/", async () => {
     const bucket = storageAs(Id.githubWebhook);
     await expect(
