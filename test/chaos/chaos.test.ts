@@ -22,7 +22,8 @@ describe("chaos: the chain under duplicates, reordering, Vertex AI faults and cr
     console.log(formatReport(report));
 
     expect(report.problems).toEqual([]);
-    expect(report.commits).toHaveLength(commitsPerModel * 2);
+    // Two models' commits, and the one pushed during the designed Vertex AI outage.
+    expect(report.commits).toHaveLength(commitsPerModel * 2 + 1);
     for (const commit of report.commits) {
       expect(commit.trainingJobs).toBe(1);
       expect(commit.versions).toBe(1);
@@ -30,7 +31,11 @@ describe("chaos: the chain under duplicates, reordering, Vertex AI faults and cr
       expect(commit.splitOk).toBe(true);
       expect(commit.ledgerComplete).toBe(true);
       expect(commit.lost).toBe(0);
+      // Dead-lettered only by design, and then replayed to completion (lost is 0 above).
+      expect(commit.deadLettered > 0).toBe(commit.outage);
     }
+    expect(report.deadLettered).toBe(report.deadLetteredByDesign);
+    expect(report.replayed).toBe(report.deadLettered);
     // The faults were really there.
     expect(report.webhookDuplicates + report.pubsubDuplicates).toBeGreaterThan(0);
     expect(report.crashes.length).toBeGreaterThan(0);

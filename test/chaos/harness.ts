@@ -75,6 +75,8 @@ export interface CommitResult {
   model: string;
   commit: string;
   data: "normal" | "shifted";
+  /** Pushed during a Vertex AI outage longer than the retry span: its message is meant to be dead-lettered. */
+  outage: boolean;
   /** Promotions of this commit: its own auto-deploy plus promotion tags. */
   promotions: number;
   verdicts: string[];
@@ -107,6 +109,8 @@ export interface ChaosReport {
   operationFaults: number;
   crashes: CrashRecord[];
   deadLettered: number;
+  /** Dead letters of commits pushed during the designed outage. */
+  deadLetteredByDesign: number;
   replayed: number;
   commits: CommitResult[];
   /** Every invariant violation, as a sentence; empty when the run is clean. */
@@ -123,6 +127,7 @@ interface CommitState {
   model: string;
   commit: string;
   data: "normal" | "shifted";
+  outage: boolean;
   promotions: Promotion[];
   expectedDeployments: number;
   splitOk: boolean;
@@ -176,6 +181,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     operationFaults: 0,
     crashes: [],
     deadLettered: 0,
+    deadLetteredByDesign: 0,
     replayed: 0,
     commits: [],
     problems: [],
@@ -208,10 +214,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
   // Dead letters are replayed as an operator would: `modelgate replay` on the dead-letter subscription.
   let replaying = false;
+  // While the designed outage lasts the operator waits: replaying into an outage only dead-letters again.
+  let holdReplays = false;
   let handledDeadLetters = 0;
   const replayedMessages = new Set<string>();
   const replayer = setInterval(() => {
-    if (replaying) return;
+    if (replaying || holdReplays) return;
     const dead = stack.servers.pubsub.stats().deadLettered;
     if (dead.length <= handledDeadLetters) return;
     replaying = true;
@@ -230,7 +238,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(t), env };
           const code = await runCli(["replay", "--subscription", topic, "--idle-ms", "800"], io);
           log(`replay ${topic}: exit ${code} ${out.join("").trim()}`);
-          const replayedHere = out.join("").match(/^replayed /gm)?.length ?? 0;
+          // One "replayed <id> …" line per message; the closing "replayed N message(s)" line is the total.
+          const replayedHere = out.join("").match(/^replayed (?!\d+ message\(s\))/gm)?.length ?? 0;
           report.replayed += replayedHere;
           for (const record of fresh) replayedMessages.add(record.messageId);
         }
@@ -400,6 +409,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         model,
         commit,
         data,
+        outage: false,
         promotions: [],
         expectedDeployments: 1,
         splitOk: false,
@@ -466,10 +476,62 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
   }
 
+  /**
+   * The designed dead letter: a push during a Vertex AI outage (every CreateCustomJob answers UNAVAILABLE) that
+   * outlasts the subscription's retry span, so the training-requested message is dead-lettered and recorded. When
+   * the outage is over, the operator's `modelgate replay` sends it back and the chain finishes as if nothing happened.
+   */
+  async function runOutage(model: string, r: Rng): Promise<void> {
+    const repository = config.models[model]?.repository ?? "";
+    const commit = r.hex(40);
+    const state: CommitState = {
+      model,
+      commit,
+      data: "normal",
+      outage: true,
+      promotions: [],
+      expectedDeployments: 1,
+      splitOk: false,
+      split: "",
+      crashes: 0,
+    };
+    states.push(state);
+    await runtime.blobs.write(`datasets/${model}/chaos/${commit}.jsonl`, normalData, {
+      contentType: "application/x-ndjson",
+    });
+    const before = (await endpoints.getEndpoint(endpointName(config, model))).trafficSplit;
+    holdReplays = true;
+    stack.servers.vertex.faults.failNext("CreateCustomJob", 1_000_000, "UNAVAILABLE");
+    const deliveryId = crypto.randomUUID();
+    state.promotions.push({ correlationHint: "push", deliveryId });
+    log(`outage: push ${model}@${commit.slice(0, 8)} while every CreateCustomJob answers UNAVAILABLE`);
+    await deliver(
+      r,
+      "push",
+      pushPayload({ repository, ref: "refs/heads/main", commit, modified: [`models/${model}/train.py`] }),
+      deliveryId,
+    );
+    const deadline = Date.now() + commitTimeoutMs;
+    while (!(await runtime.ledger.read(model, commit)).some((e) => e.action === "dead-lettered")) {
+      if (Date.now() > deadline) {
+        report.problems.push(`${model}@${commit.slice(0, 8)}: the outage never dead-lettered its message`);
+        break;
+      }
+      await sleep(250);
+    }
+    stack.servers.vertex.faults.clear();
+    holdReplays = false;
+    log(`outage over: replaying ${model}@${commit.slice(0, 8)}`);
+    const entries = await waitForChain(state, 1);
+    await checkSplit(state, entries, before);
+  }
+
   try {
     await Promise.all(models.map((model) => runModel(model, rng.fork(model))));
     await killQueue;
     stack.servers.vertex.faults.clear();
+    await Promise.race([stack.servers.pubsub.idle(), sleep(60_000)]);
+    await runOutage(models[0] ?? "", rng.fork("outage"));
     // Let every duplicate and redelivery settle before counting effects.
     await Promise.race([stack.servers.pubsub.idle(), sleep(60_000)]);
     while (replaying) await sleep(100);
@@ -488,6 +550,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     ).length;
 
     for (const state of states) report.commits.push(await settle(state));
+    // Only the designed outage dead-letters; everything else is finished by redelivery.
+    report.deadLetteredByDesign = report.commits
+      .filter((c) => c.outage)
+      .reduce((n, c) => n + c.deadLettered, 0);
+    if (report.deadLettered !== report.deadLetteredByDesign) {
+      report.problems.push(
+        `${report.deadLettered} message(s) dead-lettered, ${report.deadLetteredByDesign} by design: ${stats.deadLettered
+          .map((d) => `${d.messageId} from ${d.subscription} (${d.reason})`)
+          .join("; ")}`,
+      );
+    }
   } finally {
     clearInterval(replayer);
     await Promise.allSettled([endpoints.close(), jobs.close(), registry.close()]);
@@ -519,6 +592,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       model,
       commit,
       data: state.data,
+      outage: state.outage,
       promotions: state.promotions.length,
       verdicts,
       trainingJobs,
@@ -542,6 +616,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       );
     for (const p of ledgerProblems) report.problems.push(`${short}: ledger ${p}`);
     if (lost > 0) report.problems.push(`${short}: ${lost} chain(s) never finished`);
+    if (state.outage && dead === 0)
+      report.problems.push(`${short}: pushed during the outage but never dead-lettered`);
+    if (!state.outage && dead > 0)
+      report.problems.push(`${short}: dead-lettered ${dead}× outside the designed outage`);
     const expectedVerdict = state.data === "normal" ? "pass" : "fail";
     if (verdicts.some((v) => v !== expectedVerdict))
       report.problems.push(`${short}: verdicts ${verdicts.join(",")} for ${state.data} data`);

@@ -24,6 +24,7 @@ export function formatReport(report: ChaosReport): string {
         ["long-running operations failed", report.operationFaults],
         ["function processes killed and restarted", report.crashes.length],
         ["messages dead-lettered", report.deadLettered],
+        ["  of which by design (the Vertex AI outage)", report.deadLetteredByDesign],
         ["messages replayed", report.replayed],
       ],
     ),
@@ -56,7 +57,7 @@ export function formatReport(report: ChaosReport): string {
       ],
       report.commits.map((c) => [
         `${c.model}@${c.commit.slice(0, 8)}`,
-        c.data,
+        c.outage ? `${c.data}, outage` : c.data,
         c.verdicts.join(",") || "-",
         c.trainingJobs,
         c.versions,
