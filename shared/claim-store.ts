@@ -23,7 +23,7 @@ export class BucketClaimStore implements ClaimStore {
     private readonly blobs: BlobStore,
     private readonly now: () => number = Date.now,
     /** How long a claim protects a step when `claim` is not told (MODELGATE_CLAIM_TTL_SECONDS, see runtime.ts). */
-    private readonly defaultTtlMs: number = defaultClaimTtlMs,
+    readonly ttlMs: number = defaultClaimTtlMs,
   ) {}
 
   async claim(scope: string, key: string, options: { ttlMs?: number } = {}): Promise<ClaimOutcome> {
@@ -33,7 +33,7 @@ export class BucketClaimStore implements ClaimStore {
       key,
       state: "in-progress",
       owner,
-      expiresAt: this.now() + (options.ttlMs ?? this.defaultTtlMs),
+      expiresAt: this.now() + (options.ttlMs ?? this.ttlMs),
     };
     const created = await this.blobs.write(objectName, JSON.stringify(record), {
       contentType: "application/json",
@@ -93,6 +93,73 @@ export class BucketClaimStore implements ClaimStore {
   async release(claim: Claim): Promise<void> {
     await this.blobs.delete(claim.objectName, { ifGenerationMatch: claim.generation });
   }
+
+  async renew(claim: Claim): Promise<Claim> {
+    const record: ClaimRecord = {
+      key: claim.key,
+      state: "in-progress",
+      owner: claim.owner,
+      expiresAt: this.now() + this.ttlMs,
+    };
+    const written = await this.blobs.write(claim.objectName, JSON.stringify(record), {
+      contentType: "application/json",
+      ifGenerationMatch: claim.generation,
+    });
+    if (!written.written) {
+      throw new ClaimHeldError(`claim for "${claim.key}" in ${claim.scope} was taken over while it ran`, {
+        details: { scope: claim.scope, key: claim.key },
+      });
+    }
+    return { ...claim, generation: written.generation };
+  }
+}
+
+/** A claim kept alive while its step runs: `current()` is the claim at its latest generation. */
+export interface HeldClaim {
+  current(): Claim;
+  /** Stops renewing and waits for a renewal in flight, so `current()` is final for complete/release. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Renews `claim` every third of its lifetime until stopped: a step that runs longer than the claim's lifetime
+ * (a large verification on a busy instance) keeps it, so a redelivery waits instead of taking it over and doing
+ * the work a second time. A crashed instance stops renewing, and its claim expires as before. A failed renewal is
+ * logged by the caller's `onLost` and not retried; the step's own completion then fails with ClaimHeldError.
+ */
+export function holdClaim(
+  store: ClaimStore,
+  claim: Claim,
+  onLost: (error: unknown) => void = () => undefined,
+): HeldClaim {
+  let current = claim;
+  let inFlight: Promise<void> = Promise.resolve();
+  let stopped = false;
+  const timer = setInterval(
+    () => {
+      if (stopped) return;
+      inFlight = inFlight.then(async () => {
+        if (stopped) return;
+        try {
+          current = await store.renew(current);
+        } catch (error) {
+          stopped = true;
+          clearInterval(timer);
+          onLost(error);
+        }
+      });
+    },
+    Math.max(10, Math.floor(store.ttlMs / 3)),
+  );
+  timer.unref?.();
+  return {
+    current: () => current,
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await inFlight;
+    },
+  };
 }
 
 /** `idempotency/<scope>/<sha256(key)>`: keys hold slashes and `#`, so they are hashed into one safe segment. */

@@ -58,6 +58,13 @@ export interface ClaimStore {
   complete(claim: Claim, result: unknown): Promise<void>;
   /** Gives the claim up (after a retryable failure) so the next attempt need not wait for expiry. */
   release(claim: Claim): Promise<void>;
+  /**
+   * Pushes a live claim's expiry one lifetime further (a lease renewal), returning the claim at its new generation;
+   * throws ClaimHeldError when another attempt has taken it over. See `holdClaim` in claim-store.ts.
+   */
+  renew(claim: Claim): Promise<Claim>;
+  /** How long a claim protects a step without renewal. */
+  readonly ttlMs: number;
 }
 
 export const Outcome = {

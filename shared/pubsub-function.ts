@@ -1,4 +1,5 @@
 import type { CloudEventV1 } from "cloudevents";
+import { holdClaim } from "./claim-store.js";
 import { type Cause, decodeMessage, type MessageOf } from "./contracts.js";
 import { describeError, isRetryable, ValidationError } from "./errors.js";
 import { unattributed } from "./ledger.js";
@@ -107,12 +108,18 @@ export function pubsubFunction<T extends TopicName>(
       logger.info(`${step.name} already done for ${key}; acknowledging the repeat`, { idempotencyKey: key });
       return;
     }
+    // Renewed while the step runs, so a redelivery never takes over a live attempt's claim.
+    const held = holdClaim(runtime.claims, outcome.claim, (error) =>
+      logger.warn(`${step.name} lost its claim on ${key} while running`, { error: describeError(error) }),
+    );
     try {
       const result = await step.run(message, context);
-      await runtime.claims.complete(outcome.claim, { outcome: Outcome.succeeded, result: result ?? null });
+      await held.stop();
+      await runtime.claims.complete(held.current(), { outcome: Outcome.succeeded, result: result ?? null });
     } catch (error) {
+      await held.stop();
       if (isRetryable(error)) {
-        await runtime.claims.release(outcome.claim).catch(() => undefined);
+        await runtime.claims.release(held.current()).catch(() => undefined);
         const lastAttempt = delivery.deliveryAttempt >= deliveryPolicy.maxDeliveryAttempts;
         if (lastAttempt) {
           await context.record({
@@ -129,7 +136,7 @@ export function pubsubFunction<T extends TopicName>(
         throw error;
       }
       await context.record({ action: "step-failed", outcome: Outcome.failed, error: describeError(error) });
-      await runtime.claims.complete(outcome.claim, { outcome: Outcome.failed, error: describeError(error) });
+      await runtime.claims.complete(held.current(), { outcome: Outcome.failed, error: describeError(error) });
       logger.error(`${step.name} failed permanently; recorded and acknowledged`, {
         error: describeError(error),
       });

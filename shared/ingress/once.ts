@@ -1,3 +1,4 @@
+import { holdClaim } from "../claim-store.js";
 import type { ClaimStore } from "../ports.js";
 
 export type OnceOutcome<T> = { state: "done"; value: T } | { state: "duplicate"; previous: unknown };
@@ -16,13 +17,16 @@ export async function runOnce<T>(
 ): Promise<OnceOutcome<T>> {
   const claimed = await claims.claim(scope, key);
   if (claimed.state === "completed") return { state: "duplicate", previous: claimed.result };
+  const held = holdClaim(claims, claimed.claim);
   let value: T;
   try {
     value = await work();
   } catch (error) {
-    await claims.release(claimed.claim).catch(() => undefined);
+    await held.stop();
+    await claims.release(held.current()).catch(() => undefined);
     throw error;
   }
-  await claims.complete(claimed.claim, summarise(value));
+  await held.stop();
+  await claims.complete(held.current(), summarise(value));
   return { state: "done", value };
 }

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { BucketClaimStore, claimObjectName } from "../../shared/claim-store.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { BucketClaimStore, claimObjectName, holdClaim } from "../../shared/claim-store.js";
 import { ClaimHeldError } from "../../shared/errors.js";
 import { MemoryBlobStore } from "../support/memory-blob-store.js";
 
@@ -76,5 +76,72 @@ describe("BucketClaimStore", () => {
     expect(claimObjectName("artifactUploaded", "b/models/m/c/modelgate.json#17")).toMatch(
       /^idempotency\/artifactUploaded\/[0-9a-f]{64}$/,
     );
+  });
+});
+
+// Regression (chaos seed 20240608): a verification that ran longer than the claim's lifetime on a busy machine had
+// its claim taken over by a duplicate delivery, which verified and recorded a second time. Claims are now renewed
+// while their step runs.
+describe("holdClaim (lease renewal)", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Advances the store's clock and the timers together, in steps, so renewals run in between. */
+  async function pass(clock: { now: number }, ms: number, step = 100): Promise<void> {
+    for (let passed = 0; passed < ms; passed += step) {
+      clock.now += step;
+      await vi.advanceTimersByTimeAsync(step);
+    }
+  }
+
+  it("keeps a claim alive past its lifetime while the step runs, so a redelivery waits", async () => {
+    vi.useFakeTimers();
+    const clock = { now: 1_000 };
+    const store = new BucketClaimStore(new MemoryBlobStore(), () => clock.now, 900);
+    const first = await store.claim("verifyDeployment", "m@c");
+    if (first.state !== "acquired") throw new Error("expected to acquire");
+    const held = holdClaim(store, first.claim);
+    await pass(clock, 3_000);
+    await expect(store.claim("verifyDeployment", "m@c")).rejects.toBeInstanceOf(ClaimHeldError);
+    await held.stop();
+    expect(held.current().generation).not.toBe(first.claim.generation);
+    await store.complete(held.current(), "verified once");
+    await expect(store.claim("verifyDeployment", "m@c")).resolves.toEqual({
+      state: "completed",
+      result: "verified once",
+    });
+  });
+
+  it("stops renewing when stopped, so a crashed attempt's claim still expires and is taken over", async () => {
+    vi.useFakeTimers();
+    const clock = { now: 1_000 };
+    const store = new BucketClaimStore(new MemoryBlobStore(), () => clock.now, 900);
+    const first = await store.claim("s", "k");
+    if (first.state !== "acquired") throw new Error("expected to acquire");
+    const held = holdClaim(store, first.claim);
+    await pass(clock, 600);
+    await held.stop();
+    await pass(clock, 1_000);
+    await expect(store.claim("s", "k")).resolves.toMatchObject({ state: "acquired" });
+  });
+
+  it("reports a claim lost to a takeover and stops renewing it", async () => {
+    vi.useFakeTimers();
+    const clock = { now: 1_000 };
+    const store = new BucketClaimStore(new MemoryBlobStore(), () => clock.now, 900);
+    const first = await store.claim("s", "k");
+    if (first.state !== "acquired") throw new Error("expected to acquire");
+    const lost: unknown[] = [];
+    // The clock jumps past the lifetime before the first renewal (an instance frozen for a while).
+    clock.now += 1_000;
+    const other = await store.claim("s", "k");
+    expect(other.state).toBe("acquired");
+    const held = holdClaim(store, first.claim, (error) => lost.push(error));
+    await pass(clock, 600);
+    await held.stop();
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toBeInstanceOf(ClaimHeldError);
+    await expect(store.complete(held.current(), "late")).rejects.toBeInstanceOf(ClaimHeldError);
   });
 });

@@ -1,7 +1,8 @@
 import { CloudEvent } from "cloudevents";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { BucketClaimStore } from "../../shared/claim-store.js";
 import { encodeMessage, type TrainingRequested } from "../../shared/contracts.js";
-import { TransientError, UpstreamError } from "../../shared/errors.js";
+import { ClaimHeldError, TransientError, UpstreamError } from "../../shared/errors.js";
 import { pubsubFunction, type StepDefinition } from "../../shared/pubsub-function.js";
 import { deliveryPolicy, FunctionName, Topic } from "../../shared/topology.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
@@ -43,6 +44,40 @@ function step(
 }
 
 describe("pubsubFunction", () => {
+  it("keeps its claim while a step runs longer than the claim's lifetime: a duplicate waits, the step runs once", async () => {
+    vi.useFakeTimers();
+    try {
+      const runtime = memoryRuntime();
+      let now = 1_000;
+      runtime.claims = new BucketClaimStore(runtime.blobs, () => now, 900);
+      let runs = 0;
+      let finish = () => {};
+      const handler = pubsubFunction(
+        step(async () => {
+          runs += 1;
+          await new Promise<void>((resolve) => {
+            finish = resolve;
+          });
+        }),
+        () => runtime,
+      );
+      const { data } = encodeMessage(Topic.trainingRequested, message);
+      const first = handler(eventFor(data, 1, "m-1"));
+      for (let i = 0; i < 30; i++) {
+        now += 100;
+        await vi.advanceTimersByTimeAsync(100);
+      }
+      // Three lifetimes later the first attempt is still running: the duplicate must not take over.
+      await expect(handler(eventFor(data, 1, "m-2"))).rejects.toBeInstanceOf(ClaimHeldError);
+      finish();
+      await first;
+      await handler(eventFor(data, 2, "m-2"));
+      expect(runs).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("runs the step once per idempotency key however often the message arrives", async () => {
     const runtime = memoryRuntime();
     let runs = 0;
