@@ -31,6 +31,11 @@ export interface WorkerJob {
   warmUp?: string;
   /** raw mode: how many instances to send. */
   instances?: number;
+  /**
+   * raw mode: instances sent, at the same batch size and concurrency, before the measured window: the same
+   * amount of warm-up (connection, JIT) as verify mode's warm-up verification. Default: one batch.
+   */
+  warmUpInstances?: number;
   /** raw mode: the instances to send, repeated. */
   sample?: unknown[];
 }
@@ -86,18 +91,22 @@ async function rawPredict(): Promise<WorkerResult> {
     const predictor = await inProcessPredictor();
     send = () => predictor.predict(job.message.endpoint, batch);
   }
-  await send(); // connect and warm up, as verification's first batch does
+  const sendBatches = async (batches: number) => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: job.concurrency }, async () => {
+        while (next < batches) {
+          next++;
+          await send();
+        }
+      }),
+    );
+  };
+  // Connect and warm up outside the measured window, as verify mode's warm-up verification does.
+  await sendBatches(Math.max(1, Math.ceil((job.warmUpInstances ?? 0) / batch.length)));
   const batches = Math.ceil(total / batch.length);
-  let next = 0;
   const started = performance.now();
-  await Promise.all(
-    Array.from({ length: job.concurrency }, async () => {
-      while (next < batches) {
-        next++;
-        await send();
-      }
-    }),
-  );
+  await sendBatches(batches);
   const ms = performance.now() - started;
   const instances = batches * batch.length;
   return { ms, instances, perSecond: (instances / ms) * 1000, peakRssBytes: peakRss() };
