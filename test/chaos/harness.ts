@@ -395,6 +395,33 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     endpoint: `${endpointName(config, model)}"`,
   });
 
+  /** A commit the run tracks, with its own training data object written. */
+  async function newCommit(
+    model: string,
+    commit: string,
+    data: CommitState["data"],
+    outage: boolean,
+  ): Promise<CommitState> {
+    const state: CommitState = {
+      model,
+      commit,
+      data,
+      outage,
+      promotions: [],
+      expectedDeployments: 1,
+      splitOk: false,
+      split: "",
+      crashes: 0,
+    };
+    states.push(state);
+    await runtime.blobs.write(
+      `datasets/${model}/chaos/${commit}.jsonl`,
+      data === "normal" ? normalData : shiftedData,
+      { contentType: "application/x-ndjson" },
+    );
+    return state;
+  }
+
   async function runModel(model: string, r: Rng): Promise<void> {
     const repository = config.models[model]?.repository ?? "";
     const endpoint = endpointName(config, model);
@@ -405,25 +432,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       // commit of the second model always fails, so even the smallest run rolls back.
       const forcedFailure = i > 0 && i === options.commitsPerModel - 1 && model === models[1];
       const data = i > 0 && (r.chance(0.3) || forcedFailure) ? "shifted" : "normal";
-      const state: CommitState = {
-        model,
-        commit,
-        data,
-        outage: false,
-        promotions: [],
-        expectedDeployments: 1,
-        splitOk: false,
-        split: "",
-        crashes: 0,
-      };
-      states.push(state);
-      await runtime.blobs.write(
-        `datasets/${model}/chaos/${commit}.jsonl`,
-        data === "normal" ? normalData : shiftedData,
-        {
-          contentType: "application/x-ndjson",
-        },
-      );
+      const state = await newCommit(model, commit, data, false);
       const before = (await endpoints.getEndpoint(endpoint)).trafficSplit;
       injectVertexFaults(r);
       const disarm: Array<() => void> = [];
@@ -484,21 +493,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   async function runOutage(model: string, r: Rng): Promise<void> {
     const repository = config.models[model]?.repository ?? "";
     const commit = r.hex(40);
-    const state: CommitState = {
-      model,
-      commit,
-      data: "normal",
-      outage: true,
-      promotions: [],
-      expectedDeployments: 1,
-      splitOk: false,
-      split: "",
-      crashes: 0,
-    };
-    states.push(state);
-    await runtime.blobs.write(`datasets/${model}/chaos/${commit}.jsonl`, normalData, {
-      contentType: "application/x-ndjson",
-    });
+    const state = await newCommit(model, commit, "normal", true);
     const before = (await endpoints.getEndpoint(endpointName(config, model))).trafficSplit;
     holdReplays = true;
     stack.servers.vertex.faults.failNext("CreateCustomJob", 1_000_000, "UNAVAILABLE");
