@@ -41,6 +41,8 @@ export interface BenchBundles {
   functions: Record<FunctionName, Bundle>;
   naive: Record<VertexStep, Bundle>;
   bare: Bundle;
+  /** githubWebhook's Cloud Storage and Pub/Sub calls alone (bench/io-floor). */
+  ioFloor: Bundle;
   /** The verification worker (bench/verify-worker.ts), bundled like a function. */
   verifyWorker: string;
 }
@@ -87,8 +89,9 @@ export async function buildBenchBundles(outRoot: string): Promise<BenchBundles> 
     naive[name] = await bundleEntry(`bench/naive/${file}.ts`, join(outRoot, "naive", name), []);
   }
   const bare = await bundleEntry("bench/bare/index.ts", join(outRoot, "bare"), []);
+  const ioFloor = await bundleEntry("bench/io-floor/index.ts", join(outRoot, "io-floor"), []);
   const worker = await bundleEntry("bench/verify-worker.ts", join(outRoot, "verify-worker"), [
     vertexProtosPlugin(),
   ]);
-  return { functions, naive, bare, verifyWorker: join(worker.dir, "index.mjs") };
+  return { functions, naive, bare, ioFloor, verifyWorker: join(worker.dir, "index.mjs") };
 }
