@@ -8,22 +8,23 @@ import type { TopicName } from "./topology.js";
 export class PubSubPublisher implements Publisher {
   private readonly topics = new Map<string, PubSubTopic>();
 
-  constructor(private readonly pubsub: PubSub) {}
+  /** `pubsub` gives the client, possibly loading it on first use (see runtime.ts). */
+  constructor(private readonly pubsub: () => Promise<PubSub>) {}
 
   async publish<T extends TopicName>(topic: T, message: MessageOf<T>): Promise<string> {
     const { data, attributes } = encodeMessage(topic, message);
     try {
-      return await this.topicHandle(topic).publishMessage({ data, attributes });
+      return await (await this.topicHandle(topic)).publishMessage({ data, attributes });
     } catch (error) {
       throw classifyClientError(error, `publishing to ${topic}`);
     }
   }
 
-  private topicHandle(name: string): PubSubTopic {
+  private async topicHandle(name: string): Promise<PubSubTopic> {
     let handle = this.topics.get(name);
     if (!handle) {
       // Latency matters more than batching here: one message per step, sent at once.
-      handle = this.pubsub.topic(name, { batching: { maxMessages: 1, maxMilliseconds: 0 } });
+      handle = (await this.pubsub()).topic(name, { batching: { maxMessages: 1, maxMilliseconds: 0 } });
       this.topics.set(name, handle);
     }
     return handle;

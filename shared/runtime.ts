@@ -1,4 +1,4 @@
-import { PubSub } from "@google-cloud/pubsub";
+import type { PubSub } from "@google-cloud/pubsub";
 import { Storage } from "@google-cloud/storage";
 import { BucketClaimStore, defaultClaimTtlMs } from "./claim-store.js";
 import { type Config, loadConfig } from "./config.js";
@@ -28,7 +28,6 @@ export interface Runtime {
 export function createRuntime(env: Record<string, string | undefined>): Runtime {
   const config = loadConfig(env);
   const storage = new Storage(storageClientOptions(env, config.project));
-  const pubsub = new PubSub(pubsubClientOptions(env, config.project));
   const blobs = new GcsBlobStore(storage, config.bucket);
   return {
     config,
@@ -37,7 +36,7 @@ export function createRuntime(env: Record<string, string | undefined>): Runtime 
     blobs,
     claims: new BucketClaimStore(blobs, Date.now, claimTtlMs(env)),
     ledger: new BucketLedger(blobs),
-    publisher: new PubSubPublisher(pubsub),
+    publisher: new PubSubPublisher(lazyPubSub(pubsubClientOptions(env, config.project))),
     ...(env.MODELGATE_IDENTITY ? { identity: env.MODELGATE_IDENTITY } : {}),
   };
 }
@@ -71,6 +70,23 @@ export function storageClientOptions(env: Record<string, string | undefined>, pr
 export function pubsubClientOptions(env: Record<string, string | undefined>, projectId: string) {
   const host = env.PUBSUB_EMULATOR_HOST;
   return host ? { projectId, apiEndpoint: host, emulatorMode: true } : { projectId };
+}
+
+/**
+ * The Pub/Sub client, loaded and built on the first publish, once. A Vertex step publishes only after its Vertex AI
+ * work, so the library's load (google-gax, grpc-js and the Pub/Sub protos) stays off the path to its first call;
+ * ingress functions publish on every accepted event and pay it on their first one either way.
+ */
+function lazyPubSub(options: ReturnType<typeof pubsubClientOptions>): () => Promise<PubSub> {
+  let client: Promise<PubSub> | undefined;
+  return () => {
+    client ??= import("@google-cloud/pubsub").then(({ PubSub }) => new PubSub(options));
+    // A failed load is not cached: the next publish tries again.
+    client.catch(() => {
+      client = undefined;
+    });
+    return client;
+  };
 }
 
 let instance: Runtime | undefined;
