@@ -124,8 +124,9 @@ export interface HeldClaim {
 /**
  * Renews `claim` every third of its lifetime until stopped: a step that runs longer than the claim's lifetime
  * (a large verification on a busy instance) keeps it, so a redelivery waits instead of taking it over and doing
- * the work a second time. A crashed instance stops renewing, and its claim expires as before. A failed renewal is
- * logged by the caller's `onLost` and not retried; the step's own completion then fails with ClaimHeldError.
+ * the work a second time. A crashed instance stops renewing, and its claim expires as before. A renewal that finds
+ * the claim taken over is reported to `onLost` and renewing stops (the step's own completion then fails with
+ * ClaimHeldError); one that fails otherwise (a storage hiccup) is tried again at the next tick.
  */
 export function holdClaim(
   store: ClaimStore,
@@ -143,6 +144,8 @@ export function holdClaim(
         try {
           current = await store.renew(current);
         } catch (error) {
+          // A transient failure leaves two thirds of the lifetime: the next tick tries again.
+          if (!(error instanceof ClaimHeldError)) return;
           stopped = true;
           clearInterval(timer);
           onLost(error);

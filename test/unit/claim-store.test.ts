@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { BucketClaimStore, claimObjectName, holdClaim } from "../../shared/claim-store.js";
-import { ClaimHeldError } from "../../shared/errors.js";
+import { ClaimHeldError, TransientError } from "../../shared/errors.js";
+import type { ClaimStore } from "../../shared/ports.js";
 import { MemoryBlobStore } from "../support/memory-blob-store.js";
 
 describe("BucketClaimStore", () => {
@@ -143,5 +144,31 @@ describe("holdClaim (lease renewal)", () => {
     expect(lost).toHaveLength(1);
     expect(lost[0]).toBeInstanceOf(ClaimHeldError);
     await expect(store.complete(held.current(), "late")).rejects.toBeInstanceOf(ClaimHeldError);
+  });
+
+  it("keeps renewing after a renewal fails for another reason than a takeover", async () => {
+    vi.useFakeTimers();
+    const clock = { now: 1_000 };
+    const bucketStore = new BucketClaimStore(new MemoryBlobStore(), () => clock.now, 900);
+    let failures = 1;
+    const store: ClaimStore = {
+      ttlMs: bucketStore.ttlMs,
+      claim: (scope, key, options) => bucketStore.claim(scope, key, options),
+      complete: (claim, result) => bucketStore.complete(claim, result),
+      release: (claim) => bucketStore.release(claim),
+      renew: async (claim) => {
+        if (failures-- > 0) throw new TransientError("storage answered 503");
+        return bucketStore.renew(claim);
+      },
+    };
+    const first = await store.claim("s", "k");
+    if (first.state !== "acquired") throw new Error("expected to acquire");
+    const lost: unknown[] = [];
+    const held = holdClaim(store, first.claim, (error) => lost.push(error));
+    await pass(clock, 3_000);
+    await expect(store.claim("s", "k")).rejects.toBeInstanceOf(ClaimHeldError);
+    await held.stop();
+    expect(lost).toEqual([]);
+    await expect(store.complete(held.current(), "done")).resolves.toBeUndefined();
   });
 });
