@@ -22,8 +22,10 @@ export interface StackOptions {
   tektonToken?: string;
   /** Retry backoff for the trigger subscriptions (the cloud's 10–600 s would make a demo wait). */
   backoffSeconds?: { minimum: number; maximum: number };
-  /** The module that registers the functions, served by the Functions Framework. */
+  /** The module that registers the functions, served by the Functions Framework (default: the package's main). */
   source?: string;
+  /** A function's own module instead (`npm start`: dist/local/functions/<folder>, see scripts/build-main.mjs). */
+  sourceOf?: (name: FunctionName) => string;
   onFunctionLine?: (target: string, line: string) => void;
   log?: (entry: Record<string, unknown>) => void;
   /**
@@ -63,10 +65,14 @@ export function claimTtlSecondsFor(backoff: { minimum: number; maximum: number }
   return Math.round(Math.min(600, Math.max(5, span / 3)) * 10) / 10;
 }
 
+/** A function's folder under functions/ (kebab-case of its name). */
+export function functionFolderOf(name: FunctionName): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
 /** The service account a function runs as; locally the name is the identity. */
 export function identityOf(config: Config, name: FunctionName): string {
-  const kebab = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-  return `mg-${kebab}@${config.project}.iam.gserviceaccount.com`;
+  return `mg-${functionFolderOf(name)}@${config.project}.iam.gserviceaccount.com`;
 }
 
 /**
@@ -97,7 +103,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
     startFunctionProcess({
       target: name,
       port: ports[name] ?? 0,
-      source: options.source ?? ".",
+      source: options.sourceOf?.(name) ?? options.source ?? ".",
       env: functionEnv(envFor(name), name),
       ...(options.onFunctionLine ? { onLine: options.onFunctionLine } : {}),
     });

@@ -1,12 +1,14 @@
 // `npm start`: the whole modelgate chain on this machine, with local Pub/Sub, Cloud Storage and Vertex AI.
-import { execFileSync } from "node:child_process";
+// npm runs it from its bundle (dist/local/start.mjs) through local/launch.mjs, which first rebuilds whatever bundle
+// is older than its sources; each function serves its own bundle (dist/local/functions/<folder>/).
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { stackFilePath } from "../cli/cli-env.js";
 import { defaultConfigPath, loadConfig } from "../shared/config.js";
 import { ConfigError } from "../shared/errors.js";
-import { FunctionName } from "../shared/topology.js";
+import { FunctionName, functionNames } from "../shared/topology.js";
 import { formatFunctionLine } from "./function-log.js";
-import { startStack } from "./stack.js";
+import { functionFolderOf, startStack } from "./stack.js";
 
 // Nothing here runs on Google Cloud: keep google-auth-library from probing for a metadata server.
 process.env.METADATA_SERVER_DETECTION ??= "none";
@@ -22,15 +24,20 @@ function port(name: string, fallback: number): number {
 }
 
 async function main(): Promise<void> {
-  const started = Date.now();
   // Until the stack is up, Ctrl-C just exits; the 'exit' hook in function-process.ts takes the functions with it.
   const early = () => process.exit(130);
   process.once("SIGINT", early);
   process.once("SIGTERM", early);
   const configPath = resolve(env.MODELGATE_CONFIG ?? defaultConfigPath);
   const config = loadConfig({ ...env, MODELGATE_CONFIG: configPath });
-  // The functions run from the package's main, as `functions-framework --target` does; rebuild it from source.
-  execFileSync(process.execPath, ["scripts/build-main.mjs"], { stdio: "inherit" });
+
+  const sourceOf = (name: FunctionName) => resolve("dist", "local", "functions", functionFolderOf(name));
+  const unbuilt = functionNames.filter((name) => !existsSync(resolve(sourceOf(name), "index.mjs")));
+  if (unbuilt.length > 0) {
+    throw new ConfigError(
+      `no bundle for ${unbuilt.join(", ")} in dist/local/functions: start with \`npm start\`, which builds what is missing or stale`,
+    );
+  }
 
   const stateDir = env.MODELGATE_STATE_DIR ? resolve(env.MODELGATE_STATE_DIR) : undefined;
   const raw = env.MODELGATE_LOG === "json";
@@ -40,6 +47,8 @@ async function main(): Promise<void> {
     ...(stateDir ? { stateDir } : {}),
     stackFile: resolve(stackFilePath(env)),
     functionsPort: port("MODELGATE_FUNCTIONS_PORT", 8080),
+    // Each function's own bundle, as `npm run build` makes it for deployment (local/launch.mjs keeps them current).
+    sourceOf,
     ports: {
       storage: port("MODELGATE_STORAGE_PORT", 9199),
       pubsub: port("MODELGATE_PUBSUB_PORT", 8681),
@@ -56,7 +65,8 @@ async function main(): Promise<void> {
   const f = stack.functions;
   const lines = [
     "",
-    `modelgate is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    // Since this process started (npm's own start-up comes before it).
+    `modelgate is running (ready in ${(performance.now() / 1000).toFixed(1)} s)`,
     "",
     `  githubWebhook   ${f[FunctionName.githubWebhook].url}   (GitHub push and tag deliveries)`,
     `  tektonEvents    ${f[FunctionName.tektonEvents].url}   (Tekton CloudEvents sink)`,

@@ -1,4 +1,5 @@
 import type { PubSub } from "@google-cloud/pubsub";
+import { type Client, credentials, makeGenericClientConstructor, status } from "@grpc/grpc-js";
 import {
   consumerOf,
   deadLetterSubscriptionFor,
@@ -8,6 +9,7 @@ import {
   subscriptionFor,
   topicNames,
 } from "../shared/topology.js";
+import { loadPubSubServices } from "./pubsub/proto.js";
 
 export interface TopologyOptions {
   /** Where each Pub/Sub-triggered function listens; without it the trigger subscriptions are pull subscriptions. */
@@ -19,55 +21,109 @@ export interface TopologyOptions {
   backoffSeconds?: { minimum: number; maximum: number };
 }
 
+/** The topics and subscriptions of the topology, in creation order (a subscription after its topics). */
+function topologyPlan(
+  project: string,
+  options: TopologyOptions,
+): { topics: string[]; subscriptions: { name: string; topic: string; options: Record<string, unknown> }[] } {
+  const backoff = options.backoffSeconds ?? {
+    minimum: deliveryPolicy.minimumBackoffSeconds,
+    maximum: deliveryPolicy.maximumBackoffSeconds,
+  };
+  const topics: string[] = [];
+  const subscriptions: { name: string; topic: string; options: Record<string, unknown> }[] = [];
+  for (const topic of topicNames) {
+    topics.push(topic, deadLetterTopic(topic));
+    const pushEndpoint = options.pushEndpoints?.[consumerOf[topic]];
+    subscriptions.push({
+      name: subscriptionFor(topic),
+      topic,
+      options: {
+        ackDeadlineSeconds: deliveryPolicy.ackDeadlineSeconds,
+        deadLetterPolicy: {
+          deadLetterTopic: `projects/${project}/topics/${deadLetterTopic(topic)}`,
+          maxDeliveryAttempts: deliveryPolicy.maxDeliveryAttempts,
+        },
+        retryPolicy: {
+          minimumBackoff: seconds(backoff.minimum),
+          maximumBackoff: seconds(backoff.maximum),
+        },
+        ...(pushEndpoint ? { pushConfig: { pushEndpoint } } : {}),
+      },
+    });
+    // Dead letters wait here until `modelgate replay` sends them back.
+    subscriptions.push({
+      name: deadLetterSubscriptionFor(topic),
+      topic: deadLetterTopic(topic),
+      options: { ackDeadlineSeconds: 60 },
+    });
+  }
+  return { topics, subscriptions };
+}
+
 /**
  * Creates the topics, dead-letter topics and trigger subscriptions from shared/topology.ts through the real
  * Pub/Sub API — the same definition infra/ is generated from. Idempotent: what exists is left alone.
  */
 export async function createTopology(pubsub: PubSub, options: TopologyOptions = {}): Promise<void> {
-  const project = pubsub.projectId;
-  const backoff = options.backoffSeconds ?? {
-    minimum: deliveryPolicy.minimumBackoffSeconds,
-    maximum: deliveryPolicy.maximumBackoffSeconds,
-  };
-  for (const topic of topicNames) {
-    await ensureTopic(pubsub, topic);
-    await ensureTopic(pubsub, deadLetterTopic(topic));
-    const pushEndpoint = options.pushEndpoints?.[consumerOf[topic]];
-    await ensureSubscription(pubsub, topic, subscriptionFor(topic), {
-      ackDeadlineSeconds: deliveryPolicy.ackDeadlineSeconds,
-      deadLetterPolicy: {
-        deadLetterTopic: `projects/${project}/topics/${deadLetterTopic(topic)}`,
-        maxDeliveryAttempts: deliveryPolicy.maxDeliveryAttempts,
-      },
-      retryPolicy: {
-        minimumBackoff: seconds(backoff.minimum),
-        maximumBackoff: seconds(backoff.maximum),
-      },
-      ...(pushEndpoint ? { pushConfig: { pushEndpoint } } : {}),
+  const plan = topologyPlan(pubsub.projectId, options);
+  for (const topic of plan.topics) {
+    const [exists] = await pubsub.topic(topic).exists();
+    if (!exists) await pubsub.createTopic(topic);
+  }
+  for (const { name, topic, options: subscription } of plan.subscriptions) {
+    const [exists] = await pubsub.subscription(name).exists();
+    if (!exists) await pubsub.topic(topic).createSubscription(name, subscription);
+  }
+}
+
+/**
+ * `createTopology` for the local server at `address` ("host:port"), through its gRPC API with a plain gRPC client
+ * made from the protos the server has loaded. What `npm start` uses: the Pub/Sub client library would load its
+ * own protos first, CPU the functions starting meanwhile need more. Idempotent: ALREADY_EXISTS is success.
+ */
+export async function createTopologyAt(
+  address: string,
+  project: string,
+  options: TopologyOptions = {},
+): Promise<void> {
+  const services = loadPubSubServices();
+  const Publisher = makeGenericClientConstructor(services.publisher, "Publisher");
+  const Subscriber = makeGenericClientConstructor(services.subscriber, "Subscriber");
+  const publisher = new Publisher(address, credentials.createInsecure());
+  const subscriber = new Subscriber(address, credentials.createInsecure());
+  const create = (client: Client, method: string, request: object) =>
+    new Promise<void>((resolve, reject) => {
+      const fn = (client as unknown as Record<string, unknown>)[method] as (
+        request: object,
+        callback: (error: (Error & { code?: number }) | null) => void,
+      ) => void;
+      fn.call(client, request, (error) =>
+        !error || error.code === status.ALREADY_EXISTS ? resolve() : reject(error),
+      );
     });
-    // Dead letters wait here until `modelgate replay` sends them back.
-    await ensureSubscription(pubsub, deadLetterTopic(topic), deadLetterSubscriptionFor(topic), {
-      ackDeadlineSeconds: 60,
-    });
+  const plan = topologyPlan(project, options);
+  const topicPath = (name: string) => `projects/${project}/topics/${name}`;
+  try {
+    await Promise.all(
+      plan.topics.map((topic) => create(publisher, "CreateTopic", { name: topicPath(topic) })),
+    );
+    await Promise.all(
+      plan.subscriptions.map(({ name, topic, options: subscription }) =>
+        create(subscriber, "CreateSubscription", {
+          ...subscription,
+          name: `projects/${project}/subscriptions/${name}`,
+          topic: topicPath(topic),
+        }),
+      ),
+    );
+  } finally {
+    publisher.close();
+    subscriber.close();
   }
 }
 
 function seconds(value: number): { seconds: number; nanos: number } {
   const whole = Math.floor(value);
   return { seconds: whole, nanos: Math.round((value - whole) * 1e9) };
-}
-
-async function ensureTopic(pubsub: PubSub, name: string): Promise<void> {
-  const [exists] = await pubsub.topic(name).exists();
-  if (!exists) await pubsub.createTopic(name);
-}
-
-async function ensureSubscription(
-  pubsub: PubSub,
-  topic: string,
-  name: string,
-  options: Record<string, unknown>,
-): Promise<void> {
-  const [exists] = await pubsub.subscription(name).exists();
-  if (!exists) await pubsub.topic(topic).createSubscription(name, options);
 }

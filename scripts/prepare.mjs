@@ -1,5 +1,6 @@
 // Runs on `npm ci` / `npm install` in a clone: builds dist/index.js (the package's `main`, which registers every
-// function for `npx functions-framework --target=<name>`) and links the `modelgate` command into
+// function for `npx functions-framework --target=<name>`) and the bundles `npm start` runs (dist/local/; see
+// scripts/build-main.mjs), and links the `modelgate` command into
 // node_modules/.bin, so `npx modelgate …` runs this clone's CLI (npm links a package's own bin only for its
 // dependants, and would otherwise look the name up in the registry).
 import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
@@ -15,5 +16,6 @@ if (existsSync("node_modules")) {
 }
 
 if (existsSync(join("functions", "index.ts"))) {
-  await import("./build-main.mjs");
+  const { buildOutputs } = await import("./build-main.mjs");
+  await buildOutputs(["main", "start", "functions"]);
 }
