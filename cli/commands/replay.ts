@@ -1,4 +1,4 @@
-import { type Message, PubSub } from "@google-cloud/pubsub";
+import { PubSub, v1 } from "@google-cloud/pubsub";
 import { loadConfig } from "../../shared/config.js";
 import { pubsubClientOptions } from "../../shared/runtime.js";
 import {
@@ -37,7 +37,6 @@ export const replay: Command = {
   options: {
     subscription: { type: "string" },
     "dry-run": { type: "boolean" },
-    "idle-ms": { type: "string" },
   },
   async run({ values }, io) {
     const name = typeof values.subscription === "string" ? values.subscription : "";
@@ -48,54 +47,48 @@ export const replay: Command = {
       );
     }
     const dryRun = values["dry-run"] === true;
-    const idleMs = Number(values["idle-ms"] ?? 1500);
     const env = resolveCliEnv(io.env);
     const config = loadConfig(env);
     const pubsub = new PubSub(pubsubClientOptions(env, config.project));
+    // Its options type is stricter than the ClientConfig type under exactOptionalPropertyTypes; same shape.
+    const subscriber = new v1.SubscriberClient(
+      (await pubsub.getClientConfig()) as ConstructorParameters<typeof v1.SubscriberClient>[0],
+    );
+    const subscription = `projects/${config.project}/subscriptions/${route.subscription}`;
     const topic = pubsub.topic(route.topic);
-    const subscription = pubsub.subscription(route.subscription, { flowControl: { maxMessages: 50 } });
     let count = 0;
-    const seen = new Set<string>();
-    const pending: Promise<unknown>[] = [];
+    // A dry run keeps what it listed leased until the end, so each message is listed once, then releases it.
+    const listed: string[] = [];
     try {
-      await new Promise<void>((resolve, reject) => {
-        // The first message may take a while (stream set-up, a redelivery after a dry run's nack): wait longer for it.
-        let timer = setTimeout(resolve, Math.max(idleMs, 3000));
-        subscription.on("error", reject);
-        subscription.on("message", (message: Message) => {
-          if (seen.has(message.id)) {
-            // A dry run nacks, so the same message comes round again: count it once; only new ones extend the wait.
-            message.nack();
-            return;
-          }
-          seen.add(message.id);
-          clearTimeout(timer);
-          timer = setTimeout(resolve, idleMs);
-          const attempts = message.attributes.CloudPubSubDeadLetterSourceDeliveryCount ?? "?";
-          const line = `${message.id}  ${message.attributes["modelgate-model"] ?? "?"}  attempts=${attempts}  ${message.data.length} bytes`;
+      // Unary pulls until the subscription is drained: Pub/Sub may answer an empty pull while messages remain, so
+      // two empty answers in a row end the run. No timing guesses: a slow machine only makes it slower.
+      for (let empty = 0; empty < 2; ) {
+        const [response] = await subscriber.pull({ subscription, maxMessages: 100 });
+        const received = response.receivedMessages ?? [];
+        empty = received.length === 0 ? empty + 1 : 0;
+        for (const { ackId, message } of received) {
+          if (!ackId || !message) continue;
+          const attributes = message.attributes ?? {};
+          const data = Buffer.from(message.data ?? "");
+          const attempts = attributes.CloudPubSubDeadLetterSourceDeliveryCount ?? "?";
+          const line = `${message.messageId}  ${attributes["modelgate-model"] ?? "?"}  attempts=${attempts}  ${data.length} bytes`;
           if (dryRun) {
             io.out(`would replay ${line}\n`);
-            message.nack();
-            count += 1;
-            return;
+            listed.push(ackId);
+          } else {
+            // Republished first, acknowledged after: a failure in between replays it twice, never loses it.
+            const id = await topic.publishMessage({ data, attributes: originalAttributes(attributes) });
+            await subscriber.acknowledge({ subscription, ackIds: [ackId] });
+            io.out(`replayed ${line} → ${route.topic} as ${id}\n`);
           }
-          const republish = topic
-            .publishMessage({ data: message.data, attributes: originalAttributes(message.attributes) })
-            .then((id) => {
-              message.ack();
-              count += 1;
-              io.out(`replayed ${line} → ${route.topic} as ${id}\n`);
-            })
-            .catch((error: unknown) => {
-              message.nack();
-              reject(error);
-            });
-          pending.push(republish);
-        });
-      });
-      await Promise.all(pending);
+          count += 1;
+        }
+      }
+      if (listed.length > 0) {
+        await subscriber.modifyAckDeadline({ subscription, ackIds: listed, ackDeadlineSeconds: 0 });
+      }
     } finally {
-      await subscription.close();
+      await subscriber.close();
       await pubsub.close();
     }
     io.out(

@@ -236,7 +236,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         for (const topic of topics) {
           const out: string[] = [];
           const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(t), env };
-          const code = await runCli(["replay", "--subscription", topic, "--idle-ms", "800"], io);
+          const code = await runCli(["replay", "--subscription", topic], io);
           log(`replay ${topic}: exit ${code} ${out.join("").trim()}`);
           // One "replayed <id> …" line per message; the closing "replayed N message(s)" line is the total.
           const replayedHere = out.join("").match(/^replayed (?!\d+ message\(s\))/gm)?.length ?? 0;

@@ -36,21 +36,13 @@ describe("modelgate replay", () => {
     });
 
     const dry = capture(env);
-    expect(
-      await runCli(
-        ["replay", "--subscription", "deployment-requested", "--dry-run", "--idle-ms", "800"],
-        dry.io,
-      ),
-    ).toBe(0);
+    expect(await runCli(["replay", "--subscription", "deployment-requested", "--dry-run"], dry.io)).toBe(0);
     expect(dry.out.join("")).toContain("would replay 1 message(s)");
 
     const real = capture(env);
-    expect(
-      await runCli(
-        ["replay", "--subscription", "deployment-requested-dead-letter-hold", "--idle-ms", "800"],
-        real.io,
-      ),
-    ).toBe(0);
+    expect(await runCli(["replay", "--subscription", "deployment-requested-dead-letter-hold"], real.io)).toBe(
+      0,
+    );
     expect(real.out.join("")).toContain("replayed 1 message(s)");
 
     // The trigger subscription (pull here: no push endpoint) now holds the message again.
@@ -66,9 +58,7 @@ describe("modelgate replay", () => {
     expect(received.attributes).toEqual({ "modelgate-model": "fraud-detector" });
 
     const again = capture(env);
-    expect(
-      await runCli(["replay", "--subscription", "deployment-requested", "--idle-ms", "500"], again.io),
-    ).toBe(0);
+    expect(await runCli(["replay", "--subscription", "deployment-requested"], again.io)).toBe(0);
     expect(again.out.join("")).toContain("replayed 0 message(s)");
   });
 
