@@ -340,7 +340,7 @@ describe("the authorize hook", () => {
     }
   });
 
-  it("names one permission per implemented RPC, and DeployModel also needs models.deploy", () => {
+  it("names one permission per implemented RPC; DeployModel also needs models.deploy, a job's account actAs", () => {
     expect(vertexPermissions.Predict).toEqual([
       { permission: "aiplatform.endpoints.predict", resource: "endpoint" },
     ]);
@@ -348,8 +348,15 @@ describe("the authorize hook", () => {
       "aiplatform.endpoints.deploy",
       "aiplatform.models.deploy",
     ]);
-    for (const entries of Object.values(vertexPermissions)) {
-      for (const { permission } of entries) expect(permission).toMatch(/^aiplatform\.[a-zA-Z]+\.[a-z]+$/);
+    expect(vertexPermissions.CreateCustomJob).toEqual([
+      { permission: "aiplatform.customJobs.create", resource: "parent" },
+      { permission: "iam.serviceAccounts.actAs", resource: "customJob.jobSpec.serviceAccount", ifSet: true },
+    ]);
+    for (const [method, entries] of Object.entries(vertexPermissions)) {
+      for (const { permission } of entries) {
+        if (method === "CreateCustomJob" && permission === "iam.serviceAccounts.actAs") continue;
+        expect(permission).toMatch(/^aiplatform\.[a-zA-Z]+\.[a-z]+$/);
+      }
     }
   });
 });
