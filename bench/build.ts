@@ -4,21 +4,11 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
-import { buildFunction, externalPackages } from "../scripts/build-functions.js";
+import { banner, buildFunction, externalPackages } from "../scripts/build-functions.js";
 import { vertexProtosPlugin } from "../scripts/vertex-protos-plugin.js";
 import { type FunctionName, functionNames } from "../shared/topology.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-
-// The same banner as scripts/build-functions.ts: bundled CommonJS needs require and __dirname in ESM.
-const banner = [
-  'import { createRequire as __mgCreateRequire } from "node:module";',
-  'import { fileURLToPath as __mgFileURLToPath } from "node:url";',
-  'import { dirname as __mgDirname } from "node:path";',
-  "const require = __mgCreateRequire(import.meta.url);",
-  "const __filename = __mgFileURLToPath(import.meta.url);",
-  "const __dirname = __mgDirname(__filename);",
-].join("\n");
 
 export interface Bundle {
   /** The directory to pass as the Functions Framework's --source. */

@@ -21,7 +21,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 export const externalPackages = ["@google-cloud/functions-framework"] as const;
 
 // Bundled CommonJS calls require() for Node built-ins and reads __dirname; ESM has neither.
-const banner = [
+export const banner = [
   'import { createRequire as __mgCreateRequire } from "node:module";',
   'import { fileURLToPath as __mgFileURLToPath } from "node:url";',
   'import { dirname as __mgDirname } from "node:path";',

@@ -1,124 +1,34 @@
-import { EndpointServiceClient } from "@google-cloud/aiplatform/build/src/v1/endpoint_service_client.js";
-import { ModelServiceClient } from "@google-cloud/aiplatform/build/src/v1/model_service_client.js";
-import { PredictionServiceClient } from "@google-cloud/aiplatform/build/src/v1/prediction_service_client.js";
-import { Storage } from "@google-cloud/storage";
+import type { EndpointServiceClient } from "@google-cloud/aiplatform/build/src/v1/endpoint_service_client.js";
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type LocalStorageServer,
-  localStorageClientOptions,
-  startStorageServer,
-} from "../../local/storage/index.js";
-import {
-  type LocalVertexServer,
-  localVertexClientOptions,
-  type PredictorFactory,
-  startVertexServer,
-  toProtoValue,
-} from "../../local/vertex/index.js";
+import { dedicated, type EchoVertex, startEchoVertex } from "../support/echo-vertex.js";
 
 const BUCKET = "vertex-endpoints-test";
-const ECHO_IMAGE = "local/echo-server:1";
-const dedicated = { machineSpec: { machineType: "n1-standard-2" }, minReplicaCount: 1, maxReplicaCount: 1 };
 
-// A model server that reads its "weights" from the artifact directory, so each version answers
-// differently and the tests can tell which one served a request.
-const echoPredictor: PredictorFactory = async (readArtifact) => {
-  const { version } = JSON.parse((await readArtifact("weights.json")).toString("utf8")) as {
-    version: string;
-  };
-  return { predict: (instances) => instances.map((instance) => ({ version, instance })) };
-};
-
-let storageServer: LocalStorageServer;
-let server: LocalVertexServer;
-let endpoints: EndpointServiceClient;
-let models: ModelServiceClient;
-let predictions: PredictionServiceClient;
+// The echo model's three versions on the local Vertex AI server, with the real clients (test/support/echo-vertex.ts).
+let echo: EchoVertex;
+let server: EchoVertex["server"];
+let endpoints: EchoVertex["endpoints"];
+let models: EchoVertex["models"];
 let modelName: string;
 
 beforeAll(async () => {
-  storageServer = await startStorageServer({});
-  storageServer.createBucket(BUCKET);
-  const storage = new Storage(localStorageClientOptions(storageServer.url));
-  for (const version of ["v1", "v2", "v3"]) {
-    await storage
-      .bucket(BUCKET)
-      .file(`models/echo/${version}/weights.json`)
-      .save(JSON.stringify({ version }));
-  }
-  server = await startVertexServer({
-    storageApiEndpoint: storageServer.url,
-    predictors: { [ECHO_IMAGE]: echoPredictor },
-    operationDelayMs: 5,
-    maxInstancesPerRequest: 100,
-  });
-  const options = localVertexClientOptions(server.address);
-  endpoints = new EndpointServiceClient(options);
-  models = new ModelServiceClient(options);
-  predictions = new PredictionServiceClient(options);
-  // One model with three versions, v1 to v3.
-  modelName = await uploadVersion("v1");
-  await uploadVersion("v2", modelName);
-  await uploadVersion("v3", modelName);
+  echo = await startEchoVertex(BUCKET);
+  ({ server, endpoints, models, modelName } = echo);
 });
 
 afterAll(async () => {
-  await Promise.all([endpoints?.close(), models?.close(), predictions?.close()]);
-  await server?.close();
-  await storageServer?.close();
+  await echo?.close();
 });
 
-async function uploadVersion(version: string, parentModel?: string): Promise<string> {
-  const [operation] = await models.uploadModel({
-    parent: server.parent,
-    ...(parentModel ? { parentModel } : {}),
-    model: {
-      displayName: "echo",
-      artifactUri: `gs://${BUCKET}/models/echo/${version}/`,
-      containerSpec: { imageUri: ECHO_IMAGE },
-    },
-  });
-  const [response] = await operation.promise();
-  return response.model as string;
-}
-
-async function createEndpoint(labels: Record<string, string> = {}): Promise<string> {
-  const [operation] = await endpoints.createEndpoint({
-    parent: server.parent,
-    endpoint: { displayName: "echo-endpoint", labels },
-  });
-  const [endpoint] = await operation.promise();
-  return endpoint.name as string;
-}
-
-async function deploy(
-  endpoint: string,
-  model: string,
-  extra: { id?: string; trafficSplit?: Record<string, number> } = {},
-): Promise<string> {
-  const [operation] = await endpoints.deployModel({
-    endpoint,
-    deployedModel: { model, dedicatedResources: dedicated, ...(extra.id ? { id: extra.id } : {}) },
-    ...(extra.trafficSplit ? { trafficSplit: extra.trafficSplit } : {}),
-  });
-  const [response] = await operation.promise();
-  return response.deployedModel?.id as string;
-}
+const createEndpoint: EchoVertex["createEndpoint"] = (...args) => echo.createEndpoint(...args);
+const deploy: EchoVertex["deploy"] = (...args) => echo.deploy(...args);
+const getEndpoint: EchoVertex["getEndpoint"] = (...args) => echo.getEndpoint(...args);
+const predict: EchoVertex["predict"] = (...args) => echo.predict(...args);
 
 // The generated signatures want protobufjs message classes; plain objects are what they take at run time.
 type OperationRequest = Parameters<EndpointServiceClient["getOperation"]>[0];
 type ListOperationsRequest = Parameters<EndpointServiceClient["listOperationsAsync"]>[0];
-
-async function getEndpoint(name: string) {
-  const [endpoint] = await endpoints.getEndpoint({ name });
-  return endpoint;
-}
-
-async function predict(endpoint: string, instances: unknown[]) {
-  const [response] = await predictions.predict({ endpoint, instances: instances.map(toProtoValue) });
-  return response;
-}
 
 describe("endpoints and their long-running operations", () => {
   it("CreateEndpoint is an operation named under the endpoint whose response is the Endpoint", async () => {
