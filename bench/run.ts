@@ -1,7 +1,7 @@
 // `npm run bench`: cold start, memory and bundle size per function, verification throughput and memory, drift
 // time, and githubWebhook throughput, each measured next to its reference in one run on this machine. Prints a
 // table and writes bench/results.json. Not part of `npm test`: timings are machine-dependent and belong here.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -592,8 +592,34 @@ async function coldStarts(setup: Setup, bundles: BenchBundles) {
  */
 const functionHeapFlags = ["--max-old-space-size=256", "--max-semi-space-size=1"];
 
+/**
+ * In production the endpoint runs on Vertex AI's machines and verification on its function's instance; here both
+ * share this machine's cores. So while verification is measured, the local servers (this process, every thread)
+ * run on CPU 0 and the worker on CPU 1 (`taskset`, where there are two cores or more and it is installed): each
+ * side's CPU is its own, as in the cloud, and raw Predict and verification are measured the same way.
+ */
+const pinning = (() => {
+  if (os.cpus().length < 2 || process.platform !== "linux") return undefined;
+  try {
+    execFileSync("taskset", ["-p", String(process.pid)], { stdio: "ignore" });
+  } catch {
+    return undefined;
+  }
+  const pin = (cpus: string) =>
+    execFileSync("taskset", ["-a", "-p", "-c", cpus, String(process.pid)], { stdio: "ignore" });
+  const all = `0-${os.cpus().length - 1}`;
+  return {
+    describe: "local servers on CPU 0, the verification worker on CPU 1 (taskset)",
+    servers: () => pin("0"),
+    release: () => pin(all),
+    worker: (args: string[]) => ({ command: "taskset", args: ["-c", "1", process.execPath, ...args] }),
+  };
+})();
+
 async function runWorker(script: string, job: WorkerJob, env: Record<string, string>): Promise<WorkerResult> {
-  const child = spawn(process.execPath, [...functionHeapFlags, script, JSON.stringify(job)], {
+  const args = [...functionHeapFlags, script, JSON.stringify(job)];
+  const { command, args: argv } = pinning?.worker(args) ?? { command: process.execPath, args };
+  const child = spawn(command, argv, {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -624,6 +650,21 @@ async function verification(setup: Setup, bundles: BenchBundles) {
   // both figures share the machine's load of the moment (which drifts over minutes on a shared machine), and
   // neither window holds a connection set-up or cold code. A rate needs no more than 200k instances.
   const warmUpInstances = setup.sample.length;
+  pinning?.servers();
+  try {
+    return await verificationRuns(setup, bundles, base, env, warmUpInstances);
+  } finally {
+    pinning?.release();
+  }
+}
+
+async function verificationRuns(
+  setup: Setup,
+  bundles: BenchBundles,
+  base: Omit<WorkerJob, "mode" | "path" | "goldenSet">,
+  env: Record<string, string>,
+  warmUpInstances: number,
+) {
   const rawBySize: Record<number, WorkerResult> = {};
   const sizes: Record<number, WorkerResult> = {};
   const rawRun = (size: number) =>
@@ -642,6 +683,7 @@ async function verification(setup: Setup, bundles: BenchBundles) {
   for (const size of goldenSizes) {
     log(`verification: the endpoint's raw Predict rate before ${size} rows`);
     const before = await rawRun(size);
+    log(`verification: ${size} rows`);
     sizes[size] = await runWorker(
       bundles.verifyWorker,
       {
@@ -977,6 +1019,7 @@ async function main() {
         .map((n) => n.toFixed(2))
         .join(" ")}`,
       `cold start: median of ${runs} runs, process start → first 2xx response (HTTP functions) or → the step's first Vertex AI call answered by the local server (Vertex steps)`,
+      `verification: ${pinning?.describe ?? "local servers and the worker share the cores (no taskset)"}`,
       "",
       table(coldRows),
       "",
@@ -998,6 +1041,7 @@ async function main() {
         loadavg: os.loadavg(),
       },
       runs,
+      verificationCpus: pinning?.describe ?? "shared",
       coldStart: { bare, ioFloor, ingress, steps, naive },
       bundleBytes: {
         functions: Object.fromEntries(Object.entries(bundles.functions).map(([k, v]) => [k, v.bundleBytes])),
