@@ -25,6 +25,7 @@ import { identityOf } from "../local/stack.js";
 import { localVertexClientOptions } from "../local/vertex/index.js";
 import { loadConfig } from "../shared/config.js";
 import { type DeploymentReady, encodeMessage, type MessageOf } from "../shared/contracts.js";
+import { instanceV8Flags } from "../shared/function-runtime.js";
 import { Label } from "../shared/model-ports.js";
 import { createRuntime } from "../shared/runtime.js";
 import { FunctionName, subscriptionFor, Topic, type TopicName } from "../shared/topology.js";
@@ -583,14 +584,13 @@ async function coldStarts(setup: Setup, bundles: BenchBundles) {
 // Verification
 
 /**
- * The V8 heap a verifyDeployment instance gets. Functions run with 512M (infra/modules/modelgate, default
- * `memory`), and Node sizes V8's heap from the container's memory limit: in a 512 MiB memory cgroup Node 20 gets
- * heap_size_limit 259 MiB, old space 256 MiB and 1 MiB semi-spaces, exactly what these flags give. Without them
- * the worker would size its heap from this host's RAM (24 GB here: a 4 GiB limit, 16 MiB semi-spaces), and V8
- * lets the old generation grow to up to 4× the live set before collecting it when the limit is that large, so
- * peak RSS would measure this host rather than verification (docs/performance.md, "Verification memory").
+ * Both workers run with the V8 flags a verifyDeployment instance gets (shared/function-runtime.ts): the heap Node
+ * derives from the instance's 512 MiB, then its NODE_OPTIONS. Without them the worker would size its heap from
+ * this host's RAM (24 GB here: a 4 GiB limit, 16 MiB semi-spaces), and V8 lets the old generation grow to up to
+ * 4× the live set before collecting it when the limit is that large, so peak RSS would measure this host rather
+ * than verification (docs/performance.md, "Verification memory").
  */
-const functionHeapFlags = ["--max-old-space-size=256", "--max-semi-space-size=1"];
+const functionHeapFlags = instanceV8Flags(FunctionName.verifyDeployment);
 
 /**
  * In production the endpoint runs on Vertex AI's machines and verification on its function's instance; here both
@@ -617,7 +617,14 @@ const pinning = (() => {
 })();
 
 async function runWorker(script: string, job: WorkerJob, env: Record<string, string>): Promise<WorkerResult> {
-  const args = [...functionHeapFlags, script, JSON.stringify(job)];
+  // BENCH_WORKER_CPU_PROF=<dir>: a V8 CPU profile of every worker run, for finding where verification spends.
+  const profile = process.env.BENCH_WORKER_CPU_PROF;
+  const args = [
+    ...functionHeapFlags,
+    ...(profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : []),
+    script,
+    JSON.stringify(job),
+  ];
   const { command, args: argv } = pinning?.worker(args) ?? { command: process.execPath, args };
   const child = spawn(command, argv, {
     env: { ...process.env, ...env },

@@ -3,6 +3,7 @@
 // `npx tsx scripts/generate-infra-data.ts` writes it; `--check` exits 1 when the committed file is stale.
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { instanceMemory, nodeOptions } from "../shared/function-runtime.js";
 import {
   exactPredefinedRoles,
   type Grant,
@@ -149,6 +150,8 @@ export function infraData() {
           topic: trigger.topic ?? null,
           trigger_account_id: trigger.kind === "http" ? null : `${permissionTable[name].accountId}-trigger`,
           secrets: Object.fromEntries(secrets),
+          memory: instanceMemory,
+          node_options: nodeOptions[name] ?? "",
         },
       ];
     }),

@@ -1,10 +1,9 @@
 locals {
   function_settings = {
-    for name in keys(local.data.functions) : name => lookup(var.function_settings, name, {
-      memory          = "512M"
-      timeout_seconds = 540
-      max_instances   = 10
-    })
+    for name, f in local.data.functions : name => merge(
+      { memory = f.memory, timeout_seconds = 540, max_instances = 10 },
+      { for key, value in lookup(var.function_settings, name, {}) : key => value if value != null },
+    )
   }
 }
 
@@ -38,10 +37,14 @@ resource "google_cloudfunctions2_function" "function" {
     ingress_settings               = "ALLOW_ALL"
     all_traffic_on_latest_revision = true
 
-    environment_variables = {
-      MODELGATE_IDENTITY = google_service_account.identity[each.value.identity].email
-      NODE_ENV           = "production"
-    }
+    # NODE_OPTIONS (V8 flags) where shared/function-runtime.ts gives the function any.
+    environment_variables = merge(
+      {
+        MODELGATE_IDENTITY = google_service_account.identity[each.value.identity].email
+        NODE_ENV           = "production"
+      },
+      each.value.node_options == "" ? {} : { NODE_OPTIONS = each.value.node_options },
+    )
 
     dynamic "secret_environment_variables" {
       for_each = each.value.secrets

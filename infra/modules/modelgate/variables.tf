@@ -94,11 +94,11 @@ variable "claim_expiry_days" {
 }
 
 variable "function_settings" {
-  description = "Memory, timeout and instance limits per function; unset functions use the defaults."
+  description = "Memory, timeout and instance limits per function; what is unset keeps the default (memory from shared/function-runtime.ts, 540 s, 10 instances)."
   type = map(object({
-    memory          = optional(string, "512M")
-    timeout_seconds = optional(number, 540)
-    max_instances   = optional(number, 10)
+    memory          = optional(string)
+    timeout_seconds = optional(number)
+    max_instances   = optional(number)
   }))
   default = {}
 }
