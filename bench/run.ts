@@ -690,18 +690,29 @@ async function verificationRuns(
   for (const size of goldenSizes) {
     log(`verification: the endpoint's raw Predict rate before ${size} rows`);
     const before = await rawRun(size);
-    log(`verification: ${size} rows`);
-    sizes[size] = await runWorker(
-      bundles.verifyWorker,
-      {
-        ...base,
-        mode: "verify",
-        path: "grpc",
-        goldenSet: setup.goldenSets.get(size) ?? "",
-        warmUp: EXAMPLE_OBJECTS.golden,
-      },
-      env,
-    );
+    // A 10k or 100k verification lasts well under a few seconds, where one sample is at the mercy of the
+    // machine's moment: those sizes are verified three times and the median run is kept.
+    const repeats = size <= 100_000 ? 3 : 1;
+    const runs: WorkerResult[] = [];
+    for (let i = 0; i < repeats; i++) {
+      log(`verification: ${size} rows${repeats > 1 ? ` (${i + 1}/${repeats})` : ""}`);
+      runs.push(
+        await runWorker(
+          bundles.verifyWorker,
+          {
+            ...base,
+            mode: "verify",
+            path: "grpc",
+            goldenSet: setup.goldenSets.get(size) ?? "",
+            warmUp: EXAMPLE_OBJECTS.golden,
+          },
+          env,
+        ),
+      );
+    }
+    sizes[size] = [...runs].sort((a, b) => a.perSecond - b.perSecond)[
+      Math.floor(runs.length / 2)
+    ] as WorkerResult;
     log(`verification: the endpoint's raw Predict rate after ${size} rows`);
     const after = await rawRun(size);
     const instances = before.instances + after.instances;

@@ -168,11 +168,14 @@ export async function verifyDeployment(
     },
     serving: serving ? servingSection(serving, servingObserved) : null,
   };
-  // JSON first: it is the record the URI points at; the page is its rendering.
-  await ports.blobs.write(names.json, `${JSON.stringify(report, null, 2)}\n`, {
-    contentType: "application/json",
-  });
-  await ports.blobs.write(names.html, renderReportHtml(report), { contentType: "text/html; charset=utf-8" });
+  // The record the URI points at and its rendering, written side by side (a failed write fails the step, and the
+  // redelivery writes both again from a fresh verification).
+  await Promise.all([
+    ports.blobs.write(names.json, `${JSON.stringify(report, null, 2)}\n`, {
+      contentType: "application/json",
+    }),
+    ports.blobs.write(names.html, renderReportHtml(report), { contentType: "text/html; charset=utf-8" }),
+  ]);
 
   const completed: VerificationCompleted = {
     ...followUp(message, ports.cause, now()),
