@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Config } from "../shared/config.js";
-import { deliveryPolicy, FunctionName, functionNames } from "../shared/topology.js";
+import { deliveryPolicy, FunctionName, functionFolder, functionNames } from "../shared/topology.js";
 import { freePort } from "./free-port.js";
 import { type FunctionProcess, startFunctionProcess } from "./function-process.js";
 import type { IdentityOptions } from "./identity.js";
@@ -65,14 +65,9 @@ export function claimTtlSecondsFor(backoff: { minimum: number; maximum: number }
   return Math.round(Math.min(600, Math.max(5, span / 3)) * 10) / 10;
 }
 
-/** A function's folder under functions/ (kebab-case of its name). */
-export function functionFolderOf(name: FunctionName): string {
-  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
-
 /** The service account a function runs as; locally the name is the identity. */
 export function identityOf(config: Config, name: FunctionName): string {
-  return `mg-${functionFolderOf(name)}@${config.project}.iam.gserviceaccount.com`;
+  return `mg-${functionFolder(name)}@${config.project}.iam.gserviceaccount.com`;
 }
 
 /**

@@ -6,9 +6,9 @@ import { resolve } from "node:path";
 import { stackFilePath } from "../cli/cli-env.js";
 import { defaultConfigPath, loadConfig } from "../shared/config.js";
 import { ConfigError } from "../shared/errors.js";
-import { FunctionName, functionNames } from "../shared/topology.js";
+import { FunctionName, functionFolder, functionNames } from "../shared/topology.js";
 import { formatFunctionLine } from "./function-log.js";
-import { functionFolderOf, startStack } from "./stack.js";
+import { startStack } from "./stack.js";
 
 // Nothing here runs on Google Cloud: keep google-auth-library from probing for a metadata server.
 process.env.METADATA_SERVER_DETECTION ??= "none";
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const configPath = resolve(env.MODELGATE_CONFIG ?? defaultConfigPath);
   const config = loadConfig({ ...env, MODELGATE_CONFIG: configPath });
 
-  const sourceOf = (name: FunctionName) => resolve("dist", "local", "functions", functionFolderOf(name));
+  const sourceOf = (name: FunctionName) => resolve("dist", "local", "functions", functionFolder(name));
   const unbuilt = functionNames.filter((name) => !existsSync(resolve(sourceOf(name), "index.mjs")));
   if (unbuilt.length > 0) {
     throw new ConfigError(

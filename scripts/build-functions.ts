@@ -5,8 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { type FunctionName, functionNames } from "../shared/topology.js";
-import { functionFolder } from "./generate-infra-data.js";
+import { type FunctionName, functionFolder, functionNames } from "../shared/topology.js";
 import { vertexProtosPlugin } from "./vertex-protos-plugin.js";
 import { createZip } from "./zip.js";
 

@@ -18,6 +18,7 @@ import {
   deadLetterTopic,
   deliveryPolicy,
   type FunctionName,
+  functionFolder,
   functionNames,
   subscriptionFor,
   topicNames,
@@ -26,11 +27,6 @@ import {
 export const infraDataPath = fileURLToPath(
   new URL("../infra/modules/modelgate/modelgate.generated.json", import.meta.url),
 );
-
-/** The function's folder and Cloud Functions name: `githubWebhook` → `github-webhook`. */
-export function functionFolder(name: FunctionName): string {
-  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
 
 /** How each function is invoked: HTTP ingress, Eventarc bucket finalize, or a push subscription on its topic. */
 export function triggerOf(name: FunctionName): { kind: "http" | "storage" | "pubsub"; topic?: string } {

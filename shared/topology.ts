@@ -62,3 +62,8 @@ export const deliveryPolicy = {
   maximumBackoffSeconds: 600,
   ackDeadlineSeconds: 600,
 } as const;
+
+/** A function's folder under functions/ and its Cloud Functions name: `githubWebhook` → `github-webhook`. */
+export function functionFolder(name: FunctionName): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
