@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Config } from "../shared/config.js";
 import { deliveryPolicy, FunctionName, functionFolder, functionNames } from "../shared/topology.js";
-import { freePort } from "./free-port.js";
+import { stablePort } from "./free-port.js";
 import { type FunctionProcess, startFunctionProcess } from "./function-process.js";
 import type { IdentityOptions } from "./identity.js";
 import { type LocalIdentities, type LocalServers, startLocalServers } from "./servers.js";
@@ -81,7 +81,9 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
   const tektonToken = options.tektonToken ?? randomBytes(20).toString("hex");
   const ports: Record<string, number> = {};
   for (const [i, name] of functionNames.entries()) {
-    ports[name] = options.functionsPort ? options.functionsPort + i : await freePort();
+    ports[name] = options.functionsPort
+      ? options.functionsPort + i
+      : await stablePort(new Set(Object.values(ports)));
   }
   const urlOf = (name: FunctionName) => `http://127.0.0.1:${ports[name]}/`;
   const backoff = options.backoffSeconds ?? { minimum: 0.5, maximum: 5 };
