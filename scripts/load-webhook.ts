@@ -14,7 +14,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { type Message, PubSub } from "@google-cloud/pubsub";
 import { pushPayload } from "../cli/github-push.js";
-import { freePort } from "../local/free-port.js";
+import { stablePort } from "../local/free-port.js";
 import { startFunctionProcess } from "../local/function-process.js";
 import { startLocalServers } from "../local/servers.js";
 import { loadConfig } from "../shared/config.js";
@@ -91,7 +91,7 @@ export async function runWebhookLoad(options: LoadOptions): Promise<LoadReport> 
   execFileSync(process.execPath, ["scripts/build-main.mjs"]);
   // No push endpoints: training-requested stays in its (pull) trigger subscription, where it is counted.
   const servers = await startLocalServers({ config, seed: false, topology: {} });
-  const port = await freePort();
+  const port = await stablePort();
   const fn = await startFunctionProcess({
     target: "githubWebhook",
     port,
