@@ -905,6 +905,7 @@ async function main() {
           value: ratio,
           shown: `${(ratio * 100).toFixed(0)}%`,
           met: ratio >= 0.8,
+          limit: `at the raw rate the rows take ${fmtMs((size / (verify.rawBySize[size] ?? verify.raw).perSecond) * 1000)} of the verification's ${fmtMs(verify.sizes[size]?.ms ?? 0)}; the rest is scoring and its fixed work (manifest, stream open, report, publish)`,
         };
       }),
       {
