@@ -1,61 +1,45 @@
 import type { EndpointServiceClient } from "@google-cloud/aiplatform/build/src/v1/endpoint_service_client.js";
 import { status } from "@grpc/grpc-js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { fromProtoValue } from "../../local/vertex/index.js";
-import { dedicated, type EchoVertex, startEchoVertex } from "../support/echo-vertex.js";
+import { dedicated, useEchoVertex } from "../support/echo-vertex.js";
 
 const BUCKET = "vertex-predict-test";
 
 // The echo model's three versions on the local Vertex AI server, with the real clients (test/support/echo-vertex.ts).
-let echo: EchoVertex;
-let server: EchoVertex["server"];
-let endpoints: EchoVertex["endpoints"];
-let predictions: EchoVertex["predictions"];
-let modelName: string;
-
-beforeAll(async () => {
-  echo = await startEchoVertex(BUCKET);
-  ({ server, endpoints, predictions, modelName } = echo);
-});
-
-afterAll(async () => {
-  await echo?.close();
-});
-
-const createEndpoint: EchoVertex["createEndpoint"] = (...args) => echo.createEndpoint(...args);
-const deploy: EchoVertex["deploy"] = (...args) => echo.deploy(...args);
-const getEndpoint: EchoVertex["getEndpoint"] = (...args) => echo.getEndpoint(...args);
-const predict: EchoVertex["predict"] = (...args) => echo.predict(...args);
+const echo = useEchoVertex(BUCKET);
 
 // The generated signatures want protobufjs message classes; plain objects are what they take at run time.
 type OperationRequest = Parameters<EndpointServiceClient["getOperation"]>[0];
 
 describe("Predict", () => {
   it("serves with the deployed model's predictor and names the version that answered", async () => {
-    const endpoint = await createEndpoint();
-    const id = await deploy(endpoint, `${modelName}@2`);
-    const response = await predict(endpoint, [{ x: 1 }, { x: [2, "two"] }]);
+    const endpoint = await echo.createEndpoint();
+    const id = await echo.deploy(endpoint, `${echo.modelName}@2`);
+    const response = await echo.predict(endpoint, [{ x: 1 }, { x: [2, "two"] }]);
     expect(response.predictions?.map(fromProtoValue)).toEqual([
       { version: "v2", instance: { x: 1 } },
       { version: "v2", instance: { x: [2, "two"] } },
     ]);
     expect(response).toMatchObject({
       deployedModelId: id,
-      model: modelName,
+      model: echo.modelName,
       modelVersionId: "2",
       modelDisplayName: "echo",
     });
   });
 
   it("routes each request to one deployed model by the traffic split", async () => {
-    const endpoint = await createEndpoint();
-    const old = await deploy(endpoint, `${modelName}@1`);
-    const canary = await deploy(endpoint, `${modelName}@3`, { trafficSplit: { [old]: 70, "0": 30 } });
+    const endpoint = await echo.createEndpoint();
+    const old = await echo.deploy(endpoint, `${echo.modelName}@1`);
+    const canary = await echo.deploy(endpoint, `${echo.modelName}@3`, {
+      trafficSplit: { [old]: 70, "0": 30 },
+    });
     const counts: Record<string, number> = { [old]: 0, [canary]: 0 };
     const requests = 2000;
     for (let batch = 0; batch < requests; batch += 100) {
       const responses = await Promise.all(
-        Array.from({ length: 100 }, () => predict(endpoint, [{ n: batch }, { n: batch + 1 }])),
+        Array.from({ length: 100 }, () => echo.predict(endpoint, [{ n: batch }, { n: batch + 1 }])),
       );
       for (const response of responses) {
         const id = response.deployedModelId as string;
@@ -82,9 +66,9 @@ describe("Predict", () => {
       /101/,
     ],
   ])("refuses %s", async (_case, instances, code, message) => {
-    const endpoint = await createEndpoint();
-    await deploy(endpoint, modelName);
-    const error = await predict(endpoint, instances).then(
+    const endpoint = await echo.createEndpoint();
+    await echo.deploy(endpoint, echo.modelName);
+    const error = await echo.predict(endpoint, instances).then(
       () => undefined,
       (caught: unknown) => caught,
     );
@@ -93,17 +77,19 @@ describe("Predict", () => {
   });
 
   it("refuses plain JSON instances, which the client encodes as empty Values", async () => {
-    const endpoint = await createEndpoint();
-    await deploy(endpoint, modelName);
-    await expect(predictions.predict({ endpoint, instances: [{ x: 1 } as never] })).rejects.toMatchObject({
+    const endpoint = await echo.createEndpoint();
+    await echo.deploy(endpoint, echo.modelName);
+    await expect(
+      echo.predictions.predict({ endpoint, instances: [{ x: 1 } as never] }),
+    ).rejects.toMatchObject({
       code: status.INVALID_ARGUMENT,
       details: expect.stringContaining("toProtoValue"),
     });
   });
 
   it("answers FAILED_PRECONDITION for an endpoint without deployed models", async () => {
-    const endpoint = await createEndpoint();
-    await expect(predict(endpoint, [{ x: 1 }])).rejects.toMatchObject({
+    const endpoint = await echo.createEndpoint();
+    await expect(echo.predict(endpoint, [{ x: 1 }])).rejects.toMatchObject({
       code: status.FAILED_PRECONDITION,
       details: expect.stringContaining("no deployed model"),
     });
@@ -112,19 +98,21 @@ describe("Predict", () => {
 
 describe("injected faults", () => {
   it("failNext fails the next calls with the given code, then the method works again", async () => {
-    const endpoint = await createEndpoint();
-    const logged = server.requestLog.length;
-    server.faults.failNext("DeployModel", 2, "UNAVAILABLE");
+    const endpoint = await echo.createEndpoint();
+    const logged = echo.server.requestLog.length;
+    echo.server.faults.failNext("DeployModel", 2, "UNAVAILABLE");
     for (let attempt = 0; attempt < 2; attempt++) {
       await expect(
-        endpoints.deployModel({
+        echo.endpoints.deployModel({
           endpoint,
-          deployedModel: { model: modelName, dedicatedResources: dedicated },
+          deployedModel: { model: echo.modelName, dedicatedResources: dedicated },
         }),
       ).rejects.toMatchObject({ code: status.UNAVAILABLE });
     }
-    await deploy(endpoint, modelName);
-    const deployCalls = server.requestLog.slice(logged).filter((entry) => entry.method === "DeployModel");
+    await echo.deploy(endpoint, echo.modelName);
+    const deployCalls = echo.server.requestLog
+      .slice(logged)
+      .filter((entry) => entry.method === "DeployModel");
     expect(deployCalls.map((entry) => entry.code)).toEqual([
       status.UNAVAILABLE,
       status.UNAVAILABLE,
@@ -132,43 +120,49 @@ describe("injected faults", () => {
     ]);
     expect(deployCalls[0]?.request).toMatchObject({ endpoint });
 
-    server.faults.failNext("google.cloud.aiplatform.v1.EndpointService/GetEndpoint", 1, "RESOURCE_EXHAUSTED");
-    await expect(getEndpoint(endpoint)).rejects.toMatchObject({ code: status.RESOURCE_EXHAUSTED });
-    expect((await getEndpoint(endpoint)).name).toBe(endpoint);
+    echo.server.faults.failNext(
+      "google.cloud.aiplatform.v1.EndpointService/GetEndpoint",
+      1,
+      "RESOURCE_EXHAUSTED",
+    );
+    await expect(echo.getEndpoint(endpoint)).rejects.toMatchObject({ code: status.RESOURCE_EXHAUSTED });
+    expect((await echo.getEndpoint(endpoint)).name).toBe(endpoint);
   });
 
   it("latency delays a method (a short client deadline then expires)", async () => {
-    const endpoint = await createEndpoint();
-    server.faults.latency("GetEndpoint", 1500);
+    const endpoint = await echo.createEndpoint();
+    echo.server.faults.latency("GetEndpoint", 1500);
     try {
-      await expect(endpoints.getEndpoint({ name: endpoint }, { timeout: 100 })).rejects.toMatchObject({
+      await expect(echo.endpoints.getEndpoint({ name: endpoint }, { timeout: 100 })).rejects.toMatchObject({
         code: status.DEADLINE_EXCEEDED,
       });
     } finally {
-      server.faults.latency("GetEndpoint", 0);
+      echo.server.faults.latency("GetEndpoint", 0);
     }
-    expect((await getEndpoint(endpoint)).name).toBe(endpoint);
+    expect((await echo.getEndpoint(endpoint)).name).toBe(endpoint);
   });
 
   it("failOperation completes the operation with an error and applies nothing", async () => {
-    const endpoint = await createEndpoint();
-    server.faults.failOperation("DeployModel", 1, "Injected: no capacity in us-central1.");
-    const [operation] = await endpoints.deployModel({
+    const endpoint = await echo.createEndpoint();
+    echo.server.faults.failOperation("DeployModel", 1, "Injected: no capacity in us-central1.");
+    const [operation] = await echo.endpoints.deployModel({
       endpoint,
-      deployedModel: { model: modelName, dedicatedResources: dedicated },
+      deployedModel: { model: echo.modelName, dedicatedResources: dedicated },
     });
     await expect(operation.promise()).rejects.toMatchObject({
       code: status.INTERNAL,
       message: "Injected: no capacity in us-central1.",
     });
-    const [polled] = await endpoints.getOperation({ name: operation.name } as OperationRequest);
+    const [polled] = await echo.endpoints.getOperation({ name: operation.name } as OperationRequest);
     expect(polled).toMatchObject({ done: true, error: { code: status.INTERNAL } });
-    expect((await getEndpoint(endpoint)).deployedModels).toEqual([]);
-    await deploy(endpoint, modelName);
-    expect((await getEndpoint(endpoint)).deployedModels).toHaveLength(1);
+    expect((await echo.getEndpoint(endpoint)).deployedModels).toEqual([]);
+    await echo.deploy(endpoint, echo.modelName);
+    expect((await echo.getEndpoint(endpoint)).deployedModels).toHaveLength(1);
   });
 
   it("refuses to inject a fault into a method it does not know", () => {
-    expect(() => server.faults.failNext("DeployModle", 1, "UNAVAILABLE")).toThrow(/Unknown Vertex AI method/);
+    expect(() => echo.server.faults.failNext("DeployModle", 1, "UNAVAILABLE")).toThrow(
+      /Unknown Vertex AI method/,
+    );
   });
 });
