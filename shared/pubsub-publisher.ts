@@ -6,7 +6,8 @@ import type { TopicName } from "./topology.js";
 
 /** Publisher on Cloud Pub/Sub: validates against the topic's contract, then publishes with routing attributes. */
 export class PubSubPublisher implements Publisher {
-  private readonly topics = new Map<string, PubSubTopic>();
+  // Promises, so concurrent first publishes to a topic share one handle (and one batcher).
+  private readonly topics = new Map<string, Promise<PubSubTopic>>();
 
   /** `pubsub` gives the client, possibly loading it on first use (see runtime.ts). */
   constructor(private readonly pubsub: () => Promise<PubSub>) {}
@@ -20,11 +21,15 @@ export class PubSubPublisher implements Publisher {
     }
   }
 
-  private async topicHandle(name: string): Promise<PubSubTopic> {
+  private topicHandle(name: string): Promise<PubSubTopic> {
     let handle = this.topics.get(name);
     if (!handle) {
       // Latency matters more than batching here: one message per step, sent at once.
-      handle = (await this.pubsub()).topic(name, { batching: { maxMessages: 1, maxMilliseconds: 0 } });
+      handle = this.pubsub().then((pubsub) =>
+        pubsub.topic(name, { batching: { maxMessages: 1, maxMilliseconds: 0 } }),
+      );
+      // A failed client load is not kept: the next publish tries again.
+      handle.catch(() => this.topics.delete(name));
       this.topics.set(name, handle);
     }
     return handle;

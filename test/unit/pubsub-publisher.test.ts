@@ -54,6 +54,24 @@ describe("PubSubPublisher", () => {
     });
   });
 
+  it("shares one client load and one topic handle between concurrent first publishes, and retries a failed load", async () => {
+    const { client, topics } = fakeClient();
+    let loads = 0;
+    const publisher = new PubSubPublisher(async () => {
+      loads += 1;
+      if (loads === 1) throw Object.assign(new Error("14 UNAVAILABLE: not yet"), { code: 14 });
+      return client;
+    });
+    await expect(publisher.publish(Topic.trainingRequested, message)).rejects.toBeInstanceOf(TransientError);
+    const ids = await Promise.all([
+      publisher.publish(Topic.trainingRequested, message),
+      publisher.publish(Topic.trainingRequested, message),
+    ]);
+    expect(ids.sort()).toEqual(["1", "2"]);
+    expect(loads).toBe(2);
+    expect(topics).toEqual([Topic.trainingRequested]);
+  });
+
   it("refuses a message that fails its contract before loading anything", async () => {
     let loads = 0;
     const publisher = new PubSubPublisher(async () => {
