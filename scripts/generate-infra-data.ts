@@ -5,8 +5,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type Config, parseConfig } from "../shared/config.js";
-import { secretFileVariable } from "../shared/ingress/env.js";
 import { instanceMemory, nodeOptions } from "../shared/function-runtime.js";
+import { secretFileVariable } from "../shared/ingress/env.js";
 import {
   exactPredefinedRoles,
   type Grant,
