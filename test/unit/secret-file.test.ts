@@ -13,6 +13,7 @@ import {
   secretFileReuseMs,
   secretFileSource,
 } from "../../shared/ingress/secret-file.js";
+import { serveIngress } from "../../shared/ingress/serve-http.js";
 import { ingressTestDeps } from "../support/ingress-deps.js";
 import { ownFixture } from "../support/ingress-fixtures.js";
 import { githubHeaders } from "../support/ingress-github.js";
@@ -102,5 +103,42 @@ describe("secrets from a mounted secret file", () => {
     );
     expect(secretSource({ X: "a,b" }, "X", "x")).toEqual(["a", "b"]);
     expect(() => secretSource({}, "X", "x")).toThrow(/X is not set/);
+  });
+});
+
+describe("serveIngress when the secret file cannot be read", () => {
+  it("answers 500 and says the function failed, instead of dropping the request", async () => {
+    const deps = ingressTestDeps();
+    const serve = serveIngress(() =>
+      createGithubWebhookHandler({
+        ...deps,
+        ...readGithubWebhookSettings({ GITHUB_WEBHOOK_SECRET_FILE: "/nonexistent/modelgate/secret" }),
+      }),
+    );
+    const body = ownFixture("github/ping.json");
+    const answer: { status?: number; body?: unknown } = {};
+    const res = {
+      status(code: number) {
+        answer.status = code;
+        return this;
+      },
+      set() {
+        return this;
+      },
+      json(value: unknown) {
+        answer.body = value;
+        return this;
+      },
+    };
+    const req = {
+      method: "POST",
+      headers: await githubHeaders(body, { event: "ping", secret: "any" }),
+      rawBody: Buffer.from(body),
+    };
+    await serve(req as never, res as never);
+    expect(answer).toEqual({
+      status: 500,
+      body: { status: "error", reason: "the function failed; see its logs" },
+    });
   });
 });
