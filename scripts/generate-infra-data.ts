@@ -1,9 +1,12 @@
-// Writes infra/modules/modelgate/modelgate.generated.json from shared/topology.ts and shared/permissions.ts, so
-// Terraform creates exactly the topics, subscriptions, delivery policy, accounts and grants the code defines.
-// `npx tsx scripts/generate-infra-data.ts` writes it; `--check` exits 1 when the committed file is stale.
+// Writes infra/modules/modelgate/modelgate.generated.json from shared/topology.ts, shared/permissions.ts and
+// modelgate.config.yaml, so Terraform creates exactly the topics, subscriptions, delivery policy, accounts, grants
+// and Vertex AI endpoints the code and its configuration name. `npx tsx scripts/generate-infra-data.ts` writes it
+// (`--config <file>` for another configuration than the repository's); `--check` exits 1 when it is stale.
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { type Config, parseConfig } from "../shared/config.js";
 import { instanceMemory, nodeOptions } from "../shared/function-runtime.js";
+import { secretFileVariable } from "../shared/ingress/env.js";
 import {
   exactPredefinedRoles,
   type Grant,
@@ -20,6 +23,8 @@ import {
   type FunctionName,
   functionFolder,
   functionNames,
+  Ingress,
+  ingressOf,
   subscriptionFor,
   topicNames,
 } from "../shared/topology.js";
@@ -27,6 +32,54 @@ import {
 export const infraDataPath = fileURLToPath(
   new URL("../infra/modules/modelgate/modelgate.generated.json", import.meta.url),
 );
+
+/** The configuration `npm run build` bundles into every function by default. */
+export const defaultConfigFile = fileURLToPath(new URL("../modelgate.config.yaml", import.meta.url));
+
+/** Cloud Functions ingress settings for each ingress of shared/topology.ts. */
+const ingressSettings = {
+  [Ingress.public]: "ALLOW_ALL",
+  [Ingress.internal]: "ALLOW_INTERNAL_ONLY",
+} as const satisfies Record<Ingress, string>;
+
+/** Where a function's secret volume is mounted; each secret has its own directory (a mount shadows it). */
+export function secretMountPath(secretId: string): string {
+  return `/etc/secrets/${secretId}`;
+}
+
+/** The file inside the mount that holds the secret's latest version. */
+export const secretFileName = "latest";
+
+/**
+ * An endpoint id Vertex AI accepts in CreateEndpoint (CreateEndpointRequest.endpoint_id): a letter, then up to 62
+ * of [a-z0-9-] ending in a letter or digit; or 1 to 9 digits without a leading zero.
+ */
+const creatableEndpointId = /^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$|^[1-9][0-9]{0,8}$/;
+
+/**
+ * One Vertex AI endpoint per distinct `endpoint:` of the configuration, with the models it serves. Its id is the
+ * configured value, which shared/config.ts's endpointName resolves deployModel's endpoint from, so Terraform
+ * creates the endpoint the code looks for.
+ */
+export function endpointsOf(config: Config): Record<string, { display_name: string; models: string[] }> {
+  const endpoints: Record<string, { display_name: string; models: string[] }> = {};
+  for (const [model, settings] of Object.entries(config.models).sort(([a], [b]) => a.localeCompare(b))) {
+    const id = settings.endpoint;
+    if (!creatableEndpointId.test(id)) {
+      throw new Error(
+        `models.${model}.endpoint: ${id} cannot be created with that id (Vertex AI takes a letter then [a-z0-9-] ending in a letter or digit, or 1 to 9 digits without a leading zero); a longer number is an id Vertex AI generated, so name the endpoint instead`,
+      );
+    }
+    endpoints[id] ??= { display_name: `modelgate ${id}`, models: [] };
+    endpoints[id].models.push(model);
+  }
+  return endpoints;
+}
+
+/** Reads and validates a configuration file, as the functions will at start. */
+export function readConfigFile(path = defaultConfigFile): Config {
+  return parseConfig(readFileSync(path, "utf8"), path);
+}
 
 /** How each function is invoked: HTTP ingress, Eventarc bucket finalize, or a push subscription on its topic. */
 export function triggerOf(name: FunctionName): { kind: "http" | "storage" | "pubsub"; topic?: string } {
@@ -56,7 +109,7 @@ function objectRoleId(permissions: readonly string[]): string {
 const pascal = (name: string) => name.replace(/^./, (c) => c.toUpperCase());
 
 /** Everything Terraform needs from the code, as plain JSON with snake_case keys. */
-export function infraData() {
+export function infraData(config: Config = readConfigFile()) {
   const customRoles: Record<string, { role_id: string; title: string; permissions: string[] }> = {};
   const projectGrants: Record<string, { identity: Identity; role: string }> = {};
   const bucketGrants: Record<
@@ -136,7 +189,15 @@ export function infraData() {
             (g) => g.scope.kind === "secret" && g.scope.value === s.secretId,
           ),
         )
-        .map((s) => [s.env, s.secretId]);
+        .map((s) => [
+          s.secretId,
+          {
+            env: secretFileVariable(s.env),
+            mount_path: secretMountPath(s.secretId),
+            path: secretFileName,
+            file: `${secretMountPath(s.secretId)}/${secretFileName}`,
+          },
+        ]);
       return [
         name,
         {
@@ -145,6 +206,7 @@ export function infraData() {
           trigger: trigger.kind,
           topic: trigger.topic ?? null,
           trigger_account_id: trigger.kind === "http" ? null : `${permissionTable[name].accountId}-trigger`,
+          ingress_settings: ingressSettings[ingressOf[name]],
           secrets: Object.fromEntries(secrets),
           memory: instanceMemory,
           node_options: nodeOptions[name] ?? "",
@@ -155,7 +217,8 @@ export function infraData() {
 
   return {
     _generated:
-      "by scripts/generate-infra-data.ts from shared/topology.ts and shared/permissions.ts; do not edit",
+      "by scripts/generate-infra-data.ts from shared/topology.ts, shared/permissions.ts and modelgate.config.yaml; do not edit",
+    config: { project: config.project, region: config.region, bucket: config.bucket },
     identities: Object.fromEntries(
       identityNames.map((identity) => [
         identity,
@@ -189,6 +252,7 @@ export function infraData() {
       ack_deadline_seconds: deliveryPolicy.ackDeadlineSeconds,
     },
     secrets: Object.fromEntries(Object.values(Secret).map((s) => [s.secretId, { env: s.env }])),
+    endpoints: endpointsOf(config),
     custom_roles: customRoles,
     project_grants: projectGrants,
     bucket_grants: bucketGrants,
@@ -201,12 +265,18 @@ export function infraData() {
 export type InfraData = ReturnType<typeof infraData>;
 
 /** The generated file's exact text (2-space JSON, trailing newline). */
-export function infraDataText(): string {
-  return `${JSON.stringify(infraData(), null, 2)}\n`;
+export function infraDataText(config: Config = readConfigFile()): string {
+  return `${JSON.stringify(infraData(config), null, 2)}\n`;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const text = infraDataText();
+  const configAt = process.argv.indexOf("--config");
+  const configFile = configAt > 0 ? process.argv[configAt + 1] : defaultConfigFile;
+  if (configFile === undefined) {
+    console.error("--config needs the path of a modelgate.config.yaml");
+    process.exit(2);
+  }
+  const text = infraDataText(readConfigFile(configFile));
   if (process.argv.includes("--check")) {
     const current = readFileSync(infraDataPath, "utf8");
     if (current !== text) {

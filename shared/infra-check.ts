@@ -47,6 +47,8 @@ export const forbiddenRoles = [
 ] as const;
 export const forbiddenResources = ["google_service_account_key"] as const;
 const publicMembers = ["allUsers", "allAuthenticatedUsers"];
+/** The module variable listing githubWebhook's invokers (infra/modules/modelgate/variables.tf). */
+const webhookInvokerVariable = "webhook_invoker_members";
 
 /** Parses every `.tf` file of a module directory with @cdktf/hcl2json (a dev dependency, loaded on demand). */
 export async function loadTerraformModule(directory: string): Promise<ParsedTerraform> {
@@ -293,7 +295,7 @@ function checkInvokers(grants: EffectiveGrant[], data: InfraDataJson): Finding[]
       fn in triggered
         ? grant.principal === `trigger:${fn}`
         : fn === FunctionName.githubWebhook
-          ? grant.principal === "allUsers"
+          ? grant.principal === "allUsers" || grant.principal === `var.${webhookInvokerVariable}`
           : fn === FunctionName.tektonEvents
             ? grant.principal === "tekton_sink"
             : false;
@@ -347,7 +349,11 @@ function grantsOf(instance: Instance, roles: Map<string, readonly string[]>): Ef
   if (!kind) return [];
   const { body, each, address } = instance;
   const role = resolveRole(str(body.role), each, roles);
-  const principal = principalOf(str(body.member), each);
+  // The webhook's invokers are the operator's choice (allUsers by default): one principal standing for them all.
+  const principal =
+    body.for_each === `\${toset(var.${webhookInvokerVariable})}`
+      ? `var.${webhookInvokerVariable}`
+      : principalOf(str(body.member), each);
   let scope: EffectiveGrant["scope"];
   let condition: string | undefined;
   switch (kind) {

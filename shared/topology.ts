@@ -67,3 +67,27 @@ export const deliveryPolicy = {
 export function functionFolder(name: FunctionName): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
+
+/** Who may reach a function over the network. */
+export const Ingress = {
+  /** From the internet: GitHub delivers webhooks from its own addresses. */
+  public: "public",
+  /** Only from Google's event delivery (Pub/Sub push, Eventarc) and VPC networks the platform counts as internal. */
+  internal: "internal",
+} as const;
+export type Ingress = (typeof Ingress)[keyof typeof Ingress];
+
+/**
+ * Each function's ingress. Only githubWebhook is public; tektonEvents is reached from the cluster through the
+ * forwarder (docs/tekton-sink-auth.md), and the event-driven functions only by their triggers.
+ */
+export const ingressOf = {
+  githubWebhook: Ingress.public,
+  tektonEvents: Ingress.internal,
+  artifactUploaded: Ingress.internal,
+  launchTraining: Ingress.internal,
+  registerModel: Ingress.internal,
+  deployModel: Ingress.internal,
+  verifyDeployment: Ingress.internal,
+  rolloutModel: Ingress.internal,
+} as const satisfies Record<FunctionName, Ingress>;

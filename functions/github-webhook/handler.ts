@@ -13,6 +13,7 @@ import {
 } from "../../shared/ingress/http.js";
 import { runOnce } from "../../shared/ingress/once.js";
 import { recordIngress } from "../../shared/ingress/record.js";
+import { currentSecrets, type SecretSource } from "../../shared/ingress/secret-file.js";
 import { type Logger, traceContext } from "../../shared/logger.js";
 import { Outcome } from "../../shared/ports.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
@@ -25,8 +26,8 @@ import { verifySignature } from "./verify-signature.js";
 export const githubMaxPayloadBytes = 25 * 1024 * 1024;
 
 export interface GithubWebhookDeps extends IngressDeps {
-  /** Webhook secrets (GITHUB_WEBHOOK_SECRET); more than one while rotating. */
-  secrets: readonly string[];
+  /** Webhook secrets (GITHUB_WEBHOOK_SECRET or its mounted file); more than one while rotating. */
+  secrets: SecretSource;
 }
 
 const step = FunctionName.githubWebhook;
@@ -78,7 +79,7 @@ export function createGithubWebhookHandler(deps: GithubWebhookDeps): IngressHand
     if (!signature)
       return refuse(401, "missing the X-Hub-Signature-256 header (is the webhook's secret set?)");
     if (request.body.length === 0) return refuse(400, "the request has no body");
-    if (!(await verifySignature(deps.secrets, request.body, signature))) {
+    if (!(await verifySignature(await currentSecrets(deps.secrets), request.body, signature))) {
       return refuse(401, "X-Hub-Signature-256 does not match the body under any configured secret");
     }
 

@@ -1,12 +1,16 @@
-import { secretList } from "../../shared/ingress/env.js";
+import { secretSource } from "../../shared/ingress/env.js";
+import type { SecretSource } from "../../shared/ingress/secret-file.js";
 
 /** githubWebhook's own settings, read from the environment in this one place. */
 export interface GithubWebhookSettings {
   /** Webhook secrets; several while one is being rotated. */
-  secrets: string[];
+  secrets: SecretSource;
 }
 
-/** Reads GITHUB_WEBHOOK_SECRET (required; comma-separated for rotation). */
+/**
+ * Reads GITHUB_WEBHOOK_SECRET_FILE (the mounted secret, read again while warm) or GITHUB_WEBHOOK_SECRET
+ * (comma-separated for rotation); one is required.
+ */
 export function readGithubWebhookSettings(env: Record<string, string | undefined>): GithubWebhookSettings {
-  return { secrets: secretList(env, "GITHUB_WEBHOOK_SECRET", "the GitHub webhook secret") };
+  return { secrets: secretSource(env, "GITHUB_WEBHOOK_SECRET", "the GitHub webhook secret") };
 }

@@ -16,6 +16,7 @@ import {
 } from "../../shared/ingress/http.js";
 import { runOnce } from "../../shared/ingress/once.js";
 import { recordIngress } from "../../shared/ingress/record.js";
+import { currentSecrets, type SecretSource } from "../../shared/ingress/secret-file.js";
 import { matchesAnySecret } from "../../shared/ingress/secret-match.js";
 import { type Logger, traceContext } from "../../shared/logger.js";
 import { CommitSha } from "../../shared/names.js";
@@ -41,8 +42,8 @@ export const tektonMaxBodyBytes = 16 * 1024 * 1024;
 export interface TektonEventsDeps extends IngressDeps {
   /** The artifact bucket, to re-read modelgate.json before publishing artifact-ready. */
   blobs: BlobStore;
-  /** Shared tokens (TEKTON_SINK_TOKEN); more than one while rotating. */
-  tokens: readonly string[];
+  /** Shared tokens (TEKTON_SINK_TOKEN or its mounted file); more than one while rotating. */
+  tokens: SecretSource;
 }
 
 const step = FunctionName.tektonEvents;
@@ -67,7 +68,7 @@ export function createTektonEventsHandler(deps: TektonEventsDeps): IngressHandle
       return refuse(405, `method ${request.method} is not allowed; CloudEvents arrive by POST`);
     const token = headerValue(request.headers, tektonTokenHeader);
     if (!token) return refuse(401, `missing the ${tektonTokenHeader} header`);
-    if (!matchesAnySecret(token, deps.tokens))
+    if (!matchesAnySecret(token, await currentSecrets(deps.tokens)))
       return refuse(401, `${tektonTokenHeader} does not match any configured token`);
     const type = mediaType(request.headers);
     if (type !== CloudEventMediaType.binary && type !== CloudEventMediaType.structured) {

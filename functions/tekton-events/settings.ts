@@ -1,14 +1,22 @@
-import { secretList } from "../../shared/ingress/env.js";
+import { secretSource } from "../../shared/ingress/env.js";
+import type { SecretSource } from "../../shared/ingress/secret-file.js";
 
 /** tektonEvents' own settings, read from the environment in this one place. */
 export interface TektonEventsSettings {
   /** Shared tokens the authenticating forwarder sends in X-Modelgate-Token; several while rotating. */
-  tokens: string[];
+  tokens: SecretSource;
 }
 
-/** Reads TEKTON_SINK_TOKEN (required; comma-separated for rotation). */
+/**
+ * Reads TEKTON_SINK_TOKEN_FILE (the mounted secret, read again while warm) or TEKTON_SINK_TOKEN
+ * (comma-separated for rotation); one is required.
+ */
 export function readTektonEventsSettings(env: Record<string, string | undefined>): TektonEventsSettings {
   return {
-    tokens: secretList(env, "TEKTON_SINK_TOKEN", "the token the Tekton forwarder sends in X-Modelgate-Token"),
+    tokens: secretSource(
+      env,
+      "TEKTON_SINK_TOKEN",
+      "the token the Tekton forwarder sends in X-Modelgate-Token",
+    ),
   };
 }

@@ -1,18 +1,42 @@
 import { ConfigError } from "../errors.js";
+import { type SecretSource, secretFileSource, splitSecrets } from "./secret-file.js";
+
+/** The variable that names a mounted secret file in place of `name` itself: `GITHUB_WEBHOOK_SECRET_FILE`. */
+export function secretFileVariable(name: string): string {
+  return `${name}_FILE`;
+}
 
 /**
  * A comma-separated list of secrets from one environment variable (several values let a secret be rotated:
  * add the new one, switch the sender, remove the old one). Missing or empty throws a ConfigError naming it.
  */
 export function secretList(env: Record<string, string | undefined>, name: string, purpose: string): string[] {
-  const values = (env[name] ?? "")
-    .split(",")
-    .map((value) => value.trim())
-    .filter((value) => value !== "");
+  const values = splitSecrets(env[name] ?? "");
   if (values.length === 0) {
     throw new ConfigError(
       `${name} is not set: it must hold ${purpose} (a comma-separated list while rotating)`,
     );
   }
   return values;
+}
+
+/**
+ * The secrets from `<name>_FILE` (a mounted Secret Manager volume, read again while the function runs, so a new
+ * secret version reaches warm instances) or else from `name` itself (fixed for the instance's life). Setting
+ * both is refused: which one wins would be a guess.
+ */
+export function secretSource(
+  env: Record<string, string | undefined>,
+  name: string,
+  purpose: string,
+): SecretSource {
+  const fileVariable = secretFileVariable(name);
+  const file = env[fileVariable];
+  if (file === undefined || file === "") return secretList(env, name, purpose);
+  if (env[name] !== undefined && env[name] !== "") {
+    throw new ConfigError(
+      `${name} and ${fileVariable} are both set: set one (${fileVariable} in production)`,
+    );
+  }
+  return secretFileSource(file, fileVariable, purpose);
 }

@@ -23,11 +23,20 @@ export function serveIngress(
         .json({ status: IngressStatus.error, reason: "the function is misconfigured; see its logs" });
       return;
     }
-    const response = await handler({
-      method: req.method,
-      headers: req.headers,
-      body: req.rawBody ?? Buffer.alloc(0),
-    });
+    let response: Awaited<ReturnType<IngressHandler>>;
+    try {
+      response = await handler({
+        method: req.method,
+        headers: req.headers,
+        body: req.rawBody ?? Buffer.alloc(0),
+      });
+    } catch (error) {
+      // The handlers answer every expected failure themselves; what escapes (a secret file that cannot be read,
+      // say) is logged with its cause and answered 500 so the sender retries, rather than left to the framework.
+      createLogger().error("ingress function failed", { error: describeError(error) });
+      res.status(500).json({ status: IngressStatus.error, reason: "the function failed; see its logs" });
+      return;
+    }
     res.status(response.statusCode);
     if (response.headers) res.set(response.headers);
     res.json(response.body);

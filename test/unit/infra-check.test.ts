@@ -163,12 +163,18 @@ describe("the Terraform module against the permission table", () => {
       const parsed = (await parse(file, text)) as ParsedTerraform;
       expect(parsed, file).toBeTypeOf("object");
     }
+    // allUsers appears only as webhook_invoker_members' default (and its validation), in the module and the example.
     const publicUses = tfFiles(infraDir).flatMap((f) =>
       readFileSync(f, "utf8")
         .split("\n")
-        .filter((l) => l.includes('"allUsers"')),
+        .filter((l) => l.includes('"allUsers"'))
+        .map((l) => `${f.slice(infraDir.length + 1)}: ${l.trim()}`),
     );
-    expect(publicUses).toEqual(['  member   = "allUsers"']);
+    expect(publicUses.sort()).toEqual([
+      'environments/example/variables.tf: default     = ["allUsers"]',
+      'modules/modelgate/variables.tf: condition     = alltrue([for m in var.webhook_invoker_members : m == "allUsers" || can(regex("^(serviceAccount|group|user|domain|principal|principalSet):", m))])',
+      'modules/modelgate/variables.tf: default     = ["allUsers"]',
+    ]);
   });
 
   it("uses topology.ts's delivery policy for every trigger subscription", () => {
@@ -205,9 +211,8 @@ describe("the Terraform module against the permission table", () => {
       string,
       unknown
     >;
-    expect(provider.attribute_condition).toBe(
-      "assertion.repository in ${jsonencode(var.github_repositories)}",
-    );
+    // Bound to immutable ids (test/unit/infra-deployable.test.ts evaluates the condition with terraform).
+    expect(provider.attribute_condition).toBe("${local.github_trusted}");
   });
 
   it("is terraform fmt clean (checked only where a terraform binary is installed)", () => {

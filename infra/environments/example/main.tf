@@ -11,6 +11,7 @@ module "modelgate" {
   function_bundles                = jsondecode(file("${local.bundle_dir}/manifest.json"))
   bundle_dir                      = local.bundle_dir
   github_repositories             = var.github_repositories
+  webhook_invoker_members         = var.webhook_invoker_members
   gke_project_id                  = var.gke_project_id
   tekton_pipeline_namespace       = var.tekton_pipeline_namespace
   tekton_pipeline_service_account = var.tekton_pipeline_service_account

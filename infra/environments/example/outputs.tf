@@ -17,3 +17,8 @@ output "workload_identity_provider" {
   description = "For google-github-actions/auth."
   value       = module.modelgate.workload_identity_provider
 }
+
+output "endpoints" {
+  description = "Vertex AI endpoints created for modelgate.config.yaml's `endpoint:` values."
+  value       = module.modelgate.endpoints
+}

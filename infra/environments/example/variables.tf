@@ -15,8 +15,18 @@ variable "bucket_name" {
 }
 
 variable "github_repositories" {
-  description = "Repositories whose GitHub Actions may act as the CI identity."
+  description = "Repositories whose GitHub Actions may act as the CI identity: name, and the immutable id and owner_id."
+  type = list(object({
+    name     = string
+    id       = string
+    owner_id = string
+  }))
+}
+
+variable "webhook_invoker_members" {
+  description = "Who may invoke githubWebhook (allUsers unless the organisation's domain-restricted sharing refuses it)."
   type        = list(string)
+  default     = ["allUsers"]
 }
 
 variable "gke_project_id" {

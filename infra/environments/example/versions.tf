@@ -6,6 +6,10 @@ terraform {
       source  = "hashicorp/google"
       version = "6.14.1"
     }
+    google-beta = {
+      source  = "hashicorp/google-beta"
+      version = "6.14.1"
+    }
   }
 
   # Keep state in a bucket of its own (never the artifact bucket), for example:
@@ -16,6 +20,11 @@ terraform {
 }
 
 provider "google" {
+  project = var.project_id
+  region  = var.region
+}
+
+provider "google-beta" {
   project = var.project_id
   region  = var.region
 }

@@ -40,15 +40,30 @@ resource "google_storage_bucket" "artifacts" {
   }
 
   depends_on = [google_project_service.api]
+
+  lifecycle {
+    precondition {
+      condition     = local.data.config.project == var.project_id && local.data.config.region == var.region && local.data.config.bucket == var.bucket_name
+      error_message = "modelgate.generated.json was generated from a modelgate.config.yaml for project ${local.data.config.project}, region ${local.data.config.region}, bucket ${local.data.config.bucket}: set the configuration's project, region and bucket to this deployment's, then `npm run build` and `npm run generate:infra`."
+    }
+  }
+}
+
+locals {
+  # `<bucket>-sources` while that fits in a bucket name's 63 characters; a longer bucket name is cut to 46
+  # characters (dots made dashes, trailing dashes dropped) and kept unique by 8 hex digits of its hash.
+  sources_bucket_name = length(var.bucket_name) <= 55 ? "${var.bucket_name}-sources" : "${replace(substr(replace(var.bucket_name, ".", "-"), 0, 46), "/-+$/", "")}-${substr(sha256(var.bucket_name), 0, 8)}-src"
 }
 
 # Function source archives live apart from the artifact bucket, whose grants are all prefix-scoped.
 resource "google_storage_bucket" "sources" {
   project                     = var.project_id
-  name                        = "${var.bucket_name}-sources"
+  name                        = local.sources_bucket_name
   location                    = upper(var.region)
   uniform_bucket_level_access = true
   public_access_prevention    = "enforced"
+
+  depends_on = [google_project_service.api]
 }
 
 # Named by content hash, so a changed bundle is a new object and the function redeploys.

@@ -2,13 +2,15 @@ locals {
   function_settings = {
     for name, f in local.data.functions : name => merge(
       { memory = f.memory, timeout_seconds = 540, max_instances = 10 },
-      { for key, value in lookup(var.function_settings, name, {}) : key => value if value != null },
+      { for key, value in try(var.function_settings[name], {}) : key => value if value != null },
     )
   }
 }
 
 # The eight functions, each from its own content-hashed bundle and running as its own account. MODELGATE_CONFIG
-# is left at its default: the bundle carries modelgate.config.yaml next to index.mjs.
+# is left at its default: the bundle carries modelgate.config.yaml next to index.mjs. Ingress comes from
+# shared/topology.ts (ingressOf): only githubWebhook takes traffic from the internet; the rest are reached by their
+# Pub/Sub push subscriptions, Eventarc or, for tektonEvents, the in-cluster forwarder.
 resource "google_cloudfunctions2_function" "function" {
   for_each = local.data.functions
 
@@ -34,26 +36,35 @@ resource "google_cloudfunctions2_function" "function" {
     available_memory               = local.function_settings[each.key].memory
     timeout_seconds                = local.function_settings[each.key].timeout_seconds
     max_instance_count             = local.function_settings[each.key].max_instances
-    ingress_settings               = "ALLOW_ALL"
+    ingress_settings               = each.value.ingress_settings
     all_traffic_on_latest_revision = true
 
-    # NODE_OPTIONS (V8 flags) where shared/function-runtime.ts gives the function any.
+    # NODE_OPTIONS (V8 flags) where shared/function-runtime.ts gives the function any, and where each mounted
+    # secret's file is (GITHUB_WEBHOOK_SECRET_FILE, TEKTON_SINK_TOKEN_FILE).
     environment_variables = merge(
       {
         MODELGATE_IDENTITY = google_service_account.identity[each.value.identity].email
         NODE_ENV           = "production"
       },
       each.value.node_options == "" ? {} : { NODE_OPTIONS = each.value.node_options },
+      { for id, secret in each.value.secrets : secret.env => secret.file },
     )
 
-    dynamic "secret_environment_variables" {
+    # Secrets are mounted as files, not environment variables: a read of a mounted file fetches the version
+    # named here from Secret Manager, so a new "latest" reaches warm instances without a redeploy (the functions
+    # re-read the file at most once a minute; see docs/deployment.md, "Rotating a secret").
+    dynamic "secret_volumes" {
       for_each = each.value.secrets
 
       content {
-        key        = secret_environment_variables.key
+        mount_path = secret_volumes.value.mount_path
         project_id = var.project_id
-        secret     = google_secret_manager_secret.secret[secret_environment_variables.value].secret_id
-        version    = "latest"
+        secret     = google_secret_manager_secret.secret[secret_volumes.key].secret_id
+
+        versions {
+          version = "latest"
+          path    = secret_volumes.value.path
+        }
       }
     }
   }
@@ -76,14 +87,21 @@ resource "google_cloudfunctions2_function" "function" {
   }
 
   depends_on = [
+    google_project_service.api,
+    google_project_service_identity.agent,
     google_project_iam_member.builder,
+    google_project_iam_member.builder_function_sources,
+    google_storage_bucket_iam_member.builder_sources,
     google_secret_manager_secret_iam_member.accessor,
     google_project_iam_member.gcs_agent_publisher,
+    google_project_iam_member.trigger_event_receiver,
+    google_service_account_iam_member.pubsub_agent_token_creator,
   ]
 }
 
 # Who may invoke what: each event-driven function only by its own trigger account, tektonEvents only by the
-# in-cluster forwarder, and githubWebhook by anyone — GitHub must reach it; it verifies the signature itself.
+# in-cluster forwarder, and githubWebhook by var.webhook_invoker_members — by default anyone, since GitHub must
+# reach it; it verifies the signature itself.
 resource "google_service_account" "trigger" {
   for_each = local.data.triggered_functions
 
@@ -91,6 +109,8 @@ resource "google_service_account" "trigger" {
   account_id   = each.value.account_id
   display_name = "modelgate ${each.key} trigger"
   description  = "Invokes ${each.key} only (${each.value.trigger} trigger)."
+
+  depends_on = [google_project_service.api]
 }
 
 resource "google_cloud_run_service_iam_member" "trigger_invoker" {
@@ -103,12 +123,17 @@ resource "google_cloud_run_service_iam_member" "trigger_invoker" {
   member   = "serviceAccount:${google_service_account.trigger[each.key].email}"
 }
 
+# allUsers by default. Where the organisation restricts members to its own domains
+# (constraints/iam.allowedPolicyMemberDomains), either exempt this project from that policy or set
+# webhook_invoker_members to the account of what fronts the webhook (see docs/deployment.md).
 resource "google_cloud_run_service_iam_member" "webhook_public" {
+  for_each = toset(var.webhook_invoker_members)
+
   project  = var.project_id
   location = var.region
   service  = google_cloudfunctions2_function.function["githubWebhook"].name
   role     = "roles/run.invoker"
-  member   = "allUsers"
+  member   = each.value
 }
 
 resource "google_cloud_run_service_iam_member" "tekton_sink_invoker" {
@@ -128,9 +153,11 @@ resource "google_project_iam_member" "trigger_event_receiver" {
   member  = "serviceAccount:${google_service_account.trigger[each.key].email}"
 }
 
-# Pub/Sub mints the push subscriptions' OIDC tokens as the trigger accounts.
+# Pub/Sub mints the OIDC tokens as the trigger accounts: the push subscriptions' own, and those of the Pub/Sub
+# subscription Eventarc's storage trigger delivers through. (Projects whose Pub/Sub agent dates from after
+# 8 April 2021 have this through roles/pubsub.serviceAgent; older ones need it here.)
 resource "google_service_account_iam_member" "pubsub_agent_token_creator" {
-  for_each = { for name, f in local.data.triggered_functions : name => f if f.trigger == "pubsub" }
+  for_each = local.data.triggered_functions
 
   service_account_id = google_service_account.trigger[each.key].name
   role               = "roles/iam.serviceAccountTokenCreator"
@@ -149,6 +176,8 @@ resource "google_service_account" "builder" {
   project      = var.project_id
   account_id   = "mg-function-builder"
   display_name = "modelgate function builder"
+
+  depends_on = [google_project_service.api]
 }
 
 resource "google_project_iam_member" "builder" {
@@ -166,4 +195,22 @@ resource "google_storage_bucket_iam_member" "builder_sources" {
   bucket = google_storage_bucket.sources.name
   role   = "roles/storage.objectViewer"
   member = "serviceAccount:${google_service_account.builder.email}"
+}
+
+# Cloud Functions copies each bundle into its own regional bucket, gcf-v2-sources-PROJECT_NUMBER-REGION, and the
+# build fetches it from there. That bucket appears on the first deployment, so the grant is on the project with
+# a condition naming the bucket (a bucket-level grant would need it to exist first).
+locals {
+  function_sources_bucket = "gcf-v2-sources-${data.google_project.this.number}-${var.region}"
+}
+
+resource "google_project_iam_member" "builder_function_sources" {
+  project = var.project_id
+  role    = "roles/storage.objectViewer"
+  member  = "serviceAccount:${google_service_account.builder.email}"
+
+  condition {
+    title      = "bucket ${local.function_sources_bucket}"
+    expression = "resource.name == \"projects/_/buckets/${local.function_sources_bucket}\" || resource.name.startsWith(\"projects/_/buckets/${local.function_sources_bucket}/objects/\")"
+  }
 }

@@ -7,6 +7,8 @@ resource "google_service_account" "identity" {
   account_id   = each.value.account_id
   display_name = "modelgate ${each.key}"
   description  = each.value.description
+
+  depends_on = [google_project_service.api]
 }
 
 # Custom roles hold exactly the permission table's sets wherever a predefined role would hold more.
@@ -19,6 +21,8 @@ resource "google_project_iam_custom_role" "modelgate" {
   description = "Generated from shared/permissions.ts."
   permissions = each.value.permissions
   stage       = "GA"
+
+  depends_on = [google_project_service.api]
 }
 
 # Vertex AI grants are per project: resource-level IAM on endpoints is only in the google-beta provider.
@@ -69,18 +73,4 @@ resource "google_secret_manager_secret_iam_member" "accessor" {
   secret_id = google_secret_manager_secret.secret[each.value.secret].secret_id
   role      = each.value.role
   member    = "serviceAccount:${google_service_account.identity[each.value.identity].email}"
-}
-
-# Vertex AI's service agent reads the artifact when a version is uploaded and deployed; only models/.
-resource "google_storage_bucket_iam_member" "vertex_agent_models" {
-  bucket = google_storage_bucket.artifacts.name
-  role   = google_project_iam_custom_role.modelgate["modelgateObjectsGetList"].id
-  member = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-aiplatform.iam.gserviceaccount.com"
-
-  condition {
-    title      = "prefix models/"
-    expression = "resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.artifacts.name}/objects/models/\") || api.getAttribute(\"storage.googleapis.com/objectListPrefix\", \"\").startsWith(\"models/\")"
-  }
-
-  depends_on = [google_project_service.api]
 }

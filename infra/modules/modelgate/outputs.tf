@@ -22,3 +22,8 @@ output "bucket" {
   description = "The artifact bucket."
   value       = google_storage_bucket.artifacts.name
 }
+
+output "endpoints" {
+  description = "Endpoint id (modelgate.config.yaml `endpoint:`) to the Vertex AI endpoint's resource name."
+  value       = { for id, e in google_vertex_ai_endpoint.endpoint : id => e.id }
+}

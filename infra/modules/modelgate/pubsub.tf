@@ -66,10 +66,6 @@ resource "google_pubsub_subscription" "dead_letter_hold" {
   }
 }
 
-locals {
-  pubsub_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
-}
-
 # Dead-lettering: Pub/Sub's service agent must publish to the dead-letter topic and acknowledge on the source.
 resource "google_pubsub_topic_iam_member" "dead_letter_publisher" {
   for_each = local.data.topics

@@ -20,7 +20,7 @@ variable "bucket_name" {
 
   validation {
     condition     = can(regex("^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$", var.bucket_name))
-    error_message = "bucket_name must be a Cloud Storage bucket name."
+    error_message = "bucket_name must be a Cloud Storage bucket name (3 to 63 characters of a-z, 0-9, '.', '_', '-')."
   }
 }
 
@@ -38,17 +38,35 @@ variable "bundle_dir" {
 }
 
 variable "github_repositories" {
-  description = "Repositories (owner/name) whose GitHub Actions may act as the CI identity through Workload Identity Federation."
-  type        = list(string)
+  description = "Repositories whose GitHub Actions may act as the CI identity through Workload Identity Federation: name (owner/name, for reading), id and owner_id (the immutable numbers GitHub puts in the token's repository_id and repository_owner_id; `gh api repos/OWNER/NAME --jq '[.id, .owner.id]'`). Trust is bound to the ids, so a deleted and re-registered name gains nothing."
+  type = list(object({
+    name     = string
+    id       = string
+    owner_id = string
+  }))
 
   validation {
-    condition     = length(var.github_repositories) > 0 && alltrue([for r in var.github_repositories : can(regex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", r))])
-    error_message = "github_repositories must list at least one repository as \"owner/name\"."
+    condition = length(var.github_repositories) > 0 && alltrue([
+      for r in var.github_repositories :
+      can(regex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", r.name)) && can(regex("^[1-9][0-9]*$", r.id)) && can(regex("^[1-9][0-9]*$", r.owner_id))
+    ])
+    error_message = "github_repositories must list at least one repository as { name = \"owner/name\", id = \"<repository id>\", owner_id = \"<owner id>\" }, the ids as decimal numbers."
+  }
+}
+
+variable "webhook_invoker_members" {
+  description = "Who may invoke githubWebhook. GitHub calls it without Google credentials, so the default is allUsers; in an organisation whose iam.allowedPolicyMemberDomains refuses allUsers, exempt the project or list here the service account of an API gateway that fronts the webhook (docs/deployment.md)."
+  type        = list(string)
+  default     = ["allUsers"]
+
+  validation {
+    condition     = alltrue([for m in var.webhook_invoker_members : m == "allUsers" || can(regex("^(serviceAccount|group|user|domain|principal|principalSet):", m))])
+    error_message = "webhook_invoker_members takes allUsers or IAM members such as serviceAccount:gateway@PROJECT.iam.gserviceaccount.com."
   }
 }
 
 variable "gke_project_id" {
-  description = "Project of the GKE cluster that runs Tekton (its workload pool is PROJECT.svc.id.goog)."
+  description = "Project of the GKE cluster that runs Tekton. The cluster must have Workload Identity enabled before the first apply: that creates the pool PROJECT.svc.id.goog the Tekton bindings name."
   type        = string
 }
 

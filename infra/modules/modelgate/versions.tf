@@ -6,5 +6,10 @@ terraform {
       source  = "hashicorp/google"
       version = "~> 6.14"
     }
+    # Only for google_project_service_identity, which the google provider (6.x) does not have.
+    google-beta = {
+      source  = "hashicorp/google-beta"
+      version = "~> 6.14"
+    }
   }
 }
