@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { sameRepository } from "./commit.js";
 import { globProblem } from "./glob.js";
 import { ModelName, RepositoryName } from "./names.js";
 
@@ -125,7 +126,7 @@ export const ConfigSchema = z
   })
   .superRefine((config, ctx) => {
     for (const [name, model] of Object.entries(config.models)) {
-      if (!config.github.repositories.includes(model.repository)) {
+      if (!config.github.repositories.some((allowed) => sameRepository(allowed, model.repository))) {
         ctx.addIssue({
           code: "custom",
           path: ["models", name, "repository"],

@@ -1,3 +1,4 @@
+import { sameRepository } from "../../shared/commit.js";
 import { type Config, promotionTagPattern } from "../../shared/config.js";
 import { GlobBound, globMatcher } from "../../shared/glob.js";
 import { CommitSha } from "../../shared/names.js";
@@ -25,8 +26,8 @@ const tagPrefix = "refs/tags/";
  */
 export function routePush(config: Config, push: PushPayload): PushRoute {
   const repository = push.repository.full_name;
-  const models = Object.entries(config.models).filter(
-    ([, model]) => model.repository.toLowerCase() === repository.toLowerCase(),
+  const models = Object.entries(config.models).filter(([, model]) =>
+    sameRepository(model.repository, repository),
   );
   if (models.length === 0) return ignore(`no model is configured for repository ${repository}`);
   if (push.ref.startsWith(branchPrefix))
