@@ -7,10 +7,20 @@ import { doctor } from "./commands/doctor.js";
 import { githubRegister } from "./commands/github-register.js";
 import { lineage } from "./commands/lineage.js";
 import { replay } from "./commands/replay.js";
+import { retrain } from "./commands/retrain.js";
 import { status } from "./commands/status.js";
 
 /** Every command, in the order `modelgate --help` lists them. */
-export const commands: Command[] = [demo, lineage, status, replay, githubRegister, configCheck, doctor];
+export const commands: Command[] = [
+  demo,
+  lineage,
+  status,
+  replay,
+  retrain,
+  githubRegister,
+  configCheck,
+  doctor,
+];
 
 function overview(): string {
   const rows = commands.map((c) => `  ${c.path.join(" ").padEnd(18)} ${c.summary}`);

@@ -17,6 +17,10 @@ export const defaultClaimTtlMs = 10 * 60 * 1000;
  * ClaimStore on the artifact bucket (`idempotency/<scope>/<hash of key>`). A claim is created with a create-only
  * precondition; taking over an expired claim and completing one both use the generation read before, so of any
  * number of racing attempts exactly one wins. The same trick as Terraform's GCS state lock.
+ *
+ * A precondition failure is not always someone else: the storage library retries a conditional write whose answer
+ * was lost, and the retry of a write that had landed gets 412. Every claim has its own random owner, so a record
+ * read back with our owner is our own write, and is treated as such.
  */
 export class BucketClaimStore implements ClaimStore {
   constructor(
@@ -47,7 +51,10 @@ export class BucketClaimStore implements ClaimStore {
       // Released between our create and our read: try once more from the start.
       return this.claim(scope, key, options);
     }
-    const current = JSON.parse(existing.data.toString("utf8")) as ClaimRecord;
+    const current = parseRecord(existing.data);
+    if (current.owner === owner && current.state === "in-progress") {
+      return { state: "acquired", claim: { scope, key, owner, objectName, generation: existing.generation } };
+    }
     if (current.state === "completed") return { state: "completed", result: current.result };
     if (current.expiresAt > this.now()) {
       throw new ClaimHeldError(`step ${scope} for "${key}" is in progress in another attempt`, {
@@ -60,6 +67,8 @@ export class BucketClaimStore implements ClaimStore {
       ifGenerationMatch: existing.generation,
     });
     if (!takeover.written) {
+      const ours = await this.readOwn(objectName, owner, "in-progress");
+      if (ours) return { state: "acquired", claim: { scope, key, owner, objectName, generation: ours } };
       throw new ClaimHeldError(`step ${scope} for "${key}" was just taken over by another attempt`, {
         details: { scope, key },
       });
@@ -80,6 +89,7 @@ export class BucketClaimStore implements ClaimStore {
       ifGenerationMatch: claim.generation,
     });
     if (!written.written) {
+      if (await this.readOwn(claim.objectName, claim.owner, "completed")) return;
       // Our claim expired and another attempt took it over; its own completion stands.
       throw new ClaimHeldError(
         `claim for "${claim.key}" in ${claim.scope} was taken over before it completed`,
@@ -106,11 +116,25 @@ export class BucketClaimStore implements ClaimStore {
       ifGenerationMatch: claim.generation,
     });
     if (!written.written) {
+      const ours = await this.readOwn(claim.objectName, claim.owner, "in-progress");
+      if (ours) return { ...claim, generation: ours };
       throw new ClaimHeldError(`claim for "${claim.key}" in ${claim.scope} was taken over while it ran`, {
         details: { scope: claim.scope, key: claim.key },
       });
     }
     return { ...claim, generation: written.generation };
+  }
+
+  /** The generation of the claim object if it holds our own record in that state (our write landed after all). */
+  private async readOwn(
+    objectName: string,
+    owner: string,
+    state: ClaimRecord["state"],
+  ): Promise<string | undefined> {
+    const found = await this.blobs.read(objectName);
+    if (!found) return undefined;
+    const record = parseRecord(found.data);
+    return record.owner === owner && record.state === state ? found.generation : undefined;
   }
 }
 
@@ -163,6 +187,10 @@ export function holdClaim(
       await inFlight;
     },
   };
+}
+
+function parseRecord(data: Buffer): ClaimRecord {
+  return JSON.parse(data.toString("utf8")) as ClaimRecord;
 }
 
 /** `idempotency/<scope>/<sha256(key)>`: keys hold slashes and `#`, so they are hashed into one safe segment. */

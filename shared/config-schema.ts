@@ -1,7 +1,18 @@
 import { z } from "zod";
+import { sameRepository } from "./commit.js";
+import { globProblem } from "./glob.js";
 import { ModelName, RepositoryName } from "./names.js";
 
 const Percent = z.number().int().min(1).max(100);
+
+/** A glob matched against input from a push: bounded so that matching stays fast (see shared/glob.ts). */
+const Glob = z
+  .string()
+  .min(1)
+  .superRefine((pattern, ctx) => {
+    const problem = globProblem(pattern);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 
 const TrainingConfig = z.strictObject({
   /** Training container image (Artifact Registry URI). */
@@ -29,7 +40,7 @@ const ServingConfig = z.strictObject({
 
 const PromotionConfig = z.strictObject({
   /** Glob for tags that promote a commit; default `promote/<model>/*`. */
-  tagPattern: z.string().min(1).optional(),
+  tagPattern: Glob.optional(),
   /** Deploy every registered version without waiting for a tag. */
   autoDeploy: z.boolean().default(false),
   /** GitHub logins allowed to promote; empty means anyone who can push the tag. */
@@ -78,7 +89,7 @@ export const ModelConfig = z.strictObject({
   /** Branch whose pushes retrain; default: the repository's default branch from the push payload. */
   branch: z.string().min(1).optional(),
   /** Globs over repository paths whose change means "retrain". */
-  paths: z.array(z.string().min(1)).min(1),
+  paths: z.array(Glob).min(1),
   training: TrainingConfig,
   serving: ServingConfig,
   /** Vertex AI endpoint id in the configured project and region. */
@@ -115,7 +126,7 @@ export const ConfigSchema = z
   })
   .superRefine((config, ctx) => {
     for (const [name, model] of Object.entries(config.models)) {
-      if (!config.github.repositories.includes(model.repository)) {
+      if (!config.github.repositories.some((allowed) => sameRepository(allowed, model.repository))) {
         ctx.addIssue({
           code: "custom",
           path: ["models", name, "repository"],

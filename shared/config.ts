@@ -45,9 +45,17 @@ export function parseConfig(text: string, source = "modelgate.config.yaml"): Con
   return result.data;
 }
 
+/**
+ * The configured model of that name, or undefined. Names come from input (object paths, messages, arguments), so
+ * only the configuration's own keys count: `models["constructor"]` would otherwise be Object.
+ */
+export function findModelConfig(config: Config, model: string): ModelConfig | undefined {
+  return Object.hasOwn(config.models, model) ? config.models[model] : undefined;
+}
+
 /** The configured model, or a ConfigError naming the unknown model. */
 export function modelConfig(config: Config, model: string): ModelConfig {
-  const found = config.models[model];
+  const found = findModelConfig(config, model);
   if (!found)
     throw new ConfigError(
       `model "${model}" is not configured (models: ${Object.keys(config.models).join(", ")})`,

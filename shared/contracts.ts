@@ -32,6 +32,11 @@ export const TrainingRequested = z.strictObject({
   /** A training image CI built for this commit; overrides the configured container. */
   image: z.string().min(1).max(1024).optional(),
   requestedBy: z.string().max(256).optional(),
+  /**
+   * An explicit retrain (`modelgate retrain`): its attempt number is part of launchTraining's idempotency key, so
+   * a commit whose training failed trains again although its first request was handled.
+   */
+  retrain: z.number().int().min(1).max(10_000).optional(),
 });
 
 export const ArtifactReady = z.strictObject({

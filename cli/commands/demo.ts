@@ -1,4 +1,5 @@
 import { buildExampleObjects, EXAMPLE_OBJECTS } from "../../examples/fraud-detector/seed-data.js";
+import { findModelConfig } from "../../shared/config.js";
 import type { LedgerEntry } from "../../shared/ports.js";
 import { readStackFile } from "../cli-env.js";
 import { cliContext } from "../cli-runtime.js";
@@ -23,7 +24,7 @@ export const demo: Command = {
     }
     const timeoutMs = Number(values.timeout ?? 120) * 1000;
     const context = cliContext(io.env);
-    const modelConfig = context.config.models[model];
+    const modelConfig = findModelConfig(context.config, model);
     if (!modelConfig) {
       io.err(`the demo needs the example model "${model}" in the configuration\n`);
       return 2;

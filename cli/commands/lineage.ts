@@ -1,3 +1,4 @@
+import { findModelConfig } from "../../shared/config.js";
 import { cliContext } from "../cli-runtime.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../command.js";
@@ -13,7 +14,7 @@ export const lineage: Command = {
     const model = positionals[0];
     if (!model) throw new UsageError(`name the model\n\n${this.usage}`);
     const context = cliContext(io.env);
-    if (!context.config.models[model]) {
+    if (!findModelConfig(context.config, model)) {
       io.err(
         `model "${model}" is not configured (models: ${Object.keys(context.config.models).join(", ")})\n`,
       );

@@ -1,4 +1,4 @@
-import { endpointName, vertexParent } from "../../shared/config.js";
+import { endpointName, findModelConfig, vertexParent } from "../../shared/config.js";
 import { readRegistryIndex } from "../../shared/registry-index.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 import { cliContext } from "../cli-runtime.js";
@@ -15,7 +15,7 @@ export const status: Command = {
     const { config } = context;
     const models = positionals[0] ? [positionals[0]] : Object.keys(config.models);
     for (const model of models) {
-      if (!config.models[model]) {
+      if (!findModelConfig(config, model)) {
         io.err(`model "${model}" is not configured (models: ${Object.keys(config.models).join(", ")})\n`);
         return 2;
       }

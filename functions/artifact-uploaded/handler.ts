@@ -1,4 +1,5 @@
 import type { CloudEvent } from "@google-cloud/functions-framework";
+import { findModelConfig } from "../../shared/config.js";
 import type { ArtifactReady, Cause } from "../../shared/contracts.js";
 import { describeError, isRetryable } from "../../shared/errors.js";
 import { readVerifiedManifest } from "../../shared/ingress/artifact.js";
@@ -120,7 +121,7 @@ export function createArtifactUploadedHandler(
         },
       });
 
-    const modelConfig = deps.config.models[model];
+    const modelConfig = findModelConfig(deps.config, model);
     if (!modelConfig) {
       await record({
         action: "artifact-refused",

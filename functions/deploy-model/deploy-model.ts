@@ -1,14 +1,20 @@
+import { fullestCommit, sameCommit } from "../../shared/commit.js";
+import { versionsOfCommit } from "../../shared/commit-versions.js";
 import { type Config, endpointName, modelConfig } from "../../shared/config.js";
 import type { Cause, DeploymentReady, DeploymentRequested } from "../../shared/contracts.js";
 import { followUp } from "../../shared/contracts.js";
-import { NotFoundError } from "../../shared/errors.js";
-import { type EndpointDeployer, Label, type ModelRegistry } from "../../shared/model-ports.js";
+import { ArtifactError, NotFoundError } from "../../shared/errors.js";
+import {
+  type EndpointDeployer,
+  Label,
+  type ModelRegistry,
+  type ModelVersion,
+} from "../../shared/model-ports.js";
 import { shortSha } from "../../shared/names.js";
 import { type BlobStore, Outcome, type Publisher } from "../../shared/ports.js";
 import { Topic } from "../../shared/topology.js";
 import { canarySplit, dominantModel, servingShares } from "../../shared/traffic-split.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
-import { labelValue } from "../../shared/vertex/labels.js";
 import { recordedCall, type TraceContext } from "../../shared/vertex/recorded-call.js";
 import { type CanaryPlan, readCanaryPlan, writeCanaryPlan } from "./canary-plan.js";
 
@@ -47,50 +53,19 @@ export interface DeployModelResult {
  * first deployment takes all the traffic), under a DeployedModel id derived from model and commit so a repeat
  * finds it, and announces `deployment-ready` with the split to restore on rollback. A version not registered yet
  * is a retryable NotFoundError: the promotion waits, redelivered with backoff, until registerModel catches up.
+ * The commit may be named in any form (a tag push names the 40-digit SHA, a version may be registered from a
+ * short one); from the version found on, the fullest form is used, so every form deploys the same canary.
  */
 export async function deployModel(
-  message: DeploymentRequested,
+  request: DeploymentRequested,
   ports: DeployModelPorts,
 ): Promise<DeployModelResult> {
-  const { registry, deployer, trace } = ports;
-  const model = modelConfig(ports.config, message.model);
-  const endpoint = endpointName(ports.config, message.model);
+  const { deployer, trace } = ports;
+  const model = modelConfig(ports.config, request.model);
+  const endpoint = endpointName(ports.config, request.model);
+  const { version, commit } = await findVersion(request, ports);
+  const message: DeploymentRequested = { ...request, commit };
   const candidateId = deployedModelId(message.model, message.commit);
-
-  const parent = await recordedCall(
-    trace,
-    "parent-model-found",
-    () => registry.findParentModel(message.model),
-    {
-      model: message.model,
-    },
-  );
-  if (!parent) {
-    throw new NotFoundError(
-      `no version of ${message.model} is registered yet; waiting for ${message.commit}`,
-      {
-        retryable: true,
-        details: { model: message.model, commit: message.commit },
-      },
-    );
-  }
-  const commitLabel = { [Label.commit]: labelValue(message.commit) };
-  const versions = await recordedCall(
-    trace,
-    "model-versions-listed",
-    () => registry.findVersions(parent.modelResource, commitLabel),
-    { modelResource: parent.modelResource, labels: commitLabel },
-  );
-  const version = versions[0];
-  if (!version) {
-    throw new NotFoundError(
-      `${message.model}@${message.commit} is not registered yet; the promotion waits for it`,
-      {
-        retryable: true,
-        details: { modelResource: parent.modelResource, commit: message.commit },
-      },
-    );
-  }
 
   const state = await recordedCall(trace, "endpoint-read", () => deployer.getEndpoint(endpoint), {
     endpoint,
@@ -168,6 +143,56 @@ export async function deployModel(
   await recordedCall(trace, "model-deployed", () => deployer.deploy(endpoint, spec), { endpoint, spec });
   await announce(message, plan, ports, now);
   return { status: DeployStatus.deployed, deployedModelId: candidateId, trafficSplit: split };
+}
+
+/** The registered version of the request's commit, in whatever form it was registered, and the commit's fullest form. */
+async function findVersion(
+  message: DeploymentRequested,
+  ports: DeployModelPorts,
+): Promise<{ version: ModelVersion; commit: string }> {
+  const { registry, trace } = ports;
+  const parent = await recordedCall(
+    trace,
+    "parent-model-found",
+    () => registry.findParentModel(message.model),
+    {
+      model: message.model,
+    },
+  );
+  if (!parent) {
+    throw new NotFoundError(
+      `no version of ${message.model} is registered yet; waiting for ${message.commit}`,
+      {
+        retryable: true,
+        details: { model: message.model, commit: message.commit },
+      },
+    );
+  }
+  const versions = await versionsOfCommit(message.commit, (labels) =>
+    recordedCall(trace, "model-versions-listed", () => registry.findVersions(parent.modelResource, labels), {
+      modelResource: parent.modelResource,
+      labels,
+    }),
+  );
+  const commits = [...new Set(versions.map((v) => v.labels[Label.commit] ?? message.commit))];
+  // A short SHA may abbreviate two commits: then which one to deploy is not ours to guess.
+  if (commits.some((commit) => !commits.every((other) => sameCommit(commit, other)))) {
+    throw new ArtifactError(
+      `${message.commit} is ambiguous: versions of ${message.model} are registered for ${commits.join(", ")}; name the full SHA`,
+      { details: { model: message.model, commit: message.commit, commits } },
+    );
+  }
+  const version = versions[0];
+  if (!version) {
+    throw new NotFoundError(
+      `${message.model}@${message.commit} is not registered yet; the promotion waits for it`,
+      {
+        retryable: true,
+        details: { modelResource: parent.modelResource, commit: message.commit },
+      },
+    );
+  }
+  return { version, commit: fullestCommit(message.commit, ...commits) };
 }
 
 async function announce(

@@ -1,5 +1,6 @@
-import picomatch from "picomatch";
+import { sameRepository } from "../../shared/commit.js";
 import { type Config, promotionTagPattern } from "../../shared/config.js";
+import { GlobBound, globMatcher } from "../../shared/glob.js";
 import { CommitSha } from "../../shared/names.js";
 import { maxPushCommits, type PushPayload } from "./payloads.js";
 
@@ -25,8 +26,8 @@ const tagPrefix = "refs/tags/";
  */
 export function routePush(config: Config, push: PushPayload): PushRoute {
   const repository = push.repository.full_name;
-  const models = Object.entries(config.models).filter(
-    ([, model]) => model.repository.toLowerCase() === repository.toLowerCase(),
+  const models = Object.entries(config.models).filter(([, model]) =>
+    sameRepository(model.repository, repository),
   );
   if (models.length === 0) return ignore(`no model is configured for repository ${repository}`);
   if (push.ref.startsWith(branchPrefix))
@@ -51,7 +52,7 @@ function routeBranch(models: ModelEntry[], push: PushPayload, branch: string): P
       route.ignored.push(`${name}: follows branch ${followed ?? "(default, unknown)"}, not ${branch}`);
       continue;
     }
-    const matches = picomatch(model.paths, { dot: true });
+    const matches = globMatcher(model.paths, GlobBound.pathLength);
     const touched = [...changed].filter((path) => matches(path));
     if (touched.length === 0 && !truncated) {
       route.ignored.push(`${name}: no pushed commit touches ${model.paths.join(", ")}`);
@@ -73,6 +74,8 @@ function routeBranch(models: ModelEntry[], push: PushPayload, branch: string): P
 
 function routeTag(config: Config, models: ModelEntry[], push: PushPayload, tag: string): PushRoute {
   if (push.deleted) return ignore(`tag ${tag} was deleted`);
+  if (tag.length > GlobBound.refLength)
+    return ignore(`a tag of ${tag.length} characters is longer than the ${GlobBound.refLength} matched`);
   // For an annotated tag `after` is the tag object, not a commit; head_commit is the commit it points to (and
   // equals `after` for a lightweight tag). A tag on a tree or blob has no head_commit and promotes nothing.
   const commit = push.head_commit?.id;
@@ -82,7 +85,7 @@ function routeTag(config: Config, models: ModelEntry[], push: PushPayload, tag: 
   const sender = push.sender?.login;
   for (const [name, model] of models) {
     const pattern = promotionTagPattern(config, name);
-    if (!picomatch(pattern, { dot: true })(tag)) {
+    if (!globMatcher(pattern, GlobBound.refLength)(tag)) {
       route.ignored.push(`${name}: tag ${tag} does not match ${pattern}`);
       continue;
     }

@@ -2,7 +2,12 @@ import type { Config } from "../../shared/config.js";
 import { modelConfig } from "../../shared/config.js";
 import type { TrainingRequested } from "../../shared/contracts.js";
 import { modelBaseDir } from "../../shared/manifest.js";
-import { Label, type TrainingJobSpec, type TrainingLauncher } from "../../shared/model-ports.js";
+import {
+  Label,
+  type TrainingJob,
+  type TrainingJobSpec,
+  type TrainingLauncher,
+} from "../../shared/model-ports.js";
 import { shortSha } from "../../shared/names.js";
 import { Outcome } from "../../shared/ports.js";
 import { labelValue, provenanceLabels } from "../../shared/vertex/labels.js";
@@ -22,10 +27,30 @@ export interface LaunchTrainingResult {
   reused: boolean;
 }
 
+/** States of a job that is on its way: whoever asks to train the commit now waits for it. */
+const liveJobStates: ReadonlySet<string> = new Set([
+  "JOB_STATE_QUEUED",
+  "JOB_STATE_PENDING",
+  "JOB_STATE_RUNNING",
+]);
+
+/**
+ * Whether an earlier job stands for this request: one still on its way, or one that succeeded. A failed, cancelled
+ * or expired job does not (one transient failure must not block the commit), and for an explicit retrain only a
+ * success of that same retrain does: the operator asked for a new training.
+ */
+export function jobServesRequest(job: TrainingJob, message: TrainingRequested): boolean {
+  if (liveJobStates.has(job.state)) return true;
+  if (job.state !== "JOB_STATE_SUCCEEDED") return false;
+  return (
+    message.retrain === undefined || job.labels[Label.correlationId] === labelValue(message.correlationId)
+  );
+}
+
 /**
  * Starts the Vertex AI CustomJob that trains a model at a commit, at most once per model and commit: Vertex AI
  * has no request id for CreateCustomJob, so the step first looks for a job an earlier attempt made (by its
- * model and commit labels) and reuses it, whatever its state.
+ * model and commit labels) and reuses it if it is running or succeeded (see `jobServesRequest`).
  */
 export async function launchTraining(
   message: TrainingRequested,
@@ -38,7 +63,7 @@ export async function launchTraining(
   const existing = await recordedCall(trace, "custom-jobs-listed", () => launcher.findJobs(identity), {
     labels: identity,
   });
-  const earlier = existing[0];
+  const earlier = existing.find((job) => jobServesRequest(job, message));
   if (earlier) {
     trace.logger.info(
       `training job for ${message.model}@${message.commit} exists already; not creating another`,
@@ -55,6 +80,17 @@ export async function launchTraining(
     return { job: earlier.name, state: earlier.state, reused: true };
   }
 
+  if (existing.length > 0) {
+    const passedOver = existing.map((job) => ({ job: job.name, state: job.state }));
+    trace.logger.info(`earlier training jobs for ${message.model}@${message.commit} ended; training again`, {
+      passedOver,
+    });
+    await trace.record({
+      action: "custom-jobs-passed-over",
+      outcome: Outcome.skipped,
+      details: { passedOver, ...(message.retrain === undefined ? {} : { retrain: message.retrain }) },
+    });
+  }
   const job = await recordedCall(trace, "custom-job-created", () => launcher.createJob(spec), { spec });
   return { job: job.name, state: job.state, reused: false };
 }

@@ -4,14 +4,18 @@ import { FunctionName, Topic } from "../../shared/topology.js";
 import { launchTraining } from "./launch-training.js";
 import type { LaunchTrainingVertexPorts } from "./ports.js";
 
-/** launchTraining as a Pub/Sub step on `training-requested`: one training job per model and commit. */
+/**
+ * launchTraining as a Pub/Sub step on `training-requested`: one training job per model and commit, and one more
+ * per explicit retrain attempt (`modelgate retrain`).
+ */
 export function launchTrainingStep(
   ports: (runtime: Runtime) => LaunchTrainingVertexPorts,
 ): StepDefinition<typeof Topic.trainingRequested> {
   return {
     name: FunctionName.launchTraining,
     topic: Topic.trainingRequested,
-    idempotencyKey: (message) => `${message.model}@${message.commit}`,
+    idempotencyKey: (message) =>
+      `${message.model}@${message.commit}${message.retrain === undefined ? "" : `#retrain-${message.retrain}`}`,
     run: (message, context) =>
       launchTraining(message, {
         ...ports(context.runtime),

@@ -1,3 +1,5 @@
+import { fullestCommit, sameCommit, sameRepository } from "../../shared/commit.js";
+import { versionsOfCommit } from "../../shared/commit-versions.js";
 import { type Config, modelConfig } from "../../shared/config.js";
 import type { ArtifactReady, Cause, DeploymentRequested } from "../../shared/contracts.js";
 import { followUp } from "../../shared/contracts.js";
@@ -9,12 +11,12 @@ import {
   modelBaseDir,
   parseManifest,
 } from "../../shared/manifest.js";
-import { Label, type ModelRegistry, type ModelVersion } from "../../shared/model-ports.js";
+import type { ModelRegistry, ModelVersion } from "../../shared/model-ports.js";
 import { shortSha } from "../../shared/names.js";
 import { type BlobStore, Outcome, type Publisher } from "../../shared/ports.js";
 import { addToRegistryIndex, type Registration, writeRegistration } from "../../shared/registry-index.js";
 import { Topic } from "../../shared/topology.js";
-import { labelValue, provenanceLabels } from "../../shared/vertex/labels.js";
+import { provenanceLabels } from "../../shared/vertex/labels.js";
 import { recordedCall, type TraceContext } from "../../shared/vertex/recorded-call.js";
 
 /** What registerModel needs: the Model Registry, the artifact bucket, the publisher, configuration and a trace. */
@@ -45,24 +47,28 @@ export function commitAlias(commit: string): string {
 /**
  * Registers the model a training run wrote as a Vertex AI model version, once per commit. The event is only a
  * hint: the artifact's modelgate.json is re-read from the bucket and must name the same model, commit and
- * repository. A version already labelled with the commit is reused, not duplicated. What was registered is then
- * written to `registry/<model>/` for CI, and if the model's policy auto-deploys, a deployment is requested.
+ * repository. The commit is registered in its fullest known form (the manifest's 40-digit SHA under a short-SHA
+ * directory), so that a promotion naming the full SHA finds it. A version already labelled with the commit, in any
+ * form, is reused, not duplicated. What was registered is then written to `registry/<model>/` for CI, and if the
+ * model's policy auto-deploys, a deployment is requested.
  */
 export async function registerModel(
-  message: ArtifactReady,
+  artifact: ArtifactReady,
   ports: RegisterModelPorts,
 ): Promise<RegisterModelResult> {
   const { registry, trace } = ports;
-  const model = modelConfig(ports.config, message.model);
-  const baseUri = `gs://${ports.blobs.bucket}/${modelBaseDir(message.model, message.commit)}`;
-  if (message.artifactUri.replace(/\/?$/, "/") !== baseUri) {
+  const model = modelConfig(ports.config, artifact.model);
+  const baseUri = `gs://${ports.blobs.bucket}/${modelBaseDir(artifact.model, artifact.commit)}`;
+  if (artifact.artifactUri.replace(/\/?$/, "/") !== baseUri) {
     throw new ArtifactError(
-      `artifact-ready names ${message.artifactUri}, but ${message.model}@${message.commit} is trained into ${baseUri}`,
-      { details: { artifactUri: message.artifactUri, expected: baseUri } },
+      `artifact-ready names ${artifact.artifactUri}, but ${artifact.model}@${artifact.commit} is trained into ${baseUri}`,
+      { details: { artifactUri: artifact.artifactUri, expected: baseUri } },
     );
   }
-  const manifest = await readManifest(ports.blobs, message);
+  const manifest = await readManifest(ports.blobs, artifact);
   const artifactUri = `${baseUri}${manifest.artifactDir}`;
+  const commit = fullestCommit(artifact.commit, manifest.commit);
+  const message: ArtifactReady = { ...artifact, commit };
 
   const parent = await recordedCall(
     trace,
@@ -72,13 +78,14 @@ export async function registerModel(
       model: message.model,
     },
   );
-  const commitLabel = { [Label.commit]: labelValue(message.commit) };
   const existing = parent
-    ? await recordedCall(
-        trace,
-        "model-versions-listed",
-        () => registry.findVersions(parent.modelResource, commitLabel),
-        { modelResource: parent.modelResource, labels: commitLabel },
+    ? await versionsOfCommit(commit, (labels) =>
+        recordedCall(
+          trace,
+          "model-versions-listed",
+          () => registry.findVersions(parent.modelResource, labels),
+          { modelResource: parent.modelResource, labels },
+        ),
       )
     : [];
 
@@ -199,8 +206,9 @@ async function readManifest(blobs: BlobStore, message: ArtifactReady): Promise<M
       details: { object: path, generation: found.generation, issues },
     });
   }
+  const same = { model: Object.is, commit: sameCommit, repository: sameRepository } as const;
   const mismatched = (["model", "commit", "repository"] as const).filter(
-    (field) => manifest[field] !== message[field],
+    (field) => !same[field](manifest[field], message[field]),
   );
   if (mismatched.length > 0) {
     throw new ArtifactError(

@@ -1,8 +1,8 @@
 import type { CloudEvent } from "cloudevents";
+import { sameCommit } from "../../shared/commit.js";
 import type { ArtifactReady, Cause, TrainingRequested } from "../../shared/contracts.js";
 import { ArtifactError, ClaimHeldError, describeError, isRetryable } from "../../shared/errors.js";
 import { readVerifiedManifest } from "../../shared/ingress/artifact.js";
-import { sameCommit } from "../../shared/ingress/commit.js";
 import type { IngressDeps } from "../../shared/ingress/deps.js";
 import {
   headerValue,

@@ -1,7 +1,7 @@
+import { sameCommit } from "../../shared/commit.js";
 import type { Config, ModelConfig } from "../../shared/config.js";
 import { ArtifactError } from "../../shared/errors.js";
 import { type ArtifactLocation, parseArtifactUri } from "../../shared/ingress/artifact.js";
-import { sameCommit } from "../../shared/ingress/commit.js";
 import { CommitSha } from "../../shared/names.js";
 import { runValue, type TektonRun } from "./tekton-run.js";
 

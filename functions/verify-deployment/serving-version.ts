@@ -1,4 +1,6 @@
-import { ArtifactError, ModelgateError } from "../../shared/errors.js";
+import { sameCommit } from "../../shared/commit.js";
+import { readCommitManifest } from "../../shared/commit-artifact.js";
+import { ModelgateError } from "../../shared/errors.js";
 import { type Manifest, ManifestError, manifestPath, parseManifest } from "../../shared/manifest.js";
 import { type EndpointDeployer, Label, type ModelRegistry } from "../../shared/model-ports.js";
 import type { BlobStore } from "../../shared/ports.js";
@@ -80,7 +82,7 @@ export async function findServingVersion(
       const version = await ports.registry().getVersion(found.modelResource, found.versionId);
       const label = version.labels[Label.commit];
       if (label) {
-        commit = await fullCommit(ports.blobs, request.model, label);
+        commit = label;
         found.source = "model-labels";
       }
     }
@@ -92,11 +94,16 @@ export async function findServingVersion(
     }
     found.commit = commit;
 
-    const name = manifestPath(request.model, commit);
-    const object = await ports.blobs.read(name);
-    if (!object) return { ...found, problem: `the serving version's ${name} does not exist` };
+    const stored = await readCommitManifest(ports.blobs, request.model, commit);
+    if (!stored) {
+      return {
+        ...found,
+        problem: `the serving version's ${manifestPath(request.model, commit)} does not exist`,
+      };
+    }
+    const { name, object } = stored;
     const manifest = parseManifest(JSON.parse(object.data.toString("utf8")));
-    if (manifest.model !== request.model || manifest.commit !== commit) {
+    if (manifest.model !== request.model || !sameCommit(manifest.commit, commit)) {
       return {
         ...found,
         problem: `${name} names ${manifest.model}@${manifest.commit}, not ${request.model}@${commit}`,
@@ -127,17 +134,6 @@ async function registryIndexEntries(blobs: BlobStore, model: string): Promise<Re
     if (error instanceof SyntaxError) return [];
     throw error;
   }
-}
-
-/** A label may hold a shortened commit; the artifact directory under models/<model>/ has the full one. */
-async function fullCommit(blobs: BlobStore, model: string, commit: string): Promise<string> {
-  if (commit.length === 40) return commit;
-  const prefix = `models/${model}/${commit}`;
-  const match = (await blobs.list(prefix))
-    .map((o) => o.name.slice(`models/${model}/`.length).split("/"))
-    .find((parts) => parts.length === 2 && parts[1] === "modelgate.json" && parts[0]?.startsWith(commit));
-  if (match?.[0]) return match[0];
-  throw new ArtifactError(`no models/${model}/${commit}…/modelgate.json matches the label ${commit}`);
 }
 
 function stripVersion(resource: string): string {

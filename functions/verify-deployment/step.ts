@@ -1,3 +1,4 @@
+import { findModelConfig } from "../../shared/config.js";
 import { ConfigError } from "../../shared/errors.js";
 import type { StepDefinition } from "../../shared/pubsub-function.js";
 import type { Runtime } from "../../shared/runtime.js";
@@ -19,7 +20,7 @@ export function verifyDeploymentStep(
       `${message.model}@${message.commit}#${message.correlationId}/${message.deployedModelId}`,
     run: (message, context) => {
       const { runtime } = context;
-      const model = runtime.config.models[message.model];
+      const model = findModelConfig(runtime.config, message.model);
       if (!model) {
         throw new ConfigError(`model "${message.model}" is not configured (models.${message.model})`);
       }

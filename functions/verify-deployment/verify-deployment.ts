@@ -1,3 +1,5 @@
+import { sameCommit } from "../../shared/commit.js";
+import { readCommitManifest } from "../../shared/commit-artifact.js";
 import type { ModelConfig } from "../../shared/config-schema.js";
 import type { Cause, DeploymentReady, VerificationCompleted } from "../../shared/contracts.js";
 import { followUp } from "../../shared/contracts.js";
@@ -222,13 +224,13 @@ export async function verifyDeployment(
 }
 
 async function readCandidateManifest(blobs: BlobStore, message: DeploymentReady): Promise<Manifest> {
-  const name = manifestPath(message.model, message.commit);
-  const object = await blobs.read(name);
-  if (!object) {
+  const found = await readCommitManifest(blobs, message.model, message.commit);
+  if (!found) {
     throw new ArtifactError(
-      `the candidate's gs://${blobs.bucket}/${name} does not exist: no baseline to measure drift against`,
+      `the candidate's gs://${blobs.bucket}/${manifestPath(message.model, message.commit)} does not exist: no baseline to measure drift against`,
     );
   }
+  const { name, object } = found;
   let manifest: Manifest;
   try {
     manifest = parseManifest(JSON.parse(object.data.toString("utf8")));
@@ -239,7 +241,7 @@ async function readCandidateManifest(blobs: BlobStore, message: DeploymentReady)
       cause: error,
     });
   }
-  if (manifest.model !== message.model || manifest.commit !== message.commit) {
+  if (manifest.model !== message.model || !sameCommit(manifest.commit, message.commit)) {
     throw new ArtifactError(
       `gs://${blobs.bucket}/${name} names ${manifest.model}@${manifest.commit}, not ${message.model}@${message.commit}`,
     );

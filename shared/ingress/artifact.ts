@@ -1,7 +1,7 @@
+import { sameCommit, sameRepository } from "../commit.js";
 import { ArtifactError } from "../errors.js";
 import { type Manifest, ManifestError, manifestPath, parseManifest, parseManifestPath } from "../manifest.js";
 import type { BlobStore } from "../ports.js";
-import { sameCommit } from "./commit.js";
 
 /** An artifact's base directory in the artifact bucket: `gs://<bucket>/models/<model>/<commit>/`. */
 export interface ArtifactLocation {
@@ -68,7 +68,7 @@ export async function readVerifiedManifest(
     mismatches.push(`model "${manifest.model}" (expected "${expected.model}")`);
   if (!sameCommit(manifest.commit, expected.commit))
     mismatches.push(`commit ${manifest.commit} (expected ${expected.commit})`);
-  if (manifest.repository.toLowerCase() !== expected.repository.toLowerCase())
+  if (!sameRepository(manifest.repository, expected.repository))
     mismatches.push(`repository ${manifest.repository} (expected ${expected.repository})`);
   if (mismatches.length > 0) {
     throw new ArtifactError(

@@ -6,7 +6,9 @@ export type OnceOutcome<T> = { state: "done"; value: T } | { state: "duplicate";
 /**
  * Runs `work` once per idempotency key. A key already completed returns `duplicate` with what was stored; a key
  * held by a live attempt throws ClaimHeldError (retryable). `work` turns permanent failures into a value itself;
- * anything it throws releases the claim so the redelivery can try again, then propagates.
+ * anything it throws releases the claim so the redelivery can try again, then propagates. So does a failure to
+ * complete the claim after `work` succeeded: held until it expired, the redelivery the reply asks for would get
+ * "in progress" for the claim's whole lifetime and only then do the work again.
  */
 export async function runOnce<T>(
   claims: ClaimStore,
@@ -27,6 +29,11 @@ export async function runOnce<T>(
     throw error;
   }
   await held.stop();
-  await claims.complete(held.current(), summarise(value));
+  try {
+    await claims.complete(held.current(), summarise(value));
+  } catch (error) {
+    await claims.release(held.current()).catch(() => undefined);
+    throw error;
+  }
   return { state: "done", value };
 }

@@ -1,6 +1,7 @@
 import { PubSub, v1 } from "@google-cloud/pubsub";
 import { CloudEvent } from "cloudevents";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { runCli } from "../../cli/main.js";
 import { launchTrainingStep } from "../../functions/launch-training/step.js";
 import { registerModelStep } from "../../functions/register-model/step.js";
 import {
@@ -224,6 +225,47 @@ describe("launchTraining against the local Vertex AI", () => {
       code: "UPSTREAM",
       details: { grpcCode: 3 },
     });
+  });
+});
+
+describe("retraining a commit whose training failed", () => {
+  it("trains it again only through `modelgate retrain`, which records who asked", async () => {
+    const commitD = "d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4";
+    const identity = { [Label.model]: model, [Label.commit]: commitD };
+    servers.vertex.faults.failJob({ labels: identity }, "Injected failure: the VM was preempted.");
+    const handler = launch();
+    await handler(eventarcEvent(Topic.trainingRequested, trainingRequested(commitD), "d-1"));
+    expect(await trainingOutcome(commitD)).toBe("JOB_STATE_FAILED");
+    // The same push again is a repeat of a handled request: no new job.
+    await handler(eventarcEvent(Topic.trainingRequested, trainingRequested(commitD), "d-2"));
+    expect(await launcher.findJobs(identity)).toHaveLength(1);
+
+    const out: string[] = [];
+    const io = {
+      out: (text: string) => out.push(text),
+      err: (text: string) => out.push(text),
+      env: { ...servers.env, MODELGATE_STATE_DIR: "/nonexistent" },
+    };
+    const argv = ["retrain", model, "--commit", commitD, "--as", "alice", "--reason", "preempted"];
+    expect(await runCli(argv, io)).toBe(0);
+    expect(out.join("")).toContain(`retrain 1 of ${model}@${commitD} requested by alice`);
+    const [request] = await drain(Topic.trainingRequested);
+    expect(request).toMatchObject({ commit: commitD, retrain: 1, requestedBy: "alice", trigger: "manual" });
+    if (!request) throw new Error("expected the retrain's training request");
+
+    await handler(eventarcEvent(Topic.trainingRequested, request, "d-3"));
+    expect(await launcher.findJobs(identity)).toHaveLength(2);
+    expect(await trainingOutcome(commitD)).toBe("JOB_STATE_SUCCEEDED");
+    const ledger = await runtime.ledger.read(model, commitD);
+    expect(ledger.find((e) => e.action === "retrain-requested")).toMatchObject({
+      step: "modelgate retrain",
+      correlationId: request.correlationId,
+      details: { requestedBy: "alice", retrain: 1, reason: "preempted" },
+    });
+
+    // A second retrain is attempt 2: a new request again.
+    expect(await runCli(["retrain", model, "--commit", commitD, "--as", "bob"], io)).toBe(0);
+    expect((await drain(Topic.trainingRequested)).map((m) => m.retrain)).toEqual([2]);
   });
 });
 

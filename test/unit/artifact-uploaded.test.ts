@@ -187,6 +187,13 @@ describe("artifactUploaded", () => {
     expect(publisher.published).toEqual([]);
   });
 
+  it("refuses a manifest of a model named like an Object member (constructor)", async () => {
+    const { handler, publisher } = setup();
+    const outcome = await handler(finalized(objectData("1", manifestPath("constructor", "abcdef1"))));
+    expect(outcome).toEqual({ status: "refused", reason: "model constructor is not configured" });
+    expect(publisher.published).toEqual([]);
+  });
+
   it("ignores an event for a generation that has since been overwritten", async () => {
     const { handler, publisher, writeManifest } = setup();
     const first = await writeManifest();

@@ -28,6 +28,26 @@ describe("modelgate CLI", () => {
     expect(b.err.join("")).toContain("--commmit");
   });
 
+  it.each([
+    [["retrain", "--commit", "a".repeat(40)], "name one model"],
+    [
+      ["retrain", "fraud-detector", "--commit", "3f2c1a9"],
+      "--commit must be the full 40-digit lowercase SHA",
+    ],
+    [["retrain", "fraud-detector"], "--commit must be the full 40-digit lowercase SHA"],
+    [["retrain", "fraud-detector", "--commit", "a".repeat(40), "--as", " "], "say who asks: --as NAME"],
+  ])("retrain refuses %j before touching anything", async (argv, message) => {
+    const { io, err } = capture({ MODELGATE_STATE_DIR: "/nonexistent" });
+    expect(await runCli(argv, io)).toBe(2);
+    expect(err.join("")).toContain(message);
+  });
+
+  it("retrain names the configured models when given another (constructor included)", async () => {
+    const { io, err } = capture({ MODELGATE_STATE_DIR: "/nonexistent" });
+    expect(await runCli(["retrain", "constructor", "--commit", "a".repeat(40), "--as", "alice"], io)).toBe(2);
+    expect(err.join("")).toContain('model "constructor" is not configured (models: fraud-detector)');
+  });
+
   it("answers --help on a command", async () => {
     const { io, out } = capture();
     expect(await runCli(["lineage", "--help"], io)).toBe(0);

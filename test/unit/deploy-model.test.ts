@@ -139,6 +139,41 @@ describe("deployModel step", () => {
     expect(runtime.publisher.on(Topic.deploymentReady)).toHaveLength(1);
   });
 
+  it("deploys a version registered from a short SHA when the promotion names the full one", async () => {
+    const { runtime, vertex, endpoint, deliver, register } = setup();
+    const full = "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f";
+    await register(full.slice(0, 7));
+    await deliver(request(full));
+    expect(vertex.endpoint(endpoint).deployedModels.map((d) => d.versionId)).toEqual(["1"]);
+    expect(runtime.publisher.on(Topic.deploymentReady)).toMatchObject([
+      { commit: full, deployedModelId: deployedModelId("fraud-detector", full) },
+    ]);
+  });
+
+  it("deploys the same canary whichever form of the commit a request names", async () => {
+    const { vertex, endpoint, deliver, register } = setup();
+    const full = "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f";
+    await register(full);
+    await deliver(request(full.slice(0, 7), { correlationId: "auto" }));
+    await deliver(request(full, { correlationId: "tag" }), "m-2");
+    expect(vertex.endpoint(endpoint).deployedModels.map((d) => d.id)).toEqual([
+      deployedModelId("fraud-detector", full),
+    ]);
+    expect(vertex.count("deploy")).toBe(1);
+  });
+
+  it("refuses a short SHA that abbreviates two registered commits", async () => {
+    const { runtime, vertex, deliver, register } = setup();
+    await register("abcdef1000000000000000000000000000000000");
+    await register("abcdef1999999999999999999999999999999999");
+    await deliver(request("abcdef1"));
+    expect(vertex.count("deploy")).toBe(0);
+    const ledger = await runtime.ledger.read("fraud-detector", "abcdef1");
+    expect(ledger.find((e) => e.action === "step-failed")).toMatchObject({
+      error: { message: expect.stringContaining("abcdef1 is ambiguous") },
+    });
+  });
+
   it("waits for a version that is not registered yet, then deploys it", async () => {
     const { runtime, vertex, endpoint, deliver, register } = setup();
     await expect(deliver(request(v1))).rejects.toMatchObject({ code: "NOT_FOUND", retryable: true });

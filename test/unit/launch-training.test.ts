@@ -148,6 +148,74 @@ describe("launchTraining step", () => {
     );
   });
 
+  it.each([
+    ["JOB_STATE_QUEUED", true],
+    ["JOB_STATE_PENDING", true],
+    ["JOB_STATE_RUNNING", true],
+    ["JOB_STATE_SUCCEEDED", true],
+    ["JOB_STATE_FAILED", false],
+    ["JOB_STATE_CANCELLED", false],
+    ["JOB_STATE_EXPIRED", false],
+  ])("after an attempt died, reuses an earlier job in state %s: %s", async (state, reused) => {
+    const { runtime, vertex, handler } = setup();
+    vertex.crashAfter("createJob");
+    const { data } = encodeMessage(Topic.trainingRequested, message);
+    await expect(handler(pubsubEvent(data, "m-1"))).rejects.toBeInstanceOf(TransientError);
+    const [earlier] = vertex.jobs;
+    if (!earlier) throw new Error("expected the first attempt's job");
+    earlier.state = state;
+
+    await handler(pubsubEvent(data, "m-1", 2));
+    expect(vertex.count("createJob")).toBe(reused ? 1 : 2);
+    const actions = await ledgerActions(runtime, commit);
+    expect(actions.includes("custom-job-reused:skipped")).toBe(reused);
+    expect(actions.includes("custom-jobs-passed-over:skipped")).toBe(!reused);
+  });
+
+  it("trains a commit whose job failed again only on an explicit retrain, once per retrain attempt", async () => {
+    const { runtime, vertex, handler } = setup();
+    const deliver = (body: TrainingRequested, id: string) =>
+      handler(pubsubEvent(encodeMessage(Topic.trainingRequested, body).data, id));
+    await deliver(message, "m-1");
+    const [first] = vertex.jobs;
+    if (!first) throw new Error("expected a job");
+    first.state = "JOB_STATE_FAILED";
+
+    // The same push again is a repeat: its claim is complete.
+    await deliver(message, "m-2");
+    expect(vertex.count("createJob")).toBe(1);
+
+    const retrain: TrainingRequested = {
+      ...message,
+      correlationId: "retrain-1",
+      trigger: "manual",
+      requestedBy: "alice",
+      retrain: 1,
+    };
+    await deliver(retrain, "m-3");
+    await deliver(retrain, "m-4");
+    expect(vertex.count("createJob")).toBe(2);
+    const passedOver = (await runtime.ledger.read("fraud-detector", commit)).find(
+      (e) => e.action === "custom-jobs-passed-over",
+    );
+    expect(passedOver).toMatchObject({
+      correlationId: "retrain-1",
+      details: { retrain: 1, passedOver: [{ job: first.name, state: "JOB_STATE_FAILED" }] },
+    });
+  });
+
+  it("trains anew on a retrain although an earlier request's job succeeded", async () => {
+    const { vertex, handler } = setup();
+    const deliver = (body: TrainingRequested, id: string) =>
+      handler(pubsubEvent(encodeMessage(Topic.trainingRequested, body).data, id));
+    await deliver(message, "m-1");
+    const [first] = vertex.jobs;
+    if (!first) throw new Error("expected a job");
+    first.state = "JOB_STATE_SUCCEEDED";
+    await deliver({ ...message, correlationId: "retrain-2", trigger: "manual", retrain: 2 }, "m-2");
+    expect(vertex.count("createJob")).toBe(2);
+  });
+
   it("throws UNAVAILABLE for redelivery, and the retry creates the job", async () => {
     const { runtime, vertex, handler } = setup();
     vertex.failNext("createJob", new TransientError("CreateCustomJob failed: 14 UNAVAILABLE: try again"));

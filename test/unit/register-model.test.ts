@@ -116,6 +116,32 @@ describe("registerModel step", () => {
     });
   });
 
+  it("registers the manifest's full SHA from a short-SHA directory, so a promotion of the full SHA finds it", async () => {
+    const { runtime, vertex, deliver, writeManifest } = await setup({ autoDeploy: true });
+    const short = commit.slice(0, 7);
+    await writeManifest(short, manifest(commit, { repository: "Acme/Fraud-Detector" }));
+    await deliver(artifactReady(short));
+
+    const resource = "projects/local-project/locations/us-central1/models/fraud-detector";
+    expect(vertex.versions(resource)).toMatchObject([
+      { aliases: ["default", "commit-3f2c1a9e8b7d"], labels: { [Label.commit]: commit } },
+    ]);
+    expect(runtime.publisher.on(Topic.deploymentRequested)).toMatchObject([{ commit }]);
+    const { index } = await readRegistryIndex(runtime.blobs, "fraud-detector");
+    expect(index.versions.map((v) => v.commit)).toEqual([commit]);
+    expect((await ledgerEntries(runtime, short)).map((e) => e.action)).not.toContain("step-failed");
+  });
+
+  it("reuses a version registered under another form of the same commit", async () => {
+    const { vertex, deliver, writeManifest } = await setup();
+    const short = commit.slice(0, 7);
+    await writeManifest(short, manifest(short));
+    await deliver(artifactReady(short));
+    await writeManifest(commit, manifest(commit));
+    await deliver(artifactReady(commit), "m-2");
+    expect(vertex.count("uploadVersion")).toBe(1);
+  });
+
   it("adds later commits as new versions of the same parent model", async () => {
     const { vertex, deliver, writeManifest } = await setup();
     await writeManifest(commit, manifest());

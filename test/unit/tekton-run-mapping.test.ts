@@ -6,8 +6,8 @@ import {
   parseTektonSource,
   runValue,
 } from "../../functions/tekton-events/tekton-run.js";
+import { sameCommit } from "../../shared/commit.js";
 import { parseArtifactUri } from "../../shared/ingress/artifact.js";
-import { sameCommit } from "../../shared/ingress/commit.js";
 import { matchesAnySecret } from "../../shared/ingress/secret-match.js";
 import { ingressTestConfig } from "../support/ingress-config.js";
 import { ownJson } from "../support/ingress-fixtures.js";

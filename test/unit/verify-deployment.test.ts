@@ -296,6 +296,24 @@ describe("verifyDeployment", () => {
     expect(written.checks.find((c) => c.name === "accuracy-drop")?.passed).toBe(false);
   });
 
+  it("reads both manifests from short-SHA directories when the commits are registered in full", async () => {
+    await runtime.blobs.delete(manifestPath(model, candidateCommit));
+    await runtime.blobs.write(
+      manifestPath(model, candidateCommit.slice(0, 7)),
+      JSON.stringify(manifestFor(candidateCommit, 0.9)),
+    );
+    await registerServing(0.91);
+    await runtime.blobs.delete(manifestPath(model, servingCommit));
+    await runtime.blobs.write(
+      manifestPath(model, servingCommit.slice(0, 12)),
+      JSON.stringify(manifestFor(servingCommit.slice(0, 12), 0.91)),
+    );
+    await verify(endpointWith(identity));
+    const [completed] = runtime.publisher.on(Topic.verificationCompleted);
+    expect(completed?.verdict).toBe("pass");
+    expect((await report()).serving).toMatchObject({ commit: servingCommit, recordedAccuracy: 0.91 });
+  });
+
   it("skips the drop check, saying why, when the serving version has no recorded metrics", async () => {
     await verify(endpointWith(identity));
     const written = await report();
