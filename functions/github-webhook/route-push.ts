@@ -6,13 +6,24 @@ import { maxPushCommits, type PushPayload } from "./payloads.js";
 /** What a push asks of one model. */
 export type PushDecision =
   | { kind: "train"; model: string; repository: string; commit: string; ref: string; reason: string }
-  | { kind: "promote"; model: string; repository: string; commit: string; tag: string }
+  | {
+      kind: "promote";
+      model: string;
+      repository: string;
+      commit: string;
+      tag: string;
+      /** The tag push's `after` and when GitHub says it happened: what a replay of it repeats. */
+      after: string;
+      pushedAt: Date;
+    }
   | { kind: "refuse"; model: string; repository: string; commit: string; tag: string; reason: string };
 
 export interface PushRoute {
   decisions: PushDecision[];
   /** Why nothing (or nothing more) happened, one reason per model or for the whole push. */
   ignored: string[];
+  /** The models whose followed branch this push moved to `commit`, whether or not it retrains them. */
+  onBranch: Array<{ model: string; commit: string }>;
 }
 
 const branchPrefix = "refs/heads/";
@@ -23,7 +34,7 @@ const tagPrefix = "refs/tags/";
  * that touches its paths retrains it; a tag matching a model's promotion pattern promotes the commit the tag points
  * at, if the sender may promote. Everything else is ignored with a reason.
  */
-export function routePush(config: Config, push: PushPayload): PushRoute {
+export function routePush(config: Config, push: PushPayload, now: Date): PushRoute {
   const repository = push.repository.full_name;
   const models = Object.entries(config.models).filter(
     ([, model]) => model.repository.toLowerCase() === repository.toLowerCase(),
@@ -31,7 +42,8 @@ export function routePush(config: Config, push: PushPayload): PushRoute {
   if (models.length === 0) return ignore(`no model is configured for repository ${repository}`);
   if (push.ref.startsWith(branchPrefix))
     return routeBranch(models, push, push.ref.slice(branchPrefix.length));
-  if (push.ref.startsWith(tagPrefix)) return routeTag(config, models, push, push.ref.slice(tagPrefix.length));
+  if (push.ref.startsWith(tagPrefix))
+    return routeTag(config, models, push, push.ref.slice(tagPrefix.length), now);
   return ignore(`ref ${push.ref} is neither a branch nor a tag`);
 }
 
@@ -44,13 +56,14 @@ function routeBranch(models: ModelEntry[], push: PushPayload, branch: string): P
   const changed = new Set(push.commits.flatMap((c) => [...c.added, ...c.modified, ...c.removed]));
   // GitHub lists at most 2048 commits; past that the file list is incomplete, so assume the paths were touched.
   const truncated = push.commits.length >= maxPushCommits;
-  const route: PushRoute = { decisions: [], ignored: [] };
+  const route: PushRoute = { decisions: [], ignored: [], onBranch: [] };
   for (const [name, model] of models) {
     const followed = model.branch ?? push.repository.default_branch;
     if (branch !== followed) {
       route.ignored.push(`${name}: follows branch ${followed ?? "(default, unknown)"}, not ${branch}`);
       continue;
     }
+    route.onBranch.push({ model: name, commit });
     const matches = picomatch(model.paths, { dot: true });
     const touched = [...changed].filter((path) => matches(path));
     if (touched.length === 0 && !truncated) {
@@ -71,38 +84,87 @@ function routeBranch(models: ModelEntry[], push: PushPayload, branch: string): P
   return route;
 }
 
-function routeTag(config: Config, models: ModelEntry[], push: PushPayload, tag: string): PushRoute {
+function routeTag(
+  config: Config,
+  models: ModelEntry[],
+  push: PushPayload,
+  tag: string,
+  now: Date,
+): PushRoute {
   if (push.deleted) return ignore(`tag ${tag} was deleted`);
   // For an annotated tag `after` is the tag object, not a commit; head_commit is the commit it points to (and
   // equals `after` for a lightweight tag). A tag on a tree or blob has no head_commit and promotes nothing.
   const commit = push.head_commit?.id;
   if (commit === undefined || !CommitSha.safeParse(commit).success)
     return ignore(`tag ${tag} does not point to a commit`);
-  const route: PushRoute = { decisions: [], ignored: [] };
-  const sender = push.sender?.login;
+  const route: PushRoute = { decisions: [], ignored: [], onBranch: [] };
+  const pushedAt = pushTime(push);
   for (const [name, model] of models) {
     const pattern = promotionTagPattern(config, name);
     if (!picomatch(pattern, { dot: true })(tag)) {
       route.ignored.push(`${name}: tag ${tag} does not match ${pattern}`);
       continue;
     }
-    const promoters = model.promotion.promoters.map((p) => p.toLowerCase());
-    if (promoters.length > 0 && (sender === undefined || !promoters.includes(sender.toLowerCase()))) {
+    const reason = promotionRefusal(name, model, push.sender?.login, pushedAt, now);
+    if (reason !== undefined) {
       route.decisions.push({
         kind: "refuse",
         model: name,
         repository: model.repository,
         commit,
         tag,
-        reason: `${sender ?? "an unknown sender"} is not a promoter of ${name}`,
+        reason,
       });
       continue;
     }
-    route.decisions.push({ kind: "promote", model: name, repository: model.repository, commit, tag });
+    route.decisions.push({
+      kind: "promote",
+      model: name,
+      repository: model.repository,
+      commit,
+      tag,
+      after: push.after,
+      pushedAt: pushedAt as Date,
+    });
   }
   return route;
 }
 
+/**
+ * Why a tag push may not promote the model, if it may not. Nobody promotes unless named in `promotion.promoters`
+ * (deny by default). GitHub signs the body, not the delivery id, so a captured tag push can be sent again under a
+ * new id: one older than `promotion.maxTagAgeMinutes` is refused here, a newer replay by the handler's record of
+ * the tag's latest push.
+ */
+function promotionRefusal(
+  name: string,
+  model: ModelEntry[1],
+  sender: string | undefined,
+  pushedAt: Date | undefined,
+  now: Date,
+): string | undefined {
+  const promoters = model.promotion.promoters.map((p) => p.toLowerCase());
+  if (promoters.length === 0)
+    return `${name} has no promoters configured (promotion.promoters), so its promotion tags are refused`;
+  if (sender === undefined || !promoters.includes(sender.toLowerCase()))
+    return `${sender ?? "an unknown sender"} is not a promoter of ${name}`;
+  if (pushedAt === undefined)
+    return "the push has no repository.pushed_at, so how old the promotion is cannot be told";
+  const ageMinutes = (now.getTime() - pushedAt.getTime()) / 60_000;
+  if (ageMinutes > model.promotion.maxTagAgeMinutes) {
+    return `the tag was pushed at ${pushedAt.toISOString()}, ${Math.floor(ageMinutes)} minutes ago; promotions older than ${model.promotion.maxTagAgeMinutes} minutes (promotion.maxTagAgeMinutes) are refused as replayed or late: push the tag again`;
+  }
+  return undefined;
+}
+
+/** When the push happened by GitHub's clock: `repository.pushed_at`, Unix seconds in push events. */
+function pushTime(push: PushPayload): Date | undefined {
+  const value = push.repository.pushed_at;
+  if (value === undefined) return undefined;
+  const date = typeof value === "number" ? new Date(value * 1000) : new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
 function ignore(reason: string): PushRoute {
-  return { decisions: [], ignored: [reason] };
+  return { decisions: [], ignored: [reason], onBranch: [] };
 }

@@ -1,7 +1,15 @@
 import type { CloudEvent } from "cloudevents";
+import { modelConfig } from "../../shared/config.js";
 import type { ArtifactReady, Cause, TrainingRequested } from "../../shared/contracts.js";
-import { ArtifactError, ClaimHeldError, describeError, isRetryable } from "../../shared/errors.js";
+import {
+  ArtifactError,
+  ClaimHeldError,
+  describeError,
+  ForbiddenError,
+  isRetryable,
+} from "../../shared/errors.js";
 import { readVerifiedManifest } from "../../shared/ingress/artifact.js";
+import { findBranchPush } from "../../shared/ingress/branch-pushes.js";
 import { sameCommit } from "../../shared/ingress/commit.js";
 import type { IngressDeps } from "../../shared/ingress/deps.js";
 import {
@@ -259,6 +267,7 @@ async function publishIntent(context: EventContext, intent: RunIntent): Promise<
     createdAt: context.now().toISOString(),
   };
   if (intent.kind === "training-requested") {
+    await requirePushedToBranch(deps, intent);
     const message: TrainingRequested = {
       ...envelope,
       commit: intent.commit,
@@ -291,6 +300,24 @@ async function publishIntent(context: EventContext, intent: RunIntent): Promise<
   };
   const messageId = await deps.publisher.publish(Topic.artifactReady, message);
   return { topic: Topic.artifactReady, model: intent.model, commit: location.commit, messageId };
+}
+
+/**
+ * A run may ask to train only a commit githubWebhook saw pushed to the model's branch: otherwise anyone who can
+ * start a run in an allowed namespace could train (and, with auto-deploy, serve) any commit of any fork.
+ */
+async function requirePushedToBranch(deps: TektonEventsDeps, intent: RunIntent): Promise<void> {
+  if (!/^[0-9a-f]{40}$/.test(intent.commit)) {
+    throw new ForbiddenError(
+      `commit ${intent.commit} is abbreviated; a training request needs the full 40-digit SHA to match it against the pushes githubWebhook recorded`,
+    );
+  }
+  if ((await findBranchPush(deps.blobs, intent.model, intent.commit)) === null) {
+    const branch = modelConfig(deps.config, intent.model).branch ?? "its default branch";
+    throw new ForbiddenError(
+      `commit ${intent.commit} was never pushed to ${intent.repository} ${branch} as far as githubWebhook saw; only such commits are trained`,
+    );
+  }
 }
 
 async function handleFailure(context: EventContext): Promise<IngressResponse> {

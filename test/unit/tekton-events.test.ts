@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import { createTektonEventsHandler } from "../../functions/tekton-events/handler.js";
 import { readTektonEventsSettings } from "../../functions/tekton-events/settings.js";
 import { TransientError } from "../../shared/errors.js";
+import { recordBranchPush } from "../../shared/ingress/branch-pushes.js";
 import type { IngressRequest } from "../../shared/ingress/http.js";
 import { manifestPath } from "../../shared/manifest.js";
+import type { BlobStore } from "../../shared/ports.js";
 import { Topic } from "../../shared/topology.js";
 import { ingressTestDeps } from "../support/ingress-deps.js";
 import { ownJson } from "../support/ingress-fixtures.js";
@@ -33,6 +35,19 @@ function setup() {
     return deps.blobs.write(manifestPath("fraud-detector", dir), JSON.stringify(manifest));
   };
   return { ...deps, handler, writeManifest };
+}
+
+const churnCommit = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678";
+
+/** What githubWebhook writes when it sees `commit` pushed to churn's branch. */
+async function noteBranchPush(blobs: BlobStore, commit: string): Promise<void> {
+  await recordBranchPush(blobs, {
+    model: "churn",
+    commit,
+    ref: "refs/heads/trunk",
+    deliveryId: "d-churn-push",
+    recordedAt: "2024-06-11T09:00:00.000Z",
+  });
 }
 
 const successful = () => ownJson<Record<string, any>>("tekton/pipelinerun-successful.json");
@@ -93,7 +108,8 @@ describe("tektonEvents: successful runs", () => {
   );
 
   it("publishes training-requested with the image for a standalone TaskRun mapped that way", async () => {
-    const { handler, publisher } = setup();
+    const { handler, publisher, blobs } = setup();
+    await noteBranchPush(blobs, churnCommit);
     const response = await handler(
       binary(ownJson("tekton/taskrun-churn-successful.json"), { id: "ev-churn" }),
     );
@@ -108,6 +124,73 @@ describe("tektonEvents: successful runs", () => {
         image: expect.stringMatching(/churn-trainer@sha256:/),
       }),
     ]);
+  });
+
+  describe("training requests: what runs as the trainer comes from the configuration", () => {
+    const churnRun = (change: (run: Record<string, any>) => void = () => {}) => {
+      const body = ownJson<Record<string, any>>("tekton/taskrun-churn-successful.json");
+      change(body.taskRun);
+      return body;
+    };
+    const withImage = (image: string) =>
+      churnRun((run) => {
+        run.status.taskResults[0].value = image;
+      });
+    const digest = `@sha256:${"4f".repeat(32)}`;
+
+    it.each([
+      [
+        "an image from anywhere",
+        withImage("docker.io/mallory/miner:latest"),
+        /image "docker.io\/mallory\/miner:latest" is neither the configured training.container nor us-docker.pkg.dev\/local-project\/modelgate\/churn-trainer@sha256:<64 hex digits>/,
+      ],
+      [
+        "the CI repository by tag, not digest",
+        withImage("us-docker.pkg.dev/local-project/modelgate/churn-trainer:latest"),
+        /is neither the configured training.container/,
+      ],
+      [
+        "a repository that only starts like the CI one",
+        withImage(`us-docker.pkg.dev/local-project/modelgate/churn-trainer-evil${digest}`),
+        /is neither the configured training.container/,
+      ],
+      [
+        "a commit githubWebhook never saw pushed to the branch",
+        churnRun((run) => {
+          run.spec.params[1].value = "9".repeat(40);
+        }),
+        /commit 9{40} was never pushed to acme\/churn its default branch as far as githubWebhook saw/,
+      ],
+      [
+        "an abbreviated commit",
+        churnRun((run) => {
+          run.spec.params[1].value = churnCommit.slice(0, 12);
+        }),
+        /commit a1b2c3d4e5f6 is abbreviated/,
+      ],
+    ])("refuses and records a run asking to train %s", async (_name, body, reason) => {
+      const { handler, publisher, blobs, ledger } = setup();
+      await noteBranchPush(blobs, churnCommit);
+      const response = await handler(binary(body));
+      expect(response).toMatchObject({
+        statusCode: 422,
+        body: { status: "refused", reason: expect.stringMatching(reason) },
+      });
+      expect(publisher.published).toEqual([]);
+      expect(await ledger.read("churn")).toMatchObject([{ action: "run-refused", outcome: "refused" }]);
+    });
+
+    it("trains the configured container itself when the run names it", async () => {
+      const { handler, publisher, blobs } = setup();
+      await noteBranchPush(blobs, churnCommit);
+      const response = await handler(
+        binary(withImage("us-docker.pkg.dev/local-project/modelgate/churn-trainer:1")),
+      );
+      expect(response.statusCode).toBe(202);
+      expect(publisher.on(Topic.trainingRequested)).toMatchObject([
+        { image: "us-docker.pkg.dev/local-project/modelgate/churn-trainer:1" },
+      ]);
+    });
   });
 
   it.each([
