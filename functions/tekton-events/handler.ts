@@ -266,8 +266,8 @@ async function publishIntent(context: EventContext, intent: RunIntent): Promise<
     causedBy: [cause],
     createdAt: context.now().toISOString(),
   };
+  await requirePushedToBranch(deps, intent);
   if (intent.kind === "training-requested") {
-    await requirePushedToBranch(deps, intent);
     const message: TrainingRequested = {
       ...envelope,
       commit: intent.commit,
@@ -303,19 +303,20 @@ async function publishIntent(context: EventContext, intent: RunIntent): Promise<
 }
 
 /**
- * A run may ask to train only a commit githubWebhook saw pushed to the model's branch: otherwise anyone who can
- * start a run in an allowed namespace could train (and, with auto-deploy, serve) any commit of any fork.
+ * A run may speak only of a commit githubWebhook saw pushed to the model's branch: otherwise anyone who can start
+ * a run in an allowed namespace could have modelgate train, register and (with auto-deploy) serve any commit
+ * GitHub will hand out for the repository, a fork's pull request head included.
  */
 async function requirePushedToBranch(deps: TektonEventsDeps, intent: RunIntent): Promise<void> {
   if (!/^[0-9a-f]{40}$/.test(intent.commit)) {
     throw new ForbiddenError(
-      `commit ${intent.commit} is abbreviated; a training request needs the full 40-digit SHA to match it against the pushes githubWebhook recorded`,
+      `commit ${intent.commit} is abbreviated; a run must report the full 40-digit SHA to be matched against the pushes githubWebhook recorded`,
     );
   }
   if ((await findBranchPush(deps.blobs, intent.model, intent.commit)) === null) {
     const branch = modelConfig(deps.config, intent.model).branch ?? "its default branch";
     throw new ForbiddenError(
-      `commit ${intent.commit} was never pushed to ${intent.repository} ${branch} as far as githubWebhook saw; only such commits are trained`,
+      `commit ${intent.commit} was never pushed to ${intent.repository} ${branch} as far as githubWebhook saw; runs of other commits are refused`,
     );
   }
 }

@@ -32,6 +32,14 @@ beforeAll(async () => {
     JSON.stringify(manifest),
   );
   if (!written.written) throw new Error("manifest not written");
+  // githubWebhook saw the run's commit pushed to fraud-detector's branch.
+  await recordBranchPush(stack.blobs, {
+    model: "fraud-detector",
+    commit: manifest.commit,
+    ref: "refs/heads/main",
+    deliveryId: "int-main-push",
+    recordedAt: new Date().toISOString(),
+  });
   manifestGeneration = written.generation;
   fn = await serveFunction(FunctionName.tektonEvents);
 });
