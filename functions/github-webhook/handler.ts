@@ -262,7 +262,9 @@ async function admitOrRefuse(
   decision: Extract<PushDecision, { kind: "promote" }>,
 ): Promise<PushDecision> {
   const reason = await admitPromotion(context.deps.blobs, { ...decision, deliveryId: context.delivery });
-  return reason === undefined ? decision : { ...decision, kind: "refuse", reason };
+  if (reason === undefined) return decision;
+  const { model, repository, commit, tag } = decision;
+  return { kind: "refuse", model, repository, commit, tag, reason };
 }
 
 async function publishDecision(

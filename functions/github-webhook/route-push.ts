@@ -105,56 +105,58 @@ function routeTag(
       route.ignored.push(`${name}: tag ${tag} does not match ${pattern}`);
       continue;
     }
-    const reason = promotionRefusal(name, model, push.sender?.login, pushedAt, now);
-    if (reason !== undefined) {
-      route.decisions.push({
-        kind: "refuse",
-        model: name,
-        repository: model.repository,
-        commit,
-        tag,
-        reason,
-      });
-      continue;
-    }
-    route.decisions.push({
-      kind: "promote",
-      model: name,
-      repository: model.repository,
-      commit,
-      tag,
-      after: push.after,
-      pushedAt: pushedAt as Date,
-    });
+    route.decisions.push(decidePromotion(name, model, push, { commit, tag, pushedAt }, now));
   }
   return route;
 }
 
 /**
- * Why a tag push may not promote the model, if it may not. Nobody promotes unless named in `promotion.promoters`
- * (deny by default). GitHub signs the body, not the delivery id, so a captured tag push can be sent again under a
- * new id: one older than `promotion.maxTagAgeMinutes` is refused here, a newer replay by the handler's record of
- * the tag's latest push.
+ * Whether a tag push promotes the model. Nobody promotes unless named in `promotion.promoters` (deny by default).
+ * GitHub signs the body, not the delivery id, so a captured tag push can be sent again under a new id: one older
+ * than `promotion.maxTagAgeMinutes` is refused here, a newer replay by the handler's record of the tag's latest push.
  */
-function promotionRefusal(
+function decidePromotion(
   name: string,
   model: ModelEntry[1],
-  sender: string | undefined,
-  pushedAt: Date | undefined,
+  push: PushPayload,
+  target: { commit: string; tag: string; pushedAt: Date | undefined },
   now: Date,
-): string | undefined {
+): PushDecision {
+  const { commit, tag, pushedAt } = target;
+  const refuse = (reason: string): PushDecision => ({
+    kind: "refuse",
+    model: name,
+    repository: model.repository,
+    commit,
+    tag,
+    reason,
+  });
+  const sender = push.sender?.login;
   const promoters = model.promotion.promoters.map((p) => p.toLowerCase());
   if (promoters.length === 0)
-    return `${name} has no promoters configured (promotion.promoters), so its promotion tags are refused`;
+    return refuse(
+      `${name} has no promoters configured (promotion.promoters), so its promotion tags are refused`,
+    );
   if (sender === undefined || !promoters.includes(sender.toLowerCase()))
-    return `${sender ?? "an unknown sender"} is not a promoter of ${name}`;
+    return refuse(`${sender ?? "an unknown sender"} is not a promoter of ${name}`);
   if (pushedAt === undefined)
-    return "the push has no repository.pushed_at, so how old the promotion is cannot be told";
+    return refuse("the push has no repository.pushed_at, so how old the promotion is cannot be told");
   const ageMinutes = (now.getTime() - pushedAt.getTime()) / 60_000;
-  if (ageMinutes > model.promotion.maxTagAgeMinutes) {
-    return `the tag was pushed at ${pushedAt.toISOString()}, ${Math.floor(ageMinutes)} minutes ago; promotions older than ${model.promotion.maxTagAgeMinutes} minutes (promotion.maxTagAgeMinutes) are refused as replayed or late: push the tag again`;
+  const maxAge = model.promotion.maxTagAgeMinutes;
+  if (ageMinutes > maxAge) {
+    return refuse(
+      `the tag was pushed at ${pushedAt.toISOString()}, ${Math.floor(ageMinutes)} minutes ago; promotions older than ${maxAge} minutes (promotion.maxTagAgeMinutes) are refused as replayed or late: push the tag again`,
+    );
   }
-  return undefined;
+  return {
+    kind: "promote",
+    model: name,
+    repository: model.repository,
+    commit,
+    tag,
+    after: push.after,
+    pushedAt,
+  };
 }
 
 /** When the push happened by GitHub's clock: `repository.pushed_at`, Unix seconds in push events. */
