@@ -1,5 +1,6 @@
 import picomatch from "picomatch";
 import { type Config, promotionTagPattern } from "../../shared/config.js";
+import { isFullCommitSha } from "../../shared/ingress/branch-pushes.js";
 import { CommitSha } from "../../shared/names.js";
 import { maxPushCommits, type PushPayload } from "./payloads.js";
 
@@ -63,7 +64,8 @@ function routeBranch(models: ModelEntry[], push: PushPayload, branch: string): P
       route.ignored.push(`${name}: follows branch ${followed ?? "(default, unknown)"}, not ${branch}`);
       continue;
     }
-    route.onBranch.push({ model: name, commit });
+    // GitHub always sends the full SHA; only that form can be matched later.
+    if (isFullCommitSha(commit)) route.onBranch.push({ model: name, commit });
     const matches = picomatch(model.paths, { dot: true });
     const touched = [...changed].filter((path) => matches(path));
     if (touched.length === 0 && !truncated) {

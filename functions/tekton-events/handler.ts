@@ -9,7 +9,7 @@ import {
   isRetryable,
 } from "../../shared/errors.js";
 import { readVerifiedManifest } from "../../shared/ingress/artifact.js";
-import { findBranchPush } from "../../shared/ingress/branch-pushes.js";
+import { findBranchPush, isFullCommitSha } from "../../shared/ingress/branch-pushes.js";
 import { sameCommit } from "../../shared/ingress/commit.js";
 import type { IngressDeps } from "../../shared/ingress/deps.js";
 import {
@@ -308,7 +308,7 @@ async function publishIntent(context: EventContext, intent: RunIntent): Promise<
  * GitHub will hand out for the repository, a fork's pull request head included.
  */
 async function requirePushedToBranch(deps: TektonEventsDeps, intent: RunIntent): Promise<void> {
-  if (!/^[0-9a-f]{40}$/.test(intent.commit)) {
+  if (!isFullCommitSha(intent.commit)) {
     throw new ForbiddenError(
       `commit ${intent.commit} is abbreviated; a run must report the full 40-digit SHA to be matched against the pushes githubWebhook recorded`,
     );

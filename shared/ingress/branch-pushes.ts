@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ValidationError } from "../errors.js";
 import { Prefix } from "../permissions.js";
 import type { BlobStore } from "../ports.js";
 
@@ -16,7 +17,10 @@ export const BranchPush = z.strictObject({
 });
 export type BranchPush = z.infer<typeof BranchPush>;
 
-const fullSha = /^[0-9a-f]{40}$/;
+/** Whether `commit` is a full 40-digit SHA, the only form pushes are noted and looked up under. */
+export function isFullCommitSha(commit: string): boolean {
+  return /^[0-9a-f]{40}$/.test(commit);
+}
 
 function branchPushObject(model: string, commit: string): string {
   return `${Prefix.pushes}${model}/${commit}.json`;
@@ -24,7 +28,9 @@ function branchPushObject(model: string, commit: string): string {
 
 /** Notes that `commit` was pushed to the model's branch; a commit already noted keeps its first record. */
 export async function recordBranchPush(blobs: BlobStore, push: BranchPush): Promise<void> {
-  if (!fullSha.test(push.commit)) throw new Error(`not a full commit SHA: ${push.commit}`);
+  if (!isFullCommitSha(push.commit)) {
+    throw new ValidationError(`a branch push is noted by its full commit SHA, not ${push.commit}`);
+  }
   await blobs.write(branchPushObject(push.model, push.commit), JSON.stringify(push), {
     contentType: "application/json",
     ifGenerationMatch: "0",
@@ -37,7 +43,7 @@ export async function findBranchPush(
   model: string,
   commit: string,
 ): Promise<BranchPush | null> {
-  if (!fullSha.test(commit)) return null;
+  if (!isFullCommitSha(commit)) return null;
   const found = await blobs.read(branchPushObject(model, commit));
   if (found === null) return null;
   try {
