@@ -46,6 +46,8 @@ export function pushPayload(spec: PushSpec): Record<string, unknown> {
       default_branch: "main",
       master_branch: "main",
       private: true,
+      // GitHub's time of the push, Unix seconds: how old a promotion tag push is.
+      pushed_at: Math.floor(Date.now() / 1000),
     },
     pusher: { name: sender.login, email: `${sender.login}@example.com` },
     sender,

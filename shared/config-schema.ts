@@ -17,6 +17,17 @@ const Glob = z
 const TrainingConfig = z.strictObject({
   /** Training container image (Artifact Registry URI). */
   container: z.string().min(1),
+  /**
+   * The image repository CI pushes the trainer images it builds to (no tag, no digest). A training request may name
+   * an image only as this repository plus `@sha256:<digest>`, or the configured `container`; unset, only `container`.
+   */
+  ciImageRepository: z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9.-]*(:[0-9]{1,5})?(\/[a-z0-9][a-z0-9._-]*)+$/,
+      "an image repository such as us-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE (no tag or digest)",
+    )
+    .optional(),
   /** Overrides the container's entrypoint. */
   command: z.array(z.string()).default([]),
   /** Arguments; `{bucket}`, `{model}` and `{commit}` are replaced. */
@@ -43,8 +54,10 @@ const PromotionConfig = z.strictObject({
   tagPattern: Glob.optional(),
   /** Deploy every registered version without waiting for a tag. */
   autoDeploy: z.boolean().default(false),
-  /** GitHub logins allowed to promote; empty means anyone who can push the tag. */
+  /** GitHub logins allowed to promote by tag; empty (the default) means nobody: promotion tags are refused. */
   promoters: z.array(z.string().min(1)).default([]),
+  /** A tag push older than this (by `repository.pushed_at`) is refused as replayed or late; push the tag again. */
+  maxTagAgeMinutes: z.number().int().min(1).max(10_080).default(60),
 });
 
 const DriftConfig = z.strictObject({

@@ -29,7 +29,7 @@ export const TrainingRequested = z.strictObject({
   ...envelope,
   trigger: z.enum(["github-push", "tekton", "replay", "manual"]),
   ref: z.string().max(512).optional(),
-  /** A training image CI built for this commit; overrides the configured container. */
+  /** A training image CI built for this commit, `training.ciImageRepository@sha256:…`; overrides the container. */
   image: z.string().min(1).max(1024).optional(),
   requestedBy: z.string().max(256).optional(),
   /**

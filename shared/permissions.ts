@@ -55,6 +55,8 @@ export const Prefix = {
   registry: "registry/",
   ledger: "ledger/",
   deliveries: "deliveries/",
+  pushes: "pushes/",
+  promotions: "promotions/",
   idempotency: "idempotency/",
 } as const;
 
@@ -233,6 +235,8 @@ export const permissionTable = {
       ...stepBasics(FunctionName.githubWebhook),
       secretGrant(Secret.githubWebhookSecret),
       bucketGrant(Prefix.deliveries, create, "park oversize webhook bodies, passed on by reference"),
+      bucketGrant(Prefix.pushes, create, "note each commit pushed to a model's branch, create-only"),
+      bucketGrant(Prefix.promotions, rewrite, "keep each promotion tag's latest push, to refuse replays"),
       publishGrant(Topic.trainingRequested, "a push that touches a model's paths retrains it"),
       publishGrant(Topic.deploymentRequested, "a promotion tag deploys a registered version"),
     ],
@@ -245,6 +249,7 @@ export const permissionTable = {
       ...stepBasics(FunctionName.tektonEvents),
       secretGrant(Secret.tektonSinkToken),
       bucketGrant(Prefix.models, get, "re-read the artifact's modelgate.json: the event is only a hint"),
+      bucketGrant(Prefix.pushes, get, "train only a commit githubWebhook saw pushed to the model's branch"),
       publishGrant(Topic.trainingRequested, "a successful build run that asks for training"),
       publishGrant(Topic.artifactReady, "a successful run that wrote a model artifact"),
     ],

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { parseConfig } from "../../shared/config.js";
+import { type Config, parseConfig } from "../../shared/config.js";
 import { ConfigError } from "../../shared/errors.js";
 import type { Command } from "../command.js";
 
@@ -24,6 +24,7 @@ export const configCheck: Command = {
       io.out(
         `${file} is valid: ${models.length} model(s) (${models.join(", ")}), bucket ${config.bucket}, ${config.project}/${config.region}\n`,
       );
+      for (const note of configNotes(config)) io.out(`note: ${note}\n`);
       return 0;
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
@@ -32,3 +33,16 @@ export const configCheck: Command = {
     }
   },
 };
+
+/** What a valid configuration means that its reader may not expect: deny-by-default rules that apply. */
+export function configNotes(config: Config): string[] {
+  const notes: string[] = [];
+  for (const [name, model] of Object.entries(config.models)) {
+    if (model.promotion.promoters.length === 0) {
+      notes.push(
+        `models.${name}.promotion.promoters is empty: nobody may promote ${name} by pushing a tag (deny by default)${model.promotion.autoDeploy ? "; autoDeploy still deploys every registered version" : ""}`,
+      );
+    }
+  }
+  return notes;
+}

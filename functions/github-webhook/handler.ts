@@ -1,5 +1,6 @@
 import type { Cause, DeploymentRequested, TrainingRequested } from "../../shared/contracts.js";
 import { ClaimHeldError, describeError, isRetryable } from "../../shared/errors.js";
+import { recordBranchPush } from "../../shared/ingress/branch-pushes.js";
 import type { IngressDeps } from "../../shared/ingress/deps.js";
 import {
   headerValue,
@@ -15,9 +16,10 @@ import { runOnce } from "../../shared/ingress/once.js";
 import { recordIngress } from "../../shared/ingress/record.js";
 import { currentSecrets, type SecretSource } from "../../shared/ingress/secret-file.js";
 import { type Logger, traceContext } from "../../shared/logger.js";
-import { Outcome } from "../../shared/ports.js";
+import { type BlobStore, Outcome } from "../../shared/ports.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
 import { issuesToText } from "../../shared/zod-issues.js";
+import { admitPromotion } from "./latest-promotion.js";
 import { AnyEventPayload, PingPayload, PushPayload } from "./payloads.js";
 import { type PushDecision, routePush } from "./route-push.js";
 import { verifySignature } from "./verify-signature.js";
@@ -26,6 +28,8 @@ import { verifySignature } from "./verify-signature.js";
 export const githubMaxPayloadBytes = 25 * 1024 * 1024;
 
 export interface GithubWebhookDeps extends IngressDeps {
+  /** The artifact bucket: commits seen on a model's branch, each promotion tag's latest push. */
+  blobs: BlobStore;
   /** Webhook secrets (GITHUB_WEBHOOK_SECRET or its mounted file); more than one while rotating. */
   secrets: SecretSource;
 }
@@ -176,10 +180,21 @@ async function handleOther(context: DeliveryContext, payload: unknown): Promise<
 
 async function handlePush(context: DeliveryContext, push: PushPayload): Promise<IngressResponse> {
   const { deps, logger } = context;
-  const route = routePush(deps.config, push);
+  const route = routePush(deps.config, push, context.now());
+  // First, so a build this push starts finds its commit noted however the rest of the delivery goes.
+  for (const { model, commit } of route.onBranch) {
+    await recordBranchPush(deps.blobs, {
+      model,
+      commit,
+      ref: push.ref,
+      deliveryId: context.delivery,
+      recordedAt: context.now().toISOString(),
+    });
+  }
   const published: PublishedRef[] = [];
   const refusals: string[] = [];
-  for (const decision of route.decisions) {
+  for (const routed of route.decisions) {
+    const decision = routed.kind === "promote" ? await admitOrRefuse(context, routed) : routed;
     const details = { ref: push.ref, after: push.after, ...("tag" in decision ? { tag: decision.tag } : {}) };
     if (decision.kind === "refuse") {
       logger.warn(`refused a promotion: ${decision.reason}`, {
@@ -240,6 +255,17 @@ async function handlePush(context: DeliveryContext, push: PushPayload): Promise<
   });
   logger.info(`ignored a push to ${push.ref}: ${reason}`);
   return respond(200, IngressStatus.ignored, reason);
+}
+
+/** A promotion, unless its tag push is not newer than the latest one acted on for that tag (a replay). */
+async function admitOrRefuse(
+  context: DeliveryContext,
+  decision: Extract<PushDecision, { kind: "promote" }>,
+): Promise<PushDecision> {
+  const reason = await admitPromotion(context.deps.blobs, { ...decision, deliveryId: context.delivery });
+  if (reason === undefined) return decision;
+  const { model, repository, commit, tag } = decision;
+  return { kind: "refuse", model, repository, commit, tag, reason };
 }
 
 async function publishDecision(

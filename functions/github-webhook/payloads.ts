@@ -35,7 +35,10 @@ export const PushPayload = z.looseObject({
   commits: z.array(PushCommit).default([]),
   /** The commit `after` is or (for an annotated tag) points to; null when the ref was deleted. */
   head_commit: z.looseObject({ id: z.string() }).nullable().default(null),
-  repository: Repository,
+  repository: Repository.extend({
+    /** When the push happened: Unix seconds in push events (an ISO date in other events). */
+    pushed_at: z.union([z.number().int().min(0).max(1e11), z.iso.datetime({ offset: true })]).optional(),
+  }),
   sender: Account.optional(),
 });
 export type PushPayload = z.infer<typeof PushPayload>;

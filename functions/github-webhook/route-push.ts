@@ -1,19 +1,31 @@
 import { sameRepository } from "../../shared/commit.js";
 import { type Config, promotionTagPattern } from "../../shared/config.js";
 import { GlobBound, globMatcher } from "../../shared/glob.js";
+import { isFullCommitSha } from "../../shared/ingress/branch-pushes.js";
 import { CommitSha } from "../../shared/names.js";
 import { maxPushCommits, type PushPayload } from "./payloads.js";
 
 /** What a push asks of one model. */
 export type PushDecision =
   | { kind: "train"; model: string; repository: string; commit: string; ref: string; reason: string }
-  | { kind: "promote"; model: string; repository: string; commit: string; tag: string }
+  | {
+      kind: "promote";
+      model: string;
+      repository: string;
+      commit: string;
+      tag: string;
+      /** The tag push's `after` and when GitHub says it happened: what a replay of it repeats. */
+      after: string;
+      pushedAt: Date;
+    }
   | { kind: "refuse"; model: string; repository: string; commit: string; tag: string; reason: string };
 
 export interface PushRoute {
   decisions: PushDecision[];
   /** Why nothing (or nothing more) happened, one reason per model or for the whole push. */
   ignored: string[];
+  /** The models whose followed branch this push moved to `commit`, whether or not it retrains them. */
+  onBranch: Array<{ model: string; commit: string }>;
 }
 
 const branchPrefix = "refs/heads/";
@@ -24,7 +36,7 @@ const tagPrefix = "refs/tags/";
  * that touches its paths retrains it; a tag matching a model's promotion pattern promotes the commit the tag points
  * at, if the sender may promote. Everything else is ignored with a reason.
  */
-export function routePush(config: Config, push: PushPayload): PushRoute {
+export function routePush(config: Config, push: PushPayload, now: Date): PushRoute {
   const repository = push.repository.full_name;
   const models = Object.entries(config.models).filter(([, model]) =>
     sameRepository(model.repository, repository),
@@ -32,7 +44,8 @@ export function routePush(config: Config, push: PushPayload): PushRoute {
   if (models.length === 0) return ignore(`no model is configured for repository ${repository}`);
   if (push.ref.startsWith(branchPrefix))
     return routeBranch(models, push, push.ref.slice(branchPrefix.length));
-  if (push.ref.startsWith(tagPrefix)) return routeTag(config, models, push, push.ref.slice(tagPrefix.length));
+  if (push.ref.startsWith(tagPrefix))
+    return routeTag(config, models, push, push.ref.slice(tagPrefix.length), now);
   return ignore(`ref ${push.ref} is neither a branch nor a tag`);
 }
 
@@ -45,13 +58,15 @@ function routeBranch(models: ModelEntry[], push: PushPayload, branch: string): P
   const changed = new Set(push.commits.flatMap((c) => [...c.added, ...c.modified, ...c.removed]));
   // GitHub lists at most 2048 commits; past that the file list is incomplete, so assume the paths were touched.
   const truncated = push.commits.length >= maxPushCommits;
-  const route: PushRoute = { decisions: [], ignored: [] };
+  const route: PushRoute = { decisions: [], ignored: [], onBranch: [] };
   for (const [name, model] of models) {
     const followed = model.branch ?? push.repository.default_branch;
     if (branch !== followed) {
       route.ignored.push(`${name}: follows branch ${followed ?? "(default, unknown)"}, not ${branch}`);
       continue;
     }
+    // GitHub always sends the full SHA; only that form can be matched later.
+    if (isFullCommitSha(commit)) route.onBranch.push({ model: name, commit });
     const matches = globMatcher(model.paths, GlobBound.pathLength);
     const touched = [...changed].filter((path) => matches(path));
     if (touched.length === 0 && !truncated) {
@@ -72,7 +87,13 @@ function routeBranch(models: ModelEntry[], push: PushPayload, branch: string): P
   return route;
 }
 
-function routeTag(config: Config, models: ModelEntry[], push: PushPayload, tag: string): PushRoute {
+function routeTag(
+  config: Config,
+  models: ModelEntry[],
+  push: PushPayload,
+  tag: string,
+  now: Date,
+): PushRoute {
   if (push.deleted) return ignore(`tag ${tag} was deleted`);
   if (tag.length > GlobBound.refLength)
     return ignore(`a tag of ${tag.length} characters is longer than the ${GlobBound.refLength} matched`);
@@ -81,31 +102,76 @@ function routeTag(config: Config, models: ModelEntry[], push: PushPayload, tag: 
   const commit = push.head_commit?.id;
   if (commit === undefined || !CommitSha.safeParse(commit).success)
     return ignore(`tag ${tag} does not point to a commit`);
-  const route: PushRoute = { decisions: [], ignored: [] };
-  const sender = push.sender?.login;
+  const route: PushRoute = { decisions: [], ignored: [], onBranch: [] };
+  const pushedAt = pushTime(push);
   for (const [name, model] of models) {
     const pattern = promotionTagPattern(config, name);
     if (!globMatcher(pattern, GlobBound.refLength)(tag)) {
       route.ignored.push(`${name}: tag ${tag} does not match ${pattern}`);
       continue;
     }
-    const promoters = model.promotion.promoters.map((p) => p.toLowerCase());
-    if (promoters.length > 0 && (sender === undefined || !promoters.includes(sender.toLowerCase()))) {
-      route.decisions.push({
-        kind: "refuse",
-        model: name,
-        repository: model.repository,
-        commit,
-        tag,
-        reason: `${sender ?? "an unknown sender"} is not a promoter of ${name}`,
-      });
-      continue;
-    }
-    route.decisions.push({ kind: "promote", model: name, repository: model.repository, commit, tag });
+    route.decisions.push(decidePromotion(name, model, push, { commit, tag, pushedAt }, now));
   }
   return route;
 }
 
+/**
+ * Whether a tag push promotes the model. Nobody promotes unless named in `promotion.promoters` (deny by default).
+ * GitHub signs the body, not the delivery id, so a captured tag push can be sent again under a new id: one older
+ * than `promotion.maxTagAgeMinutes` is refused here, a newer replay by the handler's record of the tag's latest push.
+ */
+function decidePromotion(
+  name: string,
+  model: ModelEntry[1],
+  push: PushPayload,
+  target: { commit: string; tag: string; pushedAt: Date | undefined },
+  now: Date,
+): PushDecision {
+  const { commit, tag, pushedAt } = target;
+  const refuse = (reason: string): PushDecision => ({
+    kind: "refuse",
+    model: name,
+    repository: model.repository,
+    commit,
+    tag,
+    reason,
+  });
+  const sender = push.sender?.login;
+  const promoters = model.promotion.promoters.map((p) => p.toLowerCase());
+  if (promoters.length === 0)
+    return refuse(
+      `${name} has no promoters configured (promotion.promoters), so its promotion tags are refused`,
+    );
+  if (sender === undefined || !promoters.includes(sender.toLowerCase()))
+    return refuse(`${sender ?? "an unknown sender"} is not a promoter of ${name}`);
+  if (pushedAt === undefined)
+    return refuse("the push has no repository.pushed_at, so how old the promotion is cannot be told");
+  const ageMinutes = (now.getTime() - pushedAt.getTime()) / 60_000;
+  const maxAge = model.promotion.maxTagAgeMinutes;
+  if (ageMinutes > maxAge) {
+    return refuse(
+      `the tag was pushed at ${pushedAt.toISOString()}, ${Math.floor(ageMinutes)} minutes ago; promotions older than ${maxAge} minutes (promotion.maxTagAgeMinutes) are refused as replayed or late: push the tag again`,
+    );
+  }
+  return {
+    kind: "promote",
+    model: name,
+    repository: model.repository,
+    commit,
+    tag,
+    after: push.after,
+    pushedAt,
+  };
+}
+
+/** When the push happened by GitHub's clock: `repository.pushed_at`, Unix seconds in push events. */
+function pushTime(push: PushPayload): Date | undefined {
+  const value = push.repository.pushed_at;
+  if (value === undefined) return undefined;
+  const date = typeof value === "number" ? new Date(value * 1000) : new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
 function ignore(reason: string): PushRoute {
-  return { decisions: [], ignored: [reason] };
+  return { decisions: [], ignored: [reason], onBranch: [] };
 }

@@ -1,6 +1,7 @@
 import type { Config } from "../../shared/config.js";
 import { modelConfig } from "../../shared/config.js";
 import type { TrainingRequested } from "../../shared/contracts.js";
+import { ForbiddenError } from "../../shared/errors.js";
 import { modelBaseDir } from "../../shared/manifest.js";
 import {
   Label,
@@ -10,6 +11,7 @@ import {
 } from "../../shared/model-ports.js";
 import { shortSha } from "../../shared/names.js";
 import { Outcome } from "../../shared/ports.js";
+import { trainingImageRefusal } from "../../shared/training-image.js";
 import { labelValue, provenanceLabels } from "../../shared/vertex/labels.js";
 import { recordedCall, type TraceContext } from "../../shared/vertex/recorded-call.js";
 
@@ -99,9 +101,16 @@ export async function launchTraining(
  * The CustomJob for a training request, from the model's training configuration: the image CI built for the
  * commit if the message names one, else the configured container; `{bucket}`, `{model}` and `{commit}` in the
  * arguments filled in; the trainer contract's MODELGATE_* variables set; output under `models/<model>/<commit>/`.
+ * An image the configuration does not allow is a permanent ForbiddenError: the message is recorded, not run.
  */
 export function trainingJobSpec(message: TrainingRequested, config: Config): TrainingJobSpec {
   const model = modelConfig(config, message.model);
+  const refusal = message.image === undefined ? null : trainingImageRefusal(model.training, message.image);
+  if (refusal !== null) {
+    throw new ForbiddenError(`${message.model}: ${refusal}`, {
+      details: { model: message.model, commit: message.commit, requestedBy: message.requestedBy },
+    });
+  }
   const fill = (text: string) =>
     text
       .replaceAll("{bucket}", config.bucket)

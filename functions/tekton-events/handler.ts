@@ -1,8 +1,16 @@
 import type { CloudEvent } from "cloudevents";
 import { sameCommit } from "../../shared/commit.js";
+import { modelConfig } from "../../shared/config.js";
 import type { ArtifactReady, Cause, TrainingRequested } from "../../shared/contracts.js";
-import { ArtifactError, ClaimHeldError, describeError, isRetryable } from "../../shared/errors.js";
+import {
+  ArtifactError,
+  ClaimHeldError,
+  describeError,
+  ForbiddenError,
+  isRetryable,
+} from "../../shared/errors.js";
 import { readVerifiedManifest } from "../../shared/ingress/artifact.js";
+import { findBranchPush, isFullCommitSha } from "../../shared/ingress/branch-pushes.js";
 import type { IngressDeps } from "../../shared/ingress/deps.js";
 import {
   headerValue,
@@ -259,6 +267,7 @@ async function publishIntent(context: EventContext, intent: RunIntent): Promise<
     causedBy: [cause],
     createdAt: context.now().toISOString(),
   };
+  await requirePushedToBranch(deps, intent);
   if (intent.kind === "training-requested") {
     const message: TrainingRequested = {
       ...envelope,
@@ -292,6 +301,25 @@ async function publishIntent(context: EventContext, intent: RunIntent): Promise<
   };
   const messageId = await deps.publisher.publish(Topic.artifactReady, message);
   return { topic: Topic.artifactReady, model: intent.model, commit: location.commit, messageId };
+}
+
+/**
+ * A run may speak only of a commit githubWebhook saw pushed to the model's branch: otherwise anyone who can start
+ * a run in an allowed namespace could have modelgate train, register and (with auto-deploy) serve any commit
+ * GitHub will hand out for the repository, a fork's pull request head included.
+ */
+async function requirePushedToBranch(deps: TektonEventsDeps, intent: RunIntent): Promise<void> {
+  if (!isFullCommitSha(intent.commit)) {
+    throw new ForbiddenError(
+      `commit ${intent.commit} is abbreviated; a run must report the full 40-digit SHA to be matched against the pushes githubWebhook recorded`,
+    );
+  }
+  if ((await findBranchPush(deps.blobs, intent.model, intent.commit)) === null) {
+    const branch = modelConfig(deps.config, intent.model).branch ?? "its default branch";
+    throw new ForbiddenError(
+      `commit ${intent.commit} was never pushed to ${intent.repository} ${branch} as far as githubWebhook saw; runs of other commits are refused`,
+    );
+  }
 }
 
 async function handleFailure(context: EventContext): Promise<IngressResponse> {

@@ -3,6 +3,7 @@ import type { Config, ModelConfig } from "../../shared/config.js";
 import { ArtifactError } from "../../shared/errors.js";
 import { type ArtifactLocation, parseArtifactUri } from "../../shared/ingress/artifact.js";
 import { CommitSha } from "../../shared/names.js";
+import { trainingImageRefusal } from "../../shared/training-image.js";
 import { runValue, type TektonRun } from "./tekton-run.js";
 
 /** What a successful run asks of one model. */
@@ -75,6 +76,11 @@ export function mapSuccessfulRun(config: Config, run: TektonRun): RunMapping {
     }
     if (keys.emits === "training-requested") {
       const image = runValue(run, keys.results.image);
+      const refusal = image === undefined ? null : trainingImageRefusal(model.training, image);
+      if (refusal !== null) {
+        mapping.refused.push({ model: name, commit, reason: `${name}: ${refusal}` });
+        continue;
+      }
       mapping.intents.push({
         kind: "training-requested",
         model: name,

@@ -8,6 +8,7 @@ import { createGithubWebhookHandler } from "../../functions/github-webhook/handl
 import { createTektonEventsHandler } from "../../functions/tekton-events/handler.js";
 import { parseConfig } from "../../shared/config.js";
 import { decodeMessage } from "../../shared/contracts.js";
+import { recordBranchPush } from "../../shared/ingress/branch-pushes.js";
 import { serveIngress } from "../../shared/ingress/serve-http.js";
 import { manifestPath } from "../../shared/manifest.js";
 import { decodePubSubEvent } from "../../shared/pubsub-event.js";
@@ -37,7 +38,7 @@ models:
     repository: chmouel/scratchmyback
     branch: main
     paths: [OWNERS]
-    promotion: { tagPattern: "0.*" }
+    promotion: { tagPattern: "0.*", promoters: [chmouel] }
     training: { container: "us-docker.pkg.dev/acme-ml/modelgate/scratch-trainer:1" }
     serving: { container: "us-docker.pkg.dev/acme-ml/modelgate/scratch-serving:1" }
     endpoint: scratch
@@ -69,7 +70,16 @@ models:
   "contract config",
 );
 
-const deps = ingressTestDeps({ config });
+// The clock reads a minute after the captured tag push (its repository.pushed_at): a promotion is judged by its age.
+const deps = {
+  ...ingressTestDeps({ config }),
+  now: () =>
+    new Date(
+      (capturedJson<{ repository: { pushed_at: number } }>("github/push.tag.json").repository.pushed_at +
+        60) *
+        1000,
+    ),
+};
 http(
   "githubWebhookContract",
   serveIngress(() => createGithubWebhookHandler({ ...deps, secrets: [secret] })),
@@ -203,6 +213,14 @@ describe("Tekton CloudEvents (captured payloads)", () => {
       repository: "acme/fraud-detector",
     });
     await deps.blobs.write(manifestPath("fraud-detector", "3f2c1a9"), JSON.stringify(manifest));
+    // githubWebhook saw the commit pushed to fraud-detector's branch.
+    await recordBranchPush(deps.blobs, {
+      model: "fraud-detector",
+      commit: manifest.commit,
+      ref: "refs/heads/main",
+      deliveryId: "contract-push",
+      recordedAt: deps.now().toISOString(),
+    });
     const response = await deliverTekton("pipelinerun.successful");
     expect(response).toMatchObject({ status: 202, body: { status: "accepted" } });
     const { topic, message } = lastPublished();

@@ -4,7 +4,7 @@ import "../../functions/github-webhook/index.js";
 import { githubMaxPayloadBytes } from "../../functions/github-webhook/handler.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
 import { ingressTestConfigYaml } from "../support/ingress-config.js";
-import { ownFixture } from "../support/ingress-fixtures.js";
+import { ownFixture, ownJson } from "../support/ingress-fixtures.js";
 import { githubHeaders, webhookSecret } from "../support/ingress-github.js";
 import { type ServedFunction, send, serveFunction } from "../support/ingress-http.js";
 import { type IngressStack, startIngressStack } from "../support/ingress-stack.js";
@@ -30,6 +30,14 @@ afterAll(async () => {
   await stack?.close();
   vi.unstubAllEnvs();
 });
+
+/** The annotated-tag fixture as GitHub would send it now: `repository.pushed_at` is the push's own time. */
+function freshTagPush(tag?: string): string {
+  const payload = ownJson<Record<string, any>>("github/push-annotated-tag.json");
+  payload.repository.pushed_at = Math.floor(Date.now() / 1000);
+  if (tag !== undefined) payload.ref = `refs/tags/${tag}`;
+  return JSON.stringify(payload);
+}
 
 async function deliver(body: string | Buffer, options: Parameters<typeof githubHeaders>[1] = {}) {
   return send(fn.url, { headers: await githubHeaders(body, options), body });
@@ -74,9 +82,7 @@ describe("githubWebhook served by the Functions Framework", () => {
   });
 
   it("promotes the commit an annotated tag points to, signed with the previous secret during rotation", async () => {
-    const response = await deliver(ownFixture("github/push-annotated-tag.json"), {
-      secret: "previous-secret",
-    });
+    const response = await deliver(freshTagPush(), { secret: "previous-secret" });
     expect(response.status).toBe(202);
     const [message] = await stack.pull(Topic.deploymentRequested, 1);
     expect(message).toMatchObject({
@@ -84,6 +90,18 @@ describe("githubWebhook served by the Functions Framework", () => {
       reason: "promotion-tag",
       tag: "promote/fraud-detector/2024-06-11",
     });
+  });
+
+  it("refuses the same signed tag push sent again under a new delivery id, and deploys nothing", async () => {
+    const body = freshTagPush("promote/fraud-detector/replayed");
+    expect((await deliver(body, { delivery: "int-tag-original" })).status).toBe(202);
+    await stack.pull(Topic.deploymentRequested, 1);
+    const replay = await deliver(body, { delivery: "int-tag-replay" });
+    expect(replay).toMatchObject({
+      status: 403,
+      body: { status: "refused", reason: expect.stringMatching(/replayed or out-of-order/) },
+    });
+    expect(await stack.drain(Topic.deploymentRequested)).toEqual([]);
   });
 
   it("answers a ping with 200", async () => {

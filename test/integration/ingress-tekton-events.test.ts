@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import "../../functions/tekton-events/index.js";
+import { recordBranchPush } from "../../shared/ingress/branch-pushes.js";
 import { manifestPath } from "../../shared/manifest.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
 import { ingressTestConfigYaml } from "../support/ingress-config.js";
@@ -31,6 +32,14 @@ beforeAll(async () => {
     JSON.stringify(manifest),
   );
   if (!written.written) throw new Error("manifest not written");
+  // githubWebhook saw the run's commit pushed to fraud-detector's branch.
+  await recordBranchPush(stack.blobs, {
+    model: "fraud-detector",
+    commit: manifest.commit,
+    ref: "refs/heads/main",
+    deliveryId: "int-main-push",
+    recordedAt: new Date().toISOString(),
+  });
   manifestGeneration = written.generation;
   fn = await serveFunction(FunctionName.tektonEvents);
 });
@@ -81,8 +90,16 @@ describe("tektonEvents served by the Functions Framework", () => {
     ]);
   });
 
-  it("publishes training-requested for a run mapped that way", async () => {
-    const response = await send(fn.url, binaryTektonEvent(ownJson("tekton/taskrun-churn-successful.json")));
+  it("publishes training-requested for a run mapped that way, of a commit pushed to the model's branch", async () => {
+    const body = ownJson<Record<string, any>>("tekton/taskrun-churn-successful.json");
+    await recordBranchPush(stack.blobs, {
+      model: "churn",
+      commit: body.taskRun.spec.params[1].value,
+      ref: "refs/heads/main",
+      deliveryId: "int-churn-push",
+      recordedAt: new Date().toISOString(),
+    });
+    const response = await send(fn.url, binaryTektonEvent(body));
     expect(response.status).toBe(202);
     const [message] = await stack.pull(Topic.trainingRequested, 1);
     expect(message).toMatchObject({
@@ -90,6 +107,14 @@ describe("tektonEvents served by the Functions Framework", () => {
       trigger: "tekton",
       image: expect.stringContaining("@sha256:"),
     });
+  });
+
+  it("refuses a run that asks to train an image of its own choosing, and publishes nothing", async () => {
+    const body = ownJson<Record<string, any>>("tekton/taskrun-churn-successful.json");
+    body.taskRun.status.taskResults[0].value = "docker.io/mallory/miner:latest";
+    const response = await send(fn.url, binaryTektonEvent(body));
+    expect(response).toMatchObject({ status: 422, body: { status: "refused" } });
+    expect(await stack.drain(Topic.trainingRequested)).toEqual([]);
   });
 });
 

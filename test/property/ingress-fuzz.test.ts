@@ -8,6 +8,7 @@ import { createTektonEventsHandler } from "../../functions/tekton-events/handler
 import { BucketClaimStore } from "../../shared/claim-store.js";
 import { decodeMessage, encodeMessage } from "../../shared/contracts.js";
 import { TransientError } from "../../shared/errors.js";
+import { recordBranchPush } from "../../shared/ingress/branch-pushes.js";
 import type { IngressRequest, IngressResponse } from "../../shared/ingress/http.js";
 import { BucketLedger } from "../../shared/ledger.js";
 import { createLogger } from "../../shared/logger.js";
@@ -426,6 +427,14 @@ describe("tektonEvents under hostile CloudEvents", () => {
       manifestPath("fraud-detector", "3f2c1a9"),
       JSON.stringify(testManifest({ model: "fraud-detector", commit, repository: "acme/fraud-detector" })),
     );
+    // …and githubWebhook's note that the commit was pushed to the model's branch.
+    await recordBranchPush(d.blobs, {
+      model: "fraud-detector",
+      commit,
+      ref: "refs/heads/main",
+      deliveryId: "fuzz-push",
+      recordedAt: "2024-06-11T09:00:00.000Z",
+    });
     const handler = createTektonEventsHandler({ ...d, tokens: [sinkToken] });
     const heapBefore = heapMb();
     let accepted = 0;

@@ -23,12 +23,15 @@ models:
     training: { container: "us-docker.pkg.dev/local-project/modelgate/fraud-trainer:1" }
     serving: { container: "us-docker.pkg.dev/local-project/modelgate/fraud-serving:1" }
     endpoint: fraud-detector
+    promotion: { promoters: [grace] }
     verification: { goldenSet: golden/fraud-detector/golden.jsonl }
     tekton: { pipelines: [fraud-detector-build], emits: artifact-ready }
   churn:
     repository: acme/churn
     paths: ["churn/**/*.py"]
-    training: { container: "us-docker.pkg.dev/local-project/modelgate/churn-trainer:1" }
+    training:
+      container: "us-docker.pkg.dev/local-project/modelgate/churn-trainer:1"
+      ciImageRepository: us-docker.pkg.dev/local-project/modelgate/churn-trainer
     serving: { container: "us-docker.pkg.dev/local-project/modelgate/churn-serving:1" }
     endpoint: churn
     promotion: { tagPattern: "release/churn-*", promoters: [Release-Bot] }

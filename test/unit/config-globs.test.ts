@@ -81,12 +81,16 @@ describe("globMatcher", () => {
 });
 
 describe("routePush with an over-long tag", () => {
+  // A tag push is judged against the time GitHub says it happened; a minute later here.
+  const now = new Date("2024-06-11T10:00:00.000Z");
+  const pushedAt = now.getTime() / 1000 - 60;
   it("ignores a tag longer than the bound, even one the pattern would match", () => {
     const payload = ownJson<Record<string, any>>("github/push-main.json");
     payload.repository.full_name = "acme/churn";
     payload.sender = { ...payload.sender, login: "release-bot" };
     payload.ref = `refs/tags/release/churn-${"1".repeat(GlobBound.refLength)}`;
-    const route = routePush(ingressTestConfig(), PushPayload.parse(payload));
+    payload.repository.pushed_at = pushedAt;
+    const route = routePush(ingressTestConfig(), PushPayload.parse(payload), now);
     expect(route.decisions).toEqual([]);
     expect(route.ignored).toEqual([
       `a tag of ${GlobBound.refLength + 14} characters is longer than the ${GlobBound.refLength} matched`,
@@ -98,7 +102,8 @@ describe("routePush with an over-long tag", () => {
     payload.repository.full_name = "acme/churn";
     payload.sender = { ...payload.sender, login: "release-bot" };
     payload.ref = "refs/tags/release/churn-1";
-    const route = routePush(ingressTestConfig(), PushPayload.parse(payload));
+    payload.repository.pushed_at = pushedAt;
+    const route = routePush(ingressTestConfig(), PushPayload.parse(payload), now);
     expect(route.decisions.map((d) => d.kind)).toEqual(["promote"]);
   });
 });

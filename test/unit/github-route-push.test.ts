@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { PushPayload } from "../../functions/github-webhook/payloads.js";
 import { routePush } from "../../functions/github-webhook/route-push.js";
-import { ingressTestConfig } from "../support/ingress-config.js";
+import { parseConfig } from "../../shared/config.js";
+import { ingressTestConfig, ingressTestConfigYaml } from "../support/ingress-config.js";
 import { ownJson } from "../support/ingress-fixtures.js";
 
 const config = ingressTestConfig();
 const sha = (digit: string) => digit.repeat(40);
+const now = new Date("2024-06-11T10:00:00.000Z");
 
 function push(change: (payload: Record<string, any>) => void = () => {}) {
   const payload = ownJson<Record<string, any>>("github/push-main.json");
@@ -23,6 +25,7 @@ describe("routePush", () => {
             { id: sha("a"), added: [], modified: [], removed: [], [field]: ["data/fraud-detector/x.csv"] },
           ];
         }),
+        now,
       );
       expect(route.decisions).toMatchObject([
         { kind: "train", model: "fraud-detector", reason: "touches data/fraud-detector/x.csv" },
@@ -40,11 +43,13 @@ describe("routePush", () => {
           p.repository.default_branch = defaultBranch;
           p.commits = [{ id: sha("b"), added: ["churn/model/fit.py"], modified: [], removed: [] }];
         }),
+        now,
       );
     expect(churn("refs/heads/trunk", "trunk").decisions).toMatchObject([{ kind: "train", model: "churn" }]);
     expect(churn("refs/heads/main", "trunk")).toEqual({
       decisions: [],
       ignored: ["churn: follows branch trunk, not main"],
+      onBranch: [],
     });
   });
 
@@ -59,6 +64,7 @@ describe("routePush", () => {
           removed: [],
         }));
       }),
+      now,
     );
     expect(route.decisions).toMatchObject([
       { kind: "train", reason: expect.stringMatching(/GitHub's limit/) },
@@ -70,12 +76,14 @@ describe("routePush", () => {
       routePush(
         config,
         push((p) => (p.repository.full_name = "acme/other")),
+        now,
       ).ignored,
     ).toEqual(["no model is configured for repository acme/other"]);
     expect(
       routePush(
         config,
         push((p) => (p.ref = "refs/tags/v1.0")),
+        now,
       ).ignored,
     ).toEqual(["fraud-detector: tag v1.0 does not match promote/fraud-detector/*"]);
     // A tag on a tree or blob: not deleted, but no head commit to promote.
@@ -86,12 +94,14 @@ describe("routePush", () => {
           p.ref = "refs/tags/promote/fraud-detector/tree";
           p.head_commit = null;
         }),
+        now,
       ).ignored,
     ).toEqual(["tag promote/fraud-detector/tree does not point to a commit"]);
     expect(
       routePush(
         config,
         push((p) => (p.ref = "refs/notes/commits")),
+        now,
       ).ignored,
     ).toEqual(["ref refs/notes/commits is neither a branch nor a tag"]);
   });
@@ -100,7 +110,80 @@ describe("routePush", () => {
     const route = routePush(
       config,
       push((p) => (p.ref = "refs/tags/promote/fraud-detector/a/b")),
+      now,
     );
     expect(route.decisions).toEqual([]);
+  });
+
+  describe("promotion tags", () => {
+    const tagPush = (change: (payload: Record<string, any>) => void = () => {}) => {
+      const payload = ownJson<Record<string, any>>("github/push-annotated-tag.json");
+      change(payload);
+      return PushPayload.parse(payload);
+    };
+    const withPromoters = (promoters: string[]) =>
+      parseConfig(
+        ingressTestConfigYaml().replace(
+          "promotion: { promoters: [grace] }",
+          `promotion: { promoters: [${promoters.join(", ")}] }`,
+        ),
+      );
+
+    it("promotes a fresh tag push by a configured promoter, with what a replay of it would repeat", () => {
+      expect(routePush(config, tagPush(), now).decisions).toEqual([
+        {
+          kind: "promote",
+          model: "fraud-detector",
+          repository: "acme/fraud-detector",
+          commit: "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f",
+          tag: "promote/fraud-detector/2024-06-11",
+          after: "c0ffee0123456789abcdef0123456789abcdef01",
+          pushedAt: new Date("2024-06-11T09:55:00.000Z"),
+        },
+      ]);
+    });
+
+    it("refuses every promotion tag of a model with no promoters configured (deny by default)", () => {
+      const route = routePush(withPromoters([]), tagPush(), now);
+      expect(route.decisions).toMatchObject([
+        {
+          kind: "refuse",
+          model: "fraud-detector",
+          reason:
+            "fraud-detector has no promoters configured (promotion.promoters), so its promotion tags are refused",
+        },
+      ]);
+    });
+
+    it.each([
+      [
+        "older than promotion.maxTagAgeMinutes",
+        (p: Record<string, any>) => (p.repository.pushed_at = 1718096340),
+        /pushed at 2024-06-11T08:59:00.000Z, 61 minutes ago; promotions older than 60 minutes/,
+      ],
+      [
+        "without repository.pushed_at",
+        (p: Record<string, any>) => delete p.repository.pushed_at,
+        /has no repository.pushed_at/,
+      ],
+    ])("refuses a tag push %s", (_name, change, reason) => {
+      expect(routePush(config, tagPush(change), now).decisions).toMatchObject([
+        { kind: "refuse", model: "fraud-detector", reason: expect.stringMatching(reason) },
+      ]);
+    });
+  });
+
+  it("lists the models whose followed branch the push moved, even when it retrains none", () => {
+    const route = routePush(
+      config,
+      push((p) => {
+        p.commits = [{ id: sha("d"), added: [], modified: ["README.md"], removed: [] }];
+      }),
+      now,
+    );
+    expect(route.decisions).toEqual([]);
+    expect(route.onBranch).toEqual([
+      { model: "fraud-detector", commit: "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f" },
+    ]);
   });
 });

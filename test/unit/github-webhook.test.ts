@@ -4,6 +4,7 @@ import { createGithubWebhookHandler, githubMaxPayloadBytes } from "../../functio
 import { readGithubWebhookSettings } from "../../functions/github-webhook/settings.js";
 import { verifySignature } from "../../functions/github-webhook/verify-signature.js";
 import { TransientError } from "../../shared/errors.js";
+import { findBranchPush } from "../../shared/ingress/branch-pushes.js";
 import type { IngressRequest } from "../../shared/ingress/http.js";
 import { Topic } from "../../shared/topology.js";
 import { ingressTestDeps } from "../support/ingress-deps.js";
@@ -264,6 +265,77 @@ describe("githubWebhook deduplication and failures", () => {
     const retried = await handler(request);
     expect(retried.statusCode).toBe(202);
     expect(publisher.published).toHaveLength(1);
+  });
+});
+
+describe("githubWebhook promotion replays", () => {
+  const tagPush = (change: (payload: Record<string, any>) => void = () => {}) =>
+    withPayload("github/push-annotated-tag.json", change);
+
+  it("refuses the same signed tag push sent again under a new delivery id (GitHub does not sign the id)", async () => {
+    const { handler, publisher, ledger } = setup();
+    const body = tagPush();
+    expect((await handler(await delivery(body, { delivery: "d-tag-first" }))).statusCode).toBe(202);
+    const replay = await handler(await delivery(body, { delivery: "d-tag-replay" }));
+    expect(replay).toEqual({
+      statusCode: 403,
+      body: {
+        status: "refused",
+        reason:
+          "tag promote/fraud-detector/2024-06-11 was pushed at 2024-06-11T09:55:00.000Z, not after the push of 2024-06-11T09:55:00.000Z already acted on (delivery d-tag-first): a replayed or out-of-order delivery",
+      },
+    });
+    expect(publisher.on(Topic.deploymentRequested)).toHaveLength(1);
+    expect((await ledger.read("fraud-detector", headCommit)).map((e) => e.action)).toEqual([
+      Topic.deploymentRequested,
+      "promotion-refused",
+    ]);
+  });
+
+  it("refuses an earlier push of a tag replayed after the tag moved to another commit", async () => {
+    const { handler, publisher } = setup();
+    const older = tagPush();
+    const moved = tagPush((p) => {
+      p.head_commit.id = "b".repeat(40);
+      p.after = "d".repeat(40);
+      p.repository.pushed_at += 60;
+    });
+    expect((await handler(await delivery(older))).statusCode).toBe(202);
+    expect((await handler(await delivery(moved))).statusCode).toBe(202);
+    expect((await handler(await delivery(older))).statusCode).toBe(403);
+    expect(publisher.on(Topic.deploymentRequested).map((m) => m.commit)).toEqual([
+      headCommit,
+      "b".repeat(40),
+    ]);
+  });
+
+  it("still promotes when GitHub redelivers the same delivery after a transient failure", async () => {
+    const { handler, publisher } = setup();
+    const request = await delivery(tagPush(), { delivery: "d-tag-retry" });
+    publisher.failWith = new TransientError("Pub/Sub is unavailable");
+    expect((await handler(request)).statusCode).toBe(503);
+    publisher.failWith = undefined;
+    expect((await handler(request)).statusCode).toBe(202);
+    expect(publisher.on(Topic.deploymentRequested)).toHaveLength(1);
+  });
+});
+
+describe("githubWebhook notes the commits pushed to a model's branch", () => {
+  it("for a push that retrains and for one that touches none of the model's paths", async () => {
+    const { handler, blobs } = setup();
+    await handler(await delivery(ownFixture("github/push-main.json"), { delivery: "d-noted" }));
+    const quiet = withPayload("github/push-main.json", (p) => {
+      p.after = "e".repeat(40);
+      p.head_commit.id = "e".repeat(40);
+      p.commits = [{ id: "e".repeat(40), added: [], modified: ["README.md"], removed: [] }];
+    });
+    expect((await handler(await delivery(quiet))).statusCode).toBe(200);
+    expect(await findBranchPush(blobs, "fraud-detector", headCommit)).toMatchObject({
+      ref: "refs/heads/main",
+      deliveryId: "d-noted",
+    });
+    expect(await findBranchPush(blobs, "fraud-detector", "e".repeat(40))).not.toBeNull();
+    expect(await findBranchPush(blobs, "churn", headCommit)).toBeNull();
   });
 });
 

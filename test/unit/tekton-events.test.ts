@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import { createTektonEventsHandler } from "../../functions/tekton-events/handler.js";
 import { readTektonEventsSettings } from "../../functions/tekton-events/settings.js";
 import { TransientError } from "../../shared/errors.js";
+import { recordBranchPush } from "../../shared/ingress/branch-pushes.js";
 import type { IngressRequest } from "../../shared/ingress/http.js";
 import { manifestPath } from "../../shared/manifest.js";
+import type { BlobStore } from "../../shared/ports.js";
 import { Topic } from "../../shared/topology.js";
 import { ingressTestDeps } from "../support/ingress-deps.js";
 import { ownJson } from "../support/ingress-fixtures.js";
@@ -17,9 +19,17 @@ import {
 
 const fullCommit = "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f";
 
-function setup() {
+async function setup() {
   const deps = ingressTestDeps();
   const handler = createTektonEventsHandler({ ...deps, tokens: ["retired-token", sinkToken] });
+  // The run's commit was pushed to fraud-detector's branch, as githubWebhook notes it.
+  await recordBranchPush(deps.blobs, {
+    model: "fraud-detector",
+    commit: fullCommit,
+    ref: "refs/heads/main",
+    deliveryId: "d-main-push",
+    recordedAt: "2024-06-11T09:00:00.000Z",
+  });
   const writeManifest = async (
     fields: Partial<{ model: string; commit: string; repository: string }> = {},
     dir = "3f2c1a9",
@@ -33,6 +43,19 @@ function setup() {
     return deps.blobs.write(manifestPath("fraud-detector", dir), JSON.stringify(manifest));
   };
   return { ...deps, handler, writeManifest };
+}
+
+const churnCommit = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678";
+
+/** What githubWebhook writes when it sees `commit` pushed to churn's branch. */
+async function noteBranchPush(blobs: BlobStore, commit: string): Promise<void> {
+  await recordBranchPush(blobs, {
+    model: "churn",
+    commit,
+    ref: "refs/heads/trunk",
+    deliveryId: "d-churn-push",
+    recordedAt: "2024-06-11T09:00:00.000Z",
+  });
 }
 
 const successful = () => ownJson<Record<string, any>>("tekton/pipelinerun-successful.json");
@@ -51,7 +74,7 @@ describe("tektonEvents: successful runs", () => {
   ] as const)(
     "publishes artifact-ready for a %s-mode event after re-reading the manifest",
     async (_mode, encode) => {
-      const { handler, publisher, ledger, writeManifest } = setup();
+      const { handler, publisher, ledger, writeManifest } = await setup();
       const written = await writeManifest();
       const response = await handler(request(encode(successful(), { id: "ev-1" })));
       expect(response.statusCode).toBe(202);
@@ -93,7 +116,8 @@ describe("tektonEvents: successful runs", () => {
   );
 
   it("publishes training-requested with the image for a standalone TaskRun mapped that way", async () => {
-    const { handler, publisher } = setup();
+    const { handler, publisher, blobs } = await setup();
+    await noteBranchPush(blobs, churnCommit);
     const response = await handler(
       binary(ownJson("tekton/taskrun-churn-successful.json"), { id: "ev-churn" }),
     );
@@ -110,30 +134,118 @@ describe("tektonEvents: successful runs", () => {
     ]);
   });
 
+  it("refuses and records an artifact of a commit githubWebhook never saw pushed to the model's branch", async () => {
+    const { handler, publisher, ledger, writeManifest } = await setup();
+    const other = "0123456789abcdef0123456789abcdef01234567";
+    await writeManifest({ commit: other }, "0123456");
+    const body = successful();
+    body.pipelineRun.status.pipelineResults[1].value = other;
+    body.pipelineRun.status.pipelineResults[2].value =
+      "gs://modelgate-artifacts/models/fraud-detector/0123456/";
+    const response = await handler(binary(body));
+    expect(response).toMatchObject({
+      statusCode: 422,
+      body: {
+        status: "refused",
+        reason: `fraud-detector: commit ${other} was never pushed to acme/fraud-detector main as far as githubWebhook saw; runs of other commits are refused`,
+      },
+    });
+    expect(publisher.published).toEqual([]);
+    expect(await ledger.read("fraud-detector", other)).toMatchObject([{ action: "run-refused" }]);
+  });
+
+  describe("training requests: what runs as the trainer comes from the configuration", () => {
+    const churnRun = (change: (run: Record<string, any>) => void = () => {}) => {
+      const body = ownJson<Record<string, any>>("tekton/taskrun-churn-successful.json");
+      change(body.taskRun);
+      return body;
+    };
+    const withImage = (image: string) =>
+      churnRun((run) => {
+        run.status.taskResults[0].value = image;
+      });
+    const digest = `@sha256:${"4f".repeat(32)}`;
+
+    it.each([
+      [
+        "an image from anywhere",
+        withImage("docker.io/mallory/miner:latest"),
+        /image "docker.io\/mallory\/miner:latest" is neither the configured training.container nor us-docker.pkg.dev\/local-project\/modelgate\/churn-trainer@sha256:<64 hex digits>/,
+      ],
+      [
+        "the CI repository by tag, not digest",
+        withImage("us-docker.pkg.dev/local-project/modelgate/churn-trainer:latest"),
+        /is neither the configured training.container/,
+      ],
+      [
+        "a repository that only starts like the CI one",
+        withImage(`us-docker.pkg.dev/local-project/modelgate/churn-trainer-evil${digest}`),
+        /is neither the configured training.container/,
+      ],
+      [
+        "a commit githubWebhook never saw pushed to the branch",
+        churnRun((run) => {
+          run.spec.params[1].value = "9".repeat(40);
+        }),
+        /commit 9{40} was never pushed to acme\/churn its default branch as far as githubWebhook saw/,
+      ],
+      [
+        "an abbreviated commit",
+        churnRun((run) => {
+          run.spec.params[1].value = churnCommit.slice(0, 12);
+        }),
+        /commit a1b2c3d4e5f6 is abbreviated/,
+      ],
+    ])("refuses and records a run asking to train %s", async (_name, body, reason) => {
+      const { handler, publisher, blobs, ledger } = await setup();
+      await noteBranchPush(blobs, churnCommit);
+      const response = await handler(binary(body));
+      expect(response).toMatchObject({
+        statusCode: 422,
+        body: { status: "refused", reason: expect.stringMatching(reason) },
+      });
+      expect(publisher.published).toEqual([]);
+      expect(await ledger.read("churn")).toMatchObject([{ action: "run-refused", outcome: "refused" }]);
+    });
+
+    it("trains the configured container itself when the run names it", async () => {
+      const { handler, publisher, blobs } = await setup();
+      await noteBranchPush(blobs, churnCommit);
+      const response = await handler(
+        binary(withImage("us-docker.pkg.dev/local-project/modelgate/churn-trainer:1")),
+      );
+      expect(response.statusCode).toBe(202);
+      expect(publisher.on(Topic.trainingRequested)).toMatchObject([
+        { image: "us-docker.pkg.dev/local-project/modelgate/churn-trainer:1" },
+      ]);
+    });
+  });
+
   it.each([
     [
       "a manifest that is missing",
-      async (_s: ReturnType<typeof setup>) => {},
+      async (_s: Awaited<ReturnType<typeof setup>>) => {},
       /no modelgate.json at gs:\/\/modelgate-artifacts\/models\/fraud-detector\/3f2c1a9\/modelgate.json/,
     ],
     [
       "a manifest for another commit",
-      (s: ReturnType<typeof setup>) =>
+      (s: Awaited<ReturnType<typeof setup>>) =>
         s.writeManifest({ commit: "3f2c1a9000000000000000000000000000000000" }),
       /names commit 3f2c1a9000000000000000000000000000000000/,
     ],
     [
       "a manifest for another repository",
-      (s: ReturnType<typeof setup>) => s.writeManifest({ repository: "evil/fork" }),
+      (s: Awaited<ReturnType<typeof setup>>) => s.writeManifest({ repository: "evil/fork" }),
       /repository evil\/fork/,
     ],
     [
       "a manifest that is not JSON",
-      (s: ReturnType<typeof setup>) => s.blobs.write(manifestPath("fraud-detector", "3f2c1a9"), "{oops"),
+      (s: Awaited<ReturnType<typeof setup>>) =>
+        s.blobs.write(manifestPath("fraud-detector", "3f2c1a9"), "{oops"),
       /not a valid manifest/,
     ],
   ])("refuses and records a run whose artifact has %s", async (_name, arrange, reason) => {
-    const s = setup();
+    const s = await setup();
     await arrange(s);
     const response = await s.handler(binary(successful()));
     expect(response.statusCode).toBe(422);
@@ -168,7 +280,7 @@ describe("tektonEvents: successful runs", () => {
     ],
     ["escaping with ..", "gs://modelgate-artifacts/models/fraud-detector/../churn/3f2c1a9/", /not a models/],
   ])("refuses an artifact URI %s without reading the bucket", async (_name, uri, reason) => {
-    const { handler, publisher, writeManifest } = setup();
+    const { handler, publisher, writeManifest } = await setup();
     await writeManifest();
     const body = successful();
     body.pipelineRun.status.pipelineResults[2].value = uri;
@@ -181,7 +293,7 @@ describe("tektonEvents: successful runs", () => {
   });
 
   it("refuses a run that names a model its pipeline is not configured for", async () => {
-    const { handler, publisher } = setup();
+    const { handler, publisher } = await setup();
     const body = successful();
     body.pipelineRun.status.pipelineResults[0].value = "churn";
     const response = await handler(binary(body));
@@ -193,7 +305,7 @@ describe("tektonEvents: successful runs", () => {
   });
 
   it("ignores a run of a pipeline no model uses, and a TaskRun that belongs to a PipelineRun", async () => {
-    const { handler, publisher } = setup();
+    const { handler, publisher } = await setup();
     const other = successful();
     other.pipelineRun.metadata.labels["tekton.dev/pipeline"] = "docs-build";
     expect((await handler(binary(other))).body).toEqual({
@@ -210,7 +322,7 @@ describe("tektonEvents: successful runs", () => {
   });
 
   it("deduplicates on source and id, not id alone", async () => {
-    const { handler, publisher, writeManifest } = setup();
+    const { handler, publisher, writeManifest } = await setup();
     await writeManifest();
     const first = await handler(binary(successful(), { id: "same-id" }));
     expect(first.statusCode).toBe(202);
@@ -225,7 +337,7 @@ describe("tektonEvents: successful runs", () => {
   });
 
   it("answers 503 and keeps the event retryable when the bucket cannot be read", async () => {
-    const { handler, blobs, publisher, writeManifest } = setup();
+    const { handler, blobs, publisher, writeManifest } = await setup();
     await writeManifest();
     const read = blobs.read.bind(blobs);
     blobs.read = async () => {
@@ -241,7 +353,7 @@ describe("tektonEvents: successful runs", () => {
 
 describe("tektonEvents: other states", () => {
   it("records a failed run in the ledger and publishes nothing", async () => {
-    const { handler, publisher, ledger } = setup();
+    const { handler, publisher, ledger } = await setup();
     const body = ownJson<Record<string, any>>("tekton/pipelinerun-failed.json");
     const response = await handler(
       binary(body, { type: "dev.tekton.event.pipelinerun.failed.v1", id: "ev-failed" }),
@@ -266,7 +378,7 @@ describe("tektonEvents: other states", () => {
   });
 
   it.each(["started", "running", "unknown"])("acknowledges and ignores a %s event", async (state) => {
-    const { handler, publisher, blobs } = setup();
+    const { handler, publisher, blobs } = await setup();
     const response = await handler(
       binary(successful(), { type: `dev.tekton.event.pipelinerun.${state}.v1` }),
     );
@@ -278,11 +390,12 @@ describe("tektonEvents: other states", () => {
       },
     });
     expect(publisher.published).toEqual([]);
-    expect(blobs.objects.size).toBe(0);
+    // Nothing written: no claim, no ledger record (only the push githubWebhook noted is there).
+    expect([...blobs.objects.keys()]).toEqual([`pushes/fraud-detector/${fullCommit}.json`]);
   });
 
   it("ignores CloudEvent types that are not Tekton run events", async () => {
-    const { handler } = setup();
+    const { handler } = await setup();
     const response = await handler(
       binary(successful(), { type: "dev.tekton.event.customrun.successful.v1" }),
     );
@@ -384,7 +497,7 @@ describe("tektonEvents refuses strangers and bad input", () => {
   ];
 
   it.each(cases)("refuses %s", async (_name, make, status, reason) => {
-    const { handler, publisher, warnings } = setup();
+    const { handler, publisher, warnings } = await setup();
     const response = await handler(make());
     expect(response.statusCode).toBe(status);
     expect(response.body).toMatchObject({ status: "refused", reason: expect.stringMatching(reason) });
@@ -394,7 +507,7 @@ describe("tektonEvents refuses strangers and bad input", () => {
   });
 
   it("accepts either of the rotated tokens and reads them from TEKTON_SINK_TOKEN", async () => {
-    const { handler } = setup();
+    const { handler } = await setup();
     const response = await handler(
       binary(successful(), { token: "retired-token", type: "dev.tekton.event.pipelinerun.started.v1" }),
     );
