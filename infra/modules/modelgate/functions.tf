@@ -2,7 +2,7 @@ locals {
   function_settings = {
     for name, f in local.data.functions : name => merge(
       { memory = f.memory, timeout_seconds = 540, max_instances = 10 },
-      { for key, value in lookup(var.function_settings, name, {}) : key => value if value != null },
+      { for key, value in try(var.function_settings[name], {}) : key => value if value != null },
     )
   }
 }
