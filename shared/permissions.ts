@@ -411,10 +411,21 @@ export const broaderPredefinedRoles = {
   "roles/iam.serviceAccountUser": "adds iam.serviceAccounts.get/list and resourcemanager.projects.get/list",
 } as const;
 
-/** Predefined roles modelgate grants because they hold exactly the permissions needed, no more. */
+/**
+ * Predefined roles modelgate grants because, on the resource they are granted on (a topic, a secret, a Cloud Run
+ * service, a service account), they confer exactly these permissions. Google's catalogue lists more for some
+ * (secretAccessor also names resourcemanager.projects.get/list, which a grant on a secret cannot confer); the
+ * contract suite checks each entry against the catalogue (test/contract/iam-catalogue.test.ts).
+ */
 export const exactPredefinedRoles = {
   "roles/pubsub.publisher": ["pubsub.topics.publish"],
   "roles/secretmanager.secretAccessor": ["secretmanager.versions.access"],
+  "roles/run.invoker": ["run.routes.invoke"],
+  "roles/iam.workloadIdentityUser": [
+    "iam.serviceAccounts.get",
+    "iam.serviceAccounts.getAccessToken",
+    "iam.serviceAccounts.getOpenIdToken",
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 /** One permission held on one resource: the flat form the checks and the local enforcement compare. */
