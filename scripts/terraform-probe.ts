@@ -423,17 +423,44 @@ export async function probeConfiguration(
   const out = await mkdtemp(join(tmpdir(), "modelgate-tf-probe-"));
   try {
     await writeProbeModule(rootDir, out);
+    const located = async (r: TerraformRun) => ({ ...r, output: await withSources(r.output, out, rootDir) });
     const init = await terraform(["init", "-input=false", "-no-color"], out);
-    if (!init.ok) return { ...init, step: "init" };
+    if (!init.ok) return { ...(await located(init)), step: "init" };
     const validate = await terraform(["validate", "-no-color"], out);
-    if (!validate.ok) return { ...validate, step: "validate" };
+    if (!validate.ok) return { ...(await located(validate)), step: "validate" };
     const planArgs = ["plan", "-input=false", "-no-color", "-refresh=false", "-lock=false"];
     if (varFile) planArgs.push(`-var-file=${resolve(varFile)}`);
     const plan = await terraform(planArgs, out);
-    return { ...plan, step: "plan" };
+    return { ...(await located(plan)), step: "plan" };
   } finally {
     await rm(out, { recursive: true, force: true });
   }
+}
+
+/** Adds to each `on <dir>/probe.tf line N` of terraform's output the source file that line was generated from. */
+async function withSources(output: string, out: string, rootDir: string): Promise<string> {
+  const cache = new Map<string, string[]>();
+  const located: string[] = [];
+  for (const line of output.split("\n")) {
+    const at = /^(\s*on (?:(.+)\/)?probe\.tf line (\d+))(.*)$/.exec(line);
+    if (!at?.[1] || !at[3]) {
+      located.push(line);
+      continue;
+    }
+    const dir = at[2] ?? "";
+    if (!cache.has(dir)) {
+      cache.set(dir, (await readFile(join(out, dir, "probe.tf"), "utf8").catch(() => "")).split("\n"));
+    }
+    const lines = cache.get(dir) ?? [];
+    let source: string | undefined;
+    for (let i = Number(at[3]) - 1; i >= 0 && source === undefined; i -= 1) {
+      source = /^# ---- from (.+)$/.exec(lines[i] ?? "")?.[1];
+    }
+    const module =
+      dir.replace(/^modules\//, "").replace(/\/modules\//g, "/") || relative(process.cwd(), rootDir);
+    located.push(source ? `${at[1]} (generated from ${module}: ${source})${at[4] ?? ""}` : line);
+  }
+  return located.join("\n");
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
