@@ -5,7 +5,13 @@ import { effectivePermissions, type GrantTarget, type IamCatalogue } from "../..
 import { checkIamCatalogue } from "../../shared/iam-catalogue-check.js";
 import { checkInfrastructure, type InfraDataJson, type ParsedTerraform } from "../../shared/infra-check.js";
 import { exactPredefinedRoles } from "../../shared/permissions.js";
-import { generatedData, loadCatalogue, type ParsedModule, parseInfra } from "./support/reference.js";
+import {
+  generatedData,
+  loadCatalogue,
+  type ParsedModule,
+  parseInfra,
+  referenceDir,
+} from "./support/reference.js";
 
 /**
  * The permission table, the custom roles and every predefined role infra grants, against Google Cloud's IAM
@@ -34,6 +40,12 @@ const messages = (d: InfraDataJson, t: ParsedTerraform = modelgate) =>
   ].map((f) => f.message);
 
 describe("names against Google Cloud's IAM catalogue", () => {
+  it("fails, naming the file and the variable, when the reference folder is missing", () => {
+    expect(() => referenceDir({ MODELGATE_REFERENCE: "/nonexistent/reference" })).toThrow(
+      "reference data missing: /nonexistent/reference/gcp-iam/permissions.txt does not exist; set MODELGATE_REFERENCE",
+    );
+  });
+
   it("knows every permission of the table, the adapter calls and the custom roles, and every role infra grants", () => {
     expect(
       checkIamCatalogue(
