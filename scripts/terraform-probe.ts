@@ -120,25 +120,47 @@ class Rewriter {
     let out = text
       .replace(/(?<![\w.])path\.module(?![\w])/g, JSON.stringify(this.moduleDir))
       .replace(/(?<![\w.])path\.root(?![\w])/g, JSON.stringify(this.rootDir));
+    // `for k, r in google_x.y : … r.email …` reads attributes through the iterator: the stand-in needs them too.
+    for (const loop of out.matchAll(
+      /\bfor\s+(\w+)(?:\s*,\s*(\w+))?\s+in\s+(data\.)?(google(?:_[a-z0-9]+)+)\.([a-z_][a-z0-9_-]*)\s*:/g,
+    )) {
+      const [, first, second, data, type, name] = loop;
+      const iterator = second ?? first;
+      const address = `${data ?? ""}${type}.${name}`;
+      for (const read of out.matchAll(new RegExp(`(?<![\\w.])${iterator}(?=[.\\[])`, "g"))) {
+        this.entry(address, Boolean(data), type ?? "", name ?? "").paths.add(
+          attributePath(out, (read.index ?? 0) + (iterator?.length ?? 0), false),
+        );
+      }
+    }
     out = out.replace(
       /(?<![\w.])(data\.)?(google(?:_[a-z0-9]+)+)\.([a-z_][a-z0-9_-]*)/g,
       (match, data: string | undefined, type: string, name: string, offset: number) => {
-        const address = `${data ?? ""}${type}.${name}`;
-        const local = `stub__${data ? "data__" : ""}${type}__${name}`;
-        const entry = this.referenced.get(address) ?? { local, paths: new Set<string>() };
-        this.referenced.set(address, entry);
+        const entry = this.entry(`${data ?? ""}${type}.${name}`, Boolean(data), type, name);
         entry.paths.add(attributePath(out, offset + match.length));
-        return `local.${local}`;
+        return `local.${entry.local}`;
       },
     );
     return out;
   }
+
+  private entry(address: string, data: boolean, type: string, name: string): Referenced {
+    const entry = this.referenced.get(address) ?? {
+      local: `stub__${data ? "data__" : ""}${type}__${name}`,
+      paths: new Set<string>(),
+    };
+    this.referenced.set(address, entry);
+    return entry;
+  }
 }
 
-/** The attribute path after a reference (its instance key skipped): `.service_config[0].uri` → `service_config.0.uri`. */
-function attributePath(text: string, start: number): string {
+/**
+ * The attribute path after a reference (its instance key skipped when `keyed`): `.service_config[0].uri` →
+ * `service_config.0.uri`.
+ */
+function attributePath(text: string, start: number, keyed = true): string {
   let i = start;
-  if (text[i] === "[") i = endOfBracket(text, i) + 1;
+  if (keyed && text[i] === "[") i = endOfBracket(text, i) + 1;
   const path: string[] = [];
   for (;;) {
     const attribute = /^\.([A-Za-z_][\w-]*)/.exec(text.slice(i));

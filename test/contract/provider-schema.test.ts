@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ParsedTerraform } from "../../shared/infra-check.js";
-import { checkProviderSchema, type ProviderSchema } from "../../shared/provider-schema-check.js";
+import { betaBlocks, checkProviderSchema, type ProviderSchema } from "../../shared/provider-schema-check.js";
 import { loadProviderSchema, type ParsedModule, parseInfra } from "./support/reference.js";
 
 /**
@@ -44,11 +44,25 @@ describe("infra/ against the google provider's schema", () => {
     ).toEqual([]);
   });
 
+  it("uses the google-beta provider only for what the google provider does not have", () => {
+    for (const block of betaBlocks(modules.flatMap((m) => m.files))) {
+      const ga = block.section === "data" ? schema.data_sources[block.type] : schema.resources[block.type];
+      expect(
+        ga,
+        `${block.file}: ${block.address} runs on google-beta, but google ${schema.version} has ${block.type}`,
+      ).toBeUndefined();
+    }
+  });
+
   it("covers every resource and data source type infra/ declares", () => {
-    const types = modules.flatMap((m) => [
-      ...Object.keys(m.terraform.resource ?? {}),
-      ...Object.keys(m.terraform.data ?? {}).map((t) => `data.${t}`),
-    ]);
+    const files = modules.flatMap((m) => m.files);
+    const beta = new Set(betaBlocks(files).map((b) => (b.section === "data" ? `data.${b.type}` : b.type)));
+    const types = modules
+      .flatMap((m) => [
+        ...Object.keys(m.terraform.resource ?? {}),
+        ...Object.keys(m.terraform.data ?? {}).map((t) => `data.${t}`),
+      ])
+      .filter((t) => !beta.has(t));
     expect(types.length).toBeGreaterThan(10);
     for (const type of types) {
       const bare = type.replace(/^data\./, "");
@@ -70,16 +84,19 @@ describe("infra/ against the google provider's schema", () => {
   });
 
   it("names an unknown argument inside a dynamic block's content", () => {
+    let block = "";
     const found = planted("modules/modelgate/functions.tf", (r) => {
-      const config = (
-        first(r, "google_cloudfunctions2_function", "function").service_config as ParsedTerraform[]
-      )[0];
+      const function_ = first(r, "google_cloudfunctions2_function", "function");
+      const config = (function_.service_config as ParsedTerraform[])[0];
       const dynamic = config?.dynamic as Record<string, Array<{ content: Array<Record<string, unknown>> }>>;
-      const content = dynamic.secret_environment_variables?.[0]?.content[0];
-      if (content) content.secret_version = "latest";
+      const [name, entries] = Object.entries(dynamic ?? {})[0] ?? [];
+      const content = entries?.[0]?.content[0];
+      if (!name || !content) throw new Error("service_config has no dynamic block to plant into");
+      block = name;
+      content.secret_version = "latest";
     });
     expect(found).toContain(
-      "modules/modelgate/functions.tf: google_cloudfunctions2_function.function: service_config.secret_environment_variables.secret_version is not an argument or block of block service_config.secret_environment_variables of google_cloudfunctions2_function",
+      `modules/modelgate/functions.tf: google_cloudfunctions2_function.function: service_config.${block}.secret_version is not an argument or block of block service_config.${block} of google_cloudfunctions2_function`,
     );
   });
 
