@@ -31,6 +31,10 @@ const metaArguments = new Set([
   "connection",
 ]);
 
+/** Top-level blocks the probe copies or rewrites, and those it drops (settings, not expressions to evaluate). */
+const handledBlocks = new Set(["variable", "locals", "output", "module", "resource", "data"]);
+const droppedBlocks = new Set(["terraform", "provider", "moved", "import", "removed"]);
+
 /** Parses every .tf file of one directory with @cdktf/hcl2json. */
 async function parseDirectory(directory: string): Promise<Array<[string, ParsedFile]>> {
   const { parse } = await import("@cdktf/hcl2json");
@@ -312,6 +316,12 @@ export async function writeProbeModule(
   await mkdir(outDir, { recursive: true });
 
   for (const [fileName, file] of files) {
+    const unknown = Object.keys(file).filter((k) => !handledBlocks.has(k) && !droppedBlocks.has(k));
+    if (unknown.length > 0) {
+      throw new Error(
+        `${join(sourceDir, fileName)}: the probe does not know how to evaluate ${unknown.join(", ")} blocks`,
+      );
+    }
     blocks.push(`# ---- from ${fileName}`);
     for (const [name, list] of Object.entries((file.variable ?? {}) as { [n: string]: Body[] })) {
       for (const v of list) blocks.push(variableBlock(name, v, rw));
