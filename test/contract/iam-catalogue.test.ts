@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are Terraform expressions, not templates
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { vertexPermissions } from "../../local/vertex/permissions.js";
 import { effectivePermissions, type GrantTarget, type IamCatalogue } from "../../shared/iam-catalogue.js";
 import { checkIamCatalogue } from "../../shared/iam-catalogue-check.js";
@@ -8,6 +8,7 @@ import { exactPredefinedRoles } from "../../shared/permissions.js";
 import {
   generatedData,
   loadCatalogue,
+  moduleNamed,
   type ParsedModule,
   parseInfra,
   referenceDir,
@@ -18,19 +19,11 @@ import {
  * catalogue in MODELGATE_REFERENCE (default ../shared/reference): names that exist, and effective permissions
  * (predefined roles expanded) exactly the table's.
  */
-let catalogue: IamCatalogue;
-let modules: ParsedModule[];
-let data: InfraDataJson;
-let modelgate: ParsedTerraform;
-
-beforeAll(async () => {
-  catalogue = await loadCatalogue();
-  modules = await parseInfra();
-  data = generatedData();
-  const found = modules.find((m) => m.directory === "modules/modelgate");
-  if (!found) throw new Error("infra/modules/modelgate has no .tf files");
-  modelgate = found.terraform;
-});
+// Loaded while the file is collected: a missing reference folder fails the file by name, no test is skipped.
+const catalogue: IamCatalogue = await loadCatalogue();
+const modules: ParsedModule[] = await parseInfra();
+const data: InfraDataJson = generatedData();
+const modelgate: ParsedTerraform = moduleNamed(modules, "modules/modelgate");
 
 const copy = <T>(value: T): T => structuredClone(value);
 const messages = (d: InfraDataJson, t: ParsedTerraform = modelgate) =>

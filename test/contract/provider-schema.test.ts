@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ParsedTerraform } from "../../shared/infra-check.js";
 import { betaBlocks, checkProviderSchema, type ProviderSchema } from "../../shared/provider-schema-check.js";
 import { loadProviderSchema, type ParsedModule, parseInfra } from "./support/reference.js";
@@ -7,13 +7,9 @@ import { loadProviderSchema, type ParsedModule, parseInfra } from "./support/ref
  * Every google_* resource and data source in infra/ against the google provider's schema in MODELGATE_REFERENCE
  * (default ../shared/reference): only arguments and blocks the provider has, every required one set.
  */
-let schema: ProviderSchema;
-let modules: ParsedModule[];
-
-beforeAll(async () => {
-  schema = loadProviderSchema();
-  modules = await parseInfra();
-});
+// Loaded while the file is collected: a missing reference folder fails the file by name, no test is skipped.
+const schema: ProviderSchema = loadProviderSchema();
+const modules: ParsedModule[] = await parseInfra();
 
 type Bodies = Record<string, Record<string, Array<Record<string, unknown>>>>;
 

@@ -69,6 +69,13 @@ export async function parseInfra(root: string = infraDir): Promise<ParsedModule[
   return modules;
 }
 
+/** One parsed module directory (relative to infra/). */
+export function moduleNamed(modules: readonly ParsedModule[], directory: string): ParsedTerraform {
+  const found = modules.find((m) => m.directory === directory);
+  if (!found) throw new Error(`infra/${directory} has no .tf files`);
+  return found.terraform;
+}
+
 export function generatedData(root: string = infraDir): InfraDataJson {
   return JSON.parse(readFileSync(join(root, "modules", "modelgate", "modelgate.generated.json"), "utf8"));
 }
