@@ -1,6 +1,7 @@
 import { defineConfig } from "vitest/config";
 
-// The contract suite runs the real captured payloads in MODELGATE_FIXTURES (default ../shared/fixtures).
+// The contract suite runs the real captured payloads in MODELGATE_FIXTURES (default ../shared/fixtures) and checks
+// infra/ and the permission table against the references in MODELGATE_REFERENCE (default ../shared/reference).
 export default defineConfig({
   test: {
     include: ["test/contract/**/*.test.ts"],

@@ -6,6 +6,7 @@
  * `local.data.*`, `each.key`, `each.value.*`, indexed references) and treats anything else as opaque, so a grant
  * that cannot be attributed still counts against the account it names. Reused by `modelgate doctor`.
  */
+import { effectivePermissions, type GrantTarget, type IamCatalogue } from "./iam-catalogue.js";
 import {
   type AdapterSpec,
   adapters,
@@ -13,6 +14,7 @@ import {
   allowedVertexClients,
   deploymentPermission,
   entitlements,
+  exactPredefinedRoles,
   type Identity,
   identityNames,
   type Scope,
@@ -97,20 +99,34 @@ interface EffectiveGrant {
 
 const iamMemberTypes: Record<
   string,
-  "project" | "bucket" | "topic" | "service-account" | "secret" | "invoker"
+  "project" | "bucket" | "topic" | "service-account" | "secret" | "invoker" | "subscription"
 > = {
   google_project_iam_member: "project",
   google_storage_bucket_iam_member: "bucket",
   google_pubsub_topic_iam_member: "topic",
   google_service_account_iam_member: "service-account",
   google_secret_manager_secret_iam_member: "secret",
+  google_pubsub_subscription_iam_member: "subscription",
   google_cloud_run_service_iam_member: "invoker",
   google_cloud_run_v2_service_iam_member: "invoker",
   google_cloudfunctions2_function_iam_member: "invoker",
 };
 
+/** What the checks may consult beyond the module and the table. */
+export interface InfraCheckOptions {
+  /**
+   * Google's IAM catalogue: predefined roles are expanded from it (only the permissions that take effect on the
+   * resource granted on). Without it, only the roles in `exactPredefinedRoles` are known.
+   */
+  catalogue?: IamCatalogue;
+}
+
 /** Runs every check; an empty list means the Terraform matches the permission table. */
-export function checkInfrastructure(terraform: ParsedTerraform, data: InfraDataJson): Finding[] {
+export function checkInfrastructure(
+  terraform: ParsedTerraform,
+  data: InfraDataJson,
+  options: InfraCheckOptions = {},
+): Finding[] {
   const findings: Finding[] = [];
   const instances = expandResources(terraform, data);
 
@@ -123,7 +139,7 @@ export function checkInfrastructure(terraform: ParsedTerraform, data: InfraDataJ
       });
     }
   }
-  for (const { path, value } of strings({ resource: terraform.resource, data })) {
+  for (const { path, value } of stringsIn({ resource: terraform.resource, data })) {
     for (const role of forbiddenRoles) {
       if (value === role || new RegExp(`${role.replace(/\./g, "\\.")}(?![\\w.])`).test(value)) {
         findings.push({
@@ -135,7 +151,7 @@ export function checkInfrastructure(terraform: ParsedTerraform, data: InfraDataJ
   }
 
   const roles = customRoles(instances);
-  const grants = instances.flatMap((i) => grantsOf(i, roles));
+  const grants = instances.flatMap((i) => grantsOf(i, roles, options.catalogue));
 
   for (const grant of grants) {
     if (publicMembers.includes(grant.principal)) {
@@ -165,7 +181,7 @@ export function checkInfrastructure(terraform: ParsedTerraform, data: InfraDataJ
 
   for (const identity of identityNames) {
     const principal = `identity:${identity}`;
-    const held = new Map<string, string>();
+    const held = new Map<string, { address: string; role: string }>();
     for (const grant of grants.filter((g) => g.principal === principal)) {
       if (grant.permissions === undefined) {
         findings.push({
@@ -176,16 +192,17 @@ export function checkInfrastructure(terraform: ParsedTerraform, data: InfraDataJ
         continue;
       }
       for (const permission of grant.permissions)
-        held.set(`${permission}@${scopeText(grant.scope)}`, grant.address);
+        held.set(`${permission}@${scopeText(grant.scope)}`, { address: grant.address, role: grant.role });
     }
     const expected = new Set(entitlements(identity).map((e) => `${e.permission}@${scopeKey(e.scope)}`));
-    for (const [key, address] of held) {
+    for (const [key, { address, role }] of held) {
       if (!expected.has(key)) {
         const [permission, scope] = key.split("@");
+        const via = role.startsWith("roles/") ? ` via ${role}` : "";
         findings.push({
           rule: "grants-equal-table",
           resource: address,
-          message: `over-granted: ${identity} holds ${permission} on ${scope} (${address}), which the permission table does not grant`,
+          message: `over-granted: ${identity} holds ${permission} on ${scope}${via} (${address}), which the permission table does not grant`,
         });
       }
     }
@@ -344,11 +361,14 @@ function customRoles(instances: Instance[]): Map<string, readonly string[]> {
   return roles;
 }
 
-function grantsOf(instance: Instance, roles: Map<string, readonly string[]>): EffectiveGrant[] {
+function grantsOf(
+  instance: Instance,
+  roles: Map<string, readonly string[]>,
+  catalogue: IamCatalogue | undefined,
+): EffectiveGrant[] {
   const kind = iamMemberTypes[instance.type];
   if (!kind) return [];
   const { body, each, address } = instance;
-  const role = resolveRole(str(body.role), each, roles);
   // The webhook's invokers are the operator's choice (allUsers by default): one principal standing for them all.
   const principal =
     body.for_each === `\${toset(var.${webhookInvokerVariable})}`
@@ -398,7 +418,21 @@ function grantsOf(instance: Instance, roles: Map<string, readonly string[]>): Ef
       scope = { kind: "other", value: `invoker:${fn ?? service}` };
       break;
     }
+    case "subscription":
+      scope = { kind: "other", value: `subscription:${str(body.subscription)}` };
+      break;
   }
+  const target: GrantTarget =
+    kind === "invoker"
+      ? "cloud-run-service"
+      : kind === "bucket"
+        ? scope.kind === "bucket-prefix" && scope.value !== ""
+          ? "bucket-prefix"
+          : "bucket"
+        : kind;
+  const role = resolveRole(str(body.role), each, roles, (name) =>
+    catalogue ? effectivePermissions(catalogue, name, target) : exactPredefined[name],
+  );
   return [
     {
       principal,
@@ -411,7 +445,14 @@ function grantsOf(instance: Instance, roles: Map<string, readonly string[]>): Ef
   ];
 }
 
-function resolveRole(expression: string, each: Each, roles: Map<string, readonly string[]>) {
+const exactPredefined: Readonly<Record<string, readonly string[]>> = exactPredefinedRoles;
+
+function resolveRole(
+  expression: string,
+  each: Each,
+  roles: Map<string, readonly string[]>,
+  predefined: (role: string) => readonly string[] | undefined,
+) {
   const custom = /google_project_iam_custom_role\.(\w+)\[(.+?)\]\.(?:id|name)/.exec(expression);
   if (custom?.[1] && custom[2]) {
     const key = keyOf(custom[2], each);
@@ -419,16 +460,7 @@ function resolveRole(expression: string, each: Each, roles: Map<string, readonly
     return { name, permissions: key === undefined ? undefined : roles.get(name) };
   }
   const name = String(evaluate(expression, each) ?? expression);
-  const exact: Record<string, readonly string[]> = {
-    "roles/pubsub.publisher": ["pubsub.topics.publish"],
-    "roles/secretmanager.secretAccessor": ["secretmanager.versions.access"],
-    "roles/run.invoker": ["run.routes.invoke"],
-    "roles/iam.workloadIdentityUser": [
-      "iam.serviceAccounts.getAccessToken",
-      "iam.serviceAccounts.getOpenIdToken",
-    ],
-  };
-  return { name, permissions: exact[name] };
+  return { name, permissions: predefined(name) };
 }
 
 /** `identity:<name>`, `trigger:<fn>`, `tekton_sink`, or the member text itself. */
@@ -493,11 +525,12 @@ function scopeText(scope: EffectiveGrant["scope"]): string {
   return scope.kind === "other" ? scope.value : scopeKey(scope);
 }
 
-function* strings(value: unknown, path = ""): Generator<{ path: string; value: string }> {
+/** Every string inside a parsed value, with its path (`resource.google_x.y[0].role`). */
+export function* stringsIn(value: unknown, path = ""): Generator<{ path: string; value: string }> {
   if (typeof value === "string") yield { path, value };
-  else if (Array.isArray(value)) for (const [i, v] of value.entries()) yield* strings(v, `${path}[${i}]`);
+  else if (Array.isArray(value)) for (const [i, v] of value.entries()) yield* stringsIn(v, `${path}[${i}]`);
   else if (value && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) yield* strings(v, path ? `${path}.${k}` : k);
+    for (const [k, v] of Object.entries(value)) yield* stringsIn(v, path ? `${path}.${k}` : k);
   }
 }
 

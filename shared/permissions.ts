@@ -143,8 +143,9 @@ export const adapters = {
       listModels: ["aiplatform.models.list"],
       listModelVersions: ["aiplatform.models.list"],
       getModel: ["aiplatform.models.get"],
-      // UploadModel is a long-running operation; waiting on it polls GetOperation.
-      uploadModel: ["aiplatform.models.upload", "aiplatform.operations.get"],
+      // UploadModel is a long-running operation; waiting on it polls GetOperation, which IAM authorises by the
+      // `.get` of the resource the operation is named under (there is no aiplatform.operations.get).
+      uploadModel: ["aiplatform.models.upload", "aiplatform.models.get"],
       mergeVersionAliases: ["aiplatform.models.update"],
       updateModel: ["aiplatform.models.update"],
       close: [],
@@ -155,11 +156,12 @@ export const adapters = {
     clientModules: ["endpoint_service_client"],
     calls: {
       getEndpoint: ["aiplatform.endpoints.get"],
-      // DeployModel checks the endpoint and the model being deployed; both are long-running operations.
-      deployModel: ["aiplatform.endpoints.deploy", "aiplatform.models.deploy", "aiplatform.operations.get"],
-      undeployModel: ["aiplatform.endpoints.undeploy", "aiplatform.operations.get"],
+      // DeployModel is authorised by aiplatform.endpoints.deploy (IAM has no aiplatform.models.deploy). These are
+      // long-running operations named under the endpoint: polling them needs aiplatform.endpoints.get.
+      deployModel: ["aiplatform.endpoints.deploy", "aiplatform.endpoints.get"],
+      undeployModel: ["aiplatform.endpoints.undeploy", "aiplatform.endpoints.get"],
       updateEndpoint: ["aiplatform.endpoints.update"],
-      mutateDeployedModel: ["aiplatform.endpoints.deploy", "aiplatform.operations.get"],
+      mutateDeployedModel: ["aiplatform.endpoints.deploy", "aiplatform.endpoints.get"],
       close: [],
     },
   },
@@ -302,12 +304,7 @@ export const permissionTable = {
         "record commit → version and update the model's versions.json index, for CI without Vertex rights",
       ),
       projectGrant(
-        [
-          "aiplatform.models.get",
-          "aiplatform.models.list",
-          "aiplatform.models.upload",
-          "aiplatform.operations.get",
-        ],
+        ["aiplatform.models.get", "aiplatform.models.list", "aiplatform.models.upload"],
         "find the parent model and earlier versions by label, upload the version with its aliases",
       ),
       publishGrant(Topic.deploymentRequested, "auto-deploy policies deploy every registered version"),
@@ -330,13 +327,7 @@ export const permissionTable = {
         "read and write the canary plan registry/<model>/deployments/<commit>.json under ifGenerationMatch",
       ),
       projectGrant(
-        [
-          "aiplatform.endpoints.deploy",
-          "aiplatform.endpoints.get",
-          "aiplatform.models.deploy",
-          "aiplatform.models.list",
-          "aiplatform.operations.get",
-        ],
+        ["aiplatform.endpoints.deploy", "aiplatform.endpoints.get", "aiplatform.models.list"],
         "find the registered version, deploy it with a deterministic id and the canary split",
       ),
       publishGrant(Topic.deploymentReady, "hand the canary to verification"),
@@ -386,7 +377,6 @@ export const permissionTable = {
           "aiplatform.endpoints.update",
           "aiplatform.models.get",
           "aiplatform.models.update",
-          "aiplatform.operations.get",
         ],
         "move traffic, undeploy the loser, move the alias, label a failed version",
       ),
@@ -426,10 +416,21 @@ export const broaderPredefinedRoles = {
   "roles/iam.serviceAccountUser": "adds iam.serviceAccounts.get/list and resourcemanager.projects.get/list",
 } as const;
 
-/** Predefined roles modelgate grants because they hold exactly the permissions needed, no more. */
+/**
+ * Predefined roles modelgate grants because, on the resource they are granted on (a topic, a secret, a Cloud Run
+ * service, a service account), they confer exactly these permissions. Google's catalogue lists more for some
+ * (secretAccessor also names resourcemanager.projects.get/list, which a grant on a secret cannot confer); the
+ * contract suite checks each entry against the catalogue (test/contract/iam-catalogue.test.ts).
+ */
 export const exactPredefinedRoles = {
   "roles/pubsub.publisher": ["pubsub.topics.publish"],
   "roles/secretmanager.secretAccessor": ["secretmanager.versions.access"],
+  "roles/run.invoker": ["run.routes.invoke"],
+  "roles/iam.workloadIdentityUser": [
+    "iam.serviceAccounts.get",
+    "iam.serviceAccounts.getAccessToken",
+    "iam.serviceAccounts.getOpenIdToken",
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 /** One permission held on one resource: the flat form the checks and the local enforcement compare. */

@@ -1,9 +1,11 @@
 /**
  * The Vertex AI IAM permission each implemented RPC needs, and where in the request the
- * resource it is checked on sits (a dotted field path). DeployModel, like the real API,
- * also needs `aiplatform.models.deploy` on the model being deployed, and CreateCustomJob
- * with a `jobSpec.serviceAccount` needs `iam.serviceAccounts.actAs` on that account (a job
- * without one runs as the Vertex AI service agent, and needs nothing more: `ifSet`).
+ * resource it is checked on sits (a dotted field path). CreateCustomJob with a
+ * `jobSpec.serviceAccount` needs `iam.serviceAccounts.actAs` on that account (a job without
+ * one runs as the Vertex AI service agent, and needs nothing more: `ifSet`). A long-running
+ * operation is authorised by the resource it is named under (`.../endpoints/E/operations/N`
+ * needs `aiplatform.endpoints.get`): IAM has no `aiplatform.operations.get`, only
+ * `aiplatform.operations.list` (checked against Google's IAM catalogue in test/contract).
  * See https://cloud.google.com/vertex-ai/docs/general/access-control#permissions and
  * https://cloud.google.com/vertex-ai/docs/general/custom-service-account.
  */
@@ -26,25 +28,46 @@ export const vertexPermissions = {
   ListEndpoints: [{ permission: "aiplatform.endpoints.list", resource: "parent" }],
   UpdateEndpoint: [{ permission: "aiplatform.endpoints.update", resource: "endpoint.name" }],
   DeleteEndpoint: [{ permission: "aiplatform.endpoints.delete", resource: "name" }],
-  DeployModel: [
-    { permission: "aiplatform.endpoints.deploy", resource: "endpoint" },
-    { permission: "aiplatform.models.deploy", resource: "deployedModel.model" },
-  ],
+  DeployModel: [{ permission: "aiplatform.endpoints.deploy", resource: "endpoint" }],
   UndeployModel: [{ permission: "aiplatform.endpoints.undeploy", resource: "endpoint" }],
   MutateDeployedModel: [{ permission: "aiplatform.endpoints.deploy", resource: "endpoint" }],
   Predict: [{ permission: "aiplatform.endpoints.predict", resource: "endpoint" }],
-  GetOperation: [{ permission: "aiplatform.operations.get", resource: "name" }],
+  GetOperation: [{ operationVerb: "get", resource: "name" }],
   ListOperations: [{ permission: "aiplatform.operations.list", resource: "name" }],
-  WaitOperation: [{ permission: "aiplatform.operations.get", resource: "name" }],
-  CancelOperation: [{ permission: "aiplatform.operations.cancel", resource: "name" }],
-  DeleteOperation: [{ permission: "aiplatform.operations.delete", resource: "name" }],
+  WaitOperation: [{ operationVerb: "get", resource: "name" }],
+  // IAM names no permission for cancelling or deleting an operation; this server asks for the resource's update.
+  CancelOperation: [{ operationVerb: "update", resource: "name" }],
+  DeleteOperation: [{ operationVerb: "update", resource: "name" }],
 } as const satisfies Record<string, ReadonlyArray<PermissionCheck>>;
 
-/** One permission an RPC needs, on the resource at a field path; `ifSet`: only when the field is set. */
-export interface PermissionCheck {
-  permission: string;
-  resource: string;
-  ifSet?: boolean;
+/**
+ * One permission an RPC needs, on the resource at a field path; `ifSet`: only when the field is set. An
+ * operation's check names a verb instead: the permission is that verb on the resource the operation is named
+ * under, and it is checked there.
+ */
+export type PermissionCheck =
+  | { permission: string; resource: string; ifSet?: boolean }
+  | { operationVerb: string; resource: string };
+
+/**
+ * The permission a check asks for and the resource it asks on, for one request; undefined when there is
+ * nothing to check (an unset `ifSet` field, an operation not named under a resource — the server then answers
+ * NOT_FOUND, as it makes none).
+ */
+export function resolveCheck(
+  check: PermissionCheck,
+  request: unknown,
+): { permission: string; resourceName: string } | undefined {
+  const resourceName = fieldAt(request, check.resource);
+  if ("operationVerb" in check) {
+    const owner = /^(projects\/[^/]+\/locations\/[^/]+\/([A-Za-z]+)\/[^/]+)\/operations\/[^/]+$/.exec(
+      resourceName,
+    );
+    if (!owner?.[1] || !owner[2]) return undefined;
+    return { permission: `aiplatform.${owner[2]}.${check.operationVerb}`, resourceName: owner[1] };
+  }
+  if (check.ifSet && resourceName === "") return undefined;
+  return { permission: check.permission, resourceName };
 }
 
 /** An RPC name this server implements. */

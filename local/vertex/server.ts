@@ -15,9 +15,9 @@ import { ModelRegistry } from "./model-registry.js";
 import { OperationManager } from "./operations.js";
 import {
   type Authorize,
-  fieldAt,
   identityOf,
   type PermissionCheck,
+  resolveCheck,
   type VertexMethod,
   vertexPermissions,
 } from "./permissions.js";
@@ -242,9 +242,9 @@ export async function startVertexServer(opts: VertexServerOptions): Promise<Loca
         }
         await faults.beforeCall(known);
         for (const check of vertexPermissions[known] as readonly PermissionCheck[]) {
-          const { permission, resource } = check;
-          const resourceName = fieldAt(request, resource);
-          if (check.ifSet && resourceName === "") continue;
+          const resolved = resolveCheck(check, request);
+          if (!resolved) continue;
+          const { permission, resourceName } = resolved;
           if (!(await authorize(identity, permission, resourceName))) {
             throw new RpcError(
               "PERMISSION_DENIED",

@@ -9,6 +9,7 @@ import {
   startVertexServer,
   vertexPermissions,
 } from "../../local/vertex/index.js";
+import { type PermissionCheck, resolveCheck } from "../../local/vertex/permissions.js";
 
 const IMAGE = "local/serving:1";
 
@@ -310,8 +311,12 @@ describe("the authorize hook", () => {
       );
       const [uploaded] = await operation.promise();
       expect(checks).toContainEqual(["trainer@example", "aiplatform.models.upload", guarded.parent]);
-      // The client polls the operation with the call options of the call that started it.
-      expect(checks).toContainEqual(["trainer@example", "aiplatform.operations.get", operation.name]);
+      // The client polls the operation with the call options of the call that started it; IAM authorises the
+      // poll by the `.get` of the model the operation is named under (there is no aiplatform.operations.get).
+      const operationOwner = (operation.name as string).replace(/\/operations\/[^/]+$/, "");
+      expect(operationOwner).toMatch(/\/models\/[^/]+$/);
+      expect(checks).toContainEqual(["trainer@example", "aiplatform.models.get", operationOwner]);
+      expect(checks.map(([, permission]) => permission)).not.toContain("aiplatform.operations.get");
 
       const denied = await guardedEndpoints
         .deployModel(
@@ -340,22 +345,32 @@ describe("the authorize hook", () => {
     }
   });
 
-  it("names one permission per implemented RPC; DeployModel also needs models.deploy, a job's account actAs", () => {
+  it("names one permission per implemented RPC; operations by their resource's verb, a job's account actAs", () => {
     expect(vertexPermissions.Predict).toEqual([
       { permission: "aiplatform.endpoints.predict", resource: "endpoint" },
     ]);
-    expect(vertexPermissions.DeployModel.map((entry) => entry.permission)).toEqual([
-      "aiplatform.endpoints.deploy",
-      "aiplatform.models.deploy",
+    expect(vertexPermissions.DeployModel).toEqual([
+      { permission: "aiplatform.endpoints.deploy", resource: "endpoint" },
     ]);
+    expect(
+      resolveCheck(vertexPermissions.GetOperation[0], {
+        name: "projects/p/locations/l/endpoints/7/operations/9",
+      }),
+    ).toEqual({ permission: "aiplatform.endpoints.get", resourceName: "projects/p/locations/l/endpoints/7" });
+    expect(
+      resolveCheck(vertexPermissions.WaitOperation[0], {
+        name: "projects/p/locations/l/models/m/operations/9",
+      }),
+    ).toEqual({ permission: "aiplatform.models.get", resourceName: "projects/p/locations/l/models/m" });
     expect(vertexPermissions.CreateCustomJob).toEqual([
       { permission: "aiplatform.customJobs.create", resource: "parent" },
       { permission: "iam.serviceAccounts.actAs", resource: "customJob.jobSpec.serviceAccount", ifSet: true },
     ]);
     for (const [method, entries] of Object.entries(vertexPermissions)) {
-      for (const { permission } of entries) {
-        if (method === "CreateCustomJob" && permission === "iam.serviceAccounts.actAs") continue;
-        expect(permission).toMatch(/^aiplatform\.[a-zA-Z]+\.[a-z]+$/);
+      for (const entry of entries as readonly PermissionCheck[]) {
+        if (!("permission" in entry)) continue;
+        if (method === "CreateCustomJob" && entry.permission === "iam.serviceAccounts.actAs") continue;
+        expect(entry.permission).toMatch(/^aiplatform\.[a-zA-Z]+\.[a-z]+$/);
       }
     }
   });

@@ -62,6 +62,34 @@ describe("the Terraform module against the permission table", () => {
     );
   });
 
+  it("expands predefined roles from a catalogue, counting only what takes effect on the resource granted on", () => {
+    // A small catalogue whose roles also list project-level permissions, which a topic or secret grant cannot confer.
+    const catalogue = {
+      permissions: new Set(["pubsub.topics.publish", "pubsub.topics.list", "pubsub.topics.get"]),
+      roles: new Map([
+        ["roles/pubsub.publisher", ["pubsub.topics.list", "pubsub.topics.publish"]],
+        ["roles/pubsub.viewer", ["pubsub.topics.get", "pubsub.topics.list"]],
+        [
+          "roles/secretmanager.secretAccessor",
+          ["resourcemanager.projects.get", "secretmanager.versions.access"],
+        ],
+      ]),
+    };
+    expect(checkInfrastructure(terraform, data, { catalogue })).toEqual([]);
+    const d = copy(data) as { topic_grants: Record<string, { role: string }> };
+    const grant = d.topic_grants["deployModel:deployment-ready"];
+    if (!grant) throw new Error("no topic grant deployModel:deployment-ready");
+    grant.role = "roles/pubsub.viewer";
+    const found = checkInfrastructure(terraform, d, { catalogue }).map((f) => f.message);
+    expect(found).toContain(
+      'over-granted: deployModel holds pubsub.topics.get on topic:deployment-ready via roles/pubsub.viewer (google_pubsub_topic_iam_member.publisher["deployModel:deployment-ready"]), which the permission table does not grant',
+    );
+    expect(found).toContain(
+      "missing: deployModel should hold pubsub.topics.publish on topic:deployment-ready but no Terraform grant gives it",
+    );
+    expect(found.some((m) => m.includes("pubsub.topics.list"))).toBe(false);
+  });
+
   it("names an account given a predefined role the table does not know", () => {
     const t = copy(terraform);
     resources(t).google_project_iam_member = {

@@ -81,6 +81,20 @@ describe("the permission table", () => {
     expect(extra).toEqual([]);
   });
 
+  // Vertex AI's long-running calls return an operation named under the resource they change; polling it is
+  // authorised by that resource's own `.get` (IAM has no aiplatform.operations.get).
+  it.each([
+    ["shared/vertex/models-adapter.ts", "uploadModel", "aiplatform.models.get"],
+    ["shared/vertex/endpoints-adapter.ts", "deployModel", "aiplatform.endpoints.get"],
+    ["shared/vertex/endpoints-adapter.ts", "undeployModel", "aiplatform.endpoints.get"],
+    ["shared/vertex/endpoints-adapter.ts", "mutateDeployedModel", "aiplatform.endpoints.get"],
+  ] as const)("%s %s polls its operation with %s, and no operations.* permission", (module, call, get) => {
+    const needs: readonly string[] =
+      (adapters[module].calls as Record<string, readonly string[]>)[call] ?? [];
+    expect(needs).toContain(get);
+    expect(needs.filter((p) => p.startsWith("aiplatform.operations."))).toEqual([]);
+  });
+
   it("lets no identity both train and deploy", () => {
     for (const identity of identityNames) {
       const held = permissionsOf(identity);
