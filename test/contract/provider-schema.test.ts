@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ParsedTerraform } from "../../shared/infra-check.js";
 import { betaBlocks, checkProviderSchema, type ProviderSchema } from "../../shared/provider-schema-check.js";
@@ -118,5 +119,17 @@ describe("infra/ against the google provider's schema", () => {
     expect(found).toContain(
       "modules/modelgate/pubsub.tf: google_pubsub_topic_subscription.extra: google_pubsub_topic_subscription is not a resource of the google provider 6.50.0",
     );
+  });
+
+  it("is checked against the provider version the example environment pins", () => {
+    // What the schema check proves holds for the provider that runs: the example pins exactly that version.
+    const versions = modules
+      .flatMap((m) => m.files)
+      .find((f) => f.file === join("environments", "example", "versions.tf"));
+    const required = (versions?.parsed.terraform as Array<Record<string, unknown>> | undefined)?.[0]
+      ?.required_providers as Array<Record<string, { version?: string }>> | undefined;
+    expect(schema.version).toBeDefined();
+    expect(required?.[0]?.google?.version).toBe(schema.version);
+    expect(required?.[0]?.["google-beta"]?.version).toBe(schema.version);
   });
 });

@@ -4,11 +4,11 @@ terraform {
   required_providers {
     google = {
       source  = "hashicorp/google"
-      version = "6.14.1"
+      version = "6.50.0"
     }
     google-beta = {
       source  = "hashicorp/google-beta"
-      version = "6.14.1"
+      version = "6.50.0"
     }
   }
 
