@@ -6,7 +6,7 @@ export interface GithubWebhookSettings {
   secrets: string[];
 }
 
-/** Reads GITHUB_WEBHOOK_SECRET (required; comma-separated for rotation). */
+/** Reads GITHUB_WEBHOOK_SECRET (required; at least 32 characters; one per line while rotating). */
 export function readGithubWebhookSettings(env: Record<string, string | undefined>): GithubWebhookSettings {
   return { secrets: secretList(env, "GITHUB_WEBHOOK_SECRET", "the GitHub webhook secret") };
 }

@@ -6,7 +6,7 @@ export interface TektonEventsSettings {
   tokens: string[];
 }
 
-/** Reads TEKTON_SINK_TOKEN (required; comma-separated for rotation). */
+/** Reads TEKTON_SINK_TOKEN (required; at least 32 characters; one per line while rotating). */
 export function readTektonEventsSettings(env: Record<string, string | undefined>): TektonEventsSettings {
   return {
     tokens: secretList(env, "TEKTON_SINK_TOKEN", "the token the Tekton forwarder sends in X-Modelgate-Token"),

@@ -21,7 +21,7 @@ beforeAll(async () => {
   });
   // The function reads its environment on the first request, as it would on Cloud Run.
   for (const [name, value] of Object.entries(stack.env)) vi.stubEnv(name, value);
-  vi.stubEnv("GITHUB_WEBHOOK_SECRET", `previous-secret,${webhookSecret}`);
+  vi.stubEnv("GITHUB_WEBHOOK_SECRET", `previous-secret-previous-secret-previous\n${webhookSecret}`);
   fn = await serveFunction(FunctionName.githubWebhook);
 });
 
