@@ -4,11 +4,15 @@ import { createLogger } from "../logger.js";
 import { guardRequestBodies, readGuardedBody } from "./body-guard.js";
 import { type IngressHandler, IngressStatus } from "./http.js";
 
+// How long a refused request's connection may go on sending after the answer (a client still writing a bomb).
+const lingerMs = 2000;
+
 /**
  * Adapts an ingress handler to a Functions Framework HTTP function named `functionName`, whose request bodies are
  * guarded (shared/ingress/body-guard.ts): the framework never reads them, the function reads at most
  * `maxBodyBytes` of raw, uncompressed bytes. The handler is built on the first request (configuration and clients
- * load once per instance); a build that fails answers 500 and is tried again next time.
+ * load once per instance); a build that fails answers 500 and is tried again next time. A body the guard refuses is
+ * answered before anything else, configuration included.
  */
 export function serveIngress(
   functionName: string,
@@ -19,16 +23,6 @@ export function serveIngress(
   const logger = createLogger({ functionName });
   let handler: IngressHandler | undefined;
   return async (req, res) => {
-    try {
-      handler ??= createHandler();
-    } catch (error) {
-      // A configuration error: say so in the log (it names the variable or field), not to the caller.
-      logger.error("ingress function cannot start", { error: describeError(error) });
-      res
-        .status(500)
-        .json({ status: IngressStatus.error, reason: "the function is misconfigured; see its logs" });
-      return;
-    }
     const body = await readGuardedBody(req);
     if (body.kind === "unguarded") {
       // Fail closed: the framework would have buffered and parsed this body before the function saw it.
@@ -46,9 +40,26 @@ export function serveIngress(
         statusCode: body.statusCode,
         reason: body.reason,
       });
-      // Whatever is left of the body is not read: close the connection rather than drain it.
-      res.set("Connection", "close");
+      // The rest of the body is discarded as it arrives (constant memory) and the connection closed a little after
+      // the answer if the body is still coming: closing at once (as `Connection: close` does in Node) resets a
+      // connection the caller is still writing to, and the caller loses the answer.
+      req.resume();
+      res.once("finish", () => {
+        setTimeout(() => {
+          if (!req.complete) req.destroy();
+        }, lingerMs).unref();
+      });
       res.status(body.statusCode).json({ status: IngressStatus.refused, reason: body.reason });
+      return;
+    }
+    try {
+      handler ??= createHandler();
+    } catch (error) {
+      // A configuration error: say so in the log (it names the variable or field), not to the caller.
+      logger.error("ingress function cannot start", { error: describeError(error) });
+      res
+        .status(500)
+        .json({ status: IngressStatus.error, reason: "the function is misconfigured; see its logs" });
       return;
     }
     const response = await handler({ method: req.method, headers: req.headers, body: body.bytes });

@@ -1,0 +1,112 @@
+import { gzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import "../../functions/github-webhook/index.js";
+import "../../functions/tekton-events/index.js";
+import { githubMaxPayloadBytes } from "../../functions/github-webhook/handler.js";
+import { tektonMaxBodyBytes } from "../../functions/tekton-events/handler.js";
+import { FunctionName, Topic } from "../../shared/topology.js";
+import { ingressTestConfigYaml } from "../support/ingress-config.js";
+import { ownFixture, ownJson } from "../support/ingress-fixtures.js";
+import { githubHeaders, webhookSecret } from "../support/ingress-github.js";
+import { type ServedFunction, send, serveFunction } from "../support/ingress-http.js";
+import { type IngressStack, startIngressStack } from "../support/ingress-stack.js";
+import { binaryTektonEvent, sinkToken } from "../support/ingress-tekton.js";
+import { neverEnding, rawPost, repeatedChunks } from "../support/raw-http.js";
+
+// Regression (issue #14, item 1): the Functions Framework read, inflated and parsed every body (up to 1 GB) before
+// the function ran, so anyone could exhaust an instance's memory without the secret. Each case here is answered
+// while the body is still arriving: nothing waited for it, so nothing buffered, inflated or parsed it. The
+// memory figures under such traffic come from `npm run load:hostile` (docs/reliability.md), not from a test.
+
+let stack: IngressStack;
+let github: ServedFunction;
+let tekton: ServedFunction;
+let stopStreams: () => void;
+const streamsStopped = new Promise<void>((resolve) => {
+  stopStreams = resolve;
+});
+
+beforeAll(async () => {
+  stack = await startIngressStack({
+    configYaml: ingressTestConfigYaml(),
+    bucket: "modelgate-artifacts",
+    topics: [Topic.trainingRequested, Topic.deploymentRequested, Topic.artifactReady],
+  });
+  for (const [name, value] of Object.entries(stack.env)) vi.stubEnv(name, value);
+  vi.stubEnv("GITHUB_WEBHOOK_SECRET", webhookSecret);
+  vi.stubEnv("TEKTON_SINK_TOKEN", sinkToken);
+  github = await serveFunction(FunctionName.githubWebhook);
+  tekton = await serveFunction(FunctionName.tektonEvents);
+});
+
+afterAll(async () => {
+  stopStreams();
+  await github?.close();
+  await tekton?.close();
+  await stack?.close();
+  vi.unstubAllEnvs();
+});
+
+const mb = 1024 * 1024;
+// 64 MB of JSON whitespace inflates from ~64 KB of gzip: the framework would have inflated it to 64 MB.
+const gzipBomb = gzipSync(Buffer.concat([Buffer.from("["), Buffer.alloc(64 * mb, 0x20), Buffer.from("]")]));
+
+/** The headers of a delivery that claims to be GitHub's, signed with a secret nobody configured. */
+async function strangerHeaders(): Promise<Record<string, string>> {
+  return githubHeaders("{}", { secret: "not-the-configured-secret-not-the-configured" });
+}
+
+describe.each([
+  { name: "githubWebhook", fn: () => github, limit: githubMaxPayloadBytes, headers: strangerHeaders },
+  {
+    name: "tektonEvents",
+    fn: () => tekton,
+    limit: tektonMaxBodyBytes,
+    headers: async () => binaryTektonEvent(ownJson("tekton/pipelinerun-successful.json")).headers,
+  },
+])("$name's body guard", ({ fn, limit, headers }) => {
+  it.each(["gzip", "deflate", "br", "GZIP", "identity, gzip"])(
+    "refuses Content-Encoding %s with 415 before reading the body",
+    async (encoding) => {
+      const answer = await rawPost(
+        fn().url,
+        { ...(await headers()), "content-encoding": encoding },
+        neverEnding(gzipBomb.subarray(0, 1024), streamsStopped),
+      );
+      expect(answer).toMatchObject({ status: 415, ended: false, body: { status: "refused" } });
+      expect(answer.body?.reason).toMatch(/Content-Encoding .* is not accepted; send the body uncompressed/);
+    },
+  );
+
+  it("refuses a Content-Length over the limit with 413 before reading the body", async () => {
+    const answer = await rawPost(
+      fn().url,
+      { ...(await headers()), "content-length": String(limit + 1) },
+      neverEnding(Buffer.alloc(1024, 0x20), streamsStopped),
+    );
+    expect(answer).toMatchObject({ status: 413, ended: false, body: { status: "refused" } });
+  });
+
+  it("stops a chunked body (no Content-Length) at the limit with 413", async () => {
+    const chunk = Buffer.alloc(mb, 0x20);
+    const answer = await rawPost(fn().url, await headers(), repeatedChunks(chunk, 200));
+    expect(answer).toMatchObject({ status: 413, ended: false, body: { status: "refused" } });
+    // Answered once the limit was passed, not after the 200 MB the client was ready to send.
+    expect(answer.sentBytes).toBeLessThan(200 * mb);
+  });
+});
+
+describe("githubWebhook parses nothing it has not authenticated", () => {
+  it("answers a body that is not JSON with its own 401 (the framework's parser never saw it)", async () => {
+    const body = "[{},{},{},".repeat(1000);
+    const response = await send(github.url, { headers: await strangerHeaders(), body });
+    expect(response).toMatchObject({ status: 401, body: { status: "refused" } });
+  });
+
+  it("still accepts a signed delivery, once, after all that", async () => {
+    const body = ownFixture("github/push-main.json");
+    const response = await send(github.url, { headers: await githubHeaders(body), body });
+    expect(response).toMatchObject({ status: 202, body: { status: "accepted" } });
+    expect(await stack.pull(Topic.trainingRequested, 1)).toHaveLength(1);
+  });
+});
