@@ -1,9 +1,16 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
+import { http } from "@google-cloud/functions-framework";
+import { getTestServer } from "@google-cloud/functions-framework/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import "../../functions/github-webhook/index.js";
 import "../../functions/tekton-events/index.js";
 import { githubMaxPayloadBytes } from "../../functions/github-webhook/handler.js";
 import { tektonMaxBodyBytes } from "../../functions/tekton-events/handler.js";
+import { freePort } from "../../local/free-port.js";
+import { startFunctionProcess } from "../../local/function-process.js";
+import { serveIngress } from "../../shared/ingress/serve-http.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
 import { ingressTestConfigYaml } from "../support/ingress-config.js";
 import { ownFixture, ownJson } from "../support/ingress-fixtures.js";
@@ -108,5 +115,53 @@ describe("githubWebhook parses nothing it has not authenticated", () => {
     const response = await send(github.url, { headers: await githubHeaders(body), body });
     expect(response).toMatchObject({ status: 202, body: { status: "accepted" } });
     expect(await stack.pull(Topic.trainingRequested, 1)).toHaveLength(1);
+  });
+});
+
+describe("the guard where the function runs", () => {
+  it("guards a function process started as Cloud Functions starts it (functions-framework --target)", async () => {
+    const fn = await startFunctionProcess({
+      target: FunctionName.githubWebhook,
+      port: await freePort(),
+      // The function's own entry, as its deployed bundle registers it (tsx loads the TypeScript).
+      source: "functions/github-webhook/index.ts",
+      env: { NODE_OPTIONS: "--import=tsx", GITHUB_WEBHOOK_SECRET: webhookSecret },
+    });
+    try {
+      const gzip = await rawPost(
+        `${fn.url}/`,
+        { ...(await strangerHeaders()), "content-encoding": "gzip" },
+        neverEnding(gzipBomb.subarray(0, 1024), streamsStopped),
+      );
+      expect(gzip).toMatchObject({ status: 415, ended: false });
+      const chunked = await rawPost(
+        `${fn.url}/`,
+        await strangerHeaders(),
+        repeatedChunks(Buffer.alloc(mb), 200),
+      );
+      expect(chunked).toMatchObject({ status: 413, ended: false });
+    } finally {
+      await fn.kill();
+    }
+  }, 60_000);
+
+  it("fails closed (500) when an ingress function is served without the guard", async () => {
+    http(
+      "unguardedProbe",
+      serveIngress("unguardedProbe", { maxBodyBytes: 1024 }, () => async () => {
+        throw new Error("the handler must not run");
+      }),
+    );
+    // Served by a server the guard was not told about, in a process whose target is not this function.
+    const server: Server = getTestServer("unguardedProbe");
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const response = await send(url, { headers: { "content-type": "application/json" }, body: "{}" });
+      expect(response).toMatchObject({ status: 500, body: { status: "error" } });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((done) => server.close(done));
+    }
   });
 });
