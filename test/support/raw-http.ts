@@ -63,11 +63,15 @@ export function rawPost(
         // Waits for 'drain', or at most 50 ms: a paused server must not stall the writer before its answer is read.
         if (!req.write(chunk)) {
           await new Promise<void>((done) => {
-            const timer = setTimeout(done, 50);
-            req.once("drain", () => {
+            const onDrain = () => {
               clearTimeout(timer);
               done();
-            });
+            };
+            const timer = setTimeout(() => {
+              req.off("drain", onDrain);
+              done();
+            }, 50);
+            req.once("drain", onDrain);
           });
         }
       }
