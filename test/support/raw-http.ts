@@ -64,10 +64,10 @@ export function rawPost(
         if (!req.write(chunk)) {
           await new Promise<void>((done) => {
             const onDrain = () => {
-              clearTimeout(timer);
+              clearTimeout(fallback);
               done();
             };
-            const timer = setTimeout(() => {
+            const fallback = setTimeout(() => {
               req.off("drain", onDrain);
               done();
             }, 50);
