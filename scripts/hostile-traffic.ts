@@ -47,6 +47,8 @@ export interface FunctionFigures {
   rssEndMb: number;
   /** Answers to attack requests by status ("error" when the connection failed before an answer). */
   attacks: Record<string, number>;
+  /** Longest time to the answer per attack and status, ms. */
+  attackMaxMs: Record<string, number>;
   /** Answers to valid requests by status. */
   valid: Record<string, number>;
   validSent: number;
@@ -285,6 +287,7 @@ export async function runHostileTraffic(options: HostileOptions): Promise<Functi
         rssPeakMb: 0,
         rssEndMb: 0,
         attacks: {},
+        attackMaxMs: {},
         valid: {},
         validSent: 0,
         validLanded: 0,
@@ -299,7 +302,11 @@ export async function runHostileTraffic(options: HostileOptions): Promise<Functi
         const f = figures.get(t.name) as FunctionFigures;
         for (let n = i; Date.now() < deadline; n++) {
           const attack = t.attacks[n % t.attacks.length] as Attack;
-          count(f.attacks, `${attack.name}: ${await attack.send(t.fn.url)}`);
+          const began = Date.now();
+          const status = await attack.send(t.fn.url);
+          count(f.attacks, `${attack.name}: ${status}`);
+          const key = `${attack.name}: ${status}`;
+          f.attackMaxMs[key] = Math.max(f.attackMaxMs[key] ?? 0, Date.now() - began);
         }
       }),
     );
@@ -377,7 +384,7 @@ export function formatHostileReport(figures: FunctionFigures[]): string {
       `  valid: ${f.validSent} sent, ${f.validLanded} landed (message or ledger record), answers ${JSON.stringify(f.valid)}, slowest ${f.validMaxMs} ms`,
       ...Object.entries(f.attacks)
         .sort()
-        .map(([what, n]) => `  attack ${what} ×${n}`),
+        .map(([what, n]) => `  attack ${what} ×${n}, slowest ${f.attackMaxMs[what]} ms`),
     );
   }
   return lines.join("\n");
