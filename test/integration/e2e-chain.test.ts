@@ -51,7 +51,13 @@ describe("the whole chain on the local stack", () => {
   });
 
   const github = (event: string, payload: unknown, deliveryId?: string) =>
-    deliverGithubEvent(stack.functions.githubWebhook.url, "e2e-secret-e2e-secret-e2e-secret-e2e", event, payload, deliveryId);
+    deliverGithubEvent(
+      stack.functions.githubWebhook.url,
+      "e2e-secret-e2e-secret-e2e-secret-e2e",
+      event,
+      payload,
+      deliveryId,
+    );
 
   async function push(commit: string, data: string, deliveryId?: string) {
     await runtime.blobs.write(EXAMPLE_OBJECTS.train, data, { contentType: "application/x-ndjson" });
