@@ -48,8 +48,8 @@ const runs = Number(process.env.BENCH_RUNS ?? 7);
 const goldenSizes = [10_000, 100_000, 1_000_000];
 const webhookSeconds = Number(process.env.BENCH_WEBHOOK_SECONDS ?? 5);
 const webhookRounds = 3;
-const webhookSecret = "bench-webhook-secret";
-const tektonToken = "bench-tekton-token";
+const webhookSecret = "bench-webhook-secret-bench-webhook-secret";
+const tektonToken = "bench-tekton-token-bench-tekton-token-bench";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const median = (values: number[]) => {

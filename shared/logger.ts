@@ -59,9 +59,17 @@ export function createLogger(context: LogContext = {}, sink: LogSink = stdoutSin
   };
 }
 
+// W3C Trace Context: version 00–fe (ff is invalid), a trace id and a parent id that are not all zeros, flags.
+const traceparentPattern = /^(?!ff)[0-9a-f]{2}-(?!0{32})([0-9a-f]{32})-(?!0{16})([0-9a-f]{16})-[0-9a-f]{2}$/;
+// Google's header: TRACE_ID/SPAN_ID;o=OPTIONS, the span id a decimal unsigned 64-bit number.
+const cloudTracePattern = /^(?!0{32})([0-9a-fA-F]{32})(?:\/(\d{1,20}))?(?:;o=[01])?$/;
+const maxSpanId = 2n ** 64n - 1n;
+
 /**
  * Reads a trace id from `traceparent` (W3C) or `X-Cloud-Trace-Context` and formats it the way Cloud Logging
- * links log lines to traces. Returns {} when there is no usable header or no project.
+ * links log lines to traces. Returns {} when there is no well-formed header or no project. A trace header is
+ * whatever the caller says: HTTP functions call this only once the request is authenticated, so a stranger
+ * cannot attach lines to someone else's trace.
  */
 export function traceContext(
   headers: Record<string, string | string[] | undefined>,
@@ -73,14 +81,16 @@ export function traceContext(
     const value = key === undefined ? undefined : headers[key];
     return Array.isArray(value) ? value[0] : value;
   };
-  const traceparent = header("traceparent");
-  const w3c = traceparent?.match(/^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/);
+  const w3c = header("traceparent")?.match(traceparentPattern);
   if (w3c?.[1] && w3c[2]) return { trace: `projects/${project}/traces/${w3c[1]}`, spanId: w3c[2] };
-  const cloud = header("x-cloud-trace-context")?.match(/^([0-9a-fA-F]{32})(?:\/(\d+))?/);
+  const cloud = header("x-cloud-trace-context")?.match(cloudTracePattern);
   if (cloud?.[1]) {
+    const span = cloud[2] === undefined ? undefined : BigInt(cloud[2]);
     return {
-      trace: `projects/${project}/traces/${cloud[1]}`,
-      ...(cloud[2] ? { spanId: BigInt(cloud[2]).toString(16).padStart(16, "0") } : {}),
+      trace: `projects/${project}/traces/${cloud[1].toLowerCase()}`,
+      ...(span !== undefined && span > 0n && span <= maxSpanId
+        ? { spanId: span.toString(16).padStart(16, "0") }
+        : {}),
     };
   }
   return {};

@@ -1,4 +1,6 @@
+import { readGithubWebhookSettings } from "../../functions/github-webhook/settings.js";
 import { ConfigError } from "../../shared/errors.js";
+import { currentSecrets } from "../../shared/ingress/secret-file.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../command.js";
 
@@ -16,7 +18,7 @@ export const githubRegister: Command = {
   usage:
     "usage: modelgate github register --repo OWNER/NAME --url URL\n\n" +
     "  GITHUB_TOKEN           a token allowed to manage the repository's webhooks (admin:repo_hook)\n" +
-    "  GITHUB_WEBHOOK_SECRET  the secret githubWebhook verifies (the first one, when several are listed)\n" +
+    "  GITHUB_WEBHOOK_SECRET  the secret githubWebhook verifies (the first line, when several are listed)\n" +
     "  GITHUB_API_URL         the REST API base (default https://api.github.com; set it for GitHub Enterprise)",
   options: { repo: { type: "string" }, url: { type: "string" } },
   async run({ values }, io) {
@@ -31,9 +33,8 @@ export const githubRegister: Command = {
       throw new ConfigError(
         "GITHUB_TOKEN is not set: it needs a token that may manage the repository's webhooks",
       );
-    const secret = io.env.GITHUB_WEBHOOK_SECRET?.split(",")[0]?.trim();
-    if (!secret)
-      throw new ConfigError("GITHUB_WEBHOOK_SECRET is not set: it is the secret githubWebhook verifies");
+    // The same reading as githubWebhook's: one secret per line, the first is the one to register.
+    const [secret] = await currentSecrets(readGithubWebhookSettings(io.env).secrets);
     const api = (io.env.GITHUB_API_URL ?? "https://api.github.com").replace(/\/+$/, "");
 
     const call = async (method: string, path: string, body?: unknown) => {

@@ -35,8 +35,10 @@ export interface GithubWebhookDeps extends IngressDeps {
 }
 
 const step = FunctionName.githubWebhook;
-// X-GitHub-Delivery is a GUID; bounded so it fits the correlation id and claim key.
-const deliveryIdPattern = /^[A-Za-z0-9-]{1,128}$/;
+// X-GitHub-Delivery is a GUID (36 characters); bounded so it fits the correlation id, the claim key and a log line.
+const deliveryIdPattern = /^[A-Za-z0-9-]{1,64}$/;
+// X-GitHub-Event names are lowercase words joined by underscores (push, ping, pull_request_review_comment…).
+const eventNamePattern = /^[a-z][a-z_]{0,63}$/;
 
 /**
  * githubWebhook's logic: authenticate the delivery (HMAC over the raw bytes), refuse strangers, deduplicate on
@@ -52,12 +54,10 @@ export function createGithubWebhookHandler(deps: GithubWebhookDeps): IngressHand
   return async (request) => {
     const delivery = headerValue(request.headers, "x-github-delivery");
     const event = headerValue(request.headers, "x-github-event");
-    const logger = baseLogger.child({
-      ...traceContext(request.headers, deps.config.project),
-      ...(delivery === undefined ? {} : { deliveryId: delivery }),
-      ...(event === undefined ? {} : { githubEvent: event }),
-    });
-    const refuse = refusal(logger, "a GitHub delivery");
+    // Header values join the log context only once validated, and the caller's trace only once authenticated:
+    // until then, anyone can send anything.
+    let logger = baseLogger;
+    const refuse = refusal({ warn: (message, fields) => logger.warn(message, fields) }, "a GitHub delivery");
 
     if (request.method !== "POST")
       return refuse(405, `method ${request.method} is not allowed; GitHub delivers with POST`);
@@ -79,13 +79,16 @@ export function createGithubWebhookHandler(deps: GithubWebhookDeps): IngressHand
       return refuse(400, `missing the ${missing.join(" and ")} header${missing.length > 1 ? "s" : ""}`);
     }
     if (!deliveryIdPattern.test(delivery)) return refuse(400, "X-GitHub-Delivery is not a delivery GUID");
+    if (!eventNamePattern.test(event)) return refuse(400, "X-GitHub-Event is not a GitHub event name");
+    logger = logger.child({ deliveryId: delivery, githubEvent: event });
     const signature = headerValue(request.headers, "x-hub-signature-256");
     if (!signature)
       return refuse(401, "missing the X-Hub-Signature-256 header (is the webhook's secret set?)");
     if (request.body.length === 0) return refuse(400, "the request has no body");
-    if (!(await verifySignature(await currentSecrets(deps.secrets), request.body, signature))) {
+    if (!verifySignature(await currentSecrets(deps.secrets), request.body, signature)) {
       return refuse(401, "X-Hub-Signature-256 does not match the body under any configured secret");
     }
+    logger = logger.child(traceContext(request.headers, deps.config.project));
 
     let payload: unknown;
     try {

@@ -2,12 +2,12 @@ import { http } from "@google-cloud/functions-framework";
 import { serveIngress } from "../../shared/ingress/serve-http.js";
 import { sharedRuntime } from "../../shared/runtime.js";
 import { FunctionName } from "../../shared/topology.js";
-import { createGithubWebhookHandler } from "./handler.js";
+import { createGithubWebhookHandler, githubMaxPayloadBytes } from "./handler.js";
 import { readGithubWebhookSettings } from "./settings.js";
 
 http(
   FunctionName.githubWebhook,
-  serveIngress(() => {
+  serveIngress(FunctionName.githubWebhook, { maxBodyBytes: githubMaxPayloadBytes }, () => {
     const runtime = sharedRuntime();
     return createGithubWebhookHandler({ ...runtime, ...readGithubWebhookSettings(runtime.env) });
   }),

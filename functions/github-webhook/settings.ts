@@ -8,8 +8,8 @@ export interface GithubWebhookSettings {
 }
 
 /**
- * Reads GITHUB_WEBHOOK_SECRET_FILE (the mounted secret, read again while warm) or GITHUB_WEBHOOK_SECRET
- * (comma-separated for rotation); one is required.
+ * Reads GITHUB_WEBHOOK_SECRET_FILE (the mounted secret, read again while warm) or GITHUB_WEBHOOK_SECRET (locally); one is required,
+ * each secret at least 32 characters, one per line while rotating.
  */
 export function readGithubWebhookSettings(env: Record<string, string | undefined>): GithubWebhookSettings {
   return { secrets: secretSource(env, "GITHUB_WEBHOOK_SECRET", "the GitHub webhook secret") };

@@ -1,18 +1,22 @@
-import { verify } from "@octokit/webhooks-methods";
+import { createHmac, timingSafeEqual } from "node:crypto";
+
+// GitHub signs the raw request bytes. @octokit/webhooks-methods 6 takes the payload only as a string, and decoding
+// bytes to a string is lossy (an invalid UTF-8 byte and U+FFFD decode the same), so a body GitHub never signed could
+// verify. The HMAC is therefore computed here over the Buffer with node:crypto, as octokit computes it.
+const signaturePattern = /^sha256=[0-9a-f]{64}$/;
 
 /**
  * True when `signature` (the X-Hub-Signature-256 value, `sha256=<hex>`) is GitHub's HMAC-SHA256 of the raw body
- * under one of `secrets`. @octokit/webhooks-methods compares in constant time; every secret is tried, so the time
- * does not tell which one matched. The bytes are decoded as UTF-8 (GitHub sends UTF-8 JSON), which round-trips
- * them exactly; the parsed body is never re-serialised.
+ * bytes under one of `secrets`. Digests are compared in constant time and every secret is tried, so the time
+ * does not tell which one matched (or whether any did).
  */
-export async function verifySignature(
-  secrets: readonly string[],
-  body: Buffer,
-  signature: string,
-): Promise<boolean> {
-  if (body.length === 0 || signature === "" || secrets.length === 0) return false;
-  const payload = body.toString("utf8");
-  const results = await Promise.all(secrets.map((secret) => verify(secret, payload, signature)));
-  return results.includes(true);
+export function verifySignature(secrets: readonly string[], body: Buffer, signature: string): boolean {
+  if (body.length === 0 || secrets.length === 0 || !signaturePattern.test(signature)) return false;
+  const presented = Buffer.from(signature.slice("sha256=".length), "hex");
+  let matched = false;
+  for (const secret of secrets) {
+    const expected = createHmac("sha256", secret).update(body).digest();
+    if (timingSafeEqual(presented, expected)) matched = true;
+  }
+  return matched;
 }

@@ -68,7 +68,8 @@ export function createTektonEventsHandler(deps: TektonEventsDeps): IngressHandle
   const baseLogger = deps.logger.child({ functionName: step });
 
   return async (request) => {
-    let logger = baseLogger.child(traceContext(request.headers, deps.config.project));
+    // The caller's trace joins the log context only once the token is checked: a stranger's header is not trusted.
+    let logger = baseLogger;
     // Through a closure: `logger` gains the event id once the event is parsed.
     const refuse = refusal({ warn: (message, fields) => logger.warn(message, fields) }, "a Tekton event");
 
@@ -78,6 +79,7 @@ export function createTektonEventsHandler(deps: TektonEventsDeps): IngressHandle
     if (!token) return refuse(401, `missing the ${tektonTokenHeader} header`);
     if (!matchesAnySecret(token, await currentSecrets(deps.tokens)))
       return refuse(401, `${tektonTokenHeader} does not match any configured token`);
+    logger = logger.child(traceContext(request.headers, deps.config.project));
     const type = mediaType(request.headers);
     if (type !== CloudEventMediaType.binary && type !== CloudEventMediaType.structured) {
       return refuse(

@@ -2,12 +2,12 @@ import { http } from "@google-cloud/functions-framework";
 import { serveIngress } from "../../shared/ingress/serve-http.js";
 import { sharedRuntime } from "../../shared/runtime.js";
 import { FunctionName } from "../../shared/topology.js";
-import { createTektonEventsHandler } from "./handler.js";
+import { createTektonEventsHandler, tektonMaxBodyBytes } from "./handler.js";
 import { readTektonEventsSettings } from "./settings.js";
 
 http(
   FunctionName.tektonEvents,
-  serveIngress(() => {
+  serveIngress(FunctionName.tektonEvents, { maxBodyBytes: tektonMaxBodyBytes }, () => {
     const runtime = sharedRuntime();
     return createTektonEventsHandler({ ...runtime, ...readTektonEventsSettings(runtime.env) });
   }),

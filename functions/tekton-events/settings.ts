@@ -8,8 +8,8 @@ export interface TektonEventsSettings {
 }
 
 /**
- * Reads TEKTON_SINK_TOKEN_FILE (the mounted secret, read again while warm) or TEKTON_SINK_TOKEN
- * (comma-separated for rotation); one is required.
+ * Reads TEKTON_SINK_TOKEN_FILE (the mounted secret, read again while warm) or TEKTON_SINK_TOKEN (locally); one is required,
+ * each secret at least 32 characters, one per line while rotating.
  */
 export function readTektonEventsSettings(env: Record<string, string | undefined>): TektonEventsSettings {
   return {

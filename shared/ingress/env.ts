@@ -1,5 +1,5 @@
 import { ConfigError } from "../errors.js";
-import { type SecretSource, secretFileSource, splitSecrets } from "./secret-file.js";
+import { parseSecrets, type SecretSource, secretFileSource } from "./secret-file.js";
 
 /** The variable that names a mounted secret file in place of `name` itself: `GITHUB_WEBHOOK_SECRET_FILE`. */
 export function secretFileVariable(name: string): string {
@@ -7,17 +7,15 @@ export function secretFileVariable(name: string): string {
 }
 
 /**
- * A comma-separated list of secrets from one environment variable (several values let a secret be rotated:
- * add the new one, switch the sender, remove the old one). Missing or empty throws a ConfigError naming it.
+ * The secrets in one environment variable, one per line (see `parseSecrets`). Missing, empty or a secret shorter
+ * than 32 characters throws a ConfigError naming the variable (never the value).
  */
 export function secretList(env: Record<string, string | undefined>, name: string, purpose: string): string[] {
-  const values = splitSecrets(env[name] ?? "");
-  if (values.length === 0) {
-    throw new ConfigError(
-      `${name} is not set: it must hold ${purpose} (a comma-separated list while rotating)`,
-    );
+  const text = env[name] ?? "";
+  if (text.trim() === "") {
+    throw new ConfigError(`${name} is not set: it must hold ${purpose} (one per line while rotating)`);
   }
-  return values;
+  return parseSecrets(text, name, purpose);
 }
 
 /**

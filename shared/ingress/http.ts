@@ -76,11 +76,18 @@ export function headerValue(headers: RequestHeaders, name: string): string | und
   return undefined;
 }
 
-/** The media type of Content-Type, lowercased and without parameters ("application/json; charset=utf-8" → "application/json"). */
+// RFC 9110 media type: type "/" subtype, both tokens; bounded, since the value is echoed in refusals and logs.
+const mediaTypePattern = /^[a-z0-9!#$%&'*+.^_`|~-]{1,63}\/[a-z0-9!#$%&'*+.^_`|~-]{1,63}$/;
+
+/**
+ * The media type of Content-Type, lowercased and without parameters ("application/json; charset=utf-8" →
+ * "application/json"); "(malformed)" when it is not a media type, so a hostile value is never echoed.
+ */
 export function mediaType(headers: RequestHeaders): string | undefined {
   const value = headerValue(headers, "content-type");
-  const type = value?.split(";")[0]?.trim().toLowerCase();
-  return type === "" ? undefined : type;
+  const type = value?.split(";", 1)[0]?.trim().toLowerCase();
+  if (type === undefined || type === "") return undefined;
+  return mediaTypePattern.test(type) ? type : "(malformed)";
 }
 
 /**

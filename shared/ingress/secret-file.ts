@@ -1,12 +1,33 @@
 import { readFile } from "node:fs/promises";
 import { ConfigError } from "../errors.js";
 
-/** Splits a comma-separated list of secrets; several values let a secret be rotated. */
-export function splitSecrets(text: string): string[] {
-  return text
-    .split(",")
+/** The shortest secret or token accepted: 32 characters (GitHub's own guidance is a random string of high entropy). */
+export const minimumSecretLength = 32;
+
+/**
+ * The secrets in a variable's or a file's text, one per line (several let a secret be rotated: add the new one,
+ * switch the sender, remove the old one). Lines are trimmed and empty lines skipped, so a Secret Manager version
+ * with a trailing newline reads as written. A line is one secret whatever it contains: a comma is part of the
+ * secret (the comma-separated form of earlier versions is not read, since "a,b" could be either). None, or one
+ * shorter than 32 characters, throws a ConfigError naming `source` (the variable, or the variable and its file),
+ * never the value.
+ */
+export function parseSecrets(text: string, source: string, purpose: string): string[] {
+  const values = text
+    .split(/\r?\n/)
     .map((value) => value.trim())
     .filter((value) => value !== "");
+  if (values.length === 0) {
+    throw new ConfigError(`${source} is empty: it must hold ${purpose} (one per line while rotating)`);
+  }
+  const short = values.findIndex((value) => value.length < minimumSecretLength);
+  if (short !== -1) {
+    throw new ConfigError(
+      `${source}: ${values.length > 1 ? `the secret on line ${short + 1}` : "the secret"} is ${values[short]?.length} characters; ` +
+        `it must be at least ${minimumSecretLength} (e.g. \`openssl rand -hex 32\`); several secrets go one per line`,
+    );
+  }
+  return values;
 }
 
 /** Secrets fixed for the instance's life, or read when asked (a mounted secret file). */
@@ -28,9 +49,9 @@ export const secretFileMaxBytes = 64 * 1024;
 export const secretFileReuseMs = 60_000;
 
 /**
- * Reads a comma-separated secret list from `path` (named by the variable `variable`), at most once per
- * `reuseMs`; concurrent callers share one read. A missing, empty or oversized file rejects with a ConfigError
- * naming the variable and the path, and the next call reads again.
+ * Reads the secrets in `path`, one per line, (named by the variable `variable`), at most once per
+ * `reuseMs`; concurrent callers share one read. A missing, empty or oversized file, or a secret in it shorter than
+ * 32 characters, rejects with a ConfigError naming the variable and the path, and the next call reads again.
  */
 export function secretFileSource(
   path: string,
@@ -57,11 +78,7 @@ export function secretFileSource(
         `${variable} names ${path}, which holds ${bytes.length} bytes; ${purpose} is at most ${secretFileMaxBytes}`,
       );
     }
-    const values = splitSecrets(bytes.toString("utf8"));
-    if (values.length === 0) {
-      throw new ConfigError(`${variable} names ${path}, which is empty: it must hold ${purpose}`);
-    }
-    return values;
+    return parseSecrets(bytes.toString("utf8"), `${variable} (${path})`, purpose);
   };
 
   return () => {

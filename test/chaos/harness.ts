@@ -154,7 +154,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const stack: LocalStack = await startStack({
     config,
     configPath: chaosConfigPath,
-    webhookSecret: "chaos-secret",
+    webhookSecret: "chaos-secret-chaos-secret-chaos-secret",
     backoffSeconds: { minimum: 0.2, maximum: 2 },
     log: (entry) => {
       if (entry.event === "operation-failed") vertexEvents.push({ ...entry, at: Date.now() });
@@ -250,7 +250,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   }, 500);
 
   const github = (event: string, payload: unknown, deliveryId: string) =>
-    deliverGithubEvent(stack.functions.githubWebhook.url, "chaos-secret", event, payload, deliveryId);
+    deliverGithubEvent(
+      stack.functions.githubWebhook.url,
+      "chaos-secret-chaos-secret-chaos-secret",
+      event,
+      payload,
+      deliveryId,
+    );
 
   /** Delivers one GitHub event 1–4 times with the same delivery id, after random pauses (so out of order). */
   async function deliver(r: Rng, event: string, payload: unknown, deliveryId: string): Promise<void> {

@@ -4,8 +4,8 @@ import { sign } from "@octokit/webhooks-methods";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createArtifactUploadedHandler } from "../../functions/artifact-uploaded/handler.js";
 import { parseStorageObjectData } from "../../functions/artifact-uploaded/storage-object.js";
-import { createGithubWebhookHandler } from "../../functions/github-webhook/handler.js";
-import { createTektonEventsHandler } from "../../functions/tekton-events/handler.js";
+import { createGithubWebhookHandler, githubMaxPayloadBytes } from "../../functions/github-webhook/handler.js";
+import { createTektonEventsHandler, tektonMaxBodyBytes } from "../../functions/tekton-events/handler.js";
 import { parseConfig } from "../../shared/config.js";
 import { decodeMessage } from "../../shared/contracts.js";
 import { recordBranchPush } from "../../shared/ingress/branch-pushes.js";
@@ -82,11 +82,15 @@ const deps = {
 };
 http(
   "githubWebhookContract",
-  serveIngress(() => createGithubWebhookHandler({ ...deps, secrets: [secret] })),
+  serveIngress("githubWebhookContract", { maxBodyBytes: githubMaxPayloadBytes }, () =>
+    createGithubWebhookHandler({ ...deps, secrets: [secret] }),
+  ),
 );
 http(
   "tektonEventsContract",
-  serveIngress(() => createTektonEventsHandler({ ...deps, tokens: [token] })),
+  serveIngress("tektonEventsContract", { maxBodyBytes: tektonMaxBodyBytes }, () =>
+    createTektonEventsHandler({ ...deps, tokens: [token] }),
+  ),
 );
 const artifactUploaded = createArtifactUploadedHandler(deps);
 cloudEvent("artifactUploadedContract", (event: CloudEvent<unknown>) => artifactUploaded(event));

@@ -106,7 +106,12 @@ describe("modelgate github register", () => {
   });
   afterAll(() => new Promise<void>((resolve) => api.close(() => resolve())));
 
-  const env = () => ({ GITHUB_API_URL: base, GITHUB_TOKEN: "t0ken", GITHUB_WEBHOOK_SECRET: "s3cret,old" });
+  const hookSecret = "s3cret-s3cret-s3cret-s3cret-s3cret";
+  const env = () => ({
+    GITHUB_API_URL: base,
+    GITHUB_TOKEN: "t0ken",
+    GITHUB_WEBHOOK_SECRET: `${hookSecret}\n${"old-".repeat(8)}`,
+  });
 
   it("creates the hook once and updates it on a second run (idempotent)", async () => {
     const args = [
@@ -130,7 +135,7 @@ describe("modelgate github register", () => {
       config: {
         url: "https://fn.example/githubWebhook",
         content_type: "json",
-        secret: "s3cret",
+        secret: hookSecret,
         insecure_ssl: "0",
       },
     });

@@ -35,7 +35,7 @@ describe("the whole chain on the local stack", () => {
     stack = await startStack({
       config,
       configPath: resolve("modelgate.config.yaml"),
-      webhookSecret: "e2e-secret",
+      webhookSecret: "e2e-secret-e2e-secret-e2e-secret-e2e",
       backoffSeconds: { minimum: 0.2, maximum: 2 },
     });
     runtime = createRuntime({ ...stack.env, MODELGATE_CONFIG: resolve("modelgate.config.yaml") });
@@ -51,7 +51,13 @@ describe("the whole chain on the local stack", () => {
   });
 
   const github = (event: string, payload: unknown, deliveryId?: string) =>
-    deliverGithubEvent(stack.functions.githubWebhook.url, "e2e-secret", event, payload, deliveryId);
+    deliverGithubEvent(
+      stack.functions.githubWebhook.url,
+      "e2e-secret-e2e-secret-e2e-secret-e2e",
+      event,
+      payload,
+      deliveryId,
+    );
 
   async function push(commit: string, data: string, deliveryId?: string) {
     await runtime.blobs.write(EXAMPLE_OBJECTS.train, data, { contentType: "application/x-ndjson" });

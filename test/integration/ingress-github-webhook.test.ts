@@ -10,6 +10,8 @@ import { type ServedFunction, send, serveFunction } from "../support/ingress-htt
 import { type IngressStack, startIngressStack } from "../support/ingress-stack.js";
 
 const headCommit = "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f";
+// The secret being rotated out, listed on its own line before the new one.
+const previousSecret = "previous-secret-previous-secret-previous";
 let stack: IngressStack;
 let fn: ServedFunction;
 
@@ -21,7 +23,7 @@ beforeAll(async () => {
   });
   // The function reads its environment on the first request, as it would on Cloud Run.
   for (const [name, value] of Object.entries(stack.env)) vi.stubEnv(name, value);
-  vi.stubEnv("GITHUB_WEBHOOK_SECRET", `previous-secret,${webhookSecret}`);
+  vi.stubEnv("GITHUB_WEBHOOK_SECRET", `${previousSecret}\n${webhookSecret}`);
   fn = await serveFunction(FunctionName.githubWebhook);
 });
 
@@ -82,7 +84,7 @@ describe("githubWebhook served by the Functions Framework", () => {
   });
 
   it("promotes the commit an annotated tag points to, signed with the previous secret during rotation", async () => {
-    const response = await deliver(freshTagPush(), { secret: "previous-secret" });
+    const response = await deliver(freshTagPush(), { secret: previousSecret });
     expect(response.status).toBe(202);
     const [message] = await stack.pull(Topic.deploymentRequested, 1);
     expect(message).toMatchObject({

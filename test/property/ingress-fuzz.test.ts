@@ -1,7 +1,8 @@
-import { createHmac } from "node:crypto";
-import type { CloudEvent } from "@google-cloud/functions-framework";
+import { createHmac, randomUUID } from "node:crypto";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
+import { type CloudEvent, http } from "@google-cloud/functions-framework";
 import fc from "fast-check";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createArtifactUploadedHandler } from "../../functions/artifact-uploaded/handler.js";
 import { createGithubWebhookHandler } from "../../functions/github-webhook/handler.js";
 import { createTektonEventsHandler } from "../../functions/tekton-events/handler.js";
@@ -10,19 +11,23 @@ import { decodeMessage, encodeMessage } from "../../shared/contracts.js";
 import { TransientError } from "../../shared/errors.js";
 import { recordBranchPush } from "../../shared/ingress/branch-pushes.js";
 import type { IngressRequest, IngressResponse } from "../../shared/ingress/http.js";
+import { serveIngress } from "../../shared/ingress/serve-http.js";
 import { BucketLedger } from "../../shared/ledger.js";
 import { createLogger } from "../../shared/logger.js";
 import { manifestPath } from "../../shared/manifest.js";
 import { ingressTestConfig } from "../support/ingress-config.js";
 import { ownJson } from "../support/ingress-fixtures.js";
+import { type ServedFunction, serveFunction } from "../support/ingress-http.js";
 import { testManifest } from "../support/ingress-manifest.js";
 import { binaryTektonEvent, sinkToken, structuredTektonEvent } from "../support/ingress-tekton.js";
 import { MemoryBlobStore } from "../support/memory-blob-store.js";
+import { rawPost } from "../support/raw-http.js";
 import { RecordingPublisher } from "../support/recording-publisher.js";
 
 // Hostile input for the three ingress functions, through their handler factories with in-memory ports: random and
 // mutated GitHub deliveries, CloudEvents with missing / oversized / duplicated attributes, storage events with odd
-// object names. Whatever arrives: no 5xx unless a port really failed, nothing published without a valid signature
+// object names; and, over the Functions Framework's HTTP server, compressed bodies, streams without Content-Length
+// and abusive headers. Whatever arrives: no 5xx unless a port really failed, nothing published without a valid signature
 // or token, nothing published that fails its contract, and one instance's memory stays bounded.
 // MODELGATE_FUZZ_RUNS scales the number of cases per property (the seed is fast-check's, printed on failure).
 const runs = Number(process.env.MODELGATE_FUZZ_RUNS ?? 1000);
@@ -572,5 +577,192 @@ describe("artifactUploaded under odd storage events", () => {
     // Exactly once per object generation, however many events named it.
     expect(d.publisher.published.length).toBeLessThanOrEqual(1);
     expect(heapMb() - heapBefore).toBeLessThan(256);
+  });
+});
+
+// ——— the transport: compressed bodies, streams without Content-Length, header abuse ———
+// Through the Functions Framework's real HTTP server, with the body guard in front (shared/ingress/body-guard.ts).
+// The limit is small here (64 KB) so a case costs little; the guard treats every limit alike.
+
+const transportLimit = 64 * 1024;
+const transportRuns = Math.max(20, Math.ceil(runs / 10));
+const transportDeps = deps();
+http(
+  "githubWebhookFuzz",
+  serveIngress("githubWebhookFuzz", { maxBodyBytes: transportLimit }, () =>
+    createGithubWebhookHandler({ ...transportDeps, secrets: [secret] }),
+  ),
+);
+let transport: ServedFunction;
+beforeAll(async () => {
+  transport = await serveFunction("githubWebhookFuzz");
+});
+afterAll(async () => {
+  await transport?.close();
+});
+
+/** A push GitHub would send, signed, with a fresh delivery id (each one publishes once). */
+function signedPush(): { body: Buffer; headers: Record<string, string> } {
+  const body = Buffer.from(JSON.stringify(githubBases[0]));
+  return {
+    body,
+    headers: {
+      "content-type": "application/json",
+      "x-github-event": "push",
+      "x-github-delivery": randomUUID(),
+      "x-hub-signature-256": sign(secret, body),
+    },
+  };
+}
+
+const compress = {
+  gzip: (b: Buffer) => gzipSync(b),
+  deflate: (b: Buffer) => deflateSync(b),
+  br: (b: Buffer) => brotliCompressSync(b),
+  none: (b: Buffer) => b,
+} as const;
+
+describe("the ingress transport under hostile requests", () => {
+  it("refuses every compressed body with 415, signed or not, and publishes nothing", async () => {
+    const encoding = fc.oneof(
+      fc.constantFrom(
+        "gzip",
+        "x-gzip",
+        "deflate",
+        "br",
+        "compress",
+        "zstd",
+        "GZIP",
+        "gzip, identity",
+        " br ",
+      ),
+      fc.stringMatching(/^[A-Za-z0-9 ,;=-]{1,40}$/),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        encoding.filter((e) => !["", "identity"].includes(e.trim().toLowerCase())),
+        fc.constantFrom(...(Object.keys(compress) as Array<keyof typeof compress>)),
+        fc.boolean(),
+        async (contentEncoding, codec, chunked) => {
+          tried.transportCompressed = (tried.transportCompressed ?? 0) + 1;
+          const { body, headers } = signedPush();
+          const bytes = compress[codec](body);
+          const before = transportDeps.publisher.published.length;
+          const answer = await rawPost(
+            transport.url,
+            {
+              ...headers,
+              "content-encoding": contentEncoding,
+              ...(chunked ? {} : { "content-length": String(bytes.length) }),
+            },
+            [bytes],
+          );
+          expect(answer).toMatchObject({ status: 415, body: { status: "refused" } });
+          expect(transportDeps.publisher.published.length).toBe(before);
+        },
+      ),
+      { numRuns: transportRuns },
+    );
+  });
+
+  it("answers a stream without Content-Length by its length: 413 past the limit, the handler's answer below", async () => {
+    const heapBefore = heapMb();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 32 * 1024 }), { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 0, max: 255 }),
+        async (sizes, fill) => {
+          tried.transportStreams = (tried.transportStreams ?? 0) + 1;
+          const total = sizes.reduce((a, b) => a + b, 0);
+          const answer = await rawPost(
+            transport.url,
+            { ...signedPush().headers, "x-hub-signature-256": `sha256=${"0".repeat(64)}` },
+            sizes.map((size) => Buffer.alloc(size, fill)),
+          );
+          if (total > transportLimit) {
+            expect(answer).toMatchObject({ status: 413, body: { status: "refused" } });
+          } else {
+            // Read whole, then refused by the handler: the signature is wrong.
+            expect(answer).toMatchObject({ status: 401, ended: true });
+          }
+        },
+      ),
+      { numRuns: transportRuns },
+    );
+    expect(heapMb() - heapBefore).toBeLessThan(256);
+  });
+
+  it("accepts a signed delivery however it is cut into chunks", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.nat(), { maxLength: 8 }), async (cuts) => {
+        tried.transportChunkedSigned = (tried.transportChunkedSigned ?? 0) + 1;
+        const { body, headers } = signedPush();
+        const points = [...new Set(cuts.map((c) => c % body.length))].sort((a, b) => a - b);
+        const chunks = [0, ...points].map((start, i) => body.subarray(start, [...points, body.length][i]));
+        const answer = await rawPost(
+          transport.url,
+          headers,
+          chunks.filter((c) => c.length > 0),
+        );
+        expect(answer).toMatchObject({ status: 202, body: { status: "accepted" } });
+      }),
+      { numRuns: Math.ceil(transportRuns / 2) },
+    );
+    expectContracts(transportDeps.publisher, Object.keys(transportDeps.config.models));
+  });
+
+  it("logs no unvalidated header value and no caller's trace for a request it refuses", async () => {
+    const hostileHeader = fc.oneof(
+      fc.string({ minLength: 65, maxLength: 16 * 1024 }),
+      fc.stringMatching(/^[ -~]{1,80}$/),
+      fc.constantFrom(
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        "105445aa7843bc8bf206b12000100000/1;o=1",
+        "push",
+        randomUUID(),
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          delivery: hostileHeader,
+          event: hostileHeader,
+          traceparent: hostileHeader,
+          cloudTrace: hostileHeader,
+          contentType: fc.oneof(hostileHeader, fc.constant("application/json")),
+        }),
+        async (h) => {
+          tried.transportHeaders = (tried.transportHeaders ?? 0) + 1;
+          const d = deps();
+          const lines: Array<Record<string, unknown>> = [];
+          const handler = createGithubWebhookHandler({
+            ...d,
+            secrets: [secret],
+            logger: createLogger({}, (line) => lines.push(JSON.parse(line) as Record<string, unknown>)),
+          });
+          const body = Buffer.from(JSON.stringify(githubBases[0]));
+          const response = await handler({
+            method: "POST",
+            headers: {
+              "content-type": h.contentType,
+              "x-github-delivery": h.delivery,
+              "x-github-event": h.event,
+              traceparent: h.traceparent,
+              "x-cloud-trace-context": h.cloudTrace,
+              "x-hub-signature-256": sign("not-the-secret", body),
+            },
+            body,
+          });
+          expect([400, 401, 415]).toContain(response.statusCode);
+          expect(d.publisher.published).toEqual([]);
+          const logged = JSON.stringify(lines);
+          for (const value of Object.values(h)) {
+            if (value.length > 64) expect(logged).not.toContain(JSON.stringify(value).slice(1, -1));
+          }
+          expect(lines.every((line) => line["logging.googleapis.com/trace"] === undefined)).toBe(true);
+        },
+      ),
+      { numRuns: runs },
+    );
   });
 });

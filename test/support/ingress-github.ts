@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { sign } from "@octokit/webhooks-methods";
 
 /** The secret the GitHub ingress tests sign with. */
-export const webhookSecret = "modelgate-test-webhook-secret";
+export const webhookSecret = "modelgate-test-webhook-secret-0123456789";
 
 /** Headers of a GitHub delivery, signed over `body` with the real signing function. */
 export async function githubHeaders(

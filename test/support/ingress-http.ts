@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
+import { guardServerBodies } from "../../shared/ingress/body-guard.js";
 
 /** A registered function served by the Functions Framework on an ephemeral loopback port. */
 export interface ServedFunction {
@@ -8,9 +9,14 @@ export interface ServedFunction {
   close(): Promise<void>;
 }
 
-/** Serves a function registered with the Functions Framework, as `functions-framework --target` would. */
+/**
+ * Serves a function registered with the Functions Framework, as `functions-framework --target` would: an ingress
+ * function's request bodies are guarded as in its own process (the guard knows the process's target; here it is
+ * told the server's).
+ */
 export async function serveFunction(name: string): Promise<ServedFunction> {
   const server: Server = getTestServer(name);
+  guardServerBodies(server, name);
   await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
   const { port } = server.address() as AddressInfo;
   return {

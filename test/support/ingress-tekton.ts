@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 
 /** The token the Tekton ingress tests' forwarder sends. */
-export const sinkToken = "modelgate-test-sink-token";
+export const sinkToken = "modelgate-test-sink-token-0123456789abcdef";
 
 export interface TektonEventOptions {
   type?: string;

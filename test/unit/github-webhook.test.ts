@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { sign } from "@octokit/webhooks-methods";
 import { describe, expect, it } from "vitest";
 import { createGithubWebhookHandler, githubMaxPayloadBytes } from "../../functions/github-webhook/handler.js";
@@ -48,6 +49,29 @@ describe("verifySignature", () => {
     ).toBe(false);
   });
 
+  // Regression (issue #14, item 7): the HMAC was computed over the bytes decoded as UTF-8, so a body with an
+  // invalid byte (0xFF) verified under the signature of the body with U+FFFD (EF BF BD) in its place.
+  it("verifies the raw bytes, not their UTF-8 decoding", () => {
+    const secret = "raw-bytes-secret-raw-bytes-secret";
+    const signed = Buffer.from('{"zen":"\uFFFD"}', "utf8");
+    const forged = Buffer.concat([Buffer.from('{"zen":"'), Buffer.from([0xff]), Buffer.from('"}')]);
+    expect(forged.toString("utf8")).toBe(signed.toString("utf8"));
+    const signature = `sha256=${createHmac("sha256", secret).update(signed).digest("hex")}`;
+    expect(verifySignature([secret], signed, signature)).toBe(true);
+    expect(verifySignature([secret], forged, signature)).toBe(false);
+  });
+
+  it.each([
+    ["no prefix", "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"],
+    ["sha1", "sha1=757107ea0eb2509fc211221cce984b8a37570b6d"],
+    ["short", "sha256=757107ea"],
+    ["not hex", `sha256=${"z".repeat(64)}`],
+  ])("refuses a signature that is not sha256=<64 hex> (%s)", (_case, signature) => {
+    expect(verifySignature(["It's a Secret to Everybody"], Buffer.from("Hello, World!"), signature)).toBe(
+      false,
+    );
+  });
+
   it("accepts a signature under any of the rotated secrets, and none under another", async () => {
     const body = Buffer.from('{"zen":"rotate"}');
     const secrets = ["old-secret", "new-secret"];
@@ -57,12 +81,34 @@ describe("verifySignature", () => {
     expect(await verifySignature(secrets, Buffer.alloc(0), "sha256=00")).toBe(false);
   });
 
-  it("reads the secrets from GITHUB_WEBHOOK_SECRET and names the variable when it is missing", () => {
-    expect(readGithubWebhookSettings({ GITHUB_WEBHOOK_SECRET: " a , b ,," }).secrets).toEqual(["a", "b"]);
+  it("reads the secrets from GITHUB_WEBHOOK_SECRET, one per line, and names the variable when it is missing", () => {
+    const a = "a".repeat(32);
+    const b = "b,b".repeat(11);
+    expect(readGithubWebhookSettings({ GITHUB_WEBHOOK_SECRET: ` ${a} \n\n${b}\n` }).secrets).toEqual([a, b]);
     expect(() => readGithubWebhookSettings({})).toThrow(/GITHUB_WEBHOOK_SECRET is not set/);
-    expect(() => readGithubWebhookSettings({ GITHUB_WEBHOOK_SECRET: " , " })).toThrow(
-      /GITHUB_WEBHOOK_SECRET/,
+    expect(() => readGithubWebhookSettings({ GITHUB_WEBHOOK_SECRET: " \n " })).toThrow(
+      /GITHUB_WEBHOOK_SECRET is not set/,
     );
+  });
+
+  // Regression (issue #14, item 8): any length was accepted, and a comma split one secret into two weaker ones.
+  it.each([
+    ["a short secret", "s3cret", /GITHUB_WEBHOOK_SECRET: the secret is 6 characters; it must be at least 32/],
+    [
+      "a short second line",
+      `${"a".repeat(40)}\nold`,
+      /GITHUB_WEBHOOK_SECRET: the secret on line 2 is 3 characters; it must be at least 32/,
+    ],
+    ["the comma-separated form of two short secrets", `${"a".repeat(20)},${"b".repeat(20)}`, null],
+  ])("refuses %s at start, naming the variable but never the value", (_case, value, message) => {
+    if (message === null) {
+      // A comma is part of the one secret: nothing is split into two weaker ones.
+      expect(readGithubWebhookSettings({ GITHUB_WEBHOOK_SECRET: value }).secrets).toEqual([value]);
+      return;
+    }
+    const read = () => readGithubWebhookSettings({ GITHUB_WEBHOOK_SECRET: value });
+    expect(read).toThrow(message);
+    expect(read).not.toThrow(value.split("\n").at(-1) as string);
   });
 });
 

@@ -28,6 +28,11 @@ describe("logger", () => {
     ],
     [{ traceparent: "garbage" }, undefined],
     [{}, undefined],
+    // Regression (issue #14, item 9): W3C forbids version ff and all-zero ids; they were read as traces.
+    [{ traceparent: "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }, undefined],
+    [{ traceparent: `00-${"0".repeat(32)}-00f067aa0ba902b7-01` }, undefined],
+    [{ traceparent: `00-4bf92f3577b34da6a3ce929d0e0e4736-${"0".repeat(16)}-01` }, undefined],
+    [{ "x-cloud-trace-context": `105445aa7843bc8bf206b12000100000/${"9".repeat(30)}` }, undefined],
   ])("reads the trace from %j", (headers, traceId) => {
     expect(traceContext(headers, "p").trace).toBe(
       traceId === undefined ? undefined : `projects/p/traces/${traceId}`,

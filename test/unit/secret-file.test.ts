@@ -1,8 +1,9 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { http } from "@google-cloud/functions-framework";
 import { describe, expect, it } from "vitest";
-import { createGithubWebhookHandler } from "../../functions/github-webhook/handler.js";
+import { createGithubWebhookHandler, githubMaxPayloadBytes } from "../../functions/github-webhook/handler.js";
 import { readGithubWebhookSettings } from "../../functions/github-webhook/settings.js";
 import { readTektonEventsSettings } from "../../functions/tekton-events/settings.js";
 import { ConfigError } from "../../shared/errors.js";
@@ -17,6 +18,11 @@ import { serveIngress } from "../../shared/ingress/serve-http.js";
 import { ingressTestDeps } from "../support/ingress-deps.js";
 import { ownFixture } from "../support/ingress-fixtures.js";
 import { githubHeaders } from "../support/ingress-github.js";
+import { send, serveFunction } from "../support/ingress-http.js";
+
+// Two secrets of the length a deployment must use (at least 32 characters).
+const first = "first-secret-first-secret-first-secret";
+const second = "second-secret-second-secret-second-secret";
 
 function secretFile(content: string | Buffer): string {
   const path = join(mkdtempSync(join(tmpdir(), "modelgate-secret-")), "latest");
@@ -25,27 +31,37 @@ function secretFile(content: string | Buffer): string {
 }
 
 describe("secrets from a mounted secret file", () => {
-  it("reads GITHUB_WEBHOOK_SECRET_FILE and TEKTON_SINK_TOKEN_FILE as comma-separated lists", async () => {
-    const webhook = readGithubWebhookSettings({ GITHUB_WEBHOOK_SECRET_FILE: secretFile(" new , old \n") });
-    expect(await currentSecrets(webhook.secrets)).toEqual(["new", "old"]);
-    const tekton = readTektonEventsSettings({ TEKTON_SINK_TOKEN_FILE: secretFile("token") });
-    expect(await currentSecrets(tekton.tokens)).toEqual(["token"]);
+  it("reads GITHUB_WEBHOOK_SECRET_FILE and TEKTON_SINK_TOKEN_FILE one secret per line", async () => {
+    const webhook = readGithubWebhookSettings({
+      GITHUB_WEBHOOK_SECRET_FILE: secretFile(` ${second} \n${first}\n`),
+    });
+    expect(await currentSecrets(webhook.secrets)).toEqual([second, first]);
+    const tekton = readTektonEventsSettings({ TEKTON_SINK_TOKEN_FILE: secretFile(first) });
+    expect(await currentSecrets(tekton.tokens)).toEqual([first]);
+  });
+
+  it("holds the file to the variable's rules: a comma is part of a secret, a short one is refused", async () => {
+    const comma = `${first},${second}`;
+    expect(await secretFileSource(secretFile(comma), "X_FILE", "x")()).toEqual([comma]);
+    await expect(secretFileSource(secretFile(`${first}\nshort`), "X_FILE", "x")()).rejects.toThrow(
+      /X_FILE \(.*\): the secret on line 2 is 5 characters; it must be at least 32/,
+    );
   });
 
   it("sees a new secret version on a warm instance once the reuse window has passed", async () => {
-    const path = secretFile("first");
+    const path = secretFile(first);
     let clock = 0;
     const source = secretFileSource(path, "X_FILE", "x", { now: () => clock });
-    expect(await source()).toEqual(["first"]);
-    writeFileSync(path, "second,first");
+    expect(await source()).toEqual([first]);
+    writeFileSync(path, `${second}\n${first}`);
     clock = secretFileReuseMs - 1;
-    expect(await source()).toEqual(["first"]);
+    expect(await source()).toEqual([first]);
     clock = secretFileReuseMs;
-    expect(await source()).toEqual(["second", "first"]);
+    expect(await source()).toEqual([second, first]);
   });
 
   it("lets a warm githubWebhook accept a delivery signed with the rotated-in secret", async () => {
-    const path = secretFile("before-rotation");
+    const path = secretFile(first);
     let clock = 0;
     const deps = ingressTestDeps();
     const handler = createGithubWebhookHandler({
@@ -59,11 +75,11 @@ describe("secrets from a mounted secret file", () => {
         headers: await githubHeaders(body, { event: "ping", secret }),
         body: Buffer.from(body),
       });
-    expect((await ping("after-rotation")).statusCode).toBe(401);
-    writeFileSync(path, "after-rotation,before-rotation");
+    expect((await ping(second)).statusCode).toBe(401);
+    writeFileSync(path, `${second}\n${first}`);
     clock += secretFileReuseMs;
-    expect((await ping("after-rotation")).statusCode).toBe(200);
-    expect((await ping("before-rotation")).statusCode).toBe(200);
+    expect((await ping(second)).statusCode).toBe(200);
+    expect((await ping(first)).statusCode).toBe(200);
   });
 
   it.each([
@@ -72,11 +88,7 @@ describe("secrets from a mounted secret file", () => {
       () => "/nonexistent/modelgate/secret",
       /X_FILE names \/nonexistent\/modelgate\/secret, which cannot be read \(ENOENT\)/,
     ],
-    [
-      "an empty file",
-      () => secretFile(" , \n"),
-      /X_FILE names .*, which is empty: it must hold the x secret/,
-    ],
+    ["an empty file", () => secretFile(" \n \n"), /X_FILE \(.*\) is empty: it must hold the x secret/],
     [
       "an oversized file",
       () => secretFile(Buffer.alloc(secretFileMaxBytes + 1, "a")),
@@ -93,15 +105,15 @@ describe("secrets from a mounted secret file", () => {
     const path = join(dir, "latest");
     const source = secretFileSource(path, "X_FILE", "x", { now: () => 0 });
     await expect(source()).rejects.toThrow(/cannot be read/);
-    writeFileSync(path, "arrived");
-    expect(await source()).toEqual(["arrived"]);
+    writeFileSync(path, first);
+    expect(await source()).toEqual([first]);
   });
 
   it("refuses both the variable and its _FILE form, and keeps the variable alone working", () => {
-    expect(() => secretSource({ X: "a", X_FILE: "/etc/secrets/x" }, "X", "x")).toThrow(
+    expect(() => secretSource({ X: first, X_FILE: "/etc/secrets/x" }, "X", "x")).toThrow(
       "X and X_FILE are both set: set one (X_FILE in production)",
     );
-    expect(secretSource({ X: "a,b" }, "X", "x")).toEqual(["a", "b"]);
+    expect(secretSource({ X: `${first}\n${second}` }, "X", "x")).toEqual([first, second]);
     expect(() => secretSource({}, "X", "x")).toThrow(/X is not set/);
   });
 });
@@ -109,36 +121,29 @@ describe("secrets from a mounted secret file", () => {
 describe("serveIngress when the secret file cannot be read", () => {
   it("answers 500 and says the function failed, instead of dropping the request", async () => {
     const deps = ingressTestDeps();
-    const serve = serveIngress(() =>
-      createGithubWebhookHandler({
-        ...deps,
-        ...readGithubWebhookSettings({ GITHUB_WEBHOOK_SECRET_FILE: "/nonexistent/modelgate/secret" }),
-      }),
+    const name = "githubWebhookUnreadableSecret";
+    http(
+      name,
+      serveIngress(name, { maxBodyBytes: githubMaxPayloadBytes }, () =>
+        createGithubWebhookHandler({
+          ...deps,
+          ...readGithubWebhookSettings({ GITHUB_WEBHOOK_SECRET_FILE: "/nonexistent/modelgate/secret" }),
+        }),
+      ),
     );
-    const body = ownFixture("github/ping.json");
-    const answer: { status?: number; body?: unknown } = {};
-    const res = {
-      status(code: number) {
-        answer.status = code;
-        return this;
-      },
-      set() {
-        return this;
-      },
-      json(value: unknown) {
-        answer.body = value;
-        return this;
-      },
-    };
-    const req = {
-      method: "POST",
-      headers: await githubHeaders(body, { event: "ping", secret: "any" }),
-      rawBody: Buffer.from(body),
-    };
-    await serve(req as never, res as never);
-    expect(answer).toEqual({
-      status: 500,
-      body: { status: "error", reason: "the function failed; see its logs" },
-    });
+    const served = await serveFunction(name);
+    try {
+      const body = ownFixture("github/ping.json");
+      const answer = await send(served.url, {
+        headers: await githubHeaders(body, { event: "ping", secret: first }),
+        body,
+      });
+      expect({ status: answer.status, body: answer.body }).toEqual({
+        status: 500,
+        body: { status: "error", reason: "the function failed; see its logs" },
+      });
+    } finally {
+      await served.close();
+    }
   });
 });

@@ -512,7 +512,12 @@ describe("tektonEvents refuses strangers and bad input", () => {
       binary(successful(), { token: "retired-token", type: "dev.tekton.event.pipelinerun.started.v1" }),
     );
     expect(response.statusCode).toBe(200);
-    expect(readTektonEventsSettings({ TEKTON_SINK_TOKEN: "a,b" }).tokens).toEqual(["a", "b"]);
+    const [a, b] = ["a".repeat(32), "b".repeat(32)];
+    expect(readTektonEventsSettings({ TEKTON_SINK_TOKEN: `${a}\n${b}` }).tokens).toEqual([a, b]);
     expect(() => readTektonEventsSettings({})).toThrow(/TEKTON_SINK_TOKEN is not set/);
+    // Regression (issue #14, item 8): a short token, or two joined by a comma, were accepted.
+    expect(() => readTektonEventsSettings({ TEKTON_SINK_TOKEN: "a,b" })).toThrow(
+      /TEKTON_SINK_TOKEN: the secret is 3 characters; it must be at least 32/,
+    );
   });
 });
