@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { defaultDriftMetric, driftMetricNames } from "./drift-metrics.js";
 import { ModelName, RepositoryName } from "./names.js";
 
 const Percent = z.number().int().min(1).max(100);
@@ -38,7 +39,7 @@ const PromotionConfig = z.strictObject({
 
 const DriftConfig = z.strictObject({
   /** As Vertex AI Model Monitoring: Jensen-Shannon for numeric outputs, L-infinity for categorical ones. */
-  metric: z.enum(["jensen-shannon", "l-infinity"]).default("jensen-shannon"),
+  metric: z.enum(driftMetricNames).default(defaultDriftMetric),
   threshold: z.number().min(0).max(1).default(0.1),
 });
 

@@ -1,3 +1,4 @@
+import { driftMetrics } from "../../shared/drift-metrics.js";
 import { escapeHtml } from "./escape-html.js";
 import type { VerificationReport } from "./report.js";
 import { distributionSvg } from "./report-svg.js";
@@ -40,7 +41,7 @@ ${report.serving.problem ? `<tr><th>note</th><td>${e(report.serving.problem)}</t
 </table>`
     : "<p>No version served before this one: the accuracy-drop check does not apply.</p>";
   const chart = distributionSvg(report.drift.distributions, {
-    title: `Prediction distribution: ${report.drift.metric} ${report.drift.value === null ? "not measured" : formatNumber(report.drift.value)} (threshold ${formatNumber(report.drift.threshold)})`,
+    title: `Prediction distribution: ${driftMetrics[report.drift.metric].displayName} ${report.drift.value === null ? "not measured" : formatNumber(report.drift.value)} (threshold ${formatNumber(report.drift.threshold)})`,
     xLabel:
       report.drift.distributions.kind === "numeric"
         ? `${report.candidate.outputKey} (bins of the training baseline)`

@@ -1,3 +1,5 @@
+import { type DriftMetricName, driftWithinThreshold } from "../../shared/drift-metrics.js";
+
 /**
  * The verification verdict, as pure rules (docs/verification.md). A candidate fails when any of these holds:
  *  1. coverage: fewer than `minCoverage` (95 %) of the golden set's lines were scored from the candidate's own
@@ -23,7 +25,7 @@ export interface VerdictInput {
   /** The serving version's recorded accuracy; undefined when there is none to compare with. */
   servingAccuracy: number | undefined;
   maxAccuracyDrop: number;
-  driftMetric: string;
+  driftMetric: DriftMetricName;
   /** Undefined when no output could be measured. */
   drift: number | undefined;
   driftThreshold: number;
@@ -116,7 +118,7 @@ function driftCheck({ drift, driftMetric, driftThreshold }: VerdictInput): Check
       detail: `${driftMetric} drift could not be measured: no candidate output to compare with the baseline`,
     };
   }
-  const passed = drift <= driftThreshold;
+  const passed = driftWithinThreshold(drift, driftThreshold);
   return {
     name: CheckName.drift,
     passed,
