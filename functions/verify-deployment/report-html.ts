@@ -1,3 +1,4 @@
+import { Verdict } from "../../shared/contracts.js";
 import { driftMetrics } from "../../shared/drift-metrics.js";
 import { escapeHtml } from "./escape-html.js";
 import type { VerificationReport } from "./report.js";
@@ -66,7 +67,7 @@ code { font-size: 0.9em; }
 </head>
 <body>
 <h1>${e(report.model)} <code>${e(report.commit)}</code></h1>
-<p><span class="verdict ${report.verdict}">${report.verdict === "pass" ? "PASS" : "FAIL"}</span>
+<p><span class="verdict ${report.verdict}">${report.verdict === Verdict.pass ? "PASS" : "FAIL"}</span>
  verified ${e(report.createdAt)} on <code>${e(report.deployment.endpoint)}</code>,
  deployed model <code>${e(report.deployment.deployedModelId)}</code> (${report.deployment.canaryPercent}% canary)</p>
 <h2>Reasons</h2>

@@ -1,4 +1,4 @@
-import type { DeploymentReady } from "../../shared/contracts.js";
+import type { DeploymentReady, Verdict } from "../../shared/contracts.js";
 import type { DriftMetricName } from "../../shared/drift-metrics.js";
 import type { BadLine } from "./golden-stream.js";
 import type { DistributionPair } from "./report-svg.js";
@@ -21,7 +21,7 @@ export interface VerificationReport {
     canaryPercent: number;
     previousDeployedModelId?: string;
   };
-  verdict: "pass" | "fail";
+  verdict: Verdict;
   reasons: string[];
   checks: Check[];
   /** The numbers published in verification-completed. */

@@ -1,3 +1,4 @@
+import { Verdict } from "../../shared/contracts.js";
 import { type DriftMetricName, driftWithinThreshold } from "../../shared/drift-metrics.js";
 
 /**
@@ -46,23 +47,24 @@ export interface Check {
   detail: string;
 }
 
-export interface Verdict {
-  verdict: "pass" | "fail";
+/** The verdict with its reasons and every check made. */
+export interface Decision {
+  verdict: Verdict;
   /** The failed checks' details on a fail; every check's detail on a pass. */
   reasons: string[];
   checks: Check[];
 }
 
 /** Applies the verdict rules to measured values. */
-export function decideVerdict(input: VerdictInput): Verdict {
+export function decideVerdict(input: VerdictInput): Decision {
   const checks: Check[] = [coverageCheck(input), accuracyCheck(input)];
   const drop = accuracyDropCheck(input);
   if (drop) checks.push(drop);
   checks.push(driftCheck(input));
   const failed = checks.filter((c) => !c.passed);
   return failed.length > 0
-    ? { verdict: "fail", reasons: failed.map((c) => c.detail), checks }
-    : { verdict: "pass", reasons: checks.map((c) => c.detail), checks };
+    ? { verdict: Verdict.fail, reasons: failed.map((c) => c.detail), checks }
+    : { verdict: Verdict.pass, reasons: checks.map((c) => c.detail), checks };
 }
 
 /** scored / goldenLines, 0 for an empty golden set. */

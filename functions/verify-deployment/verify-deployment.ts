@@ -1,5 +1,5 @@
 import type { ModelConfig } from "../../shared/config-schema.js";
-import type { Cause, DeploymentReady, VerificationCompleted } from "../../shared/contracts.js";
+import type { Cause, DeploymentReady, Verdict, VerificationCompleted } from "../../shared/contracts.js";
 import { followUp } from "../../shared/contracts.js";
 import { ArtifactError } from "../../shared/errors.js";
 import type { Logger } from "../../shared/logger.js";
@@ -34,7 +34,7 @@ export interface VerifyPorts {
 }
 
 export interface VerifyOutcome {
-  verdict: "pass" | "fail";
+  verdict: Verdict;
   reasons: string[];
   metrics: Record<string, number>;
   reportUri: string;
