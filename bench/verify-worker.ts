@@ -1,5 +1,5 @@
 // One verification (or raw Predict) run in a process of its own, so its peak RSS is its own. Bundled like a
-// function (bench/build.ts) and started by bench/run.ts with a JSON job in argv[2]; prints one JSON line.
+// function (bench/build.ts) and started by bench/run/verification.ts with a JSON job in argv[2]; prints one JSON line.
 //
 // Paths:
 //   grpc      Predict through modelgate's VertexPredictor (PredictionServiceClient, gRPC) against the local

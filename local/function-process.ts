@@ -12,8 +12,10 @@ export interface FunctionProcessOptions {
   /** The module that registers the functions (the package's main). */
   source: string;
   env: Record<string, string>;
-  /** Receives every line the function writes (its structured log). */
+  /** Receives every line the function writes (its structured log); without it, stdout goes nowhere. */
   onLine?: (target: string, line: string) => void;
+  /** Node flags before the framework's main; default `--enable-source-maps` for readable stack traces. */
+  nodeFlags?: string[];
 }
 
 /** One function served by the Functions Framework in its own process, as one Cloud Functions instance. */
@@ -22,6 +24,8 @@ export interface FunctionProcess {
   url: string;
   port: number;
   child: ChildProcess;
+  /** The last few KB the process wrote to stderr, for saying why it died. */
+  stderrTail(): string;
   /** Kills the process (SIGKILL: no graceful shutdown, like a crashed instance). */
   kill(): Promise<void>;
   stop(): Promise<void>;
@@ -54,29 +58,39 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
   const child = spawn(
     process.execPath,
     [
-      "--enable-source-maps",
+      ...(options.nodeFlags ?? ["--enable-source-maps"]),
       main,
       `--target=${options.target}`,
       `--port=${options.port}`,
       `--source=${options.source}`,
     ],
-    { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
+    // Nobody reading stdout: let it go to /dev/null rather than through a pipe this process must drain (the
+    // bench's load generator shares this process).
+    {
+      env: { ...process.env, ...options.env },
+      stdio: ["ignore", options.onLine ? "pipe" : "ignore", "pipe"],
+    },
   );
   reapOnExit(child);
+  let stderr = "";
   const forward = (chunk: Buffer) => {
     for (const line of chunk.toString("utf8").split("\n"))
       if (line.trim()) options.onLine?.(options.target, line);
   };
   child.stdout?.on("data", forward);
-  child.stderr?.on("data", forward);
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString("utf8")).slice(-stderrTailChars);
+    forward(chunk);
+  });
   const url = `http://127.0.0.1:${options.port}`;
-  await waitUntilListening(child, options.port, options.target);
+  await waitUntilListening(child, options.port, options.target, () => stderr);
   const exited = once(child, "exit").then(() => undefined);
   return {
     target: options.target,
     url,
     port: options.port,
     child,
+    stderrTail: () => stderr,
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       await exited;
@@ -90,14 +104,26 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
   };
 }
 
-async function waitUntilListening(child: ChildProcess, port: number, target: string): Promise<void> {
+const stderrTailChars = 4000;
+
+async function waitUntilListening(
+  child: ChildProcess,
+  port: number,
+  target: string,
+  stderr: () => string,
+): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`function ${target} exited with code ${child.exitCode} before serving`);
-    // A TCP connect, not a request: an event function would log a malformed-event error for a probe.
+    if (child.exitCode !== null) {
+      const tail = stderr().trim();
+      throw new Error(
+        `function ${target} exited with code ${child.exitCode} before serving${tail ? `: ${tail}` : ""}`,
+      );
+    }
+    // A TCP connect, not a request: an event function would log a malformed-event error for a probe. Every 5 ms:
+    // the bench measures cold starts through this wait, and a coarser poll would add up to its interval to each.
     if (await canConnect(port)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
   child.kill("SIGKILL");
   throw new Error(`function ${target} did not start listening on port ${port} within 30 s`);

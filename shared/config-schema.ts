@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { sameRepository } from "./commit.js";
+import { defaultDriftMetric, driftMetricNames } from "./drift-metrics.js";
 import { globProblem } from "./glob.js";
 import { ModelName, RepositoryName } from "./names.js";
 
@@ -62,8 +63,8 @@ const PromotionConfig = z.strictObject({
 
 const DriftConfig = z.strictObject({
   /** As Vertex AI Model Monitoring: Jensen-Shannon for numeric outputs, L-infinity for categorical ones. */
-  metric: z.enum(["jensen-shannon", "l-infinity"]).default("jensen-shannon"),
-  threshold: z.number().min(0).max(1).default(0.1),
+  metric: z.enum(driftMetricNames).default(defaultDriftMetric),
+  threshold: z.number().default(0.1),
 });
 
 const VerificationConfig = z.strictObject({

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { type Config, ConfigSchema, type ModelConfig } from "./config-schema.js";
+import { driftThresholdIssues } from "./drift-metrics.js";
 import { ConfigError } from "./errors.js";
 import { formatIssues } from "./zod-issues.js";
 
@@ -37,8 +38,8 @@ export function parseConfig(text: string, source = "modelgate.config.yaml"): Con
     throw new ConfigError(`${source} is not valid YAML: ${(error as Error).message}`, { cause: error });
   }
   const result = ConfigSchema.safeParse(raw);
-  if (!result.success) {
-    const issues = formatIssues(result.error);
+  const issues = result.success ? driftThresholdIssues(result.data.models) : formatIssues(result.error);
+  if (!result.success || issues.length > 0) {
     const lines = issues.map((i) => `  ${i.path || "(root)"}: ${i.message}`);
     throw new ConfigError(`${source} is invalid:\n${lines.join("\n")}`, { details: { issues } });
   }

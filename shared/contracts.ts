@@ -73,10 +73,14 @@ export const DeploymentReady = z.strictObject({
   ...deploymentFields,
 });
 
+/** What verification concluded about a candidate: rolloutModel promotes on pass and rolls back on fail. */
+export const Verdict = { pass: "pass", fail: "fail" } as const;
+export type Verdict = (typeof Verdict)[keyof typeof Verdict];
+
 export const VerificationCompleted = z.strictObject({
   ...envelope,
   ...deploymentFields,
-  verdict: z.enum(["pass", "fail"]),
+  verdict: z.enum(Verdict),
   reasons: z.array(z.string()).max(50),
   metrics: z.record(z.string(), z.number()),
   reportUri: GcsUri,

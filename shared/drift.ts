@@ -1,18 +1,9 @@
-import type { Baseline } from "./manifest.js";
-
 /**
  * Drift between a baseline distribution and what a model produces now, measured the way
  * Vertex AI Model Monitoring does: Jensen-Shannon divergence over fixed bins for numeric
  * values, L-infinity distance over normalised frequencies for categorical ones. These must
  * stay fast over a million predictions, hence typed arrays and no per-value allocation.
  */
-
-/** The metric names, spelled as Vertex AI Model Monitoring reports them in `ModelMonitoringAnomaly.algorithm`. */
-export const DriftMetric = {
-  jensenShannonDivergence: "jensen_shannon_divergence",
-  lInfinity: "l_infinity",
-} as const;
-export type DriftMetric = (typeof DriftMetric)[keyof typeof DriftMetric];
 
 /**
  * A streaming histogram with fixed bin edges and constant memory. Bins are half-open
@@ -189,57 +180,18 @@ export function jensenShannonDivergence(p: ArrayLike<number>, q: ArrayLike<numbe
 }
 
 /**
- * L-infinity distance of two categorical count records: the largest absolute difference of
- * normalised frequencies over the union of categories (a category missing from one side has
- * frequency 0 there).
+ * L-infinity distance of two count vectors over the same bins (or categories, in one order), normalised to
+ * distributions P and Q: the largest |P_i − Q_i|, so 0 ≤ L∞ ≤ 1.
  */
-export function lInfinityDistance(
-  p: Readonly<Record<string, number>>,
-  q: Readonly<Record<string, number>>,
-): number {
-  const pTotal = totalOf(Object.values(p), "p");
-  const qTotal = totalOf(Object.values(q), "q");
+export function lInfinityDistance(p: ArrayLike<number>, q: ArrayLike<number>): number {
+  if (p.length !== q.length)
+    throw new Error(`distributions need the same bins, got ${p.length} and ${q.length}`);
+  const pTotal = totalOf(p, "p");
+  const qTotal = totalOf(q, "q");
   let distance = 0;
-  for (const key of new Set([...Object.keys(p), ...Object.keys(q)])) {
-    const difference = Math.abs((p[key] ?? 0) / pTotal - (q[key] ?? 0) / qTotal);
+  for (let i = 0; i < p.length; i++) {
+    const difference = Math.abs((p[i] as number) / pTotal - (q[i] as number) / qTotal);
     if (difference > distance) distance = difference;
   }
   return distance;
-}
-
-export interface DriftMeasurement {
-  metric: DriftMetric;
-  value: number;
-  /** Observations that entered the measurement (numeric NaNs are left out). */
-  observed: number;
-}
-
-/**
- * Drift of a model's current outputs from its manifest baseline: JS divergence over the
- * baseline's bins for a numeric baseline, L-infinity for a categorical one.
- */
-export function measureDrift(
-  baseline: Baseline,
-  outputs: ArrayLike<number> | readonly (string | number | boolean)[],
-): DriftMeasurement {
-  if (baseline.kind === "numeric") {
-    const current = new NumericHistogram(baseline.binEdges);
-    for (let i = 0; i < outputs.length; i++) {
-      const value = outputs[i];
-      if (typeof value !== "number") throw new Error(`output [${i}] must be a number for a numeric baseline`);
-      current.add(value);
-    }
-    return {
-      metric: DriftMetric.jensenShannonDivergence,
-      value: jensenShannonDivergence(baseline.counts, current.counts),
-      observed: current.total,
-    };
-  }
-  const current = new CategoricalCounts();
-  for (let i = 0; i < outputs.length; i++) current.add(outputs[i] as string | number | boolean);
-  return {
-    metric: DriftMetric.lInfinity,
-    value: lInfinityDistance(baseline.counts, current.toRecord()),
-    observed: current.total,
-  };
 }

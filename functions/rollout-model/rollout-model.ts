@@ -1,5 +1,5 @@
 import { type Config, endpointName } from "../../shared/config.js";
-import type { VerificationCompleted } from "../../shared/contracts.js";
+import { Verdict, type VerificationCompleted } from "../../shared/contracts.js";
 import { NotFoundError, UpstreamError, ValidationError } from "../../shared/errors.js";
 import {
   type EndpointDeployer,
@@ -23,10 +23,11 @@ export interface RolloutModelPorts {
 /** The alias that follows the version serving production traffic. */
 export const productionAlias = "production";
 
-export const Verdict = { passed: "passed", failed: "failed" } as const;
+/** The value of the version's verdict label for each verdict. */
+export const verdictLabel = { pass: "passed", fail: "failed" } as const satisfies Record<Verdict, string>;
 
 export interface RolloutModelResult {
-  verdict: "pass" | "fail";
+  verdict: Verdict;
   /** The sub-steps this attempt carried out; the rest were found done already. */
   performed: string[];
   trafficSplit: Record<string, number>;
@@ -52,7 +53,9 @@ export async function rolloutModel(
     },
   );
   const performed =
-    message.verdict === "pass" ? await promote(message, state, ports) : await rollBack(message, state, ports);
+    message.verdict === Verdict.pass
+      ? await promote(message, state, ports)
+      : await rollBack(message, state, ports);
   performed.push(...(await labelVerdict(message, ports)));
   const final = await recordedCall(
     ports.trace,
@@ -63,7 +66,7 @@ export async function rolloutModel(
     },
   );
   await ports.trace.record({
-    action: message.verdict === "pass" ? "rollout-completed" : "rollback-completed",
+    action: message.verdict === Verdict.pass ? "rollout-completed" : "rollback-completed",
     outcome: Outcome.succeeded,
     details: { performed, trafficSplit: final.trafficSplit, deployedModels: final.deployedModels },
   });
@@ -189,7 +192,7 @@ async function labelVerdict(
   message: VerificationCompleted,
   { registry, trace }: RolloutModelPorts,
 ): Promise<string[]> {
-  const verdict = message.verdict === "pass" ? Verdict.passed : Verdict.failed;
+  const verdict = verdictLabel[message.verdict];
   const version = await recordedCall(
     trace,
     "model-version-read",

@@ -1,13 +1,6 @@
-import {
-  CategoricalCounts,
-  jensenShannonDivergence,
-  lInfinityDistance,
-  NumericHistogram,
-} from "../../shared/drift.js";
+import { CategoricalCounts, NumericHistogram } from "../../shared/drift.js";
+import { type DriftMetricName, driftMetric } from "../../shared/drift-metrics.js";
 import type { Baseline } from "../../shared/manifest.js";
-
-/** The drift metrics a model's verification may be configured with (config `verification.drift.metric`). */
-export type DriftMetricName = "jensen-shannon" | "l-infinity";
 
 /**
  * The distribution of a model's outputs, collected in constant memory: a histogram over the baseline's own bin
@@ -47,31 +40,23 @@ export class OutputDistribution {
   }
 
   /**
-   * Drift from the baseline with the configured metric; undefined when nothing was observed. Vertex AI Model
-   * Monitoring pairs Jensen-Shannon with numeric features and L-infinity with categorical ones; either metric is
-   * defined on either shape (bins are categories, categories are bins over their union), so the configured one
-   * is honoured.
+   * Drift from the baseline with the named metric (an unknown name throws); undefined when nothing was observed.
+   * Vertex AI Model Monitoring pairs Jensen-Shannon with numeric features and L-infinity with categorical ones;
+   * every metric is defined on either shape (bins are categories, categories are bins over their union), so the
+   * configured one is honoured.
    */
-  drift(metric: DriftMetricName): number | undefined {
+  drift(metricName: DriftMetricName): number | undefined {
+    const metric = driftMetric(metricName);
     if (this.total === 0) return undefined;
     const baseline = this.baseline;
     if (baseline.kind === "numeric") {
-      const observed = (this.numeric as NumericHistogram).counts;
-      if (metric === "jensen-shannon") return jensenShannonDivergence(baseline.counts, observed);
-      return lInfinityDistance(binRecord(baseline.counts), binRecord(observed));
+      return metric.compute(baseline.counts, (this.numeric as NumericHistogram).counts);
     }
     const observed = (this.categorical as CategoricalCounts).toRecord();
-    if (metric === "l-infinity") return lInfinityDistance(baseline.counts, observed);
     const keys = [...new Set([...Object.keys(baseline.counts), ...Object.keys(observed)])];
-    return jensenShannonDivergence(
+    return metric.compute(
       keys.map((k) => baseline.counts[k] ?? 0),
       keys.map((k) => observed[k] ?? 0),
     );
   }
-}
-
-function binRecord(counts: ArrayLike<number>): Record<string, number> {
-  const record: Record<string, number> = {};
-  for (let i = 0; i < counts.length; i++) record[String(i)] = counts[i] as number;
-  return record;
 }

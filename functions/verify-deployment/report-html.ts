@@ -1,6 +1,18 @@
+import { Verdict } from "../../shared/contracts.js";
+import { driftMetrics } from "../../shared/drift-metrics.js";
 import { escapeHtml } from "./escape-html.js";
 import type { VerificationReport } from "./report.js";
 import { distributionSvg } from "./report-svg.js";
+
+const style = `<style>
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; padding: 0 1rem; }
+table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; }
+th, td { text-align: left; padding: 0.25rem 0.75rem; border-bottom: 1px solid #e4e4e4; vertical-align: top; }
+.verdict { display: inline-block; padding: 0.2rem 0.8rem; border-radius: 0.3rem; color: #fff; font-weight: 600; }
+.verdict.pass, tr.pass td:nth-child(2) { background: #2e7d32; color: #fff; }
+.verdict.fail, tr.fail td:nth-child(2) { background: #c62828; color: #fff; }
+code { font-size: 0.9em; }
+</style>`;
 
 /**
  * The report as one self-contained HTML page: inline style, inline SVG, no scripts and no external assets (it
@@ -30,17 +42,9 @@ export function renderReportHtml(report: VerificationReport): string {
       : `<h3>Bad golden lines (first ${report.goldenSet.badLineSamples.length} of ${report.goldenSet.badLines})</h3><ul>${report.goldenSet.badLineSamples
           .map((b) => `<li>line ${b.line}: ${e(b.reason)}</li>`)
           .join("")}</ul>`;
-  const serving = report.serving
-    ? `<table>
-<tr><th>deployed model</th><td>${e(report.serving.deployedModelId)}</td></tr>
-<tr><th>commit</th><td>${e(report.serving.commit ?? "unknown")}</td></tr>
-<tr><th>recorded accuracy</th><td>${e(report.serving.recordedAccuracy === undefined ? "n/a" : formatNumber(report.serving.recordedAccuracy))}</td></tr>
-<tr><th>observed accuracy on golden batches it answered</th><td>${e(report.serving.observedAccuracy === undefined ? "n/a" : `${formatNumber(report.serving.observedAccuracy)} (${report.serving.observedScored ?? 0} examples)`)}</td></tr>
-${report.serving.problem ? `<tr><th>note</th><td>${e(report.serving.problem)}</td></tr>` : ""}
-</table>`
-    : "<p>No version served before this one: the accuracy-drop check does not apply.</p>";
+  const serving = servingHtml(report);
   const chart = distributionSvg(report.drift.distributions, {
-    title: `Prediction distribution: ${report.drift.metric} ${report.drift.value === null ? "not measured" : formatNumber(report.drift.value)} (threshold ${formatNumber(report.drift.threshold)})`,
+    title: `Prediction distribution: ${driftMetrics[report.drift.metric].displayName} ${report.drift.value === null ? "not measured" : formatNumber(report.drift.value)} (threshold ${formatNumber(report.drift.threshold)})`,
     xLabel:
       report.drift.distributions.kind === "numeric"
         ? `${report.candidate.outputKey} (bins of the training baseline)`
@@ -53,19 +57,11 @@ ${report.serving.problem ? `<tr><th>note</th><td>${e(report.serving.problem)}</t
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${e(title)}</title>
-<style>
-body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; padding: 0 1rem; }
-table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; }
-th, td { text-align: left; padding: 0.25rem 0.75rem; border-bottom: 1px solid #e4e4e4; vertical-align: top; }
-.verdict { display: inline-block; padding: 0.2rem 0.8rem; border-radius: 0.3rem; color: #fff; font-weight: 600; }
-.verdict.pass, tr.pass td:nth-child(2) { background: #2e7d32; color: #fff; }
-.verdict.fail, tr.fail td:nth-child(2) { background: #c62828; color: #fff; }
-code { font-size: 0.9em; }
-</style>
+${style}
 </head>
 <body>
 <h1>${e(report.model)} <code>${e(report.commit)}</code></h1>
-<p><span class="verdict ${report.verdict}">${report.verdict === "pass" ? "PASS" : "FAIL"}</span>
+<p><span class="verdict ${report.verdict}">${report.verdict === Verdict.pass ? "PASS" : "FAIL"}</span>
  verified ${e(report.createdAt)} on <code>${e(report.deployment.endpoint)}</code>,
  deployed model <code>${e(report.deployment.deployedModelId)}</code> (${report.deployment.canaryPercent}% canary)</p>
 <h2>Reasons</h2>
@@ -103,4 +99,17 @@ ${report.scoring.firstError ? `<tr><th>first error</th><td>${e(String(report.sco
 
 function formatNumber(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(4);
+}
+
+function servingHtml(report: VerificationReport): string {
+  const e = escapeHtml;
+  if (!report.serving)
+    return "<p>No version served before this one: the accuracy-drop check does not apply.</p>";
+  return `<table>
+<tr><th>deployed model</th><td>${e(report.serving.deployedModelId)}</td></tr>
+<tr><th>commit</th><td>${e(report.serving.commit ?? "unknown")}</td></tr>
+<tr><th>recorded accuracy</th><td>${e(report.serving.recordedAccuracy === undefined ? "n/a" : formatNumber(report.serving.recordedAccuracy))}</td></tr>
+<tr><th>observed accuracy on golden batches it answered</th><td>${e(report.serving.observedAccuracy === undefined ? "n/a" : `${formatNumber(report.serving.observedAccuracy)} (${report.serving.observedScored ?? 0} examples)`)}</td></tr>
+${report.serving.problem ? `<tr><th>note</th><td>${e(report.serving.problem)}</td></tr>` : ""}
+</table>`;
 }

@@ -1,4 +1,5 @@
-import type { DeploymentReady } from "../../shared/contracts.js";
+import type { DeploymentReady, Verdict } from "../../shared/contracts.js";
+import type { DriftMetricName } from "../../shared/drift-metrics.js";
 import type { BadLine } from "./golden-stream.js";
 import type { DistributionPair } from "./report-svg.js";
 import type { ScoringSummary } from "./score-candidate.js";
@@ -20,7 +21,7 @@ export interface VerificationReport {
     canaryPercent: number;
     previousDeployedModelId?: string;
   };
-  verdict: "pass" | "fail";
+  verdict: Verdict;
   reasons: string[];
   checks: Check[];
   /** The numbers published in verification-completed. */
@@ -29,7 +30,7 @@ export interface VerificationReport {
     minAccuracy: number;
     maxAccuracyDrop: number;
     minCoverage: number;
-    driftMetric: string;
+    driftMetric: DriftMetricName;
     driftThreshold: number;
     batchSize: number;
     concurrency: number;
@@ -38,7 +39,12 @@ export interface VerificationReport {
   goldenSet: { uri: string; lines: number; examples: number; badLines: number; badLineSamples: BadLine[] };
   candidate: { scored: number; correct: number; unreadable: number; outputKey: string };
   scoring: ScoringSummary;
-  drift: { metric: string; value: number | null; threshold: number; distributions: DistributionPair };
+  drift: {
+    metric: DriftMetricName;
+    value: number | null;
+    threshold: number;
+    distributions: DistributionPair;
+  };
   serving: {
     deployedModelId: string;
     commit?: string;

@@ -1,3 +1,6 @@
+import { Verdict } from "../../shared/contracts.js";
+import { type DriftMetricName, driftWithinThreshold } from "../../shared/drift-metrics.js";
+
 /**
  * The verification verdict, as pure rules (docs/verification.md). A candidate fails when any of these holds:
  *  1. coverage: fewer than `minCoverage` (95 %) of the golden set's lines were scored from the candidate's own
@@ -23,7 +26,7 @@ export interface VerdictInput {
   /** The serving version's recorded accuracy; undefined when there is none to compare with. */
   servingAccuracy: number | undefined;
   maxAccuracyDrop: number;
-  driftMetric: string;
+  driftMetric: DriftMetricName;
   /** Undefined when no output could be measured. */
   drift: number | undefined;
   driftThreshold: number;
@@ -44,23 +47,24 @@ export interface Check {
   detail: string;
 }
 
-export interface Verdict {
-  verdict: "pass" | "fail";
+/** The verdict with its reasons and every check made. */
+export interface Decision {
+  verdict: Verdict;
   /** The failed checks' details on a fail; every check's detail on a pass. */
   reasons: string[];
   checks: Check[];
 }
 
 /** Applies the verdict rules to measured values. */
-export function decideVerdict(input: VerdictInput): Verdict {
+export function decideVerdict(input: VerdictInput): Decision {
   const checks: Check[] = [coverageCheck(input), accuracyCheck(input)];
   const drop = accuracyDropCheck(input);
   if (drop) checks.push(drop);
   checks.push(driftCheck(input));
   const failed = checks.filter((c) => !c.passed);
   return failed.length > 0
-    ? { verdict: "fail", reasons: failed.map((c) => c.detail), checks }
-    : { verdict: "pass", reasons: checks.map((c) => c.detail), checks };
+    ? { verdict: Verdict.fail, reasons: failed.map((c) => c.detail), checks }
+    : { verdict: Verdict.pass, reasons: checks.map((c) => c.detail), checks };
 }
 
 /** scored / goldenLines, 0 for an empty golden set. */
@@ -116,7 +120,7 @@ function driftCheck({ drift, driftMetric, driftThreshold }: VerdictInput): Check
       detail: `${driftMetric} drift could not be measured: no candidate output to compare with the baseline`,
     };
   }
-  const passed = drift <= driftThreshold;
+  const passed = driftWithinThreshold(drift, driftThreshold);
   return {
     name: CheckName.drift,
     passed,

@@ -1,7 +1,7 @@
 import { sameCommit } from "../../shared/commit.js";
 import { readCommitManifest } from "../../shared/commit-artifact.js";
 import type { ModelConfig } from "../../shared/config-schema.js";
-import type { Cause, DeploymentReady, VerificationCompleted } from "../../shared/contracts.js";
+import type { Cause, DeploymentReady, Verdict, VerificationCompleted } from "../../shared/contracts.js";
 import { followUp } from "../../shared/contracts.js";
 import { ArtifactError } from "../../shared/errors.js";
 import type { Logger } from "../../shared/logger.js";
@@ -11,14 +11,14 @@ import { type BlobStore, Outcome, type Publisher } from "../../shared/ports.js";
 import type { StepContext } from "../../shared/pubsub-function.js";
 import { Topic } from "../../shared/topology.js";
 import type { ServingPredictor } from "../../shared/vertex/prediction-adapter.js";
-import { type GoldenExample, newGoldenTally, streamGoldenSet } from "./golden-stream.js";
+import { type GoldenExample, type GoldenTally, newGoldenTally, streamGoldenSet } from "./golden-stream.js";
 import { ModelMeasure } from "./model-measure.js";
-import { deploymentOf, reportObjectNames, type VerificationReport } from "./report.js";
+import { reportObjectNames } from "./report.js";
+import { buildReport } from "./report-build.js";
 import { renderReportHtml } from "./report-html.js";
-import type { DistributionPair } from "./report-svg.js";
-import { scoreCandidate, sendsPerBatchBound } from "./score-candidate.js";
+import { type ScoringSummary, scoreCandidate, sendsPerBatchBound } from "./score-candidate.js";
 import { findServingVersion, type ServingVersion } from "./serving-version.js";
-import { coverageOf, decideVerdict, minCoverage } from "./verdict.js";
+import { coverageOf, type Decision, decideVerdict } from "./verdict.js";
 
 /** What verification needs besides its message; Vertex AI ports are functions so they are created on first use. */
 export interface VerifyPorts {
@@ -36,10 +36,20 @@ export interface VerifyPorts {
 }
 
 export interface VerifyOutcome {
-  verdict: "pass" | "fail";
+  verdict: Verdict;
   reasons: string[];
   metrics: Record<string, number>;
   reportUri: string;
+}
+
+/** What scoring the golden set through the endpoint measured. */
+export interface Measured {
+  manifest: Manifest;
+  candidate: ModelMeasure;
+  /** The serving version's answers, when there is one to compare with (informational). */
+  servingObserved: ModelMeasure | undefined;
+  tally: GoldenTally;
+  scoring: ScoringSummary;
 }
 
 /**
@@ -53,123 +63,24 @@ export async function verifyDeployment(
   ports: VerifyPorts,
 ): Promise<VerifyOutcome> {
   const now = ports.now ?? (() => new Date());
-  const manifest = await readCandidateManifest(ports.blobs, message);
-  const outputKey = manifest.serving.outputKey;
-  const candidate = new ModelMeasure(manifest.baseline, outputKey);
-  const previousId = message.previousDeployedModelId;
-  const servingObserved = previousId ? new ModelMeasure(manifest.baseline, outputKey) : undefined;
-  const tally = newGoldenTally();
-
-  const scoring = await scoreCandidate<GoldenExample>(
-    streamGoldenSet(ports.blobs, settings.goldenSet, tally),
-    instanceSender(ports.predictor()),
-    {
-      endpoint: message.endpoint,
-      candidateDeployedModelId: message.deployedModelId,
-      batchSize: settings.batchSize,
-      concurrency: settings.concurrency,
-      maxResends: settings.maxRequests,
-      maxSendsPerBatch: sendsPerBatchBound(message.canaryPercent),
-      ...(ports.sleep ? { sleep: ports.sleep } : {}),
-    },
-    {
-      candidate: (examples, predictions) => candidate.observe(examples, predictions),
-      other: (id, examples, predictions) => {
-        if (id === previousId) servingObserved?.observe(examples, predictions);
-      },
-    },
-  );
-
-  let serving: ServingVersion | undefined;
-  if (previousId) {
-    const observed = scoring.servedBy[previousId];
-    serving = await findServingVersion(
-      {
-        model: message.model,
-        endpoint: message.endpoint,
-        deployedModelId: previousId,
-        ...(observed ? { observed } : {}),
-      },
-      ports,
-    );
-    if (serving.problem) ports.logger.warn(`accuracy-drop check skipped: ${serving.problem}`);
-  }
-  const servingAccuracy = serving?.manifest?.metrics.accuracy;
-
-  const accuracy = candidate.accuracy;
-  const drift = candidate.outputs.drift(settings.drift.metric);
-  const decision = decideVerdict({
-    goldenLines: tally.lines,
-    scored: candidate.scored,
-    accuracy,
-    minAccuracy: settings.minAccuracy,
-    servingAccuracy,
-    maxAccuracyDrop: settings.maxAccuracyDrop,
-    driftMetric: settings.drift.metric,
-    drift,
-    driftThreshold: settings.drift.threshold,
-  });
-
-  const metrics: Record<string, number> = {
-    ...(accuracy === undefined ? {} : { accuracy }),
-    coverage: coverageOf(candidate.scored, tally.lines),
-    goldenLines: tally.lines,
-    goldenExamples: tally.examples,
-    badLines: tally.badLines,
-    scored: candidate.scored,
-    unreadablePredictions: candidate.unreadable,
-    ...(drift === undefined ? {} : { drift }),
-    driftThreshold: settings.drift.threshold,
-    minAccuracy: settings.minAccuracy,
-    ...(servingAccuracy === undefined ? {} : { servingAccuracy, maxAccuracyDrop: settings.maxAccuracyDrop }),
-    ...(servingAccuracy === undefined || accuracy === undefined
-      ? {}
-      : { accuracyDrop: servingAccuracy - accuracy }),
-    ...(servingObserved?.accuracy === undefined ? {} : { servingObservedAccuracy: servingObserved.accuracy }),
-    requests: scoring.requests,
-    resends: scoring.resends,
-  };
+  const measured = await measure(message, settings, ports);
+  const { scoring, tally } = measured;
+  const serving = await servingVersionOf(message, scoring, ports);
+  const { decision, metrics, drift } = judge(measured, serving, settings);
 
   const names = reportObjectNames(message.model, message.commit);
   const reportUri = `gs://${ports.blobs.bucket}/${names.json}`;
-  const report: VerificationReport = {
-    schemaVersion: 1,
-    model: message.model,
-    commit: message.commit,
-    repository: message.repository,
-    correlationId: message.correlationId,
-    createdAt: now().toISOString(),
-    deployment: deploymentOf(message),
-    verdict: decision.verdict,
-    reasons: decision.reasons,
-    checks: decision.checks,
+  const report = buildReport({
+    message,
+    settings,
+    measured,
+    serving,
+    decision,
     metrics,
-    settings: {
-      minAccuracy: settings.minAccuracy,
-      maxAccuracyDrop: settings.maxAccuracyDrop,
-      minCoverage,
-      driftMetric: settings.drift.metric,
-      driftThreshold: settings.drift.threshold,
-      batchSize: settings.batchSize,
-      concurrency: settings.concurrency,
-      maxRequests: settings.maxRequests,
-    },
-    goldenSet: { uri: `gs://${ports.blobs.bucket}/${settings.goldenSet}`, ...tally },
-    candidate: {
-      scored: candidate.scored,
-      correct: candidate.correct,
-      unreadable: candidate.unreadable,
-      outputKey,
-    },
-    scoring,
-    drift: {
-      metric: settings.drift.metric,
-      value: drift ?? null,
-      threshold: settings.drift.threshold,
-      distributions: distributionPair(manifest, candidate),
-    },
-    serving: serving ? servingSection(serving, servingObserved) : null,
-  };
+    drift,
+    bucket: ports.blobs.bucket,
+    createdAt: now(),
+  });
   // The record the URI points at and its rendering, written side by side (a failed write fails the step, and the
   // redelivery writes both again from a fresh verification).
   await Promise.all([
@@ -179,6 +90,7 @@ export async function verifyDeployment(
     ports.blobs.write(names.html, renderReportHtml(report), { contentType: "text/html; charset=utf-8" }),
   ]);
 
+  const previousId = message.previousDeployedModelId;
   const completed: VerificationCompleted = {
     ...followUp(message, ports.cause, now()),
     endpoint: message.endpoint,
@@ -223,6 +135,105 @@ export async function verifyDeployment(
   return { verdict: decision.verdict, reasons: decision.reasons, metrics, reportUri };
 }
 
+/** Streams the golden set through the endpoint, scoring the candidate's answers (and noting the serving one's). */
+async function measure(
+  message: DeploymentReady,
+  settings: ModelConfig["verification"],
+  ports: VerifyPorts,
+): Promise<Measured> {
+  const manifest = await readCandidateManifest(ports.blobs, message);
+  const outputKey = manifest.serving.outputKey;
+  const candidate = new ModelMeasure(manifest.baseline, outputKey);
+  const previousId = message.previousDeployedModelId;
+  const servingObserved = previousId ? new ModelMeasure(manifest.baseline, outputKey) : undefined;
+  const tally = newGoldenTally();
+
+  const scoring = await scoreCandidate<GoldenExample>(
+    streamGoldenSet(ports.blobs, settings.goldenSet, tally),
+    instanceSender(ports.predictor()),
+    {
+      endpoint: message.endpoint,
+      candidateDeployedModelId: message.deployedModelId,
+      batchSize: settings.batchSize,
+      concurrency: settings.concurrency,
+      maxResends: settings.maxRequests,
+      maxSendsPerBatch: sendsPerBatchBound(message.canaryPercent),
+      ...(ports.sleep ? { sleep: ports.sleep } : {}),
+    },
+    {
+      candidate: (examples, predictions) => candidate.observe(examples, predictions),
+      other: (id, examples, predictions) => {
+        if (id === previousId) servingObserved?.observe(examples, predictions);
+      },
+    },
+  );
+  return { manifest, candidate, servingObserved, tally, scoring };
+}
+
+/** The version that served before the canary, with its recorded metrics when they can be found. */
+async function servingVersionOf(
+  message: DeploymentReady,
+  scoring: ScoringSummary,
+  ports: VerifyPorts,
+): Promise<ServingVersion | undefined> {
+  const previousId = message.previousDeployedModelId;
+  if (!previousId) return undefined;
+  const observed = scoring.servedBy[previousId];
+  const serving = await findServingVersion(
+    {
+      model: message.model,
+      endpoint: message.endpoint,
+      deployedModelId: previousId,
+      ...(observed ? { observed } : {}),
+    },
+    ports,
+  );
+  if (serving.problem) ports.logger.warn(`accuracy-drop check skipped: ${serving.problem}`);
+  return serving;
+}
+
+/** The verdict on what was measured, and the metrics that go into the report and the message. */
+function judge(
+  { candidate, servingObserved, tally, scoring }: Measured,
+  serving: ServingVersion | undefined,
+  settings: ModelConfig["verification"],
+): { decision: Decision; metrics: Record<string, number>; drift: number | undefined } {
+  const servingAccuracy = serving?.manifest?.metrics.accuracy;
+  const accuracy = candidate.accuracy;
+  const drift = candidate.outputs.drift(settings.drift.metric);
+  const decision = decideVerdict({
+    goldenLines: tally.lines,
+    scored: candidate.scored,
+    accuracy,
+    minAccuracy: settings.minAccuracy,
+    servingAccuracy,
+    maxAccuracyDrop: settings.maxAccuracyDrop,
+    driftMetric: settings.drift.metric,
+    drift,
+    driftThreshold: settings.drift.threshold,
+  });
+  const metrics: Record<string, number> = {
+    ...(accuracy === undefined ? {} : { accuracy }),
+    coverage: coverageOf(candidate.scored, tally.lines),
+    goldenLines: tally.lines,
+    goldenExamples: tally.examples,
+    badLines: tally.badLines,
+    scored: candidate.scored,
+    unreadablePredictions: candidate.unreadable,
+    ...(drift === undefined ? {} : { drift }),
+    driftThreshold: settings.drift.threshold,
+    minAccuracy: settings.minAccuracy,
+    ...(servingAccuracy === undefined ? {} : { servingAccuracy, maxAccuracyDrop: settings.maxAccuracyDrop }),
+    ...(servingAccuracy === undefined || accuracy === undefined
+      ? {}
+      : { accuracyDrop: servingAccuracy - accuracy }),
+    ...(servingObserved?.accuracy === undefined ? {} : { servingObservedAccuracy: servingObserved.accuracy }),
+    requests: scoring.requests,
+    resends: scoring.resends,
+  };
+  return { decision, metrics, drift };
+}
+
 async function readCandidateManifest(blobs: BlobStore, message: DeploymentReady): Promise<Manifest> {
   const found = await readCommitManifest(blobs, message.model, message.commit);
   if (!found) {
@@ -257,35 +268,5 @@ function instanceSender(predictor: ServingPredictor): ServingPredictor {
         endpoint,
         (examples as GoldenExample[]).map((e) => e.instance),
       ),
-  };
-}
-
-function distributionPair(manifest: Manifest, candidate: ModelMeasure): DistributionPair {
-  const baseline = manifest.baseline;
-  const observed = candidate.outputs.counts();
-  return baseline.kind === "numeric"
-    ? {
-        kind: "numeric",
-        binEdges: baseline.binEdges,
-        baseline: baseline.counts,
-        observed: observed as number[],
-      }
-    : { kind: "categorical", baseline: baseline.counts, observed: observed as Record<string, number> };
-}
-
-function servingSection(
-  serving: ServingVersion,
-  observed: ModelMeasure | undefined,
-): NonNullable<VerificationReport["serving"]> {
-  return {
-    deployedModelId: serving.deployedModelId,
-    ...(serving.commit ? { commit: serving.commit } : {}),
-    ...(serving.versionId ? { versionId: serving.versionId } : {}),
-    ...(serving.source ? { source: serving.source } : {}),
-    ...(serving.manifest ? { recordedAccuracy: serving.manifest.metrics.accuracy } : {}),
-    ...(observed?.accuracy === undefined
-      ? {}
-      : { observedAccuracy: observed.accuracy, observedScored: observed.scored }),
-    ...(serving.problem ? { problem: serving.problem } : {}),
   };
 }

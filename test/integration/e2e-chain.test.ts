@@ -12,6 +12,7 @@ import { createRuntime, type Runtime } from "../../shared/runtime.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
+import { eventually } from "../support/eventually.js";
 
 // The whole chain on the local stack: every function in its own Functions Framework process, wired by push
 // subscriptions and bucket notifications as in the cloud, driven by signed GitHub deliveries.
@@ -72,19 +73,17 @@ describe("the whole chain on the local stack", () => {
 
   /** Polls the commit's ledger until `count` records with one of `actions` exist. */
   async function waitFor(commit: string, actions: string[], count = 1): Promise<LedgerEntry[]> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const entries = await runtime.ledger.read(model, commit);
-      const failure = entries.find((e) => e.action === "step-failed" || e.action === "dead-lettered");
-      if (failure) throw new Error(`chain for ${commit} failed: ${JSON.stringify(failure.error)}`);
-      if (entries.filter((e) => actions.includes(e.action)).length >= count) return entries;
-      if (Date.now() > deadline) {
-        throw new Error(
-          `chain for ${commit} did not reach ${actions} in time: ${entries.map((e) => e.action)}`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    let seen: LedgerEntry[] = [];
+    return eventually(
+      `the chain for ${commit} to reach ${actions}`,
+      async () => {
+        seen = await runtime.ledger.read(model, commit);
+        const failure = seen.find((e) => e.action === "step-failed" || e.action === "dead-lettered");
+        if (failure) throw new Error(`chain for ${commit} failed: ${JSON.stringify(failure.error)}`);
+        return seen.filter((e) => actions.includes(e.action)).length >= count ? seen : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200, detail: () => `ledger ${seen.map((e) => e.action)}` },
+    );
   }
 
   // Each chain trains, registers, deploys, verifies and rolls out for real: give it time on a loaded machine.

@@ -1,5 +1,6 @@
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
+import { freePort } from "../../local/free-port.js";
 import { startFunctionProcess } from "../../local/function-process.js";
 
 describe("function processes of the local stack", () => {
@@ -17,5 +18,11 @@ describe("function processes of the local stack", () => {
     } finally {
       await new Promise<void>((resolve) => squatter.close(() => resolve()));
     }
+  });
+
+  it("says why a function died before serving, with the tail of its stderr", async () => {
+    await expect(
+      startFunctionProcess({ target: "noSuchFunction", port: await freePort(), source: ".", env: {} }),
+    ).rejects.toThrow(/noSuchFunction exited with code \d+ before serving: [\s\S]*noSuchFunction/);
   });
 });

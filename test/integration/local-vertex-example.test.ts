@@ -19,6 +19,7 @@ import {
   startVertexServer,
   toProtoValue,
 } from "../../local/vertex/index.js";
+import { eventually } from "../support/eventually.js";
 
 const BUCKET = "vertex-example-test";
 const TRAINER_IMAGE = "europe-docker.pkg.dev/modelgate/training/fraud-detector:1";
@@ -94,17 +95,16 @@ describe("the example fraud detector on the local Vertex AI server", () => {
       },
     });
     let state = String(job.state);
-    for (
-      let attempt = 0;
-      attempt < 600 && !["JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED"].includes(state);
-      attempt++
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-      const [current] = await jobs.getCustomJob({ name: job.name as string });
-      state = String(current.state);
-      if (state === "JOB_STATE_FAILED") throw new Error(`training failed: ${current.error?.message}`);
-    }
-    expect(state).toBe("JOB_STATE_SUCCEEDED");
+    await eventually(
+      "the example training job to succeed",
+      async () => {
+        const [current] = await jobs.getCustomJob({ name: job.name as string });
+        state = String(current.state);
+        if (state === "JOB_STATE_FAILED") throw new Error(`training failed: ${current.error?.message}`);
+        return state === "JOB_STATE_SUCCEEDED" ? state : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 25, detail: () => `job state ${state}` },
+    );
 
     const [files] = await storage.bucket(BUCKET).getFiles({ prefix: `${MODEL_DIR}/` });
     expect(files.map((file) => file.name).sort()).toEqual([

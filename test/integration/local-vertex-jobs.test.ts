@@ -15,6 +15,7 @@ import {
   localVertexClientOptions,
   startVertexServer,
 } from "../../local/vertex/index.js";
+import { eventually } from "../support/eventually.js";
 
 const BUCKET = "vertex-jobs-test";
 const WRITER_IMAGE = "local/writer-trainer:1";
@@ -102,12 +103,16 @@ async function create(job: ReturnType<typeof customJob>) {
 }
 
 async function waitForState(name: string, wanted: (state: string) => boolean) {
-  for (let attempt = 0; attempt < 750; attempt++) {
-    const [job] = await jobs.getCustomJob({ name });
-    if (wanted(String(job.state))) return job;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`job ${name} did not reach the wanted state`);
+  let state = "unread";
+  return eventually(
+    `job ${name} to reach the wanted state`,
+    async () => {
+      const [job] = await jobs.getCustomJob({ name });
+      state = String(job.state);
+      return wanted(state) ? job : undefined;
+    },
+    { timeoutMs: 15_000, intervalMs: 20, detail: () => `state ${state}` },
+  );
 }
 
 const finished = (state: string) =>
@@ -174,12 +179,14 @@ describe("CustomJob", () => {
     const created = await create(customJob(SLEEPER_IMAGE, { env: { PID_FILE: pidFile } }));
     await waitForState(created.name as string, (state) => state === "JOB_STATE_RUNNING");
     // The file may exist before its contents are written: wait for a whole pid.
-    let pid = 0;
-    for (let attempt = 0; attempt < 500 && !(pid > 0); attempt++) {
-      if (existsSync(pidFile)) pid = Number(readFileSync(pidFile, "utf8"));
-      if (!(pid > 0)) await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    expect(pid).toBeGreaterThan(0);
+    const pid = await eventually(
+      `a whole pid in ${pidFile}`,
+      () => {
+        const read = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8")) : 0;
+        return read > 0 ? read : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 20 },
+    );
 
     await jobs.cancelCustomJob({ name: created.name as string });
     const done = await waitForState(created.name as string, finished);

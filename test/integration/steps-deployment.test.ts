@@ -23,6 +23,7 @@ import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
+import { eventually } from "../support/eventually.js";
 import { type ServedFunction, send, serveFunction } from "../support/ingress-http.js";
 import { startLocalServers, type TestServers } from "../support/local-servers.js";
 
@@ -152,13 +153,18 @@ async function train(commit: string): Promise<void> {
       `t-${commit.slice(0, 4)}`,
     ),
   );
-  for (;;) {
-    const [job] = await launcher.findJobs({ [Label.commit]: commit });
-    if (job?.state === "JOB_STATE_SUCCEEDED") return;
-    if (job?.state === "JOB_STATE_FAILED")
-      throw new Error(`training ${commit} failed: ${JSON.stringify(job.raw)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  let state = "no job yet";
+  await eventually(
+    `the training job of ${commit} to succeed`,
+    async () => {
+      const [job] = await launcher.findJobs({ [Label.commit]: commit });
+      state = job?.state ?? state;
+      if (job?.state === "JOB_STATE_FAILED")
+        throw new Error(`training ${commit} failed: ${JSON.stringify(job.raw)}`);
+      return job?.state === "JOB_STATE_SUCCEEDED" ? job : undefined;
+    },
+    { timeoutMs: 25_000, intervalMs: 100, detail: () => state },
+  );
 }
 
 beforeAll(async () => {

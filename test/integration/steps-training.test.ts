@@ -22,6 +22,7 @@ import { pubsubClientOptions } from "../../shared/runtime.js";
 import { subscriptionFor, Topic, type TopicName } from "../../shared/topology.js";
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
+import { eventually } from "../support/eventually.js";
 import { startLocalServers, type TestServers } from "../support/local-servers.js";
 
 const model = "fraud-detector";
@@ -123,13 +124,18 @@ function calls(method: string): number {
 
 /** Waits for the job of a commit to end (the local server runs the example trainer as a process). */
 async function trainingOutcome(commit: string): Promise<string> {
-  for (;;) {
-    const [job] = await launcher.findJobs({ [Label.model]: model, [Label.commit]: commit });
-    if (job && ["JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED"].includes(job.state)) {
-      return job.state;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  let state = "no job yet";
+  return eventually(
+    `the training job of ${commit} to end`,
+    async () => {
+      const [job] = await launcher.findJobs({ [Label.model]: model, [Label.commit]: commit });
+      state = job?.state ?? state;
+      return job && ["JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED"].includes(job.state)
+        ? job.state
+        : undefined;
+    },
+    { timeoutMs: 25_000, intervalMs: 100, detail: () => state },
+  );
 }
 
 const launch = () =>

@@ -75,3 +75,14 @@ describe("loadConfig", () => {
     expect(() => parseConfig("models: [unclosed", "x.yaml")).toThrow(/x.yaml is not valid YAML/);
   });
 });
+
+describe("drift thresholds, judged by their metric", () => {
+  it("refuses, with the field named, a threshold a bounded metric can never exceed", () => {
+    const text = withChange((doc) => {
+      doc.models["fraud-detector"].verification.drift = { metric: "jensen-shannon", threshold: 1.5 };
+    });
+    expect(() => parseConfig(text, "test.yaml")).toThrow(
+      /models\.fraud-detector\.verification\.drift\.threshold.*Jensen-Shannon divergence lies in \[0, 1\], so a threshold of 1\.5 could never fail/s,
+    );
+  });
+});

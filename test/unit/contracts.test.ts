@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { Attribute, decodeMessage, encodeMessage, type TrainingRequested } from "../../shared/contracts.js";
+import {
+  Attribute,
+  decodeMessage,
+  encodeMessage,
+  type TrainingRequested,
+  Verdict,
+  type VerificationCompleted,
+} from "../../shared/contracts.js";
 import { ValidationError } from "../../shared/errors.js";
 import { Topic } from "../../shared/topology.js";
 
@@ -45,5 +52,33 @@ describe("contracts", () => {
   it("checks the receiving topic's own contract", () => {
     const { data } = encodeMessage(Topic.trainingRequested, valid);
     expect(() => decodeMessage(Topic.artifactReady, data)).toThrow(/artifactUri/);
+  });
+});
+
+describe("the verdict", () => {
+  const { trigger: _trigger, ref: _ref, ...envelope } = valid;
+  const completed = (verdict: string) => ({
+    ...envelope,
+    endpoint: "projects/p/locations/us-central1/endpoints/fraud-detector",
+    modelResource: "projects/p/locations/us-central1/models/fraud-detector",
+    versionId: "2",
+    deployedModelId: "d-2",
+    canaryPercent: 10,
+    previousTrafficSplit: { "d-1": 100 },
+    verdict,
+    reasons: [],
+    metrics: { accuracy: 0.9 },
+    reportUri: "gs://modelgate-artifacts/reports/fraud-detector/3f2c1a9/report.json",
+  });
+
+  it.each(Object.values(Verdict))("carries %s in verification-completed", (verdict) => {
+    const { data } = encodeMessage(Topic.verificationCompleted, completed(verdict) as VerificationCompleted);
+    expect(decodeMessage(Topic.verificationCompleted, data).verdict).toBe(verdict);
+  });
+
+  it.each(["passed", "PASS", ""])("refuses the verdict %j, naming the field", (verdict) => {
+    expect(() => decodeMessage(Topic.verificationCompleted, JSON.stringify(completed(verdict)))).toThrow(
+      /verdict/,
+    );
   });
 });

@@ -6,6 +6,7 @@ import {
   type DeploymentReady,
   type DeploymentRequested,
   encodeMessage,
+  Verdict,
   type VerificationCompleted,
 } from "../../shared/contracts.js";
 import { TransientError, UpstreamError } from "../../shared/errors.js";
@@ -49,13 +50,13 @@ function request(commit: string): DeploymentRequested {
   };
 }
 
-function verdictOn(ready: DeploymentReady, verdict: "pass" | "fail"): VerificationCompleted {
+function verdictOn(ready: DeploymentReady, verdict: Verdict): VerificationCompleted {
   return {
     ...ready,
     causedBy: [{ source: "pubsub:deployment-ready", id: "r-1" }],
     verdict,
-    reasons: verdict === "pass" ? [] : ["accuracy 0.71 below 0.85"],
-    metrics: { accuracy: verdict === "pass" ? 0.93 : 0.71 },
+    reasons: verdict === Verdict.pass ? [] : ["accuracy 0.71 below 0.85"],
+    metrics: { accuracy: verdict === Verdict.pass ? 0.93 : 0.71 },
     reportUri: `gs://modelgate-artifacts/reports/fraud-detector/${ready.commit}/report.json`,
   };
 }

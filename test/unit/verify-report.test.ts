@@ -82,6 +82,10 @@ describe("renderReportHtml", () => {
     expect(html.startsWith("<!doctype html>")).toBe(true);
     expect(html).toContain('<span class="verdict fail">FAIL</span>');
     expect(html).toContain("<svg");
+    // The chart names the metric by its registry display name.
+    expect(html).toContain(
+      "<title>Prediction distribution: Jensen-Shannon divergence 0.2000 (threshold 0.1000)</title>",
+    );
     expect(html).toContain("<th>accuracy</th><td>0.9000</td>");
     expect(html).toContain("1234567890 (candidate)");
     // No external assets: nothing is fetched when the page is opened from the bucket.
