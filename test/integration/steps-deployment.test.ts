@@ -1,5 +1,4 @@
 import { PubSub, v1 } from "@google-cloud/pubsub";
-import { CloudEvent } from "cloudevents";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { deployModelStep } from "../../functions/deploy-model/step.js";
 import { launchTrainingStep } from "../../functions/launch-training/step.js";
@@ -45,17 +44,12 @@ let served: ServedFunction;
 /** The deployment-ready announced for B's canary, which the rollout test answers. */
 let canaryOfB: DeploymentReady | undefined;
 
-/** A CloudEvent as Eventarc delivers a Pub/Sub message to a function. */
-function eventarcEvent<T extends TopicName>(topic: T, message: MessageOf<T>, messageId: string, attempt = 1) {
-  return new CloudEvent<unknown>({
-    id: messageId,
-    source: `//pubsub.googleapis.com/projects/local-project/topics/${topic}`,
-    type: "google.cloud.pubsub.topic.v1.messagePublished",
-    data: eventarcData(topic, message, messageId, attempt),
-  });
+/** A Pub/Sub push envelope, as a trigger subscription POSTs it to a function. */
+function pushEnvelope<T extends TopicName>(topic: T, message: MessageOf<T>, messageId: string, attempt = 1) {
+  return pushEnvelopeData(topic, message, messageId, attempt);
 }
 
-function eventarcData<T extends TopicName>(
+function pushEnvelopeData<T extends TopicName>(
   topic: T,
   message: MessageOf<T>,
   messageId: string,
@@ -129,7 +123,7 @@ const register = (commit: string) =>
     registerModelStep(() => ({ registry })),
     () => runtime,
   )(
-    eventarcEvent(
+    pushEnvelope(
       Topic.artifactReady,
       {
         ...envelope(commit, `train-${commit.slice(0, 4)}`),
@@ -146,7 +140,7 @@ async function train(commit: string): Promise<void> {
     () => runtime,
   );
   await handler(
-    eventarcEvent(
+    pushEnvelope(
       Topic.trainingRequested,
       { ...envelope(commit, `train-${commit.slice(0, 4)}`), trigger: "github-push" },
       `t-${commit.slice(0, 4)}`,
@@ -199,12 +193,12 @@ describe("deployModel and rolloutModel against the local Vertex AI", () => {
     const handler = deploy();
     servers.vertex.faults.failNext("DeployModel", 1, "UNAVAILABLE");
     const request = promotion(commitA, "promote-a");
-    await expect(handler(eventarcEvent(Topic.deploymentRequested, request, "d-1"))).rejects.toBeInstanceOf(
+    await expect(handler(pushEnvelope(Topic.deploymentRequested, request, "d-1"))).rejects.toBeInstanceOf(
       TransientError,
     );
-    await handler(eventarcEvent(Topic.deploymentRequested, request, "d-1", 2));
-    await handler(eventarcEvent(Topic.deploymentRequested, request, "d-1", 3));
-    await handler(eventarcEvent(Topic.deploymentRequested, request, "d-2"));
+    await handler(pushEnvelope(Topic.deploymentRequested, request, "d-1", 2));
+    await handler(pushEnvelope(Topic.deploymentRequested, request, "d-1", 3));
+    await handler(pushEnvelope(Topic.deploymentRequested, request, "d-2"));
 
     expect(okCalls("DeployModel")).toBe(1);
     const state = await deployer.getEndpoint(endpoint);
@@ -227,7 +221,7 @@ describe("deployModel and rolloutModel against the local Vertex AI", () => {
   it("keeps a promotion that precedes its registration waiting, then deploys it as a 10% canary", async () => {
     const body = (attempt: number) =>
       JSON.stringify(
-        eventarcData(Topic.deploymentRequested, promotion(commitB, "promote-b"), "d-3", attempt),
+        pushEnvelopeData(Topic.deploymentRequested, promotion(commitB, "promote-b"), "d-3", attempt),
       );
     const headers = {
       "content-type": "application/json",
@@ -266,14 +260,14 @@ describe("deployModel and rolloutModel against the local Vertex AI", () => {
     const handler = rollout();
     servers.vertex.faults.failNext("UndeployModel", 1, "UNAVAILABLE");
     await expect(
-      handler(eventarcEvent(Topic.verificationCompleted, verdict(ready, "pass"), "v-1")),
+      handler(pushEnvelope(Topic.verificationCompleted, verdict(ready, "pass"), "v-1")),
     ).rejects.toBeInstanceOf(TransientError);
     const halfway = await deployer.getEndpoint(endpoint);
     expect(halfway.trafficSplit).toEqual({ [idB]: 100 });
     expect(halfway.deployedModels.map((d) => d.id).sort()).toEqual([idA, idB].sort());
 
-    await handler(eventarcEvent(Topic.verificationCompleted, verdict(ready, "pass"), "v-1", 2));
-    await handler(eventarcEvent(Topic.verificationCompleted, verdict(ready, "pass"), "v-1", 3));
+    await handler(pushEnvelope(Topic.verificationCompleted, verdict(ready, "pass"), "v-1", 2));
+    await handler(pushEnvelope(Topic.verificationCompleted, verdict(ready, "pass"), "v-1", 3));
     const done = await deployer.getEndpoint(endpoint);
     expect(done.deployedModels.map((d) => d.id)).toEqual([idB]);
     expect(done.trafficSplit).toEqual({ [idB]: 100 });
@@ -287,13 +281,13 @@ describe("deployModel and rolloutModel against the local Vertex AI", () => {
 
   it("rolls a failed canary back to exactly the split before it and labels the version failed", async () => {
     // Promoting the older commit again puts it on the endpoint as a canary next to the serving B.
-    await deploy()(eventarcEvent(Topic.deploymentRequested, promotion(commitA, "promote-a-again"), "d-4"));
+    await deploy()(pushEnvelope(Topic.deploymentRequested, promotion(commitA, "promote-a-again"), "d-4"));
     expect((await deployer.getEndpoint(endpoint)).trafficSplit).toEqual({ [idB]: 90, [idA]: 10 });
     const [ready] = (await drain(Topic.deploymentReady)).filter((m) => m.correlationId === "promote-a-again");
     if (!ready) throw new Error("no deployment-ready for the second promotion of A");
     expect(ready.previousTrafficSplit).toEqual({ [idB]: 100 });
 
-    await rollout()(eventarcEvent(Topic.verificationCompleted, verdict(ready, "fail"), "v-2"));
+    await rollout()(pushEnvelope(Topic.verificationCompleted, verdict(ready, "fail"), "v-2"));
     const state = await deployer.getEndpoint(endpoint);
     expect(state.trafficSplit).toEqual({ [idB]: 100 });
     expect(state.deployedModels.map((d) => d.id)).toEqual([idB]);
@@ -309,14 +303,14 @@ describe("deployModel and rolloutModel against the local Vertex AI", () => {
   });
 
   it("records an INVALID_ARGUMENT from Vertex AI and does not retry it", async () => {
-    await deploy()(eventarcEvent(Topic.deploymentRequested, promotion(commitA, "promote-a-third"), "d-5"));
+    await deploy()(pushEnvelope(Topic.deploymentRequested, promotion(commitA, "promote-a-third"), "d-5"));
     const [ready] = (await drain(Topic.deploymentReady)).filter((m) => m.correlationId === "promote-a-third");
     if (!ready) throw new Error("no deployment-ready for the third promotion of A");
     // The model that served before was removed by hand meanwhile: restoring its split is refused.
     const stale = verdict({ ...ready, previousTrafficSplit: { "1234567890": 100 } }, "fail");
     const before = servers.vertex.requestLog.filter((e) => e.method === "UpdateEndpoint").length;
-    await rollout()(eventarcEvent(Topic.verificationCompleted, stale, "v-3"));
-    await rollout()(eventarcEvent(Topic.verificationCompleted, stale, "v-3", 2));
+    await rollout()(pushEnvelope(Topic.verificationCompleted, stale, "v-3"));
+    await rollout()(pushEnvelope(Topic.verificationCompleted, stale, "v-3", 2));
 
     const updates = servers.vertex.requestLog.filter((e) => e.method === "UpdateEndpoint").slice(before);
     expect(updates.map((e) => e.code)).toEqual([3]);
