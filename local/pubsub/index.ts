@@ -11,7 +11,6 @@ import type { PubSubFaults } from "./types.js";
 export { type Authorize, allowAll, PubSubPermission } from "./authorize.js";
 export type { PubSubLog } from "./log.js";
 export type { PushAttempt } from "./push-deliverer.js";
-export { messagePublishedType } from "./push-request.js";
 export type { DeadLetterRecord, PubSubStats } from "./store.js";
 export type { PubSubFaults } from "./types.js";
 

@@ -17,7 +17,13 @@ import { createLogger } from "../../shared/logger.js";
 import { Label } from "../../shared/model-ports.js";
 import { pubsubFunction } from "../../shared/pubsub-function.js";
 import { pubsubClientOptions, type Runtime } from "../../shared/runtime.js";
-import { FunctionName, subscriptionFor, Topic, type TopicName } from "../../shared/topology.js";
+import {
+  deliveryPolicy,
+  FunctionName,
+  subscriptionFor,
+  Topic,
+  type TopicName,
+} from "../../shared/topology.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
@@ -46,15 +52,6 @@ let canaryOfB: DeploymentReady | undefined;
 
 /** A Pub/Sub push envelope, as a trigger subscription POSTs it to a function. */
 function pushEnvelope<T extends TopicName>(topic: T, message: MessageOf<T>, messageId: string, attempt = 1) {
-  return pushEnvelopeData(topic, message, messageId, attempt);
-}
-
-function pushEnvelopeData<T extends TopicName>(
-  topic: T,
-  message: MessageOf<T>,
-  messageId: string,
-  attempt: number,
-) {
   const { data, attributes } = encodeMessage(topic, message);
   return {
     message: { data: data.toString("base64"), attributes, messageId, publishTime: new Date().toISOString() },
@@ -189,6 +186,78 @@ afterAll(async () => {
 });
 
 describe("deployModel and rolloutModel against the local Vertex AI", () => {
+  it("writes the last-attempt ledger record for the real push envelope, sent where production's subscription sends it", async () => {
+    // A promotion of a commit that is never registered keeps failing retryably; on the subscription's last delivery
+    // the record must be written before Pub/Sub dead-letters the message. The request is exactly what the trigger
+    // subscription in infra/modules/modelgate/pubsub.tf sends: Pub/Sub's push JSON, deliveryAttempt included.
+    const commit = "d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4";
+    const url = `${served.url}projects/local-project/topics/${Topic.deploymentRequested}`;
+    const body = (attempt: number) =>
+      JSON.stringify(pushEnvelope(Topic.deploymentRequested, promotion(commit, "promote-d"), "d-9", attempt));
+    const headers = { "content-type": "application/json" };
+    const deadLettered = async () =>
+      (await runtime.ledger.read(model, commit)).filter((e) => e.action === "dead-lettered");
+
+    expect((await send(url, { headers, body: body(deliveryPolicy.maxDeliveryAttempts - 1) })).status).toBe(
+      500,
+    );
+    expect(await deadLettered()).toEqual([]);
+    expect((await send(url, { headers, body: body(deliveryPolicy.maxDeliveryAttempts) })).status).toBe(500);
+    expect(await deadLettered()).toEqual([
+      expect.objectContaining({
+        step: FunctionName.deployModel,
+        outcome: "failed",
+        correlationId: "promote-d",
+      }),
+    ]);
+  });
+
+  it.each([
+    [
+      "a body that is not JSON",
+      "text/plain",
+      "hello",
+      /not a Pub\/Sub push envelope: the body is not a JSON object/,
+    ],
+    [
+      "an envelope without a message id",
+      "application/json",
+      JSON.stringify({ message: {}, subscription: "s" }),
+      /message: a message needs messageId/,
+    ],
+    [
+      "an envelope without a subscription",
+      "application/json",
+      JSON.stringify({ message: { messageId: "1" } }),
+      /subscription: /,
+    ],
+    [
+      "data that is not base64",
+      "application/json",
+      JSON.stringify({ message: { messageId: "1", data: "%%" }, subscription: "s" }),
+      /message\.data: /,
+    ],
+  ])(
+    "answers 400 naming the problem for %s, and records nothing",
+    async (_name, contentType, body, reason) => {
+      const before = await runtime.ledger.read("_unattributed");
+      const response = await fetch(served.url, {
+        method: "POST",
+        headers: { "content-type": contentType },
+        body,
+      });
+      expect(response.status).toBe(400);
+      expect(await response.text()).toMatch(reason);
+      expect(await runtime.ledger.read("_unattributed")).toEqual(before);
+    },
+  );
+
+  it("answers 405 to anything but POST", async () => {
+    const response = await fetch(served.url, { method: "GET" });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toBe("POST");
+  });
+
   it("deploys the first version once for a request delivered three times, after an UNAVAILABLE", async () => {
     const handler = deploy();
     servers.vertex.faults.failNext("DeployModel", 1, "UNAVAILABLE");
@@ -221,16 +290,10 @@ describe("deployModel and rolloutModel against the local Vertex AI", () => {
   it("keeps a promotion that precedes its registration waiting, then deploys it as a 10% canary", async () => {
     const body = (attempt: number) =>
       JSON.stringify(
-        pushEnvelopeData(Topic.deploymentRequested, promotion(commitB, "promote-b"), "d-3", attempt),
+        pushEnvelope(Topic.deploymentRequested, promotion(commitB, "promote-b"), "d-3", attempt),
       );
-    const headers = {
-      "content-type": "application/json",
-      "ce-id": "d-3",
-      "ce-specversion": "1.0",
-      "ce-source": "//pubsub.googleapis.com/projects/local-project/topics/deployment-requested",
-      "ce-type": "google.cloud.pubsub.topic.v1.messagePublished",
-    };
-    // Not registered yet: a retryable error, so the framework answers 500 and Pub/Sub redelivers with backoff.
+    const headers = { "content-type": "application/json" };
+    // Not registered yet: a retryable error, so the function answers 500 and Pub/Sub redelivers with backoff.
     expect((await send(served.url, { headers, body: body(1) })).status).toBe(500);
     await register(commitB);
     expect((await send(served.url, { headers, body: body(2) })).status).toBeLessThan(300);
