@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deliverGithubEvent, pushPayload, randomHex } from "../../cli/github-push.js";
 import { runCli } from "../../cli/main.js";
 import { buildExampleObjects, EXAMPLE_OBJECTS } from "../../examples/fraud-detector/seed-data.js";
+import { builtInPubSub } from "../../local/servers.js";
 import { type LocalStack, startStack } from "../../local/stack.js";
 import { endpointName, loadConfig, vertexParent } from "../../shared/config.js";
 import { Label } from "../../shared/model-ports.js";
@@ -136,7 +137,7 @@ describe("the whole chain on the local stack", () => {
   });
 
   it("reaches the same end state with every webhook and every Pub/Sub message delivered twice", async () => {
-    stack.servers.pubsub.faults.duplicate = 2;
+    builtInPubSub(stack.servers).faults.duplicate = 2;
     try {
       const commit = randomHex(40);
       good.push(commit);
@@ -147,7 +148,7 @@ describe("the whole chain on the local stack", () => {
       ]);
       expect([first.status, second.status].sort()).toContain(202);
       const entries = await waitFor(commit, ["rollout-completed"]);
-      await stack.servers.pubsub.idle();
+      await builtInPubSub(stack.servers).idle();
 
       // Names and actions, not the client objects: a failure then says what was made twice.
       const jobNames = (await jobs.findJobs({ [Label.commit]: commit })).map((j) => j.name);
@@ -164,7 +165,7 @@ describe("the whole chain on the local stack", () => {
       const state = await endpoints.getEndpoint(endpoint);
       expect(Object.values(state.trafficSplit)).toEqual([100]);
     } finally {
-      stack.servers.pubsub.faults.duplicate = 1;
+      builtInPubSub(stack.servers).faults.duplicate = 1;
     }
   });
 
