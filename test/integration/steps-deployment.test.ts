@@ -186,12 +186,14 @@ afterAll(async () => {
 });
 
 describe("deployModel and rolloutModel against the local Vertex AI", () => {
-  it("writes the last-attempt ledger record for the real push envelope, sent where production's subscription sends it", async () => {
+  it("writes the last-attempt ledger record for the real push envelope", async () => {
     // A promotion of a commit that is never registered keeps failing retryably; on the subscription's last delivery
-    // the record must be written before Pub/Sub dead-letters the message. The request is exactly what the trigger
-    // subscription in infra/modules/modelgate/pubsub.tf sends: Pub/Sub's push JSON, deliveryAttempt included.
+    // the record must be written before Pub/Sub dead-letters the message. The request is what the trigger
+    // subscription in infra/modules/modelgate/pubsub.tf sends: Pub/Sub's push JSON, deliveryAttempt included. (Until
+    // this path changed, the subscription pushed to <uri>/projects/P/topics/T and the function was a CloudEvent
+    // function: the framework's conversion dropped deliveryAttempt, and this record was never written.)
     const commit = "d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4";
-    const url = `${served.url}projects/local-project/topics/${Topic.deploymentRequested}`;
+    const url = served.url;
     const body = (attempt: number) =>
       JSON.stringify(pushEnvelope(Topic.deploymentRequested, promotion(commit, "promote-d"), "d-9", attempt));
     const headers = { "content-type": "application/json" };
