@@ -52,7 +52,7 @@ export interface LocalPubSubServer {
 
 /**
  * Starts an in-memory Pub/Sub server speaking the real google.pubsub.v1 gRPC API, with push
- * subscriptions delivered as Eventarc-style CloudEvents. Connect the real client with
+ * subscriptions delivering Pub/Sub's push envelope. Connect the real client with
  * `new PubSub({ projectId, apiEndpoint: server.address, emulatorMode: true })` or PUBSUB_EMULATOR_HOST.
  */
 export async function startPubSubServer(opts: PubSubServerOptions = {}): Promise<LocalPubSubServer> {
