@@ -38,7 +38,9 @@ export interface PubSubDelivery {
 /** Unwraps a Pub/Sub push envelope (or MessagePublishedData); a malformed one is a ValidationError naming why. */
 export function decodePushEnvelope(body: unknown): PubSubDelivery {
   if (typeof body !== "object" || body === null || Array.isArray(body) || Buffer.isBuffer(body)) {
-    throw new ValidationError("not a Pub/Sub push envelope: the body is not a JSON object (application/json)");
+    throw new ValidationError(
+      "not a Pub/Sub push envelope: the body is not a JSON object (application/json)",
+    );
   }
   const parsed = PushEnvelope.safeParse(body);
   if (!parsed.success) {

@@ -102,13 +102,11 @@ describe("local Pub/Sub push against the captured push envelope", () => {
       deadLetterPolicy: { deadLetterTopic: "projects/acme-ml/topics/modelgate-events-dead-letter" },
       enableMessageOrdering: true,
     });
-    const id = await pubsub
-      .topic("modelgate-events", { messageOrdering: true })
-      .publishMessage({
-        json: { hello: "world" },
-        attributes: { source: "contract" },
-        orderingKey: "fraud-detector",
-      });
+    const id = await pubsub.topic("modelgate-events", { messageOrdering: true }).publishMessage({
+      json: { hello: "world" },
+      attributes: { source: "contract" },
+      orderingKey: "fraud-detector",
+    });
     await pubsubServer.idle();
     const delivery = deliveries.find(
       (d) => (d.body.message as { messageId?: string } | undefined)?.messageId === id,
