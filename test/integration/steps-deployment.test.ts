@@ -254,6 +254,21 @@ describe("deployModel and rolloutModel against the local Vertex AI", () => {
     },
   );
 
+  it("acknowledges (204) and records a well-formed push whose message fails its contract", async () => {
+    const before = (await runtime.ledger.read("_unattributed")).length;
+    const data = Buffer.from(JSON.stringify({ model, commit: "not-a-commit" })).toString("base64");
+    const response = await fetch(served.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ message: { data, messageId: "d-bad" }, subscription: "s", deliveryAttempt: 1 }),
+    });
+    expect(response.status).toBe(204);
+    const after = await runtime.ledger.read("_unattributed");
+    expect(after.slice(before).map((e) => [e.action, e.step])).toEqual([
+      ["message-rejected", FunctionName.deployModel],
+    ]);
+  });
+
   it("answers 405 to anything but POST", async () => {
     const response = await fetch(served.url, { method: "GET" });
     expect(response.status).toBe(405);
