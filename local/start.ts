@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     `  tektonEvents    ${f[FunctionName.tektonEvents].url}   (Tekton CloudEvents sink)`,
     "",
     pubsubEmulatorHost
-      ? `  Pub/Sub         PUBSUB_EMULATOR_HOST=${pubsubEmulatorHost}   (yours: none started here; identity enforcement covers Cloud Storage and Vertex AI only)`
+      ? `  Pub/Sub         PUBSUB_EMULATOR_HOST=${pubsubEmulatorHost}   (from your environment: no Pub/Sub started here; identity enforcement covers Cloud Storage and Vertex AI only)`
       : `  Pub/Sub         PUBSUB_EMULATOR_HOST=${stack.env.PUBSUB_EMULATOR_HOST}`,
     `  Cloud Storage   STORAGE_EMULATOR_HOST=${stack.env.STORAGE_EMULATOR_HOST}   bucket ${config.bucket}`,
     `  Vertex AI       MODELGATE_VERTEX_ENDPOINT=${stack.env.MODELGATE_VERTEX_ENDPOINT} (plaintext gRPC)`,
