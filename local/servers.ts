@@ -36,6 +36,11 @@ export interface LocalServersOptions {
   /** Persist Cloud Storage objects here; memory otherwise. */
   stateDir?: string;
   ports?: { storage?: number; pubsub?: number; vertex?: number };
+  /**
+   * A Pub/Sub server that is already running ("host:port", e.g. gcloud's emulator): none of ours starts, the
+   * topology is created there, and identity enforcement covers Cloud Storage and Vertex AI only.
+   */
+  pubsubEmulatorHost?: string;
   topology?: TopologyOptions;
   /** Seed the example model's data and golden set (default true). */
   seed?: boolean;
@@ -49,7 +54,8 @@ export interface LocalServersOptions {
 
 export interface LocalServers {
   storage: LocalStorageServer;
-  pubsub: LocalPubSubServer;
+  /** The built-in Pub/Sub server; null when `pubsubEmulatorHost` named another one. */
+  pubsub: LocalPubSubServer | null;
   vertex: LocalVertexServer;
   /**
    * The environment that points the Google client libraries (and modelgate's runtime) at these servers' default
@@ -91,12 +97,15 @@ export async function startLocalServers(options: LocalServersOptions): Promise<L
     authorize: storageAuthorizer(grants, config.bucket),
     grants: grantsDocument,
   });
-  const pubsub = await startPubSubServer({
-    port: options.ports?.pubsub ?? 0,
-    ...(log ? { log } : {}),
-    identities,
-    authorize: pubsubAuthorizer(grants, config.project),
-  });
+  const pubsub = options.pubsubEmulatorHost
+    ? null
+    : await startPubSubServer({
+        port: options.ports?.pubsub ?? 0,
+        ...(log ? { log } : {}),
+        identities,
+        authorize: pubsubAuthorizer(grants, config.project),
+      });
+  const pubsubAddress = pubsub?.address ?? (options.pubsubEmulatorHost as string);
   const trainers = Object.fromEntries(
     Object.values(config.models).map((m) => [m.training.container, { command: exampleTrainerCommand }]),
   );
@@ -119,16 +128,17 @@ export async function startLocalServers(options: LocalServersOptions): Promise<L
   });
   const env: Record<string, string> = {
     STORAGE_EMULATOR_HOST: storage.url,
-    PUBSUB_EMULATOR_HOST: pubsub.address,
+    PUBSUB_EMULATOR_HOST: pubsubAddress,
     MODELGATE_VERTEX_ENDPOINT: vertex.address,
     MODELGATE_VERTEX_INSECURE: "true",
     // No metadata server here: keep google-auth-library from probing for one.
     METADATA_SERVER_DETECTION: "none",
   };
   for (const name of identities) {
+    // Another Pub/Sub server enforces nothing: every identity reaches it on its one address.
     const [s, p, v] = [
       storage.identityUrls[name],
-      pubsub.identityAddresses[name],
+      pubsub ? pubsub.identityAddresses[name] : pubsubAddress,
       vertex.identityAddresses[name],
     ];
     if (s && p && v) ports[name] = { storage: s, pubsub: p, vertex: v };
@@ -140,7 +150,7 @@ export async function startLocalServers(options: LocalServersOptions): Promise<L
     envFor: (name) => identityEnv(env, ports[name]),
   };
   const close = async () => {
-    await Promise.allSettled([vertex.close(), pubsub.close(), storage.close()]);
+    await Promise.allSettled([vertex.close(), pubsub?.close(), storage.close()]);
   };
   const bucketAndData = async () => {
     const storageClient = new Storage(localStorageClientOptions(storage.url, config.project));
@@ -148,7 +158,7 @@ export async function startLocalServers(options: LocalServersOptions): Promise<L
     if (!bucketExists) await storageClient.createBucket(config.bucket);
     if (options.seed !== false) await seedExampleData(storageClient, config.bucket);
   };
-  const topology = () => createTopologyAt(pubsub.address, config.project, options.topology);
+  const topology = () => createTopologyAt(pubsubAddress, config.project, options.topology);
   try {
     // Independent of each other, and of whatever the caller starts meanwhile (the functions, in the stack).
     await Promise.all([
@@ -213,4 +223,14 @@ async function createEndpoints(config: Config, address: string): Promise<void> {
     endpoints.close();
     operations.close();
   }
+}
+
+/** The built-in Pub/Sub server, for what only it offers (faults, idle(), stats()); throws when another one runs. */
+export function builtInPubSub(servers: Pick<LocalServers, "pubsub" | "env">): LocalPubSubServer {
+  if (!servers.pubsub) {
+    throw new Error(
+      `this needs modelgate's own Pub/Sub server (faults, idle, stats); the stack uses ${servers.env.PUBSUB_EMULATOR_HOST}`,
+    );
+  }
+  return servers.pubsub;
 }

@@ -18,6 +18,8 @@ export interface StackOptions {
   /** First of eight consecutive ports for the functions; 0 picks free ports. */
   functionsPort?: number;
   ports?: { storage?: number; pubsub?: number; vertex?: number };
+  /** Use this running Pub/Sub server ("host:port", e.g. gcloud's emulator) instead of starting ours. */
+  pubsubEmulatorHost?: string;
   webhookSecret?: string;
   tektonToken?: string;
   /** Retry backoff for the trigger subscriptions (the cloud's 10–600 s would make a demo wait). */
@@ -121,6 +123,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       config,
       ...(options.stateDir ? { stateDir: options.stateDir } : {}),
       ...(options.ports ? { ports: options.ports } : {}),
+      ...(options.pubsubEmulatorHost ? { pubsubEmulatorHost: options.pubsubEmulatorHost } : {}),
       ...(options.log ? { log: options.log } : {}),
       ...(options.identity ? { identity: options.identity } : {}),
       topology: {

@@ -41,12 +41,15 @@ async function main(): Promise<void> {
 
   const stateDir = env.MODELGATE_STATE_DIR ? resolve(env.MODELGATE_STATE_DIR) : undefined;
   const raw = env.MODELGATE_LOG === "json";
+  // Another Pub/Sub server (gcloud's emulator, say) replaces ours when PUBSUB_EMULATOR_HOST names one.
+  const pubsubEmulatorHost = env.PUBSUB_EMULATOR_HOST || undefined;
   const stack = await startStack({
     config,
     configPath,
     ...(stateDir ? { stateDir } : {}),
     stackFile: resolve(stackFilePath(env)),
     functionsPort: port("MODELGATE_FUNCTIONS_PORT", 8080),
+    ...(pubsubEmulatorHost ? { pubsubEmulatorHost } : {}),
     // Each function's own bundle, as `npm run build` makes it for deployment (local/launch.mjs keeps them current).
     sourceOf,
     ports: {
@@ -71,7 +74,9 @@ async function main(): Promise<void> {
     `  githubWebhook   ${f[FunctionName.githubWebhook].url}   (GitHub push and tag deliveries)`,
     `  tektonEvents    ${f[FunctionName.tektonEvents].url}   (Tekton CloudEvents sink)`,
     "",
-    `  Pub/Sub         PUBSUB_EMULATOR_HOST=${stack.env.PUBSUB_EMULATOR_HOST}`,
+    pubsubEmulatorHost
+      ? `  Pub/Sub         PUBSUB_EMULATOR_HOST=${pubsubEmulatorHost}   (from your environment: no Pub/Sub started here; identity enforcement covers Cloud Storage and Vertex AI only)`
+      : `  Pub/Sub         PUBSUB_EMULATOR_HOST=${stack.env.PUBSUB_EMULATOR_HOST}`,
     `  Cloud Storage   STORAGE_EMULATOR_HOST=${stack.env.STORAGE_EMULATOR_HOST}   bucket ${config.bucket}`,
     `  Vertex AI       MODELGATE_VERTEX_ENDPOINT=${stack.env.MODELGATE_VERTEX_ENDPOINT} (plaintext gRPC)`,
     `  state           ${stateDir ?? "in memory (set MODELGATE_STATE_DIR to keep it)"}`,

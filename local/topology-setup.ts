@@ -80,7 +80,8 @@ export async function createTopology(pubsub: PubSub, options: TopologyOptions = 
 /**
  * `createTopology` for the local server at `address` ("host:port"), through its gRPC API with a plain gRPC client
  * made from the protos the server has loaded. What `npm start` uses: the Pub/Sub client library would load its
- * own protos first, CPU the functions starting meanwhile need more. Idempotent: ALREADY_EXISTS is success.
+ * own protos first, CPU the functions starting meanwhile need more. Idempotent: what exists is kept, except that an
+ * existing push subscription is pointed at this run's endpoint.
  */
 export async function createTopologyAt(
   address: string,
@@ -92,30 +93,38 @@ export async function createTopologyAt(
   const Subscriber = makeGenericClientConstructor(services.subscriber, "Subscriber");
   const publisher = new Publisher(address, credentials.createInsecure());
   const subscriber = new Subscriber(address, credentials.createInsecure());
-  const create = (client: Client, method: string, request: object) =>
-    new Promise<void>((resolve, reject) => {
+  const call = (client: Client, method: string, request: object) =>
+    new Promise<"created" | "exists">((resolve, reject) => {
       const fn = (client as unknown as Record<string, unknown>)[method] as (
         request: object,
         callback: (error: (Error & { code?: number }) | null) => void,
       ) => void;
-      fn.call(client, request, (error) =>
-        !error || error.code === status.ALREADY_EXISTS ? resolve() : reject(error),
-      );
+      fn.call(client, request, (error) => {
+        if (!error) resolve("created");
+        else if (error.code === status.ALREADY_EXISTS) resolve("exists");
+        else reject(error);
+      });
     });
   const plan = topologyPlan(project, options);
   const topicPath = (name: string) => `projects/${project}/topics/${name}`;
   try {
+    await Promise.all(plan.topics.map((topic) => call(publisher, "CreateTopic", { name: topicPath(topic) })));
     await Promise.all(
-      plan.topics.map((topic) => create(publisher, "CreateTopic", { name: topicPath(topic) })),
-    );
-    await Promise.all(
-      plan.subscriptions.map(({ name, topic, options: subscription }) =>
-        create(subscriber, "CreateSubscription", {
+      plan.subscriptions.map(async ({ name, topic, options: subscription }) => {
+        const subscriptionName = `projects/${project}/subscriptions/${name}`;
+        const made = await call(subscriber, "CreateSubscription", {
           ...subscription,
-          name: `projects/${project}/subscriptions/${name}`,
+          name: subscriptionName,
           topic: topicPath(topic),
-        }),
-      ),
+        });
+        // A server that outlives the stack (gcloud's emulator) still pushes to the last run's ports.
+        if (made === "exists" && subscription.pushConfig) {
+          await call(subscriber, "ModifyPushConfig", {
+            subscription: subscriptionName,
+            pushConfig: subscription.pushConfig,
+          });
+        }
+      }),
     );
   } finally {
     publisher.close();

@@ -1,20 +1,28 @@
 import { z } from "zod";
 import { ValidationError } from "./errors.js";
-import { formatIssues } from "./zod-issues.js";
+import { formatIssues, issuesToText } from "./zod-issues.js";
 
-/** MessagePublishedData as Eventarc delivers it (both camelCase and snake_case ids may appear). */
-const MessagePublishedData = z.object({
-  message: z.object({
-    data: z.string().optional(),
-    attributes: z.record(z.string(), z.string()).optional(),
-    messageId: z.string().optional(),
-    message_id: z.string().optional(),
-    publishTime: z.string().optional(),
-    publish_time: z.string().optional(),
-    orderingKey: z.string().optional(),
-  }),
-  subscription: z.string().optional(),
-  deliveryAttempt: z.number().int().optional(),
+/**
+ * The JSON body a Pub/Sub push subscription POSTs (the wrapped format, https://cloud.google.com/pubsub/docs/push).
+ * Eventarc's MessagePublishedData has the same shape. Both id spellings may appear; `deliveryAttempt` is present
+ * only when the subscription has a dead-letter policy.
+ */
+const PushEnvelope = z.object({
+  message: z
+    .object({
+      data: z.base64().optional(),
+      attributes: z.record(z.string(), z.string()).optional(),
+      messageId: z.string().min(1).optional(),
+      message_id: z.string().min(1).optional(),
+      publishTime: z.string().optional(),
+      publish_time: z.string().optional(),
+      orderingKey: z.string().optional(),
+    })
+    .refine((m) => m.messageId !== undefined || m.message_id !== undefined, {
+      message: "a message needs messageId (or message_id)",
+    }),
+  subscription: z.string().min(1),
+  deliveryAttempt: z.number().int().nonnegative().optional(),
 });
 
 export interface PubSubDelivery {
@@ -22,20 +30,23 @@ export interface PubSubDelivery {
   attributes: Record<string, string>;
   messageId: string;
   publishTime?: string;
-  subscription?: string;
+  subscription: string;
   /** 1 on first delivery; Pub/Sub only counts when the subscription has a dead-letter policy. */
   deliveryAttempt: number;
 }
 
-/** Unwraps a `google.cloud.pubsub.topic.v1.messagePublished` CloudEvent's data; a malformed one is a ValidationError. */
-export function decodePubSubEvent(eventId: string, data: unknown): PubSubDelivery {
-  const body = typeof data === "string" || Buffer.isBuffer(data) ? safeJson(data.toString()) : data;
-  const parsed = MessagePublishedData.safeParse(body);
-  if (!parsed.success) {
-    const issues = formatIssues(parsed.error);
+/** Unwraps a Pub/Sub push envelope (or MessagePublishedData); a malformed one is a ValidationError naming why. */
+export function decodePushEnvelope(body: unknown): PubSubDelivery {
+  if (typeof body !== "object" || body === null || Array.isArray(body) || Buffer.isBuffer(body)) {
     throw new ValidationError(
-      `event ${eventId} is not a Pub/Sub MessagePublishedData: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
-      issues,
+      "not a Pub/Sub push envelope: the body is not a JSON object (application/json)",
+    );
+  }
+  const parsed = PushEnvelope.safeParse(body);
+  if (!parsed.success) {
+    throw new ValidationError(
+      `not a Pub/Sub push envelope: ${issuesToText(parsed.error)}`,
+      formatIssues(parsed.error),
     );
   }
   const { message, subscription, deliveryAttempt } = parsed.data;
@@ -43,17 +54,9 @@ export function decodePubSubEvent(eventId: string, data: unknown): PubSubDeliver
   return {
     data: Buffer.from(message.data ?? "", "base64"),
     attributes: message.attributes ?? {},
-    messageId: message.messageId ?? message.message_id ?? eventId,
+    messageId: (message.messageId ?? message.message_id) as string,
     ...(publishTime === undefined ? {} : { publishTime }),
-    ...(subscription === undefined ? {} : { subscription }),
+    subscription,
     deliveryAttempt: deliveryAttempt && deliveryAttempt > 0 ? deliveryAttempt : 1,
   };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }

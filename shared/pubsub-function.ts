@@ -1,20 +1,22 @@
-import type { CloudEventV1 } from "cloudevents";
 import { holdClaim } from "./claim-store.js";
 import { type Cause, decodeMessage, type MessageOf } from "./contracts.js";
 import { describeError, isRetryable, ValidationError } from "./errors.js";
 import { unattributed } from "./ledger.js";
 import { type Logger, traceContext } from "./logger.js";
 import { type LedgerRecord, Outcome } from "./ports.js";
-import { decodePubSubEvent } from "./pubsub-event.js";
+import { decodePushEnvelope } from "./pubsub-event.js";
 import type { Runtime } from "./runtime.js";
 import { deliveryPolicy, type FunctionName, type TopicName } from "./topology.js";
+
+/** Request headers, as Node gives them. */
+export type RequestHeaders = Record<string, string | string[] | undefined>;
 
 /** What a step sees besides its message: the runtime, a logger bound to the message, and a ledger shortcut. */
 export interface StepContext {
   runtime: Runtime;
   logger: Logger;
   /** The Pub/Sub message that carried the contract. */
-  delivery: { messageId: string; deliveryAttempt: number; eventId: string };
+  delivery: { messageId: string; deliveryAttempt: number; subscription: string };
   /** The cause to put in messages this step publishes. */
   cause: Cause;
   /** Appends a ledger record for this message's model and commit. */
@@ -31,32 +33,35 @@ export interface StepDefinition<T extends TopicName> {
 }
 
 /**
- * Wraps a step as a CloudEvent function for `google.cloud.pubsub.topic.v1.messagePublished`: decode, validate
- * against the contract, claim the idempotency key, run, and classify failures. Retryable → throw, so the platform
- * redelivers (and after the delivery limit dead-letters, recorded first in the ledger). Permanent → ledger record,
- * error log, return, so the message is acknowledged and reaches no retry loop.
+ * Runs a step for one Pub/Sub push delivery: decode the push envelope, validate the message against the contract,
+ * claim the idempotency key, run, and classify failures. Resolves when the message is to be acknowledged; rejects
+ * when Pub/Sub must redeliver it. Retryable → reject (after the delivery limit Pub/Sub dead-letters it; the last
+ * attempt is recorded in the ledger first). Permanent → ledger record, error log, resolve. A message that fails its
+ * contract → ledger record, resolve. A body that is not a push envelope at all → ValidationError (see
+ * pubsub-push-handler.ts for what the function answers then).
  */
 export function pubsubFunction<T extends TopicName>(
   step: StepDefinition<T>,
   getRuntime: () => Runtime,
-): (event: CloudEventV1<unknown>) => Promise<void> {
-  return async (event) => {
+): (envelope: unknown, headers?: RequestHeaders) => Promise<void> {
+  return async (envelope, headers = {}) => {
+    const decoded = decodePushEnvelope(envelope);
     const runtime = getRuntime();
-    const trace = traceContext(
-      { traceparent: stringAttribute(event, "traceparent") },
-      runtime.config.project,
-    );
-    let logger = runtime.logger.child({ functionName: step.name, eventId: event.id, ...trace });
+    const delivery: StepContext["delivery"] = {
+      messageId: decoded.messageId,
+      deliveryAttempt: decoded.deliveryAttempt,
+      subscription: decoded.subscription,
+    };
+    let logger = runtime.logger.child({
+      functionName: step.name,
+      messageId: delivery.messageId,
+      deliveryAttempt: delivery.deliveryAttempt,
+      ...traceContext(headers, runtime.config.project),
+    });
+    const cause: Cause = { source: `pubsub:${step.topic}`, id: delivery.messageId };
 
     let message: MessageOf<T>;
-    let delivery: StepContext["delivery"];
     try {
-      const decoded = decodePubSubEvent(event.id, event.data);
-      delivery = {
-        messageId: decoded.messageId,
-        deliveryAttempt: decoded.deliveryAttempt,
-        eventId: event.id,
-      };
       message = decodeMessage(step.topic, decoded.data);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
@@ -70,8 +75,8 @@ export function pubsubFunction<T extends TopicName>(
         step: step.name,
         action: "message-rejected",
         outcome: Outcome.refused,
-        correlationId: event.id,
-        causedBy: [{ source: String(event.source), id: event.id }],
+        correlationId: delivery.messageId,
+        causedBy: [cause],
         error: error.toJSON(),
         ...(runtime.identity ? { identity: runtime.identity } : {}),
       });
@@ -83,7 +88,6 @@ export function pubsubFunction<T extends TopicName>(
       model: message.model,
       commit: message.commit,
     });
-    const cause: Cause = { source: `pubsub:${step.topic}`, id: delivery.messageId };
     const context: StepContext = {
       runtime,
       logger,
@@ -142,9 +146,4 @@ export function pubsubFunction<T extends TopicName>(
       });
     }
   };
-}
-
-function stringAttribute(event: CloudEventV1<unknown>, name: string): string | undefined {
-  const value = (event as unknown as Record<string, unknown>)[name];
-  return typeof value === "string" ? value : undefined;
 }

@@ -1,11 +1,8 @@
-import { cloudEvent } from "@google-cloud/functions-framework";
-import { pubsubFunction } from "../../shared/pubsub-function.js";
+import { http } from "@google-cloud/functions-framework";
+import { pubsubPushHandler } from "../../shared/pubsub-push-handler.js";
 import { sharedRuntime } from "../../shared/runtime.js";
 import { FunctionName } from "../../shared/topology.js";
 import { launchTrainingPorts } from "./ports.js";
 import { launchTrainingStep } from "./step.js";
 
-cloudEvent(
-  FunctionName.launchTraining,
-  pubsubFunction(launchTrainingStep(launchTrainingPorts), sharedRuntime),
-);
+http(FunctionName.launchTraining, pubsubPushHandler(launchTrainingStep(launchTrainingPorts), sharedRuntime));

@@ -1,8 +1,8 @@
-import { cloudEvent } from "@google-cloud/functions-framework";
-import { pubsubFunction } from "../../shared/pubsub-function.js";
+import { http } from "@google-cloud/functions-framework";
+import { pubsubPushHandler } from "../../shared/pubsub-push-handler.js";
 import { sharedRuntime } from "../../shared/runtime.js";
 import { FunctionName } from "../../shared/topology.js";
 import { registerModelPorts } from "./ports.js";
 import { registerModelStep } from "./step.js";
 
-cloudEvent(FunctionName.registerModel, pubsubFunction(registerModelStep(registerModelPorts), sharedRuntime));
+http(FunctionName.registerModel, pubsubPushHandler(registerModelStep(registerModelPorts), sharedRuntime));

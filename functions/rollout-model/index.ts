@@ -1,8 +1,8 @@
-import { cloudEvent } from "@google-cloud/functions-framework";
-import { pubsubFunction } from "../../shared/pubsub-function.js";
+import { http } from "@google-cloud/functions-framework";
+import { pubsubPushHandler } from "../../shared/pubsub-push-handler.js";
 import { sharedRuntime } from "../../shared/runtime.js";
 import { FunctionName } from "../../shared/topology.js";
 import { rolloutModelPorts } from "./ports.js";
 import { rolloutModelStep } from "./step.js";
 
-cloudEvent(FunctionName.rolloutModel, pubsubFunction(rolloutModelStep(rolloutModelPorts), sharedRuntime));
+http(FunctionName.rolloutModel, pubsubPushHandler(rolloutModelStep(rolloutModelPorts), sharedRuntime));

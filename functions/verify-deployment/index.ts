@@ -1,11 +1,11 @@
-import { cloudEvent } from "@google-cloud/functions-framework";
-import { pubsubFunction } from "../../shared/pubsub-function.js";
+import { http } from "@google-cloud/functions-framework";
+import { pubsubPushHandler } from "../../shared/pubsub-push-handler.js";
 import { sharedRuntime } from "../../shared/runtime.js";
 import { FunctionName } from "../../shared/topology.js";
 import { verifyDeploymentPorts } from "./ports.js";
 import { verifyDeploymentStep } from "./step.js";
 
-cloudEvent(
+http(
   FunctionName.verifyDeployment,
-  pubsubFunction(verifyDeploymentStep(verifyDeploymentPorts), sharedRuntime),
+  pubsubPushHandler(verifyDeploymentStep(verifyDeploymentPorts), sharedRuntime),
 );

@@ -11,7 +11,6 @@ import type { PubSubFaults } from "./types.js";
 export { type Authorize, allowAll, PubSubPermission } from "./authorize.js";
 export type { PubSubLog } from "./log.js";
 export type { PushAttempt } from "./push-deliverer.js";
-export { messagePublishedType } from "./push-request.js";
 export type { DeadLetterRecord, PubSubStats } from "./store.js";
 export type { PubSubFaults } from "./types.js";
 
@@ -53,7 +52,7 @@ export interface LocalPubSubServer {
 
 /**
  * Starts an in-memory Pub/Sub server speaking the real google.pubsub.v1 gRPC API, with push
- * subscriptions delivered as Eventarc-style CloudEvents. Connect the real client with
+ * subscriptions delivering Pub/Sub's push envelope. Connect the real client with
  * `new PubSub({ projectId, apiEndpoint: server.address, emulatorMode: true })` or PUBSUB_EMULATOR_HOST.
  */
 export async function startPubSubServer(opts: PubSubServerOptions = {}): Promise<LocalPubSubServer> {

@@ -35,7 +35,7 @@ export const maxPushesInFlight = 16;
 // (with its reason) rather than by lease expiry racing the response.
 const leaseGraceMs = 1000;
 
-/** Delivers a push subscription's messages as Eventarc-style CloudEvents and acks or nacks them by the response. */
+/** Delivers a push subscription's messages as Pub/Sub push envelopes and acks or nacks them by the response. */
 export class PushDeliverer implements Consumer {
   readonly #deps: PushDelivererDeps;
   #inFlight = 0;

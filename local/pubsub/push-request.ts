@@ -1,8 +1,5 @@
 import type { StoredMessage } from "./types.js";
 
-/** The CloudEvent type Eventarc gives a Pub/Sub message. */
-export const messagePublishedType = "google.cloud.pubsub.topic.v1.messagePublished";
-
 /** An HTTP request ready to POST to a push endpoint. */
 export interface PushRequest {
   headers: Record<string, string>;
@@ -10,10 +7,10 @@ export interface PushRequest {
 }
 
 /**
- * The request Eventarc sends a 2nd-gen Cloud Function for a Pub/Sub message: a binary-mode
- * CloudEvent whose data is MessagePublishedData. Like the real service, `data` and `attributes`
- * are left out when empty, and `deliveryAttempt` is present only when the subscription has a
- * dead-letter policy.
+ * The request a Pub/Sub push subscription sends its endpoint: a JSON POST whose body is the wrapped push envelope
+ * (https://cloud.google.com/pubsub/docs/push), `{"message":{…},"subscription":…}`. Like the real service, both id
+ * and time spellings are written, `data` and `attributes` are left out when empty, and `deliveryAttempt` is present
+ * only when the subscription has a dead-letter policy. No OIDC token: the local functions do not check one.
  */
 export function buildPushRequest(
   subscription: string,
@@ -24,25 +21,19 @@ export function buildPushRequest(
   const pubsubMessage: Record<string, unknown> = {};
   if (Object.keys(message.attributes).length > 0) pubsubMessage.attributes = { ...message.attributes };
   if (message.data.length > 0) pubsubMessage.data = message.data.toString("base64");
-  // Eventarc writes both spellings (see MessagePublishedData-duplicatedFields.json).
   pubsubMessage.messageId = message.messageId;
   pubsubMessage.message_id = message.messageId;
   if (message.orderingKey !== "") pubsubMessage.orderingKey = message.orderingKey;
   pubsubMessage.publishTime = publishTime;
   pubsubMessage.publish_time = publishTime;
-  const data: Record<string, unknown> = { message: pubsubMessage, subscription };
-  if (deliveryAttempt !== undefined) data.deliveryAttempt = deliveryAttempt;
+  const envelope: Record<string, unknown> = { message: pubsubMessage, subscription };
+  if (deliveryAttempt !== undefined) envelope.deliveryAttempt = deliveryAttempt;
   return {
     headers: {
-      "ce-id": message.messageId,
-      "ce-source": `//pubsub.googleapis.com/${message.topic}`,
-      "ce-specversion": "1.0",
-      "ce-type": messagePublishedType,
-      "ce-time": publishTime,
-      "content-type": "application/json; charset=utf-8",
+      "content-type": "application/json",
       "user-agent": "APIs-Google; (+https://developers.google.com/webmasters/APIs-Google.html)",
     },
-    body: Buffer.from(JSON.stringify(data)),
+    body: Buffer.from(JSON.stringify(envelope)),
   };
 }
 

@@ -13,16 +13,20 @@ export class PubSubStatusError extends Error {
   }
 }
 
+// The real service names the resource by its id, not its full name: "Resource not found (resource=chat-sub)."
+// (as gcloud and the client libraries print it); gcloud's emulator words these differently ("Topic not found").
+const idOf = (resource: string) => resource.slice(resource.lastIndexOf("/") + 1);
+
 /** NOT_FOUND worded like the real service. */
 export function notFound(resource: string): PubSubStatusError {
-  return new PubSubStatusError(status.NOT_FOUND, `Resource not found (resource=${resource}).`);
+  return new PubSubStatusError(status.NOT_FOUND, `Resource not found (resource=${idOf(resource)}).`);
 }
 
 /** ALREADY_EXISTS worded like the real service. */
 export function alreadyExists(resource: string): PubSubStatusError {
   return new PubSubStatusError(
     status.ALREADY_EXISTS,
-    `Resource already exists in the project (resource=${resource}).`,
+    `Resource already exists in the project (resource=${idOf(resource)}).`,
   );
 }
 

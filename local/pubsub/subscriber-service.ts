@@ -10,7 +10,7 @@ import type { PubSubLog } from "./log.js";
 import { paginate } from "./paginate.js";
 import { dateToTimestamp } from "./proto-time.js";
 import type { ProtoObject } from "./resources.js";
-import { invalidArgument, PubSubStatusError } from "./status-error.js";
+import { invalidArgument, notFound, PubSubStatusError } from "./status-error.js";
 import type { PubSubStore, SubscriptionRecord } from "./store.js";
 import type { Consumer } from "./subscription-dispatcher.js";
 import type { QueueEntry } from "./subscription-queue.js";
@@ -106,11 +106,7 @@ export function subscriberService(
       leaseMs: () => sub.config.ackDeadlineMs,
       receive: (entries) => finish(entries.map((e) => toReceivedMessage(e, sub))),
     };
-    const onDelete = () =>
-      finish(
-        [],
-        new PubSubStatusError(status.NOT_FOUND, `Resource not found (resource=${sub.config.name}).`),
-      );
+    const onDelete = () => finish([], notFound(sub.config.name));
     const onClose = () => finish([]);
     const timer = setTimeout(() => finish([]), request.returnImmediately === true ? 0 : pullWaitMs);
     sub.onDelete.add(onDelete);
@@ -152,11 +148,7 @@ export function subscriberService(
       cleanup();
       call.emit("error", refusal);
     };
-    const onDelete = () =>
-      fail(
-        new PubSubStatusError(status.NOT_FOUND, `Resource not found (resource=${sub?.config.name}).`),
-        "stream-ended",
-      );
+    const onDelete = () => fail(notFound(sub?.config.name ?? ""), "stream-ended");
     const onClose = () =>
       fail(
         new PubSubStatusError(status.UNAVAILABLE, "The local Pub/Sub server is shutting down."),

@@ -251,10 +251,15 @@ export async function startStorageServer(opts: StorageServerOptions = {}): Promi
     }
   }
 
+  const idleConnectionMs = 10 * 60_000;
   const listen = async (port: number, listener: string | undefined) => {
     const server = createServer((req, res) => {
       void handle(req, res, listener);
     });
+    // The storage client keeps its sockets alive and reuses them however long they idled; Node's server closes an
+    // idle one after 5 s, and a request sent on it just then fails with "socket hang up" (seen once in the chaos
+    // run). Google's front ends keep idle connections far longer; so does this server. close() ends them all.
+    server.keepAliveTimeout = idleConnectionMs;
     await new Promise<void>((resolveListen, reject) => {
       server.once("error", reject);
       server.listen(port, host, () => {

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { deliverGithubEvent, pushPayload } from "../../cli/github-push.js";
 import { runCli } from "../../cli/main.js";
 import { buildExampleObjects, EXAMPLE_OBJECTS } from "../../examples/fraud-detector/seed-data.js";
+import { builtInPubSub } from "../../local/servers.js";
 import { type LocalStack, startStack } from "../../local/stack.js";
 import type { RequestLogEntry } from "../../local/vertex/server.js";
 import { type Config, endpointName, loadConfig, vertexParent } from "../../shared/config.js";
@@ -191,7 +192,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
   // Every push delivery 1–4 times, after a random pause, in a shuffled order within each batch.
   const pubsubRng = rng.fork("pubsub");
-  stack.servers.pubsub.faults = {
+  builtInPubSub(stack.servers).faults = {
     get duplicate() {
       const copies = pubsubRng.int(1, 4);
       report.pubsubDuplicates += copies - 1;
@@ -220,7 +221,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const replayedMessages = new Set<string>();
   const replayer = setInterval(() => {
     if (replaying || holdReplays) return;
-    const dead = stack.servers.pubsub.stats().deadLettered;
+    const dead = builtInPubSub(stack.servers).stats().deadLettered;
     if (dead.length <= handledDeadLetters) return;
     replaying = true;
     const fresh = dead.slice(handledDeadLetters);
@@ -531,15 +532,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await Promise.all(models.map((model) => runModel(model, rng.fork(model))));
     await killQueue;
     stack.servers.vertex.faults.clear();
-    await Promise.race([stack.servers.pubsub.idle(), sleep(60_000)]);
+    await Promise.race([builtInPubSub(stack.servers).idle(), sleep(60_000)]);
     await runOutage(models[0] ?? "", rng.fork("outage"));
     // Let every duplicate and redelivery settle before counting effects.
-    await Promise.race([stack.servers.pubsub.idle(), sleep(60_000)]);
+    await Promise.race([builtInPubSub(stack.servers).idle(), sleep(60_000)]);
     while (replaying) await sleep(100);
     await sleep(1000);
-    await Promise.race([stack.servers.pubsub.idle(), sleep(30_000)]);
+    await Promise.race([builtInPubSub(stack.servers).idle(), sleep(30_000)]);
 
-    const stats = stack.servers.pubsub.stats();
+    const stats = builtInPubSub(stack.servers).stats();
     report.pubsubPublished = stats.published;
     report.pubsubDeliveries = stats.deliveriesAttempted;
     report.deadLettered = stats.deadLettered.length;

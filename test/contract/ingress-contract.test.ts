@@ -11,7 +11,7 @@ import { decodeMessage } from "../../shared/contracts.js";
 import { recordBranchPush } from "../../shared/ingress/branch-pushes.js";
 import { serveIngress } from "../../shared/ingress/serve-http.js";
 import { manifestPath } from "../../shared/manifest.js";
-import { decodePubSubEvent } from "../../shared/pubsub-event.js";
+import { decodePushEnvelope } from "../../shared/pubsub-event.js";
 import { Topic } from "../../shared/topology.js";
 import { ingressTestDeps } from "../support/ingress-deps.js";
 import { captured, capturedFixturesDir, capturedJson } from "../support/ingress-fixtures.js";
@@ -340,14 +340,14 @@ describe("Pub/Sub MessagePublishedData shapes (captured payloads)", () => {
     ["MessagePublishedData-duplicatedFields.json", "\u0001\u0002\u0003\u0004", "message-id"],
     ["push.envelope.json", "Hello Cloud Pub/Sub! Here is my message!", "2070443601311540"],
   ])("%s decodes", (file, text, messageId) => {
-    const decoded = decodePubSubEvent("event-id", capturedJson(`pubsub/${file}`));
+    const decoded = decodePushEnvelope(capturedJson(`pubsub/${file}`));
     expect(decoded.data.toString("utf8")).toBe(text);
     expect(decoded.messageId).toBe(messageId);
     expect(decoded.deliveryAttempt).toBe(1);
   });
 
   it("a Cloud Storage notification's data is StorageObjectData", () => {
-    const decoded = decodePubSubEvent("event-id", capturedJson("pubsub/push.gcs-notification.json"));
+    const decoded = decodePushEnvelope(capturedJson("pubsub/push.gcs-notification.json"));
     expect(decoded.attributes.eventType).toBe("OBJECT_FINALIZE");
     expect(parseStorageObjectData(decoded.data)).toMatchObject({
       bucket: "acme-ml-artifacts",
@@ -357,7 +357,7 @@ describe("Pub/Sub MessagePublishedData shapes (captured payloads)", () => {
   });
 
   it("the Eventarc messagePublished body decodes, and its payload is not a modelgate contract", () => {
-    const decoded = decodePubSubEvent("11473704012345678", capturedJson("pubsub/messagePublished.body.json"));
+    const decoded = decodePushEnvelope(capturedJson("pubsub/messagePublished.body.json"));
     expect(decoded.messageId).toBe("11473704012345678");
     expect(JSON.parse(decoded.data.toString("utf8"))).toMatchObject({ model: "fraud-detector" });
     expect(() => decodeMessage(Topic.artifactReady, decoded.data)).toThrow(/does not match its contract/);

@@ -12,8 +12,9 @@ import {
 import { capturedJson } from "../support/ingress-fixtures.js";
 
 /**
- * The local servers' push deliveries next to the real ones captured in MODELGATE_FIXTURES: the same CloudEvent
- * headers and the same fields in the body, so a function that works locally sees what Eventarc sends it.
+ * The local servers' push deliveries next to the real ones captured in MODELGATE_FIXTURES: Cloud Storage's
+ * CloudEvent as Eventarc sends it, Pub/Sub's push envelope as a push subscription sends it, so a function that works
+ * locally sees what the cloud sends it.
  */
 interface Delivery {
   headers: IncomingHttpHeaders;
@@ -91,22 +92,31 @@ describe("local Cloud Storage finalize events against the captured Eventarc even
   });
 });
 
-describe("local Pub/Sub push against the captured Eventarc messagePublished event", () => {
-  it("has the captured headers and MessagePublishedData fields", async () => {
-    const capturedHeaders = capturedJson<Record<string, string>>("pubsub/ce-headers.messagePublished.json");
-    const capturedBody = capturedJson<{ message: object }>("pubsub/messagePublished.body.json");
+describe("local Pub/Sub push against the captured push envelope", () => {
+  it("has the captured envelope's fields, deliveryAttempt included with a dead-letter policy", async () => {
+    const captured = capturedJson<{ message: object }>("pubsub/push.envelope.json");
     const [topic] = await pubsub.createTopic("modelgate-events");
-    await topic.createSubscription("modelgate-events-push", { pushConfig: { pushEndpoint: sinkUrl } });
-    const id = await topic.publishMessage({ json: { hello: "world" }, attributes: { source: "contract" } });
+    await pubsub.createTopic("modelgate-events-dead-letter");
+    await topic.createSubscription("modelgate-events-push", {
+      pushConfig: { pushEndpoint: sinkUrl },
+      deadLetterPolicy: { deadLetterTopic: "projects/acme-ml/topics/modelgate-events-dead-letter" },
+      enableMessageOrdering: true,
+    });
+    const id = await pubsub.topic("modelgate-events", { messageOrdering: true }).publishMessage({
+      json: { hello: "world" },
+      attributes: { source: "contract" },
+      orderingKey: "fraud-detector",
+    });
     await pubsubServer.idle();
-    const delivery = deliveries.find((d) => d.headers["ce-id"] === id);
+    const delivery = deliveries.find(
+      (d) => (d.body.message as { messageId?: string } | undefined)?.messageId === id,
+    );
     if (!delivery) throw new Error("no push delivery reached the sink");
 
-    expect(ceHeaders(delivery.headers)).toEqual(ceHeaders(capturedHeaders));
-    for (const header of ["ce-specversion", "ce-type", "ce-source", "content-type"]) {
-      expect(delivery.headers[header], header).toBe(capturedHeaders[header]);
-    }
-    expect(keys(delivery.body)).toEqual(keys(capturedBody));
-    expect(keys(delivery.body.message)).toEqual(keys(capturedBody.message));
+    expect(delivery.headers["content-type"]).toBe("application/json");
+    expect(ceHeaders(delivery.headers)).toEqual([]);
+    expect(keys(delivery.body)).toEqual(keys(captured));
+    expect(keys(delivery.body.message)).toEqual(keys(captured.message));
+    expect(delivery.body.deliveryAttempt).toBe(1);
   });
 });

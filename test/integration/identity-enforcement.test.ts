@@ -2,6 +2,7 @@ import { PubSub } from "@google-cloud/pubsub";
 import { Storage } from "@google-cloud/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { grantAllows } from "../../local/identity.js";
+import { builtInPubSub } from "../../local/servers.js";
 import { vertexParent } from "../../shared/config.js";
 import {
   allows,
@@ -69,7 +70,7 @@ describe("local identity enforcement", () => {
     const env = servers.identity.envFor(Id.launchTraining);
     const ports = servers.identity.ports.launchTraining;
     expect(env.STORAGE_EMULATOR_HOST).toBe(servers.storage.identityUrls.launchTraining);
-    expect(env.PUBSUB_EMULATOR_HOST).toBe(servers.pubsub.identityAddresses.launchTraining);
+    expect(env.PUBSUB_EMULATOR_HOST).toBe(builtInPubSub(servers).identityAddresses.launchTraining);
     expect(env.MODELGATE_VERTEX_ENDPOINT).toBe(servers.vertex.identityAddresses.launchTraining);
     expect(ports?.vertex).toBe(env.MODELGATE_VERTEX_ENDPOINT);
     expect(env.MODELGATE_VERTEX_ENDPOINT).not.toBe(servers.env.MODELGATE_VERTEX_ENDPOINT);

@@ -1,7 +1,8 @@
 import { PubSub } from "@google-cloud/pubsub";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startPubSubServer } from "../../local/pubsub/index.js";
 import { pubsubClientOptions } from "../../shared/runtime.js";
-import { deadLetterTopic, subscriptionFor, Topic, topicNames } from "../../shared/topology.js";
+import { deadLetterTopic, FunctionName, subscriptionFor, Topic, topicNames } from "../../shared/topology.js";
 import { startLocalServers, type TestServers } from "../support/local-servers.js";
 
 describe("local servers for a configuration", () => {
@@ -52,5 +53,38 @@ describe("local servers for a configuration", () => {
     });
     expect(endpoint.deployedModels ?? []).toHaveLength(0);
     await client.close();
+  });
+});
+
+describe("local servers with another Pub/Sub server (PUBSUB_EMULATOR_HOST)", () => {
+  it("start no Pub/Sub of their own, create the topology there, and point its push subscriptions at this run", async () => {
+    // Our own server stands in for gcloud's emulator: a Pub/Sub the stack did not start and that outlives it.
+    const other = await startPubSubServer();
+    const pubsub = new PubSub(pubsubClientOptions({ PUBSUB_EMULATOR_HOST: other.address }, "local-project"));
+    const run = (pushEndpoint: string) =>
+      startLocalServers({
+        pubsubEmulatorHost: other.address,
+        seed: false,
+        topology: { pushEndpoints: { [FunctionName.deployModel]: pushEndpoint } },
+      });
+    const pushEndpoint = async () =>
+      (await pubsub.subscription(subscriptionFor(Topic.deploymentRequested)).getMetadata())[0].pushConfig
+        ?.pushEndpoint;
+    try {
+      const first = await run("http://127.0.0.1:9/first-run");
+      expect(first.pubsub).toBeNull();
+      expect(first.env.PUBSUB_EMULATOR_HOST).toBe(other.address);
+      expect(first.identity.envFor(FunctionName.deployModel).PUBSUB_EMULATOR_HOST).toBe(other.address);
+      expect(await pushEndpoint()).toBe("http://127.0.0.1:9/first-run");
+      await first.close();
+
+      // A second run finds the subscription from the first, and must not leave it pushing to the old port.
+      const second = await run("http://127.0.0.1:9/second-run");
+      expect(await pushEndpoint()).toBe("http://127.0.0.1:9/second-run");
+      await second.close();
+    } finally {
+      await pubsub.close();
+      await other.close();
+    }
   });
 });

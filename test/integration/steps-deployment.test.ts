@@ -1,5 +1,4 @@
 import { PubSub, v1 } from "@google-cloud/pubsub";
-import { CloudEvent } from "cloudevents";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { deployModelStep } from "../../functions/deploy-model/step.js";
 import { launchTrainingStep } from "../../functions/launch-training/step.js";
@@ -18,7 +17,13 @@ import { createLogger } from "../../shared/logger.js";
 import { Label } from "../../shared/model-ports.js";
 import { pubsubFunction } from "../../shared/pubsub-function.js";
 import { pubsubClientOptions, type Runtime } from "../../shared/runtime.js";
-import { FunctionName, subscriptionFor, Topic, type TopicName } from "../../shared/topology.js";
+import {
+  deliveryPolicy,
+  FunctionName,
+  subscriptionFor,
+  Topic,
+  type TopicName,
+} from "../../shared/topology.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
@@ -46,22 +51,8 @@ let served: ServedFunction;
 /** The deployment-ready announced for B's canary, which the rollout test answers. */
 let canaryOfB: DeploymentReady | undefined;
 
-/** A CloudEvent as Eventarc delivers a Pub/Sub message to a function. */
-function eventarcEvent<T extends TopicName>(topic: T, message: MessageOf<T>, messageId: string, attempt = 1) {
-  return new CloudEvent<unknown>({
-    id: messageId,
-    source: `//pubsub.googleapis.com/projects/local-project/topics/${topic}`,
-    type: "google.cloud.pubsub.topic.v1.messagePublished",
-    data: eventarcData(topic, message, messageId, attempt),
-  });
-}
-
-function eventarcData<T extends TopicName>(
-  topic: T,
-  message: MessageOf<T>,
-  messageId: string,
-  attempt: number,
-) {
+/** A Pub/Sub push envelope, as a trigger subscription POSTs it to a function. */
+function pushEnvelope<T extends TopicName>(topic: T, message: MessageOf<T>, messageId: string, attempt = 1) {
   const { data, attributes } = encodeMessage(topic, message);
   return {
     message: { data: data.toString("base64"), attributes, messageId, publishTime: new Date().toISOString() },
@@ -130,7 +121,7 @@ const register = (commit: string) =>
     registerModelStep(() => ({ registry })),
     () => runtime,
   )(
-    eventarcEvent(
+    pushEnvelope(
       Topic.artifactReady,
       {
         ...envelope(commit, `train-${commit.slice(0, 4)}`),
@@ -147,7 +138,7 @@ async function train(commit: string): Promise<void> {
     () => runtime,
   );
   await handler(
-    eventarcEvent(
+    pushEnvelope(
       Topic.trainingRequested,
       { ...envelope(commit, `train-${commit.slice(0, 4)}`), trigger: "github-push" },
       `t-${commit.slice(0, 4)}`,
@@ -201,16 +192,105 @@ afterAll(async () => {
 });
 
 describe("deployModel and rolloutModel against the local Vertex AI", () => {
+  it("writes the last-attempt ledger record for the real push envelope", async () => {
+    // A promotion of a commit that is never registered keeps failing retryably; on the subscription's last delivery
+    // the record must be written before Pub/Sub dead-letters the message. The request is what the trigger
+    // subscription in infra/modules/modelgate/pubsub.tf sends: Pub/Sub's push JSON, deliveryAttempt included. (Until
+    // this path changed, the subscription pushed to <uri>/projects/P/topics/T and the function was a CloudEvent
+    // function: the framework's conversion dropped deliveryAttempt, and this record was never written.)
+    const commit = "d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4";
+    const url = served.url;
+    const body = (attempt: number) =>
+      JSON.stringify(pushEnvelope(Topic.deploymentRequested, promotion(commit, "promote-d"), "d-9", attempt));
+    const headers = { "content-type": "application/json" };
+    const deadLettered = async () =>
+      (await runtime.ledger.read(model, commit)).filter((e) => e.action === "dead-lettered");
+
+    expect((await send(url, { headers, body: body(deliveryPolicy.maxDeliveryAttempts - 1) })).status).toBe(
+      500,
+    );
+    expect(await deadLettered()).toEqual([]);
+    expect((await send(url, { headers, body: body(deliveryPolicy.maxDeliveryAttempts) })).status).toBe(500);
+    expect(await deadLettered()).toEqual([
+      expect.objectContaining({
+        step: FunctionName.deployModel,
+        outcome: "failed",
+        correlationId: "promote-d",
+      }),
+    ]);
+  });
+
+  it.each([
+    [
+      "a body that is not JSON",
+      "text/plain",
+      "hello",
+      /not a Pub\/Sub push envelope: the body is not a JSON object/,
+    ],
+    [
+      "an envelope without a message id",
+      "application/json",
+      JSON.stringify({ message: {}, subscription: "s" }),
+      /message: a message needs messageId/,
+    ],
+    [
+      "an envelope without a subscription",
+      "application/json",
+      JSON.stringify({ message: { messageId: "1" } }),
+      /subscription: /,
+    ],
+    [
+      "data that is not base64",
+      "application/json",
+      JSON.stringify({ message: { messageId: "1", data: "%%" }, subscription: "s" }),
+      /message\.data: /,
+    ],
+  ])(
+    "answers 400 naming the problem for %s, and records nothing",
+    async (_name, contentType, body, reason) => {
+      const before = await runtime.ledger.read("_unattributed");
+      const response = await fetch(served.url, {
+        method: "POST",
+        headers: { "content-type": contentType },
+        body,
+      });
+      expect(response.status).toBe(400);
+      expect(await response.text()).toMatch(reason);
+      expect(await runtime.ledger.read("_unattributed")).toEqual(before);
+    },
+  );
+
+  it("acknowledges (204) and records a well-formed push whose message fails its contract", async () => {
+    const before = (await runtime.ledger.read("_unattributed")).length;
+    const data = Buffer.from(JSON.stringify({ model, commit: "not-a-commit" })).toString("base64");
+    const response = await fetch(served.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ message: { data, messageId: "d-bad" }, subscription: "s", deliveryAttempt: 1 }),
+    });
+    expect(response.status).toBe(204);
+    const after = await runtime.ledger.read("_unattributed");
+    expect(after.slice(before).map((e) => [e.action, e.step])).toEqual([
+      ["message-rejected", FunctionName.deployModel],
+    ]);
+  });
+
+  it("answers 405 to anything but POST", async () => {
+    const response = await fetch(served.url, { method: "GET" });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toBe("POST");
+  });
+
   it("deploys the first version once for a request delivered three times, after an UNAVAILABLE", async () => {
     const handler = deploy();
     servers.vertex.faults.failNext("DeployModel", 1, "UNAVAILABLE");
     const request = promotion(commitA, "promote-a");
-    await expect(handler(eventarcEvent(Topic.deploymentRequested, request, "d-1"))).rejects.toBeInstanceOf(
+    await expect(handler(pushEnvelope(Topic.deploymentRequested, request, "d-1"))).rejects.toBeInstanceOf(
       TransientError,
     );
-    await handler(eventarcEvent(Topic.deploymentRequested, request, "d-1", 2));
-    await handler(eventarcEvent(Topic.deploymentRequested, request, "d-1", 3));
-    await handler(eventarcEvent(Topic.deploymentRequested, request, "d-2"));
+    await handler(pushEnvelope(Topic.deploymentRequested, request, "d-1", 2));
+    await handler(pushEnvelope(Topic.deploymentRequested, request, "d-1", 3));
+    await handler(pushEnvelope(Topic.deploymentRequested, request, "d-2"));
 
     expect(okCalls("DeployModel")).toBe(1);
     const state = await deployer.getEndpoint(endpoint);
@@ -233,16 +313,10 @@ describe("deployModel and rolloutModel against the local Vertex AI", () => {
   it("keeps a promotion that precedes its registration waiting, then deploys it as a 10% canary", async () => {
     const body = (attempt: number) =>
       JSON.stringify(
-        eventarcData(Topic.deploymentRequested, promotion(commitB, "promote-b"), "d-3", attempt),
+        pushEnvelope(Topic.deploymentRequested, promotion(commitB, "promote-b"), "d-3", attempt),
       );
-    const headers = {
-      "content-type": "application/json",
-      "ce-id": "d-3",
-      "ce-specversion": "1.0",
-      "ce-source": "//pubsub.googleapis.com/projects/local-project/topics/deployment-requested",
-      "ce-type": "google.cloud.pubsub.topic.v1.messagePublished",
-    };
-    // Not registered yet: a retryable error, so the framework answers 500 and Pub/Sub redelivers with backoff.
+    const headers = { "content-type": "application/json" };
+    // Not registered yet: a retryable error, so the function answers 500 and Pub/Sub redelivers with backoff.
     expect((await send(served.url, { headers, body: body(1) })).status).toBe(500);
     await register(commitB);
     expect((await send(served.url, { headers, body: body(2) })).status).toBeLessThan(300);
@@ -272,14 +346,14 @@ describe("deployModel and rolloutModel against the local Vertex AI", () => {
     const handler = rollout();
     servers.vertex.faults.failNext("UndeployModel", 1, "UNAVAILABLE");
     await expect(
-      handler(eventarcEvent(Topic.verificationCompleted, verdict(ready, "pass"), "v-1")),
+      handler(pushEnvelope(Topic.verificationCompleted, verdict(ready, "pass"), "v-1")),
     ).rejects.toBeInstanceOf(TransientError);
     const halfway = await deployer.getEndpoint(endpoint);
     expect(halfway.trafficSplit).toEqual({ [idB]: 100 });
     expect(halfway.deployedModels.map((d) => d.id).sort()).toEqual([idA, idB].sort());
 
-    await handler(eventarcEvent(Topic.verificationCompleted, verdict(ready, "pass"), "v-1", 2));
-    await handler(eventarcEvent(Topic.verificationCompleted, verdict(ready, "pass"), "v-1", 3));
+    await handler(pushEnvelope(Topic.verificationCompleted, verdict(ready, "pass"), "v-1", 2));
+    await handler(pushEnvelope(Topic.verificationCompleted, verdict(ready, "pass"), "v-1", 3));
     const done = await deployer.getEndpoint(endpoint);
     expect(done.deployedModels.map((d) => d.id)).toEqual([idB]);
     expect(done.trafficSplit).toEqual({ [idB]: 100 });
@@ -293,13 +367,13 @@ describe("deployModel and rolloutModel against the local Vertex AI", () => {
 
   it("rolls a failed canary back to exactly the split before it and labels the version failed", async () => {
     // Promoting the older commit again puts it on the endpoint as a canary next to the serving B.
-    await deploy()(eventarcEvent(Topic.deploymentRequested, promotion(commitA, "promote-a-again"), "d-4"));
+    await deploy()(pushEnvelope(Topic.deploymentRequested, promotion(commitA, "promote-a-again"), "d-4"));
     expect((await deployer.getEndpoint(endpoint)).trafficSplit).toEqual({ [idB]: 90, [idA]: 10 });
     const [ready] = (await drain(Topic.deploymentReady)).filter((m) => m.correlationId === "promote-a-again");
     if (!ready) throw new Error("no deployment-ready for the second promotion of A");
     expect(ready.previousTrafficSplit).toEqual({ [idB]: 100 });
 
-    await rollout()(eventarcEvent(Topic.verificationCompleted, verdict(ready, "fail"), "v-2"));
+    await rollout()(pushEnvelope(Topic.verificationCompleted, verdict(ready, "fail"), "v-2"));
     const state = await deployer.getEndpoint(endpoint);
     expect(state.trafficSplit).toEqual({ [idB]: 100 });
     expect(state.deployedModels.map((d) => d.id)).toEqual([idB]);
@@ -315,14 +389,14 @@ describe("deployModel and rolloutModel against the local Vertex AI", () => {
   });
 
   it("records an INVALID_ARGUMENT from Vertex AI and does not retry it", async () => {
-    await deploy()(eventarcEvent(Topic.deploymentRequested, promotion(commitA, "promote-a-third"), "d-5"));
+    await deploy()(pushEnvelope(Topic.deploymentRequested, promotion(commitA, "promote-a-third"), "d-5"));
     const [ready] = (await drain(Topic.deploymentReady)).filter((m) => m.correlationId === "promote-a-third");
     if (!ready) throw new Error("no deployment-ready for the third promotion of A");
     // The model that served before was removed by hand meanwhile: restoring its split is refused.
     const stale = verdict({ ...ready, previousTrafficSplit: { "1234567890": 100 } }, "fail");
     const before = servers.vertex.requestLog.filter((e) => e.method === "UpdateEndpoint").length;
-    await rollout()(eventarcEvent(Topic.verificationCompleted, stale, "v-3"));
-    await rollout()(eventarcEvent(Topic.verificationCompleted, stale, "v-3", 2));
+    await rollout()(pushEnvelope(Topic.verificationCompleted, stale, "v-3"));
+    await rollout()(pushEnvelope(Topic.verificationCompleted, stale, "v-3", 2));
 
     const updates = servers.vertex.requestLog.filter((e) => e.method === "UpdateEndpoint").slice(before);
     expect(updates.map((e) => e.code)).toEqual([3]);

@@ -1,7 +1,6 @@
 import { EndpointServiceClient } from "@google-cloud/aiplatform/build/src/v1/endpoint_service_client.js";
 import { ModelServiceClient } from "@google-cloud/aiplatform/build/src/v1/model_service_client.js";
 import { Storage } from "@google-cloud/storage";
-import { CloudEvent } from "cloudevents";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { storageObjectIO } from "../../examples/fraud-detector/object-io.js";
 import { EXAMPLE_OBJECTS, MODEL_NAME } from "../../examples/fraud-detector/seed-data.js";
@@ -146,18 +145,11 @@ async function verify(
   const runtime = { ...servers.runtime(), publisher };
   const handler = pubsubFunction(verifyDeploymentStep(verifyDeploymentPorts), () => runtime);
   const { data } = encodeMessage(Topic.deploymentReady, message);
-  await handler(
-    new CloudEvent({
-      id: `event-${message.commit.slice(0, 7)}`,
-      source: "//pubsub.googleapis.com/projects/local-project/topics/deployment-ready",
-      type: "google.cloud.pubsub.topic.v1.messagePublished",
-      data: {
-        message: { data: data.toString("base64"), messageId: `m-${message.commit.slice(0, 7)}` },
-        subscription: "projects/local-project/subscriptions/verifyDeployment-deployment-ready",
-        deliveryAttempt: 1,
-      },
-    }),
-  );
+  await handler({
+    message: { data: data.toString("base64"), messageId: `m-${message.commit.slice(0, 7)}` },
+    subscription: "projects/local-project/subscriptions/verifyDeployment-deployment-ready",
+    deliveryAttempt: 1,
+  });
   const [bytes] = await storage
     .bucket(runtime.config.bucket)
     .file(`reports/${MODEL_NAME}/${message.commit}/report.json`)

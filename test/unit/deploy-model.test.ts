@@ -1,4 +1,3 @@
-import { CloudEvent } from "cloudevents";
 import { describe, expect, it } from "vitest";
 import { canaryPlanPath } from "../../functions/deploy-model/canary-plan.js";
 import { deployModelStep } from "../../functions/deploy-model/step.js";
@@ -32,17 +31,12 @@ function request(commit: string, overrides: Partial<DeploymentRequested> = {}): 
   };
 }
 
-function pubsubEvent(data: Buffer, messageId: string, deliveryAttempt = 1): CloudEvent<unknown> {
-  return new CloudEvent({
-    id: messageId,
-    source: "//pubsub.googleapis.com/projects/local-project/topics/deployment-requested",
-    type: "google.cloud.pubsub.topic.v1.messagePublished",
-    data: {
-      message: { data: data.toString("base64"), messageId, publishTime: "2026-01-01T00:00:00Z" },
-      subscription: "projects/local-project/subscriptions/deployModel-deployment-requested",
-      deliveryAttempt,
-    },
-  });
+function pubsubEvent(data: Buffer, messageId: string, deliveryAttempt = 1): unknown {
+  return {
+    message: { data: data.toString("base64"), messageId, publishTime: "2026-01-01T00:00:00Z" },
+    subscription: "projects/local-project/subscriptions/deployModel-deployment-requested",
+    deliveryAttempt,
+  };
 }
 
 function setup() {

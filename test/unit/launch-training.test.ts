@@ -1,4 +1,3 @@
-import { CloudEvent } from "cloudevents";
 import { describe, expect, it } from "vitest";
 import { trainingJobSpec } from "../../functions/launch-training/launch-training.js";
 import { launchTrainingStep } from "../../functions/launch-training/step.js";
@@ -22,17 +21,12 @@ const message: TrainingRequested = {
   trigger: "github-push",
 };
 
-function pubsubEvent(data: Buffer, messageId: string, deliveryAttempt = 1): CloudEvent<unknown> {
-  return new CloudEvent({
-    id: messageId,
-    source: "//pubsub.googleapis.com/projects/local-project/topics/training-requested",
-    type: "google.cloud.pubsub.topic.v1.messagePublished",
-    data: {
-      message: { data: data.toString("base64"), messageId, publishTime: "2026-01-01T00:00:00Z" },
-      subscription: "projects/local-project/subscriptions/launchTraining-training-requested",
-      deliveryAttempt,
-    },
-  });
+function pubsubEvent(data: Buffer, messageId: string, deliveryAttempt = 1): unknown {
+  return {
+    message: { data: data.toString("base64"), messageId, publishTime: "2026-01-01T00:00:00Z" },
+    subscription: "projects/local-project/subscriptions/launchTraining-training-requested",
+    deliveryAttempt,
+  };
 }
 
 /** The ledger's action:outcome pairs, sorted: records written in the same millisecond have no defined order. */

@@ -1,4 +1,3 @@
-import { CloudEvent } from "cloudevents";
 import { describe, expect, it, vi } from "vitest";
 import { BucketClaimStore } from "../../shared/claim-store.js";
 import { encodeMessage, type TrainingRequested } from "../../shared/contracts.js";
@@ -18,19 +17,16 @@ const message: TrainingRequested = {
   trigger: "github-push",
 };
 
-function eventFor(data: Buffer, deliveryAttempt = 1, id = "m-1"): CloudEvent<unknown> {
-  return new CloudEvent({
-    id,
-    source: "//pubsub.googleapis.com/projects/local-project/topics/training-requested",
-    type: "google.cloud.pubsub.topic.v1.messagePublished",
-    traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
-    data: {
-      message: { data: data.toString("base64"), messageId: id, publishTime: "2026-01-01T00:00:00Z" },
-      subscription: "projects/local-project/subscriptions/s",
-      deliveryAttempt,
-    },
-  });
+/** A Pub/Sub push envelope, as the trigger subscription POSTs it. */
+function eventFor(data: Buffer, deliveryAttempt = 1, id = "m-1"): unknown {
+  return {
+    message: { data: data.toString("base64"), messageId: id, publishTime: "2026-01-01T00:00:00Z" },
+    subscription: "projects/local-project/subscriptions/launchTraining-training-requested",
+    deliveryAttempt,
+  };
 }
+
+const traced = { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" };
 
 function step(
   run: StepDefinition<typeof Topic.trainingRequested>["run"],
@@ -86,9 +82,9 @@ describe("pubsubFunction", () => {
       () => runtime,
     );
     const { data } = encodeMessage(Topic.trainingRequested, message);
-    await handler(eventFor(data, 1, "m-1"));
-    await handler(eventFor(data, 1, "m-2"));
-    await handler(eventFor(data, 2, "m-1"));
+    await handler(eventFor(data, 1, "m-1"), traced);
+    await handler(eventFor(data, 1, "m-2"), traced);
+    await handler(eventFor(data, 2, "m-1"), traced);
     expect(runs).toBe(1);
     const lines = runtime.logLines.filter((l) => String(l.message).includes("already done"));
     expect(lines).toHaveLength(2);

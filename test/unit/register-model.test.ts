@@ -1,4 +1,3 @@
-import { CloudEvent } from "cloudevents";
 import { describe, expect, it } from "vitest";
 import { registerModelStep } from "../../functions/register-model/step.js";
 import { type ArtifactReady, encodeMessage } from "../../shared/contracts.js";
@@ -51,17 +50,12 @@ function manifest(forCommit = commit, overrides: Record<string, unknown> = {}) {
   };
 }
 
-function pubsubEvent(data: Buffer, messageId: string, deliveryAttempt = 1): CloudEvent<unknown> {
-  return new CloudEvent({
-    id: messageId,
-    source: "//pubsub.googleapis.com/projects/local-project/topics/artifact-ready",
-    type: "google.cloud.pubsub.topic.v1.messagePublished",
-    data: {
-      message: { data: data.toString("base64"), messageId, publishTime: "2026-01-01T00:00:00Z" },
-      subscription: "projects/local-project/subscriptions/registerModel-artifact-ready",
-      deliveryAttempt,
-    },
-  });
+function pubsubEvent(data: Buffer, messageId: string, deliveryAttempt = 1): unknown {
+  return {
+    message: { data: data.toString("base64"), messageId, publishTime: "2026-01-01T00:00:00Z" },
+    subscription: "projects/local-project/subscriptions/registerModel-artifact-ready",
+    deliveryAttempt,
+  };
 }
 
 async function setup(options: { autoDeploy?: boolean } = {}) {

@@ -1,4 +1,3 @@
-import { CloudEvent } from "cloudevents";
 import { describe, expect, it } from "vitest";
 import { deployModelStep } from "../../functions/deploy-model/step.js";
 import { rolloutModelStep } from "../../functions/rollout-model/step.js";
@@ -25,16 +24,11 @@ const old = deployedModelId("fraud-detector", v1);
 const canary = deployedModelId("fraud-detector", v2);
 
 function pubsubEvent(topic: TopicName, data: Buffer, messageId: string, deliveryAttempt = 1) {
-  return new CloudEvent<unknown>({
-    id: messageId,
-    source: `//pubsub.googleapis.com/projects/local-project/topics/${topic}`,
-    type: "google.cloud.pubsub.topic.v1.messagePublished",
-    data: {
-      message: { data: data.toString("base64"), messageId, publishTime: "2026-01-01T00:00:00Z" },
-      subscription: `projects/local-project/subscriptions/s-${topic}`,
-      deliveryAttempt,
-    },
-  });
+  return {
+    message: { data: data.toString("base64"), messageId, publishTime: "2026-01-01T00:00:00Z" },
+    subscription: `projects/local-project/subscriptions/s-${topic}`,
+    deliveryAttempt,
+  };
 }
 
 function request(commit: string): DeploymentRequested {

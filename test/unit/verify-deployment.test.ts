@@ -1,4 +1,3 @@
-import { CloudEvent } from "cloudevents";
 import { beforeEach, describe, expect, it } from "vitest";
 import { mulberry32 } from "../../examples/fraud-detector/dataset.js";
 import type { VerifyVertexPorts } from "../../functions/verify-deployment/ports.js";
@@ -116,18 +115,13 @@ function deploymentReady(previous = true): DeploymentReady {
   };
 }
 
-function eventFor(message: DeploymentReady, id = "m-1"): CloudEvent<unknown> {
+function eventFor(message: DeploymentReady, id = "m-1"): unknown {
   const { data } = encodeMessage(Topic.deploymentReady, message);
-  return new CloudEvent({
-    id,
-    source: "//pubsub.googleapis.com/projects/local-project/topics/deployment-ready",
-    type: "google.cloud.pubsub.topic.v1.messagePublished",
-    data: {
-      message: { data: data.toString("base64"), messageId: id, publishTime: "2026-01-01T00:00:00Z" },
-      subscription: "projects/local-project/subscriptions/verifyDeployment-deployment-ready",
-      deliveryAttempt: 1,
-    },
-  });
+  return {
+    message: { data: data.toString("base64"), messageId: id, publishTime: "2026-01-01T00:00:00Z" },
+    subscription: "projects/local-project/subscriptions/verifyDeployment-deployment-ready",
+    deliveryAttempt: 1,
+  };
 }
 
 let runtime: ReturnType<typeof memoryRuntime>;

@@ -17,8 +17,9 @@ resource "google_pubsub_topic" "dead_letter" {
 }
 
 # A topic's consumer is triggered by this push subscription (not an Eventarc-made one) so that the dead-letter
-# policy, the backoff and the ack deadline are exactly shared/topology.ts's. The push path names the topic so the
-# Functions Framework turns the push body into a messagePublished CloudEvent.
+# policy, the backoff and the ack deadline are exactly shared/topology.ts's. The consumer is an HTTP function that
+# reads Pub/Sub's push envelope itself, deliveryAttempt included (docs/pubsub-push.md), so it takes the push at its
+# root URL.
 resource "google_pubsub_subscription" "trigger" {
   for_each = local.data.topics
 
@@ -28,7 +29,7 @@ resource "google_pubsub_subscription" "trigger" {
   ack_deadline_seconds = local.data.delivery_policy.ack_deadline_seconds
 
   push_config {
-    push_endpoint = "${google_cloudfunctions2_function.function[each.value.consumer].service_config[0].uri}/projects/${var.project_id}/topics/${each.key}"
+    push_endpoint = google_cloudfunctions2_function.function[each.value.consumer].service_config[0].uri
 
     oidc_token {
       service_account_email = google_service_account.trigger[each.value.consumer].email
