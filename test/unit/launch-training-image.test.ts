@@ -1,4 +1,3 @@
-import { CloudEvent } from "cloudevents";
 import { describe, expect, it } from "vitest";
 import { trainingJobSpec } from "../../functions/launch-training/launch-training.js";
 import { launchTrainingStep } from "../../functions/launch-training/step.js";
@@ -59,22 +58,16 @@ describe("launchTraining runs only images the configuration allows", () => {
       ...message,
       image: "docker.io/mallory/miner:latest",
     });
-    await handler(
-      new CloudEvent({
-        id: "m-forged",
-        source: "//pubsub.googleapis.com/projects/local-project/topics/training-requested",
-        type: "google.cloud.pubsub.topic.v1.messagePublished",
-        data: {
-          message: {
-            data: data.toString("base64"),
-            messageId: "m-forged",
-            publishTime: "2026-01-01T00:00:00Z",
-          },
-          subscription: "projects/local-project/subscriptions/launchTraining-training-requested",
-          deliveryAttempt: 1,
-        },
-      }),
-    );
+    // What Pub/Sub's push subscription POSTs to the function (shared/pubsub-push-handler.ts).
+    await handler({
+      message: {
+        data: data.toString("base64"),
+        messageId: "m-forged",
+        publishTime: "2026-01-01T00:00:00Z",
+      },
+      subscription: "projects/local-project/subscriptions/launchTraining-training-requested",
+      deliveryAttempt: 1,
+    });
     expect(vertex.calls).toEqual([]);
     expect(await runtime.ledger.read("fraud-detector", commit)).toMatchObject([
       { action: "step-failed", outcome: "failed", error: { code: "FORBIDDEN" } },
