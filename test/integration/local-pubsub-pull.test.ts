@@ -1,6 +1,6 @@
 import { type Message, PubSub, type Subscription, v1 } from "@google-cloud/pubsub";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { againstEmulator, type PubSubUnderTest, startPubSubUnderTest } from "../support/pubsub-under-test.js";
+import { onOurServerOnly, type PubSubUnderTest, startPubSubUnderTest } from "../support/pubsub-under-test.js";
 
 const projectId = "local-project";
 const topicPath = (id: string) => `projects/${projectId}/topics/${id}`;
@@ -161,9 +161,8 @@ describe("local Pub/Sub server: unary Pull", () => {
   });
 
   // gcloud's emulator neither counts delivery attempts nor dead-letters (docs/pubsub-push.md).
-  it.skipIf(againstEmulator)(
-    "counts delivery attempts with a dead-letter policy and dead-letters after the limit",
-    async () => {
+  onOurServerOnly(() => {
+    it("counts delivery attempts with a dead-letter policy and dead-letters after the limit", async () => {
       const [topic] = await pubsub.createTopic("pull-dl-topic");
       const [deadLetters] = await pubsub.createTopic("pull-dl-dead");
       await deadLetters.createSubscription("pull-dl-dead-sub");
@@ -203,8 +202,8 @@ describe("local Pub/Sub server: unary Pull", () => {
       // Gone from the source subscription.
       const [rest] = await subscriber.pull({ subscription, maxMessages: 10, returnImmediately: true });
       expect(rest.receivedMessages ?? []).toEqual([]);
-    },
-  );
+    });
+  });
 
   it("answers NOT_FOUND for a missing subscription and INVALID_ARGUMENT for max_messages 0", async () => {
     await expect(

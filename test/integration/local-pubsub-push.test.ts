@@ -4,7 +4,12 @@ import { http } from "@google-cloud/functions-framework";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
 import { PubSub, v1 } from "@google-cloud/pubsub";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { againstEmulator, type PubSubUnderTest, startPubSubUnderTest } from "../support/pubsub-under-test.js";
+import {
+  againstEmulator,
+  onOurServerOnly,
+  type PubSubUnderTest,
+  startPubSubUnderTest,
+} from "../support/pubsub-under-test.js";
 
 const projectId = "local-project";
 const topicPath = (id: string) => `projects/${projectId}/topics/${id}`;
@@ -160,9 +165,8 @@ describe("local Pub/Sub server: push as Pub/Sub sends it to a Cloud Function", (
   });
 
   // gcloud's emulator neither counts push attempts nor dead-letters (docs/pubsub-push.md).
-  it.skipIf(againstEmulator)(
-    "retries a failing function with growing backoff, counts attempts, then dead-letters it",
-    async () => {
+  onOurServerOnly(() => {
+    it("retries a failing function with growing backoff, counts attempts, then dead-letters it", async () => {
       const [topic] = await pubsub.createTopic("ff-fail-topic");
       const [deadLetters] = await pubsub.createTopic("ff-fail-dead");
       await deadLetters.createSubscription("ff-fail-dead-sub");
@@ -195,8 +199,8 @@ describe("local Pub/Sub server: push as Pub/Sub sends it to a Cloud Function", (
           deliveryAttempts: 5,
         }),
       );
-    },
-  );
+    });
+  });
 });
 
 describe("local Pub/Sub server: push responses, faults and ordering", () => {
@@ -261,9 +265,8 @@ describe("local Pub/Sub server: push responses, faults and ordering", () => {
   });
 
   // From here on: what gcloud's emulator does not do (dead-lettering, attempt counts) or does not have (faults).
-  it.skipIf(againstEmulator).each([400, 404, 429, 503])(
-    "redelivers after HTTP %i until the delivery limit",
-    async (status) => {
+  onOurServerOnly(() => {
+    it.each([400, 404, 429, 503])("redelivers after HTTP %i until the delivery limit", async (status) => {
       const { publisher, deadSubscription } = await pushTopic();
       const id = await publisher.publishMessage({
         data: Buffer.from("no"),
@@ -275,42 +278,39 @@ describe("local Pub/Sub server: push responses, faults and ordering", () => {
       expect(dead?.message?.attributes?.CloudPubSubDeadLetterSourceDeliveryErrorMessage).toBe(
         `HTTP ${status}`,
       );
-    },
-  );
+    });
 
-  it.skipIf(againstEmulator)("redelivers when the endpoint refuses the connection", async () => {
-    const unused = createServer();
-    const refusedUrl = await listen(unused);
-    await close(unused);
-    const { publisher, deadSubscription } = await pushTopic({ endpoint: refusedUrl });
-    await publisher.publishMessage({ data: Buffer.from("nobody home") });
-    await local().idle();
-    const [dead] = await pullSome(deadSubscription);
-    expect(dead?.message?.attributes?.CloudPubSubDeadLetterSourceDeliveryCount).toBe("2");
-    expect(dead?.message?.attributes?.CloudPubSubDeadLetterSourceDeliveryErrorMessage).toMatch(
-      /ECONNREFUSED/,
-    );
-  });
-
-  it.skipIf(againstEmulator)("delivers every message three times with the duplicate fault", async () => {
-    const { publisher } = await pushTopic();
-    const before = local().stats().deliveriesAttempted;
-    local().faults.duplicate = 3;
-    try {
-      const id = await publisher.publishMessage({ data: Buffer.from("dup") });
+    it("redelivers when the endpoint refuses the connection", async () => {
+      const unused = createServer();
+      const refusedUrl = await listen(unused);
+      await close(unused);
+      const { publisher, deadSubscription } = await pushTopic({ endpoint: refusedUrl });
+      await publisher.publishMessage({ data: Buffer.from("nobody home") });
       await local().idle();
-      const copies = plainRequests.filter((r) => r.id === id);
-      expect(copies).toHaveLength(3);
-      expect(new Set(copies.map((c) => c.data.deliveryAttempt))).toEqual(new Set([1]));
-      expect(local().stats().deliveriesAttempted - before).toBe(3);
-    } finally {
-      local().faults.duplicate = 1;
-    }
-  });
+      const [dead] = await pullSome(deadSubscription);
+      expect(dead?.message?.attributes?.CloudPubSubDeadLetterSourceDeliveryCount).toBe("2");
+      expect(dead?.message?.attributes?.CloudPubSubDeadLetterSourceDeliveryErrorMessage).toMatch(
+        /ECONNREFUSED/,
+      );
+    });
 
-  it.skipIf(againstEmulator)(
-    "keeps one push in flight per ordering key, in publish order, across a failed attempt",
-    async () => {
+    it("delivers every message three times with the duplicate fault", async () => {
+      const { publisher } = await pushTopic();
+      const before = local().stats().deliveriesAttempted;
+      local().faults.duplicate = 3;
+      try {
+        const id = await publisher.publishMessage({ data: Buffer.from("dup") });
+        await local().idle();
+        const copies = plainRequests.filter((r) => r.id === id);
+        expect(copies).toHaveLength(3);
+        expect(new Set(copies.map((c) => c.data.deliveryAttempt))).toEqual(new Set([1]));
+        expect(local().stats().deliveriesAttempted - before).toBe(3);
+      } finally {
+        local().faults.duplicate = 1;
+      }
+    });
+
+    it("keeps one push in flight per ordering key, in publish order, across a failed attempt", async () => {
       const { publisher } = await pushTopic({ ordered: true });
       const ids: Record<string, string[]> = { a: [], b: [] };
       await Promise.all(
@@ -338,20 +338,23 @@ describe("local Pub/Sub server: push responses, faults and ordering", () => {
         expect(requests.map((r) => r.id)).toEqual([first, first, second, third]);
         expect(Math.max(...requests.map((r) => r.inFlightForKey))).toBe(1);
       }
-    },
-  );
+    });
 
-  it.skipIf(againstEmulator)("idle() waits for a delayed push the endpoint is still holding", async () => {
-    const { publisher } = await pushTopic();
-    local().faults.delayMs = 30;
-    try {
-      const id = await publisher.publishMessage({ data: Buffer.from("slow"), attributes: { holdMs: "60" } });
-      await local().idle();
-      expect(plainRequests.filter((r) => r.id === id)).toHaveLength(1);
-      // The endpoint had answered (its in-flight count is back to zero) before idle() resolved.
-      expect(inFlightByKey.get("")).toBe(0);
-    } finally {
-      local().faults.delayMs = 0;
-    }
+    it("idle() waits for a delayed push the endpoint is still holding", async () => {
+      const { publisher } = await pushTopic();
+      local().faults.delayMs = 30;
+      try {
+        const id = await publisher.publishMessage({
+          data: Buffer.from("slow"),
+          attributes: { holdMs: "60" },
+        });
+        await local().idle();
+        expect(plainRequests.filter((r) => r.id === id)).toHaveLength(1);
+        // The endpoint had answered (its in-flight count is back to zero) before idle() resolved.
+        expect(inFlightByKey.get("")).toBe(0);
+      } finally {
+        local().faults.delayMs = 0;
+      }
+    });
   });
 });

@@ -11,8 +11,17 @@ import {
  */
 export const conformanceHost = process.env.MODELGATE_CONFORMANCE_PUBSUB || undefined;
 
-/** True in the conformance run: tests of what only our server has (faults, idle(), stats(), dead-lettering) sit out. */
+/** True in the conformance run, against gcloud's emulator. */
 export const againstEmulator = conformanceHost !== undefined;
+
+/**
+ * Defines tests of what only our server has (faults, idle(), stats()) or gcloud's emulator lacks (delivery counts,
+ * dead-lettering): in the regular suite they run; in the conformance run they are not defined at all (a test the
+ * other server cannot take is not a skipped test of it).
+ */
+export function onOurServerOnly(define: () => void): void {
+  if (!againstEmulator) define();
+}
 
 export interface PubSubUnderTest {
   /** host:port for `apiEndpoint` or PUBSUB_EMULATOR_HOST. */
