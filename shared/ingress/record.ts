@@ -33,3 +33,41 @@ export async function recordIngress(
     ...(deps.identity === undefined ? {} : { identity: deps.identity }),
   });
 }
+
+/** One ledger record of an event: what was done, for which model and commit, with what details. */
+export interface EventRecord {
+  model?: string | undefined;
+  commit?: string | undefined;
+  action: string;
+  outcome: Outcome;
+  details: Record<string, unknown>;
+  error?: Record<string, unknown>;
+}
+
+/** Where an event came from, as each of its ledger records says it. */
+export interface EventOrigin {
+  correlationId: string;
+  cause: Cause;
+  /** Details every record of the event starts with (the delivery id, the run…); a record's own come after. */
+  details: Record<string, unknown>;
+  /** The model and commit a record is about unless it names its own. */
+  model?: string;
+  commit?: string;
+}
+
+/** Records the ledger entries of one event, each with the event's correlation id, cause and details. */
+export function eventRecorder(
+  deps: { ledger: Ledger; identity?: string | undefined },
+  step: string,
+  origin: EventOrigin,
+): (entry: EventRecord) => Promise<void> {
+  return (entry) =>
+    recordIngress(deps, step, {
+      model: origin.model,
+      commit: origin.commit,
+      ...entry,
+      correlationId: origin.correlationId,
+      causedBy: [origin.cause],
+      details: { ...origin.details, ...entry.details },
+    });
+}

@@ -3,7 +3,7 @@ import { sign } from "@octokit/webhooks-methods";
 import { describe, expect, it } from "vitest";
 import { createGithubWebhookHandler, githubMaxPayloadBytes } from "../../functions/github-webhook/handler.js";
 import { readGithubWebhookSettings } from "../../functions/github-webhook/settings.js";
-import { verifySignature } from "../../functions/github-webhook/verify-signature.js";
+import { verifySignature } from "../../shared/ingress/verify-signature.js";
 import { TransientError } from "../../shared/errors.js";
 import { findBranchPush } from "../../shared/ingress/branch-pushes.js";
 import type { IngressRequest } from "../../shared/ingress/http.js";
