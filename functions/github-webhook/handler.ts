@@ -8,8 +8,6 @@ import { FunctionName } from "../../shared/topology.js";
 import { actOnDelivery } from "./act-on-delivery.js";
 import { type Delivery, guardDelivery, parseDelivery } from "./parse-delivery.js";
 
-export { githubMaxPayloadBytes } from "./parse-delivery.js";
-
 export interface GithubWebhookDeps extends IngressDeps {
   /** The artifact bucket: commits seen on a model's branch, each promotion tag's latest push. */
   blobs: BlobStore;

@@ -4,9 +4,7 @@ import { headerValue, type IngressRequest } from "../../shared/ingress/http.js";
 import type { StageLog } from "../../shared/ingress/pipeline.js";
 import { issuesToText } from "../../shared/zod-issues.js";
 import { AnyEventPayload, PushPayload } from "./payloads.js";
-
-/** GitHub caps webhook payloads at 25 MB and does not deliver larger ones; anything bigger is not from GitHub. */
-export const githubMaxPayloadBytes = 25 * 1024 * 1024;
+import { githubMaxPayloadBytes } from "./settings.js";
 
 // X-GitHub-Delivery is a GUID (36 characters); bounded so it fits the correlation id, the claim key and a log line.
 const deliveryIdPattern = /^[A-Za-z0-9-]{1,64}$/;

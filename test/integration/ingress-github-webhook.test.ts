@@ -1,7 +1,7 @@
 import { sign } from "@octokit/webhooks-methods";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import "../../functions/github-webhook/index.js";
-import { githubMaxPayloadBytes } from "../../functions/github-webhook/handler.js";
+import { githubMaxPayloadBytes } from "../../functions/github-webhook/settings.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
 import { ingressTestConfigYaml } from "../support/ingress-config.js";
 import { ownFixture, ownJson } from "../support/ingress-fixtures.js";

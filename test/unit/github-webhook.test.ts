@@ -1,12 +1,12 @@
 import { createHmac } from "node:crypto";
 import { sign } from "@octokit/webhooks-methods";
 import { describe, expect, it } from "vitest";
-import { createGithubWebhookHandler, githubMaxPayloadBytes } from "../../functions/github-webhook/handler.js";
-import { readGithubWebhookSettings } from "../../functions/github-webhook/settings.js";
-import { verifySignature } from "../../shared/ingress/verify-signature.js";
+import { createGithubWebhookHandler } from "../../functions/github-webhook/handler.js";
+import { githubMaxPayloadBytes, readGithubWebhookSettings } from "../../functions/github-webhook/settings.js";
 import { TransientError } from "../../shared/errors.js";
 import { findBranchPush } from "../../shared/ingress/branch-pushes.js";
 import type { IngressRequest } from "../../shared/ingress/http.js";
+import { verifySignature } from "../../shared/ingress/verify-signature.js";
 import { Topic } from "../../shared/topology.js";
 import { ingressTestDeps } from "../support/ingress-deps.js";
 import { ownFixture, ownJson } from "../support/ingress-fixtures.js";
