@@ -1,33 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../../functions/artifact-uploaded/index.js";
 import { manifestPath } from "../../shared/manifest.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
-import { ingressTestConfigYaml } from "../support/ingress-config.js";
-import { type ServedFunction, send, serveFunction } from "../support/ingress-http.js";
+import { type ServedFunction, send } from "../support/ingress-http.js";
 import { testManifest } from "../support/ingress-manifest.js";
-import { type IngressStack, startIngressStack } from "../support/ingress-stack.js";
+import { type ServedIngress, serveOnIngressStack } from "../support/ingress-served.js";
+import type { IngressStack } from "../support/ingress-stack.js";
 
+let served: ServedIngress;
 let stack: IngressStack;
 let fn: ServedFunction;
 let unsubscribe: () => void;
 
 beforeAll(async () => {
-  stack = await startIngressStack({
-    configYaml: ingressTestConfigYaml(),
-    bucket: "modelgate-artifacts",
-    topics: [Topic.artifactReady],
-  });
-  for (const [name, value] of Object.entries(stack.env)) vi.stubEnv(name, value);
-  fn = await serveFunction(FunctionName.artifactUploaded);
+  served = await serveOnIngressStack([FunctionName.artifactUploaded], { topics: [Topic.artifactReady] });
+  ({ stack } = served);
+  [fn] = served.functions as [ServedFunction];
   // The local storage server delivers finalize events as an Eventarc trigger on the bucket would.
   unsubscribe = stack.storage.subscribeFinalize({ bucket: "modelgate-artifacts", url: fn.url });
 });
 
 afterAll(async () => {
   unsubscribe?.();
-  await fn?.close();
-  await stack?.close();
-  vi.unstubAllEnvs();
+  await served?.close();
 });
 
 const manifestFor = (commit: string) =>

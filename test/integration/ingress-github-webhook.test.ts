@@ -1,37 +1,31 @@
 import { sign } from "@octokit/webhooks-methods";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../../functions/github-webhook/index.js";
 import { githubMaxPayloadBytes } from "../../functions/github-webhook/settings.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
-import { ingressTestConfigYaml } from "../support/ingress-config.js";
 import { ownFixture, ownJson } from "../support/ingress-fixtures.js";
 import { githubHeaders, webhookSecret } from "../support/ingress-github.js";
-import { type ServedFunction, send, serveFunction } from "../support/ingress-http.js";
-import { type IngressStack, startIngressStack } from "../support/ingress-stack.js";
+import { type ServedFunction, send } from "../support/ingress-http.js";
+import { type ServedIngress, serveOnIngressStack } from "../support/ingress-served.js";
+import type { IngressStack } from "../support/ingress-stack.js";
 
 const headCommit = "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f";
 // The secret being rotated out, listed on its own line before the new one.
 const previousSecret = "previous-secret-previous-secret-previous";
+let served: ServedIngress;
 let stack: IngressStack;
 let fn: ServedFunction;
 
 beforeAll(async () => {
-  stack = await startIngressStack({
-    configYaml: ingressTestConfigYaml(),
-    bucket: "modelgate-artifacts",
+  served = await serveOnIngressStack([FunctionName.githubWebhook], {
     topics: [Topic.trainingRequested, Topic.deploymentRequested],
+    env: { GITHUB_WEBHOOK_SECRET: `${previousSecret}\n${webhookSecret}` },
   });
-  // The function reads its environment on the first request, as it would on Cloud Run.
-  for (const [name, value] of Object.entries(stack.env)) vi.stubEnv(name, value);
-  vi.stubEnv("GITHUB_WEBHOOK_SECRET", `${previousSecret}\n${webhookSecret}`);
-  fn = await serveFunction(FunctionName.githubWebhook);
+  ({ stack } = served);
+  [fn] = served.functions as [ServedFunction];
 });
 
-afterAll(async () => {
-  await fn?.close();
-  await stack?.close();
-  vi.unstubAllEnvs();
-});
+afterAll(() => served?.close());
 
 /** The annotated-tag fixture as GitHub would send it now: `repository.pushed_at` is the push's own time. */
 function freshTagPush(tag?: string): string {

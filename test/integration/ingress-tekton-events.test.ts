@@ -1,27 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../../functions/tekton-events/index.js";
 import { recordBranchPush } from "../../shared/ingress/branch-pushes.js";
 import { manifestPath } from "../../shared/manifest.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
-import { ingressTestConfigYaml } from "../support/ingress-config.js";
 import { ownJson } from "../support/ingress-fixtures.js";
-import { type ServedFunction, send, serveFunction } from "../support/ingress-http.js";
+import { type ServedFunction, send } from "../support/ingress-http.js";
 import { testManifest } from "../support/ingress-manifest.js";
-import { type IngressStack, startIngressStack } from "../support/ingress-stack.js";
+import { type ServedIngress, serveOnIngressStack } from "../support/ingress-served.js";
+import type { IngressStack } from "../support/ingress-stack.js";
 import { binaryTektonEvent, sinkToken, structuredTektonEvent } from "../support/ingress-tekton.js";
 
+let served: ServedIngress;
 let stack: IngressStack;
 let fn: ServedFunction;
 let manifestGeneration: string;
 
 beforeAll(async () => {
-  stack = await startIngressStack({
-    configYaml: ingressTestConfigYaml(),
-    bucket: "modelgate-artifacts",
+  served = await serveOnIngressStack([FunctionName.tektonEvents], {
     topics: [Topic.artifactReady, Topic.trainingRequested],
+    env: { TEKTON_SINK_TOKEN: sinkToken },
   });
-  for (const [name, value] of Object.entries(stack.env)) vi.stubEnv(name, value);
-  vi.stubEnv("TEKTON_SINK_TOKEN", sinkToken);
+  ({ stack } = served);
+  [fn] = served.functions as [ServedFunction];
   const manifest = testManifest({
     model: "fraud-detector",
     commit: "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f",
@@ -41,14 +41,9 @@ beforeAll(async () => {
     recordedAt: new Date().toISOString(),
   });
   manifestGeneration = written.generation;
-  fn = await serveFunction(FunctionName.tektonEvents);
 });
 
-afterAll(async () => {
-  await fn?.close();
-  await stack?.close();
-  vi.unstubAllEnvs();
-});
+afterAll(() => served?.close());
 
 const successful = () => ownJson<Record<string, any>>("tekton/pipelinerun-successful.json");
 
