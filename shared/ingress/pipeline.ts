@@ -9,7 +9,6 @@ import {
   type IngressRequest,
   type IngressResponse,
   IngressStatus,
-  refusal,
   respond,
 } from "./http.js";
 import { runOnce } from "./once.js";
@@ -124,13 +123,17 @@ async function actOnce<Event>(
 }
 
 function answerEarly(logger: Logger, what: string, answer: EarlyAnswer): IngressResponse {
+  const { statusCode, reason } = answer;
   if (answer.kind === "refused") {
-    return refusal({ warn: (message, fields) => logger.warn(message, fields) }, what)(
-      answer.statusCode,
-      answer.reason,
-      answer.log.fields,
+    // Only what lets an operator see the reason: never a signature, a secret or the body.
+    logger.warn(`refused ${what}: ${reason}`, { statusCode, reason, ...answer.log.fields });
+    return respond(
+      statusCode,
+      IngressStatus.refused,
+      reason,
+      statusCode === 405 ? { headers: { Allow: "POST" } } : {},
     );
   }
-  logger[answer.log.level](answer.log.message ?? answer.reason);
-  return respond(answer.statusCode, IngressStatus.ignored, answer.reason);
+  logger[answer.log.level](answer.log.message ?? reason);
+  return respond(statusCode, IngressStatus.ignored, reason);
 }

@@ -2,38 +2,6 @@ import type { Cause } from "../contracts.js";
 import { unattributed } from "../ledger.js";
 import type { Ledger, Outcome } from "../ports.js";
 
-/** The ledger record an ingress function writes for an event it accepted or refused after authentication. */
-export interface IngressRecord {
-  model?: string | undefined;
-  commit?: string | undefined;
-  action: string;
-  outcome: Outcome;
-  correlationId: string;
-  causedBy: Cause[];
-  details: Record<string, unknown>;
-  error?: Record<string, unknown>;
-}
-
-/** Appends an ingress record; events not tied to a model or commit go under `_unattributed`. */
-export async function recordIngress(
-  deps: { ledger: Ledger; identity?: string | undefined },
-  step: string,
-  record: IngressRecord,
-): Promise<void> {
-  await deps.ledger.append({
-    model: record.model ?? unattributed,
-    commit: record.commit ?? unattributed,
-    step,
-    action: record.action,
-    outcome: record.outcome,
-    correlationId: record.correlationId,
-    causedBy: record.causedBy,
-    details: record.details,
-    ...(record.error === undefined ? {} : { error: record.error }),
-    ...(deps.identity === undefined ? {} : { identity: deps.identity }),
-  });
-}
-
 /** One ledger record of an event: what was done, for which model and commit, with what details. */
 export interface EventRecord {
   model?: string | undefined;
@@ -55,19 +23,28 @@ export interface EventOrigin {
   commit?: string;
 }
 
-/** Records the ledger entries of one event, each with the event's correlation id, cause and details. */
+/**
+ * Records the ledger entries of one event, each with the event's correlation id, cause and details; entries not
+ * tied to a model or commit go under `_unattributed`.
+ */
 export function eventRecorder(
   deps: { ledger: Ledger; identity?: string | undefined },
   step: string,
   origin: EventOrigin,
 ): (entry: EventRecord) => Promise<void> {
-  return (entry) =>
-    recordIngress(deps, step, {
-      model: origin.model,
-      commit: origin.commit,
-      ...entry,
+  return async (entry) => {
+    const { model = origin.model, commit = origin.commit, action, outcome, details, error } = entry;
+    await deps.ledger.append({
+      model: model ?? unattributed,
+      commit: commit ?? unattributed,
+      step,
+      action,
+      outcome,
       correlationId: origin.correlationId,
       causedBy: [origin.cause],
-      details: { ...origin.details, ...entry.details },
+      details: { ...origin.details, ...details },
+      ...(error === undefined ? {} : { error }),
+      ...(deps.identity === undefined ? {} : { identity: deps.identity }),
     });
+  };
 }

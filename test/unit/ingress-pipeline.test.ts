@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { TransientError } from "../../shared/errors.js";
-import { hmacSha256 } from "../../shared/ingress/authenticate.js";
+import { type Authenticate, hmacSha256, unauthenticated } from "../../shared/ingress/authenticate.js";
 import { ignore, refuse } from "../../shared/ingress/early-answer.js";
 import { requireMediaType } from "../../shared/ingress/guards.js";
 import { type IngressRequest, IngressStatus, respond } from "../../shared/ingress/http.js";
@@ -22,7 +22,7 @@ const FluxEvent = z.looseObject({
 });
 type FluxEvent = z.infer<typeof FluxEvent> & { id: string };
 
-function fluxReceiver(options: { act?: () => Promise<void> } = {}) {
+function fluxReceiver(options: { act?: () => Promise<void>; authenticate?: Authenticate } = {}) {
   const deps = ingressTestDeps();
   const acted: string[] = [];
   const definition: IngressDefinition<FluxEvent> = {
@@ -31,7 +31,7 @@ function fluxReceiver(options: { act?: () => Promise<void> } = {}) {
     methodHint: "Flux posts its events",
     guard: (request) =>
       requireMediaType(request, ["application/json"], (type) => `content type ${type} is not JSON`),
-    authenticate: hmacSha256("X-Signature", [secret]),
+    authenticate: options.authenticate ?? hmacSha256("X-Signature", [secret]),
     parse: (request, log) => {
       const parsed = FluxEvent.safeParse(JSON.parse(request.body.toString("utf8")));
       if (!parsed.success) throw refuse(400, `not a Flux event: ${issuesToText(parsed.error)}`);
@@ -116,6 +116,12 @@ describe("the ingress pipeline", () => {
     if (statusCode === 405) expect(response.headers).toEqual({ Allow: "POST" });
     expect(acted).toEqual([]);
     expect(warnings()).toHaveLength(1);
+  });
+
+  it("acts on an unsigned request when the definition authenticates no one", async () => {
+    const { handler, acted } = fluxReceiver({ authenticate: unauthenticated });
+    expect((await handler(post(event, { "x-signature": "" }))).statusCode).toBe(202);
+    expect(acted).toEqual(["apps@none"]);
   });
 
   it("answers an ignored event 200 without acting or recording", async () => {
