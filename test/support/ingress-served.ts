@@ -1,4 +1,4 @@
-import { vi } from "vitest";
+import { afterAll, beforeAll, vi } from "vitest";
 import type { TopicName } from "../../shared/topology.js";
 import { ingressTestConfigYaml } from "./ingress-config.js";
 import { type ServedFunction, serveFunction } from "./ingress-http.js";
@@ -36,6 +36,33 @@ export async function serveOnIngressStack(
       for (const served of functions) await served.close();
       await stack.close();
       vi.unstubAllEnvs();
+    },
+  };
+}
+
+/**
+ * Serves one ingress function on a local stack for the whole test file: started before its tests (hooks registered
+ * after this call run after it), closed after them. Read `stack` and `fn` inside tests and hooks.
+ */
+export function serveForFile(
+  name: string,
+  options: { topics: TopicName[]; env?: Record<string, string> },
+): { readonly stack: IngressStack; readonly fn: ServedFunction } {
+  let served: ServedIngress | undefined;
+  beforeAll(async () => {
+    served = await serveOnIngressStack([name], options);
+  });
+  afterAll(() => served?.close());
+  const started = (): ServedIngress => {
+    if (served === undefined) throw new Error(`${name} is not served yet: read it inside a test or a hook`);
+    return served;
+  };
+  return {
+    get stack() {
+      return started().stack;
+    },
+    get fn() {
+      return started().functions[0] as ServedFunction;
     },
   };
 }
