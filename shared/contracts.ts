@@ -102,21 +102,43 @@ export type DeploymentRequested = MessageOf<typeof Topic.deploymentRequested>;
 export type DeploymentReady = MessageOf<typeof Topic.deploymentReady>;
 export type VerificationCompleted = MessageOf<typeof Topic.verificationCompleted>;
 
+/** The fields every message starts with, in the order the contracts declare them. */
+export interface MessageEnvelope {
+  schemaVersion: 1;
+  correlationId: string;
+  model: string;
+  commit: string;
+  repository: string;
+  causedBy: Cause[];
+  createdAt: string;
+}
+
+/**
+ * The envelope of a new message: this contract version, the correlation id and cause of what started it, the model,
+ * commit and repository it is about. Every sender builds its envelope here, ingress and chain steps alike.
+ */
+export function messageEnvelope(
+  origin: { correlationId: string; cause: Cause; createdAt: Date },
+  subject: { model: string; commit: string; repository: string },
+): MessageEnvelope {
+  return {
+    schemaVersion: 1,
+    correlationId: origin.correlationId,
+    model: subject.model,
+    commit: subject.commit,
+    repository: subject.repository,
+    causedBy: [origin.cause],
+    createdAt: origin.createdAt.toISOString(),
+  };
+}
+
 /** The envelope of a message that follows `message` in the chain: same correlation, model, commit and repository. */
 export function followUp(
   message: Pick<TrainingRequested, "correlationId" | "model" | "commit" | "repository">,
   cause: Cause,
   createdAt: Date,
-) {
-  return {
-    schemaVersion: 1 as const,
-    correlationId: message.correlationId,
-    model: message.model,
-    commit: message.commit,
-    repository: message.repository,
-    causedBy: [cause],
-    createdAt: createdAt.toISOString(),
-  };
+): MessageEnvelope {
+  return messageEnvelope({ correlationId: message.correlationId, cause, createdAt }, message);
 }
 
 /** Message attributes that let a subscriber or an operator route and filter without decoding the body. */

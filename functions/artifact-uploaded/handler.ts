@@ -1,22 +1,17 @@
 import type { CloudEvent } from "@google-cloud/functions-framework";
-import { findModelConfig } from "../../shared/config.js";
-import type { ArtifactReady, Cause } from "../../shared/contracts.js";
+import { findModelConfig, type ModelConfig } from "../../shared/config.js";
+import { type ArtifactReady, messageEnvelope } from "../../shared/contracts.js";
 import { describeError, isRetryable } from "../../shared/errors.js";
 import { readVerifiedManifest } from "../../shared/ingress/artifact.js";
 import type { IngressDeps } from "../../shared/ingress/deps.js";
+import { EarlyAnswer } from "../../shared/ingress/early-answer.js";
 import { type IngressBody, IngressStatus } from "../../shared/ingress/http.js";
 import { runOnce } from "../../shared/ingress/once.js";
-import { recordIngress } from "../../shared/ingress/record.js";
-import { traceContext } from "../../shared/logger.js";
-import { parseManifestPath } from "../../shared/manifest.js";
+import { type EventRecord, eventRecorder } from "../../shared/ingress/record.js";
+import { type Logger, traceContext } from "../../shared/logger.js";
 import { type BlobStore, Outcome } from "../../shared/ports.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
-import {
-  bucketOfSource,
-  finalizedEventType,
-  parseStorageObjectData,
-  type StorageObjectData,
-} from "./storage-object.js";
+import { type ManifestWritten, parseStorageEvent } from "./parse-storage-event.js";
 
 export interface ArtifactUploadedDeps extends IngressDeps {
   /** The artifact bucket: the manifest is read from here, never taken from the event. */
@@ -27,6 +22,14 @@ export interface ArtifactUploadedDeps extends IngressDeps {
 export type ArtifactUploadedOutcome = IngressBody;
 
 const step = FunctionName.artifactUploaded;
+
+interface ManifestContext {
+  deps: ArtifactUploadedDeps;
+  logger: Logger;
+  now: () => Date;
+  written: ManifestWritten;
+  record: (entry: EventRecord) => Promise<void>;
+}
 
 /**
  * artifactUploaded's logic, for `google.cloud.storage.object.v1.finalized`: when a model's modelgate.json is
@@ -49,139 +52,94 @@ export function createArtifactUploadedHandler(
         deps.config.project,
       ),
     });
-    const refuse = (reason: string, fields: Record<string, unknown> = {}): ArtifactUploadedOutcome => {
-      logger.warn(`refused a storage event: ${reason}`, { reason, ...fields });
-      return { status: IngressStatus.refused, reason };
-    };
-
-    if (event.type !== finalizedEventType) {
-      logger.debug(`ignored CloudEvent type ${event.type}`);
-      return {
-        status: IngressStatus.ignored,
-        reason: `event type ${event.type} is not ${finalizedEventType}`,
-      };
-    }
-    // The id and source become the message's correlation id and cause: without them no artifact-ready could pass
-    // its contract, and the publish would throw on every redelivery.
-    if (
-      typeof event.id !== "string" ||
-      event.id === "" ||
-      typeof event.source !== "string" ||
-      event.source === ""
-    ) {
-      return refuse("the CloudEvent has no id or no source");
-    }
-    let object: StorageObjectData;
+    let written: ManifestWritten;
     try {
-      object = parseStorageObjectData(event.data);
+      written = parseStorageEvent(event, deps.config.bucket);
     } catch (error) {
-      return refuse((error as Error).message);
+      if (error instanceof EarlyAnswer) return answerEarly(logger, error);
+      throw error;
     }
-    const extension = (event as { bucket?: unknown }).bucket;
-    const claimed = [
-      object.bucket,
-      typeof extension === "string" ? extension : undefined,
-      bucketOfSource(event.source),
-    ];
-    const foreign = claimed.find((bucket) => bucket !== undefined && bucket !== deps.config.bucket);
-    if (foreign !== undefined) {
-      return refuse(`bucket ${foreign} is not the artifact bucket ${deps.config.bucket}`, {
-        bucket: foreign,
-      });
-    }
-    const path = parseManifestPath(object.name);
-    if (!path) {
-      logger.debug(`ignored gs://${object.bucket}/${object.name}: not a model manifest`);
-      return {
-        status: IngressStatus.ignored,
-        reason: `${object.name} is not models/<model>/<commit>/modelgate.json`,
-      };
-    }
-    const { model, commit } = path;
+    const { object, model, commit } = written;
     logger = logger.child({ model, commit, object: object.name, generation: object.generation });
-    const key = `${object.bucket}/${object.name}#${object.generation}`;
-    const cause: Cause = { source: event.source, id: event.id };
-    const record = (entry: {
-      action: string;
-      outcome: Outcome;
-      details: Record<string, unknown>;
-      error?: Record<string, unknown>;
-    }) =>
-      recordIngress(deps, step, {
-        model,
-        commit,
-        correlationId: event.id,
-        causedBy: [cause],
-        ...entry,
-        details: {
-          object: `gs://${object.bucket}/${object.name}`,
-          generation: object.generation,
-          eventId: event.id,
-          ...entry.details,
-        },
-      });
-
+    const record = eventRecorder(deps, step, {
+      model,
+      commit,
+      correlationId: written.id,
+      cause: { source: written.source, id: written.id },
+      details: {
+        object: `gs://${object.bucket}/${object.name}`,
+        generation: object.generation,
+        eventId: written.id,
+      },
+    });
     const modelConfig = findModelConfig(deps.config, model);
     if (!modelConfig) {
-      await record({
-        action: "artifact-refused",
-        outcome: Outcome.refused,
-        details: { reason: "model not configured" },
-      });
-      return refuse(`model ${model} is not configured`);
+      const details = { reason: "model not configured" };
+      await record({ action: "artifact-refused", outcome: Outcome.refused, details });
+      return refusedBody(logger, `model ${model} is not configured`);
     }
-
-    const outcome = await runOnce(deps.claims, step, key, async (): Promise<ArtifactUploadedOutcome> => {
-      let verified: Awaited<ReturnType<typeof readVerifiedManifest>>;
-      try {
-        verified = await readVerifiedManifest(deps.blobs, {
-          model,
-          commit,
-          repository: modelConfig.repository,
-        });
-      } catch (error) {
-        if (isRetryable(error)) throw error;
-        await record({
-          action: "artifact-refused",
-          outcome: Outcome.refused,
-          details: {},
-          error: describeError(error),
-        });
-        return refuse((error as Error).message);
-      }
-      if (verified.generation !== object.generation) {
-        // Overwritten since this event: the newer generation's own event carries it.
-        const reason = `gs://${object.bucket}/${object.name} is at generation ${verified.generation} now, not ${object.generation}`;
-        logger.info(`ignored a superseded manifest: ${reason}`);
-        return { status: IngressStatus.ignored, reason };
-      }
-      const message: ArtifactReady = {
-        schemaVersion: 1,
-        correlationId: event.id,
-        model,
-        commit,
-        repository: modelConfig.repository,
-        causedBy: [cause],
-        createdAt: now().toISOString(),
-        artifactUri: `gs://${deps.config.bucket}/models/${model}/${commit}/`,
-        manifestGeneration: verified.generation,
-      };
-      const messageId = await deps.publisher.publish(Topic.artifactReady, message);
-      await record({
-        action: Topic.artifactReady,
-        outcome: Outcome.accepted,
-        details: { topic: Topic.artifactReady, messageId },
-      });
-      logger.info(`published artifact-ready for ${model}@${commit}`, { messageId });
-      return {
-        status: IngressStatus.accepted,
-        published: [{ topic: Topic.artifactReady, model, commit, messageId }],
-      };
-    });
-    if (outcome.state === "duplicate") {
-      logger.info(`${key} was already handled; acknowledging the repeat`);
-      return { status: IngressStatus.duplicate, reason: `${key} was already handled` };
-    }
-    return outcome.value;
+    const key = `${object.bucket}/${object.name}#${object.generation}`;
+    const context: ManifestContext = { deps, logger, now, written, record };
+    const outcome = await runOnce(deps.claims, step, key, () => publishArtifactReady(context, modelConfig));
+    if (outcome.state === "done") return outcome.value;
+    logger.info(`${key} was already handled; acknowledging the repeat`);
+    return { status: IngressStatus.duplicate, reason: `${key} was already handled` };
   };
+}
+
+/** Re-reads the manifest and publishes artifact-ready, unless it is invalid (refused) or overwritten since (ignored). */
+async function publishArtifactReady(
+  { deps, logger, now, written, record }: ManifestContext,
+  modelConfig: ModelConfig,
+): Promise<ArtifactUploadedOutcome> {
+  const { object, model, commit } = written;
+  const { repository } = modelConfig;
+  let verified: Awaited<ReturnType<typeof readVerifiedManifest>>;
+  try {
+    verified = await readVerifiedManifest(deps.blobs, { model, commit, repository });
+  } catch (error) {
+    if (isRetryable(error)) throw error;
+    const refused = { action: "artifact-refused", outcome: Outcome.refused, error: describeError(error) };
+    await record({ ...refused, details: {} });
+    return refusedBody(logger, (error as Error).message);
+  }
+  if (verified.generation !== object.generation) {
+    // Overwritten since this event: the newer generation's own event carries it.
+    const reason = `gs://${object.bucket}/${object.name} is at generation ${verified.generation} now, not ${object.generation}`;
+    logger.info(`ignored a superseded manifest: ${reason}`);
+    return { status: IngressStatus.ignored, reason };
+  }
+  const origin = {
+    correlationId: written.id,
+    cause: { source: written.source, id: written.id },
+    createdAt: now(),
+  };
+  const message: ArtifactReady = {
+    ...messageEnvelope(origin, { model, commit, repository }),
+    artifactUri: `gs://${deps.config.bucket}/models/${model}/${commit}/`,
+    manifestGeneration: verified.generation,
+  };
+  const messageId = await deps.publisher.publish(Topic.artifactReady, message);
+  const details = { topic: Topic.artifactReady, messageId };
+  await record({ action: Topic.artifactReady, outcome: Outcome.accepted, details });
+  logger.info(`published artifact-ready for ${model}@${commit}`, { messageId });
+  return {
+    status: IngressStatus.accepted,
+    published: [{ topic: Topic.artifactReady, model, commit, messageId }],
+  };
+}
+
+function answerEarly(logger: Logger, answer: EarlyAnswer): ArtifactUploadedOutcome {
+  if (answer.kind === "refused") return refusedBody(logger, answer.reason, answer.log.fields);
+  logger[answer.log.level](answer.log.message ?? answer.reason);
+  return { status: IngressStatus.ignored, reason: answer.reason };
+}
+
+function refusedBody(
+  logger: Logger,
+  reason: string,
+  fields: Record<string, unknown> = {},
+): ArtifactUploadedOutcome {
+  logger.warn(`refused a storage event: ${reason}`, { reason, ...fields });
+  return { status: IngressStatus.refused, reason };
 }

@@ -2,8 +2,8 @@ import { http } from "@google-cloud/functions-framework";
 import { serveIngress } from "../../shared/ingress/serve-http.js";
 import { sharedRuntime } from "../../shared/runtime.js";
 import { FunctionName } from "../../shared/topology.js";
-import { createGithubWebhookHandler, githubMaxPayloadBytes } from "./handler.js";
-import { readGithubWebhookSettings } from "./settings.js";
+import { createGithubWebhookHandler } from "./handler.js";
+import { githubMaxPayloadBytes, readGithubWebhookSettings } from "./settings.js";
 
 http(
   FunctionName.githubWebhook,

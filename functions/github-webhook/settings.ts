@@ -14,3 +14,6 @@ export interface GithubWebhookSettings {
 export function readGithubWebhookSettings(env: Record<string, string | undefined>): GithubWebhookSettings {
   return { secrets: secretSource(env, "GITHUB_WEBHOOK_SECRET", "the GitHub webhook secret") };
 }
+
+/** GitHub caps webhook payloads at 25 MB and does not deliver larger ones; anything bigger is not from GitHub. */
+export const githubMaxPayloadBytes = 25 * 1024 * 1024;

@@ -2,8 +2,8 @@ import { http } from "@google-cloud/functions-framework";
 import { serveIngress } from "../../shared/ingress/serve-http.js";
 import { sharedRuntime } from "../../shared/runtime.js";
 import { FunctionName } from "../../shared/topology.js";
-import { createTektonEventsHandler, tektonMaxBodyBytes } from "./handler.js";
-import { readTektonEventsSettings } from "./settings.js";
+import { createTektonEventsHandler } from "./handler.js";
+import { readTektonEventsSettings, tektonMaxBodyBytes } from "./settings.js";
 
 http(
   FunctionName.tektonEvents,

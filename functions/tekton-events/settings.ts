@@ -20,3 +20,6 @@ export function readTektonEventsSettings(env: Record<string, string | undefined>
     ),
   };
 }
+
+/** A run object fits in etcd (about 1.5 MB); roughly ten times that is not a Tekton event. */
+export const tektonMaxBodyBytes = 16 * 1024 * 1024;

@@ -89,22 +89,3 @@ export function mediaType(headers: RequestHeaders): string | undefined {
   if (type === undefined || type === "") return undefined;
   return mediaTypePattern.test(type) ? type : "(malformed)";
 }
-
-/**
- * An HTTP refusal that logs at WARNING why (never a signature, a secret or the body: only what lets an operator see
- * the reason) and answers with the status and the reason; a 405 names the method allowed.
- */
-export function refusal(
-  logger: { warn(message: string, fields?: Record<string, unknown>): void },
-  what: string,
-): (statusCode: number, reason: string, fields?: Record<string, unknown>) => IngressResponse {
-  return (statusCode, reason, fields = {}) => {
-    logger.warn(`refused ${what}: ${reason}`, { statusCode, reason, ...fields });
-    return respond(
-      statusCode,
-      IngressStatus.refused,
-      reason,
-      statusCode === 405 ? { headers: { Allow: "POST" } } : {},
-    );
-  };
-}

@@ -1,33 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../../functions/artifact-uploaded/index.js";
 import { manifestPath } from "../../shared/manifest.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
-import { ingressTestConfigYaml } from "../support/ingress-config.js";
-import { type ServedFunction, send, serveFunction } from "../support/ingress-http.js";
+import { send } from "../support/ingress-http.js";
 import { testManifest } from "../support/ingress-manifest.js";
-import { type IngressStack, startIngressStack } from "../support/ingress-stack.js";
+import { serveForFile } from "../support/ingress-served.js";
 
-let stack: IngressStack;
-let fn: ServedFunction;
+const file = serveForFile(FunctionName.artifactUploaded, { topics: [Topic.artifactReady] });
 let unsubscribe: () => void;
 
 beforeAll(async () => {
-  stack = await startIngressStack({
-    configYaml: ingressTestConfigYaml(),
-    bucket: "modelgate-artifacts",
-    topics: [Topic.artifactReady],
-  });
-  for (const [name, value] of Object.entries(stack.env)) vi.stubEnv(name, value);
-  fn = await serveFunction(FunctionName.artifactUploaded);
   // The local storage server delivers finalize events as an Eventarc trigger on the bucket would.
-  unsubscribe = stack.storage.subscribeFinalize({ bucket: "modelgate-artifacts", url: fn.url });
+  unsubscribe = file.stack.storage.subscribeFinalize({ bucket: "modelgate-artifacts", url: file.fn.url });
 });
 
 afterAll(async () => {
   unsubscribe?.();
-  await fn?.close();
-  await stack?.close();
-  vi.unstubAllEnvs();
 });
 
 const manifestFor = (commit: string) =>
@@ -36,10 +24,13 @@ const manifestFor = (commit: string) =>
 describe("artifactUploaded on the bucket's finalize events", () => {
   it("publishes artifact-ready when the trainer writes modelgate.json, and ignores the model files", async () => {
     const commit = "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f";
-    await stack.blobs.write("models/fraud-detector/3f2c1a9/model/model.joblib", Buffer.from("weights"));
-    const written = await stack.blobs.write(manifestPath("fraud-detector", "3f2c1a9"), manifestFor(commit));
-    await stack.storage.idle();
-    const [message] = await stack.pull(Topic.artifactReady, 1);
+    await file.stack.blobs.write("models/fraud-detector/3f2c1a9/model/model.joblib", Buffer.from("weights"));
+    const written = await file.stack.blobs.write(
+      manifestPath("fraud-detector", "3f2c1a9"),
+      manifestFor(commit),
+    );
+    await file.stack.storage.idle();
+    const [message] = await file.stack.pull(Topic.artifactReady, 1);
     expect(message).toMatchObject({
       model: "fraud-detector",
       commit: "3f2c1a9",
@@ -47,20 +38,20 @@ describe("artifactUploaded on the bucket's finalize events", () => {
       artifactUri: "gs://modelgate-artifacts/models/fraud-detector/3f2c1a9/",
       manifestGeneration: written.written ? written.generation : "?",
     });
-    expect(await stack.drain(Topic.artifactReady)).toEqual([]);
-    expect(await stack.ledger.read("fraud-detector", "3f2c1a9")).toMatchObject([
+    expect(await file.stack.drain(Topic.artifactReady)).toEqual([]);
+    expect(await file.stack.ledger.read("fraud-detector", "3f2c1a9")).toMatchObject([
       { step: "artifactUploaded", action: Topic.artifactReady, outcome: "accepted" },
     ]);
   });
 
   it("publishes nothing for a manifest that names another commit, and records why", async () => {
-    await stack.blobs.write(
+    await file.stack.blobs.write(
       manifestPath("fraud-detector", "abcdef1"),
       manifestFor("0123456789abcdef0123456789abcdef01234567"),
     );
-    await stack.storage.idle();
-    expect(await stack.drain(Topic.artifactReady)).toEqual([]);
-    expect(await stack.ledger.read("fraud-detector", "abcdef1")).toMatchObject([
+    await file.stack.storage.idle();
+    expect(await file.stack.drain(Topic.artifactReady)).toEqual([]);
+    expect(await file.stack.ledger.read("fraud-detector", "abcdef1")).toMatchObject([
       { step: "artifactUploaded", action: "artifact-refused", outcome: "refused" },
     ]);
   });
@@ -96,23 +87,23 @@ describe("artifactUploaded over HTTP", () => {
     ["binary", false],
     ["structured", true],
   ])("accepts a %s-mode event whose generation is a JSON number", async (_mode, structured) => {
-    const written = await stack.blobs.write(
+    const written = await file.stack.blobs.write(
       manifestPath("fraud-detector", "c0ffee1"),
       manifestFor("c0ffee1000000000000000000000000000000000"),
     );
-    await stack.storage.idle();
-    await stack.drain(Topic.artifactReady);
+    await file.stack.storage.idle();
+    await file.stack.drain(Topic.artifactReady);
     if (!written.written) throw new Error("not written");
     // The finalize delivery already handled this generation: the direct event is its duplicate.
     const response = await send(
-      fn.url,
+      file.fn.url,
       await objectEvent("modelgate-artifacts", Number(written.generation), structured),
     );
     expect(response).toMatchObject({ status: 200, body: { status: "duplicate" } });
   });
 
   it("refuses an event from another bucket without throwing (no redelivery)", async () => {
-    const response = await send(fn.url, await objectEvent("someone-elses-bucket", "1"));
+    const response = await send(file.fn.url, await objectEvent("someone-elses-bucket", "1"));
     expect(response).toMatchObject({
       status: 200,
       body: {
@@ -120,6 +111,6 @@ describe("artifactUploaded over HTTP", () => {
         reason: "bucket someone-elses-bucket is not the artifact bucket modelgate-artifacts",
       },
     });
-    expect(await stack.drain(Topic.artifactReady)).toEqual([]);
+    expect(await file.stack.drain(Topic.artifactReady)).toEqual([]);
   });
 });

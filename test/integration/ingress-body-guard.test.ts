@@ -3,20 +3,19 @@ import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
 import { http } from "@google-cloud/functions-framework";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import "../../functions/github-webhook/index.js";
 import "../../functions/tekton-events/index.js";
-import { githubMaxPayloadBytes } from "../../functions/github-webhook/handler.js";
-import { tektonMaxBodyBytes } from "../../functions/tekton-events/handler.js";
+import { githubMaxPayloadBytes } from "../../functions/github-webhook/settings.js";
+import { tektonMaxBodyBytes } from "../../functions/tekton-events/settings.js";
 import { freePort } from "../../local/free-port.js";
 import { startFunctionProcess } from "../../local/function-process.js";
 import { serveIngress } from "../../shared/ingress/serve-http.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
-import { ingressTestConfigYaml } from "../support/ingress-config.js";
 import { ownFixture, ownJson } from "../support/ingress-fixtures.js";
 import { githubHeaders, webhookSecret } from "../support/ingress-github.js";
-import { type ServedFunction, send, serveFunction } from "../support/ingress-http.js";
-import { type IngressStack, startIngressStack } from "../support/ingress-stack.js";
+import { type ServedFunction, send } from "../support/ingress-http.js";
+import { type ServedIngress, serveOnIngressStack } from "../support/ingress-served.js";
 import { binaryTektonEvent, sinkToken } from "../support/ingress-tekton.js";
 import { neverEnding, rawPost, repeatedChunks } from "../support/raw-http.js";
 
@@ -25,7 +24,7 @@ import { neverEnding, rawPost, repeatedChunks } from "../support/raw-http.js";
 // while the body is still arriving: nothing waited for it, so nothing buffered, inflated or parsed it. The
 // memory figures under such traffic come from `npm run load:hostile` (docs/reliability.md), not from a test.
 
-let stack: IngressStack;
+let served: ServedIngress;
 let github: ServedFunction;
 let tekton: ServedFunction;
 let stopStreams: () => void;
@@ -34,24 +33,16 @@ const streamsStopped = new Promise<void>((resolve) => {
 });
 
 beforeAll(async () => {
-  stack = await startIngressStack({
-    configYaml: ingressTestConfigYaml(),
-    bucket: "modelgate-artifacts",
+  served = await serveOnIngressStack([FunctionName.githubWebhook, FunctionName.tektonEvents], {
     topics: [Topic.trainingRequested, Topic.deploymentRequested, Topic.artifactReady],
+    env: { GITHUB_WEBHOOK_SECRET: webhookSecret, TEKTON_SINK_TOKEN: sinkToken },
   });
-  for (const [name, value] of Object.entries(stack.env)) vi.stubEnv(name, value);
-  vi.stubEnv("GITHUB_WEBHOOK_SECRET", webhookSecret);
-  vi.stubEnv("TEKTON_SINK_TOKEN", sinkToken);
-  github = await serveFunction(FunctionName.githubWebhook);
-  tekton = await serveFunction(FunctionName.tektonEvents);
+  [github, tekton] = served.functions as [ServedFunction, ServedFunction];
 });
 
 afterAll(async () => {
   stopStreams();
-  await github?.close();
-  await tekton?.close();
-  await stack?.close();
-  vi.unstubAllEnvs();
+  await served?.close();
 });
 
 const mb = 1024 * 1024;
@@ -114,7 +105,7 @@ describe("githubWebhook parses nothing it has not authenticated", () => {
     const body = ownFixture("github/push-main.json");
     const response = await send(github.url, { headers: await githubHeaders(body), body });
     expect(response).toMatchObject({ status: 202, body: { status: "accepted" } });
-    expect(await stack.pull(Topic.trainingRequested, 1)).toHaveLength(1);
+    expect(await served.stack.pull(Topic.trainingRequested, 1)).toHaveLength(1);
   });
 });
 

@@ -1,36 +1,19 @@
 import { sign } from "@octokit/webhooks-methods";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import "../../functions/github-webhook/index.js";
-import { githubMaxPayloadBytes } from "../../functions/github-webhook/handler.js";
+import { githubMaxPayloadBytes } from "../../functions/github-webhook/settings.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
-import { ingressTestConfigYaml } from "../support/ingress-config.js";
 import { ownFixture, ownJson } from "../support/ingress-fixtures.js";
 import { githubHeaders, webhookSecret } from "../support/ingress-github.js";
-import { type ServedFunction, send, serveFunction } from "../support/ingress-http.js";
-import { type IngressStack, startIngressStack } from "../support/ingress-stack.js";
+import { send } from "../support/ingress-http.js";
+import { serveForFile } from "../support/ingress-served.js";
 
 const headCommit = "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f";
 // The secret being rotated out, listed on its own line before the new one.
 const previousSecret = "previous-secret-previous-secret-previous";
-let stack: IngressStack;
-let fn: ServedFunction;
-
-beforeAll(async () => {
-  stack = await startIngressStack({
-    configYaml: ingressTestConfigYaml(),
-    bucket: "modelgate-artifacts",
-    topics: [Topic.trainingRequested, Topic.deploymentRequested],
-  });
-  // The function reads its environment on the first request, as it would on Cloud Run.
-  for (const [name, value] of Object.entries(stack.env)) vi.stubEnv(name, value);
-  vi.stubEnv("GITHUB_WEBHOOK_SECRET", `${previousSecret}\n${webhookSecret}`);
-  fn = await serveFunction(FunctionName.githubWebhook);
-});
-
-afterAll(async () => {
-  await fn?.close();
-  await stack?.close();
-  vi.unstubAllEnvs();
+const file = serveForFile(FunctionName.githubWebhook, {
+  topics: [Topic.trainingRequested, Topic.deploymentRequested],
+  env: { GITHUB_WEBHOOK_SECRET: `${previousSecret}\n${webhookSecret}` },
 });
 
 /** The annotated-tag fixture as GitHub would send it now: `repository.pushed_at` is the push's own time. */
@@ -42,7 +25,7 @@ function freshTagPush(tag?: string): string {
 }
 
 async function deliver(body: string | Buffer, options: Parameters<typeof githubHeaders>[1] = {}) {
-  return send(fn.url, { headers: await githubHeaders(body, options), body });
+  return send(file.fn.url, { headers: await githubHeaders(body, options), body });
 }
 
 describe("githubWebhook served by the Functions Framework", () => {
@@ -53,7 +36,7 @@ describe("githubWebhook served by the Functions Framework", () => {
       status: "accepted",
       published: [{ topic: Topic.trainingRequested, model: "fraud-detector", commit: headCommit }],
     });
-    const [message] = await stack.pull(Topic.trainingRequested, 1);
+    const [message] = await file.stack.pull(Topic.trainingRequested, 1);
     expect(message).toMatchObject({
       model: "fraud-detector",
       commit: headCommit,
@@ -62,7 +45,7 @@ describe("githubWebhook served by the Functions Framework", () => {
       correlationId: "int-push-1",
       causedBy: [{ source: "https://github.com/acme/fraud-detector", id: "int-push-1" }],
     });
-    expect(await stack.ledger.read("fraud-detector", headCommit)).toMatchObject([
+    expect(await file.stack.ledger.read("fraud-detector", headCommit)).toMatchObject([
       {
         step: "githubWebhook",
         action: Topic.trainingRequested,
@@ -76,17 +59,17 @@ describe("githubWebhook served by the Functions Framework", () => {
   it("acknowledges a redelivery with 200 and publishes nothing", async () => {
     const body = ownFixture("github/push-main.json");
     const headers = await githubHeaders(body, { delivery: "int-push-2" });
-    expect((await send(fn.url, { headers, body })).status).toBe(202);
-    await stack.pull(Topic.trainingRequested, 1);
-    const again = await send(fn.url, { headers, body });
+    expect((await send(file.fn.url, { headers, body })).status).toBe(202);
+    await file.stack.pull(Topic.trainingRequested, 1);
+    const again = await send(file.fn.url, { headers, body });
     expect(again).toMatchObject({ status: 200, body: { status: "duplicate" } });
-    expect(await stack.drain(Topic.trainingRequested)).toEqual([]);
+    expect(await file.stack.drain(Topic.trainingRequested)).toEqual([]);
   });
 
   it("promotes the commit an annotated tag points to, signed with the previous secret during rotation", async () => {
     const response = await deliver(freshTagPush(), { secret: previousSecret });
     expect(response.status).toBe(202);
-    const [message] = await stack.pull(Topic.deploymentRequested, 1);
+    const [message] = await file.stack.pull(Topic.deploymentRequested, 1);
     expect(message).toMatchObject({
       commit: headCommit,
       reason: "promotion-tag",
@@ -97,13 +80,13 @@ describe("githubWebhook served by the Functions Framework", () => {
   it("refuses the same signed tag push sent again under a new delivery id, and deploys nothing", async () => {
     const body = freshTagPush("promote/fraud-detector/replayed");
     expect((await deliver(body, { delivery: "int-tag-original" })).status).toBe(202);
-    await stack.pull(Topic.deploymentRequested, 1);
+    await file.stack.pull(Topic.deploymentRequested, 1);
     const replay = await deliver(body, { delivery: "int-tag-replay" });
     expect(replay).toMatchObject({
       status: 403,
       body: { status: "refused", reason: expect.stringMatching(/replayed or out-of-order/) },
     });
-    expect(await stack.drain(Topic.deploymentRequested)).toEqual([]);
+    expect(await file.stack.drain(Topic.deploymentRequested)).toEqual([]);
   });
 
   it("answers a ping with 200", async () => {
@@ -118,12 +101,12 @@ describe("githubWebhook served by the Functions Framework", () => {
     const shouted = Object.fromEntries(
       Object.entries(rest).map(([name, value]) => [name.toUpperCase(), value]),
     );
-    const response = await send(fn.url, {
+    const response = await send(file.fn.url, {
       headers: { ...shouted, "Content-Type": "Application/JSON; charset=utf-8" },
       body,
     });
     expect(response.status).toBe(202);
-    await stack.pull(Topic.trainingRequested, 1);
+    await file.stack.pull(Topic.trainingRequested, 1);
   });
 });
 
@@ -208,12 +191,12 @@ describe("githubWebhook refuses bad requests over HTTP", () => {
 
   it.each(cases)("refuses %s", async (_name, make, status) => {
     const request = await make();
-    const response = await send(fn.url, request);
+    const response = await send(file.fn.url, request);
     expect(response.status).toBe(status);
     if (status === 405) expect(response.headers.get("allow")).toBe("POST");
     // Malformed JSON is refused by the framework's body parser before the function runs; all else by the function.
     if (_name !== "truncated JSON") expect(response.body).toMatchObject({ status: "refused" });
-    expect(await stack.drain(Topic.trainingRequested)).toEqual([]);
+    expect(await file.stack.drain(Topic.trainingRequested)).toEqual([]);
   });
 
   it("accepts a 25 MB body and refuses one byte more with 413", async () => {

@@ -1,39 +1,33 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import "../../functions/tekton-events/index.js";
 import { recordBranchPush } from "../../shared/ingress/branch-pushes.js";
 import { manifestPath } from "../../shared/manifest.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
-import { ingressTestConfigYaml } from "../support/ingress-config.js";
 import { ownJson } from "../support/ingress-fixtures.js";
-import { type ServedFunction, send, serveFunction } from "../support/ingress-http.js";
+import { send } from "../support/ingress-http.js";
 import { testManifest } from "../support/ingress-manifest.js";
-import { type IngressStack, startIngressStack } from "../support/ingress-stack.js";
+import { serveForFile } from "../support/ingress-served.js";
 import { binaryTektonEvent, sinkToken, structuredTektonEvent } from "../support/ingress-tekton.js";
 
-let stack: IngressStack;
-let fn: ServedFunction;
+const file = serveForFile(FunctionName.tektonEvents, {
+  topics: [Topic.artifactReady, Topic.trainingRequested],
+  env: { TEKTON_SINK_TOKEN: sinkToken },
+});
 let manifestGeneration: string;
 
 beforeAll(async () => {
-  stack = await startIngressStack({
-    configYaml: ingressTestConfigYaml(),
-    bucket: "modelgate-artifacts",
-    topics: [Topic.artifactReady, Topic.trainingRequested],
-  });
-  for (const [name, value] of Object.entries(stack.env)) vi.stubEnv(name, value);
-  vi.stubEnv("TEKTON_SINK_TOKEN", sinkToken);
   const manifest = testManifest({
     model: "fraud-detector",
     commit: "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f",
     repository: "acme/fraud-detector",
   });
-  const written = await stack.blobs.write(
+  const written = await file.stack.blobs.write(
     manifestPath("fraud-detector", "3f2c1a9"),
     JSON.stringify(manifest),
   );
   if (!written.written) throw new Error("manifest not written");
   // githubWebhook saw the run's commit pushed to fraud-detector's branch.
-  await recordBranchPush(stack.blobs, {
+  await recordBranchPush(file.stack.blobs, {
     model: "fraud-detector",
     commit: manifest.commit,
     ref: "refs/heads/main",
@@ -41,13 +35,6 @@ beforeAll(async () => {
     recordedAt: new Date().toISOString(),
   });
   manifestGeneration = written.generation;
-  fn = await serveFunction(FunctionName.tektonEvents);
-});
-
-afterAll(async () => {
-  await fn?.close();
-  await stack?.close();
-  vi.unstubAllEnvs();
 });
 
 const successful = () => ownJson<Record<string, any>>("tekton/pipelinerun-successful.json");
@@ -57,9 +44,9 @@ describe("tektonEvents served by the Functions Framework", () => {
     ["binary", binaryTektonEvent],
     ["structured", structuredTektonEvent],
   ] as const)("publishes artifact-ready for a successful run sent in %s mode", async (mode, encode) => {
-    const response = await send(fn.url, encode(successful(), { id: `int-${mode}` }));
+    const response = await send(file.fn.url, encode(successful(), { id: `int-${mode}` }));
     expect(response).toMatchObject({ status: 202, body: { status: "accepted" } });
-    const [message] = await stack.pull(Topic.artifactReady, 1);
+    const [message] = await file.stack.pull(Topic.artifactReady, 1);
     expect(message).toMatchObject({
       model: "fraud-detector",
       commit: "3f2c1a9",
@@ -71,10 +58,10 @@ describe("tektonEvents served by the Functions Framework", () => {
 
   it("acknowledges a resent event without publishing again", async () => {
     const event = binaryTektonEvent(successful(), { id: "int-resent" });
-    expect((await send(fn.url, event)).status).toBe(202);
-    await stack.pull(Topic.artifactReady, 1);
-    expect(await send(fn.url, event)).toMatchObject({ status: 200, body: { status: "duplicate" } });
-    expect(await stack.drain(Topic.artifactReady)).toEqual([]);
+    expect((await send(file.fn.url, event)).status).toBe(202);
+    await file.stack.pull(Topic.artifactReady, 1);
+    expect(await send(file.fn.url, event)).toMatchObject({ status: 200, body: { status: "duplicate" } });
+    expect(await file.stack.drain(Topic.artifactReady)).toEqual([]);
   });
 
   it("records a failed run in the bucket's ledger", async () => {
@@ -82,9 +69,9 @@ describe("tektonEvents served by the Functions Framework", () => {
       type: "dev.tekton.event.pipelinerun.failed.v1",
       id: "int-failed",
     });
-    expect(await send(fn.url, event)).toMatchObject({ status: 200, body: { status: "recorded" } });
+    expect(await send(file.fn.url, event)).toMatchObject({ status: 200, body: { status: "recorded" } });
     expect(
-      await stack.ledger.read("fraud-detector", "9b8a7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b"),
+      await file.stack.ledger.read("fraud-detector", "9b8a7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b"),
     ).toMatchObject([
       { step: "tektonEvents", action: "run-failed", outcome: "failed", correlationId: "int-failed" },
     ]);
@@ -92,16 +79,16 @@ describe("tektonEvents served by the Functions Framework", () => {
 
   it("publishes training-requested for a run mapped that way, of a commit pushed to the model's branch", async () => {
     const body = ownJson<Record<string, any>>("tekton/taskrun-churn-successful.json");
-    await recordBranchPush(stack.blobs, {
+    await recordBranchPush(file.stack.blobs, {
       model: "churn",
       commit: body.taskRun.spec.params[1].value,
       ref: "refs/heads/main",
       deliveryId: "int-churn-push",
       recordedAt: new Date().toISOString(),
     });
-    const response = await send(fn.url, binaryTektonEvent(body));
+    const response = await send(file.fn.url, binaryTektonEvent(body));
     expect(response.status).toBe(202);
-    const [message] = await stack.pull(Topic.trainingRequested, 1);
+    const [message] = await file.stack.pull(Topic.trainingRequested, 1);
     expect(message).toMatchObject({
       model: "churn",
       trigger: "tekton",
@@ -112,9 +99,9 @@ describe("tektonEvents served by the Functions Framework", () => {
   it("refuses a run that asks to train an image of its own choosing, and publishes nothing", async () => {
     const body = ownJson<Record<string, any>>("tekton/taskrun-churn-successful.json");
     body.taskRun.status.taskResults[0].value = "docker.io/mallory/miner:latest";
-    const response = await send(fn.url, binaryTektonEvent(body));
+    const response = await send(file.fn.url, binaryTektonEvent(body));
     expect(response).toMatchObject({ status: 422, body: { status: "refused" } });
-    expect(await stack.drain(Topic.trainingRequested)).toEqual([]);
+    expect(await file.stack.drain(Topic.trainingRequested)).toEqual([]);
   });
 });
 
@@ -158,9 +145,9 @@ describe("tektonEvents refuses strangers over HTTP", () => {
 
   it.each(cases)("refuses %s", async (name, make, status) => {
     const request = make();
-    const url = name.includes("URL") ? `${fn.url}?token=${sinkToken}` : fn.url;
+    const url = name.includes("URL") ? `${file.fn.url}?token=${sinkToken}` : file.fn.url;
     const response = await send(url, request);
     expect(response).toMatchObject({ status, body: { status: "refused" } });
-    expect(await stack.drain(Topic.artifactReady)).toEqual([]);
+    expect(await file.stack.drain(Topic.artifactReady)).toEqual([]);
   });
 });

@@ -6,23 +6,20 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createArtifactUploadedHandler } from "../../functions/artifact-uploaded/handler.js";
 import { createGithubWebhookHandler } from "../../functions/github-webhook/handler.js";
 import { createTektonEventsHandler } from "../../functions/tekton-events/handler.js";
-import { BucketClaimStore } from "../../shared/claim-store.js";
 import { decodeMessage, encodeMessage } from "../../shared/contracts.js";
 import { TransientError } from "../../shared/errors.js";
 import { recordBranchPush } from "../../shared/ingress/branch-pushes.js";
 import type { IngressRequest, IngressResponse } from "../../shared/ingress/http.js";
 import { serveIngress } from "../../shared/ingress/serve-http.js";
-import { BucketLedger } from "../../shared/ledger.js";
 import { createLogger } from "../../shared/logger.js";
 import { manifestPath } from "../../shared/manifest.js";
-import { ingressTestConfig } from "../support/ingress-config.js";
+import { ingressTestDeps } from "../support/ingress-deps.js";
 import { ownJson } from "../support/ingress-fixtures.js";
 import { type ServedFunction, serveFunction } from "../support/ingress-http.js";
 import { testManifest } from "../support/ingress-manifest.js";
 import { binaryTektonEvent, sinkToken, structuredTektonEvent } from "../support/ingress-tekton.js";
-import { MemoryBlobStore } from "../support/memory-blob-store.js";
 import { rawPost } from "../support/raw-http.js";
-import { RecordingPublisher } from "../support/recording-publisher.js";
+import type { RecordingPublisher } from "../support/recording-publisher.js";
 
 // Hostile input for the three ingress functions, through their handler factories with in-memory ports: random and
 // mutated GitHub deliveries, CloudEvents with missing / oversized / duplicated attributes, storage events with odd
@@ -46,21 +43,9 @@ afterAll(() => {
 
 /** Ports for one function instance, kept for the whole property: state and memory accumulate as in production. */
 function deps() {
-  const config = ingressTestConfig();
-  const blobs = new MemoryBlobStore(config.bucket);
-  let logLines = 0;
-  return {
-    config,
-    blobs,
-    claims: new BucketClaimStore(blobs),
-    ledger: new BucketLedger(blobs),
-    publisher: new RecordingPublisher(),
-    logger: createLogger({}, () => {
-      logLines += 1;
-    }),
-    identity: "fuzz@local-project.iam.gserviceaccount.com",
-    logLines: () => logLines,
-  };
+  // The handlers' own clock, and no log lines kept: the properties measure the heap.
+  const { now: _now, ...ports } = ingressTestDeps({ keepLogs: false });
+  return ports;
 }
 
 /** Every published message must pass its contract (decoded again from the wire form) and name a configured model. */

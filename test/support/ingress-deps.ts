@@ -6,8 +6,11 @@ import { ingressTestConfig } from "./ingress-config.js";
 import { MemoryBlobStore } from "./memory-blob-store.js";
 import { RecordingPublisher } from "./recording-publisher.js";
 
-/** In-memory ports for an ingress handler: the real claim store and ledger over a memory bucket. */
-export function ingressTestDeps(options: { config?: Config } = {}) {
+/**
+ * In-memory ports for an ingress handler: the real claim store and ledger over a memory bucket. `keepLogs: false`
+ * drops log lines instead of keeping them (for tests that measure the heap).
+ */
+export function ingressTestDeps(options: { config?: Config; keepLogs?: boolean } = {}) {
   const config = options.config ?? ingressTestConfig();
   const blobs = new MemoryBlobStore(config.bucket);
   const logLines: Array<Record<string, unknown>> = [];
@@ -17,7 +20,9 @@ export function ingressTestDeps(options: { config?: Config } = {}) {
     claims: new BucketClaimStore(blobs),
     ledger: new BucketLedger(blobs),
     publisher: new RecordingPublisher(),
-    logger: createLogger({}, (line) => logLines.push(JSON.parse(line) as Record<string, unknown>)),
+    logger: createLogger({}, (line) => {
+      if (options.keepLogs !== false) logLines.push(JSON.parse(line) as Record<string, unknown>);
+    }),
     identity: "ingress@local-project.iam.gserviceaccount.com",
     now: () => new Date("2024-06-11T10:00:00.000Z"),
     logLines,

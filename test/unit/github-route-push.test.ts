@@ -71,39 +71,33 @@ describe("routePush", () => {
     ]);
   });
 
-  it("ignores a repository no model uses, a tag that matches no pattern, and a tag on no commit", () => {
-    expect(
-      routePush(
-        config,
-        push((p) => (p.repository.full_name = "acme/other")),
-        now,
-      ).ignored,
-    ).toEqual(["no model is configured for repository acme/other"]);
-    expect(
-      routePush(
-        config,
-        push((p) => (p.ref = "refs/tags/v1.0")),
-        now,
-      ).ignored,
-    ).toEqual(["fraud-detector: tag v1.0 does not match promote/fraud-detector/*"]);
+  it.each<[string, (p: Record<string, any>) => void, string]>([
+    [
+      "a repository no model uses",
+      (p) => (p.repository.full_name = "acme/other"),
+      "no model is configured for repository acme/other",
+    ],
+    [
+      "a tag that matches no pattern",
+      (p) => (p.ref = "refs/tags/v1.0"),
+      "fraud-detector: tag v1.0 does not match promote/fraud-detector/*",
+    ],
     // A tag on a tree or blob: not deleted, but no head commit to promote.
-    expect(
-      routePush(
-        config,
-        push((p) => {
-          p.ref = "refs/tags/promote/fraud-detector/tree";
-          p.head_commit = null;
-        }),
-        now,
-      ).ignored,
-    ).toEqual(["tag promote/fraud-detector/tree does not point to a commit"]);
-    expect(
-      routePush(
-        config,
-        push((p) => (p.ref = "refs/notes/commits")),
-        now,
-      ).ignored,
-    ).toEqual(["ref refs/notes/commits is neither a branch nor a tag"]);
+    [
+      "a tag on no commit",
+      (p) => {
+        p.ref = "refs/tags/promote/fraud-detector/tree";
+        p.head_commit = null;
+      },
+      "tag promote/fraud-detector/tree does not point to a commit",
+    ],
+    [
+      "a ref that is neither branch nor tag",
+      (p) => (p.ref = "refs/notes/commits"),
+      "ref refs/notes/commits is neither a branch nor a tag",
+    ],
+  ])("ignores %s", (_name, change, reason) => {
+    expect(routePush(config, push(change), now).ignored).toEqual([reason]);
   });
 
   it("does not let the default pattern's * cross a slash", () => {

@@ -1,12 +1,12 @@
 import { createHmac } from "node:crypto";
 import { sign } from "@octokit/webhooks-methods";
 import { describe, expect, it } from "vitest";
-import { createGithubWebhookHandler, githubMaxPayloadBytes } from "../../functions/github-webhook/handler.js";
-import { readGithubWebhookSettings } from "../../functions/github-webhook/settings.js";
-import { verifySignature } from "../../functions/github-webhook/verify-signature.js";
+import { createGithubWebhookHandler } from "../../functions/github-webhook/handler.js";
+import { githubMaxPayloadBytes, readGithubWebhookSettings } from "../../functions/github-webhook/settings.js";
 import { TransientError } from "../../shared/errors.js";
 import { findBranchPush } from "../../shared/ingress/branch-pushes.js";
 import type { IngressRequest } from "../../shared/ingress/http.js";
+import { verifySignature } from "../../shared/ingress/verify-signature.js";
 import { Topic } from "../../shared/topology.js";
 import { ingressTestDeps } from "../support/ingress-deps.js";
 import { ownFixture, ownJson } from "../support/ingress-fixtures.js";
@@ -388,6 +388,10 @@ describe("githubWebhook notes the commits pushed to a model's branch", () => {
 describe("githubWebhook refuses bad requests", () => {
   const push = ownFixture("github/push-main.json");
 
+  const without = (name: string) => async (): Promise<IngressRequest> => {
+    const { [name]: _, ...headers } = (await delivery(push)).headers;
+    return { method: "POST", headers, body: push };
+  };
   type Case = [name: string, make: () => Promise<IngressRequest>, status: number, reason: RegExp];
   const cases: Case[] = [
     [
@@ -408,42 +412,10 @@ describe("githubWebhook refuses bad requests", () => {
       415,
       /application\/x-www-form-urlencoded is not application\/json/,
     ],
-    [
-      "no content type",
-      async () => {
-        const { "content-type": _, ...headers } = (await delivery(push)).headers;
-        return { method: "POST", headers, body: push };
-      },
-      415,
-      /\(none\) is not application\/json/,
-    ],
-    [
-      "no X-GitHub-Event",
-      async () => {
-        const { "x-github-event": _, ...headers } = (await delivery(push)).headers;
-        return { method: "POST", headers, body: push };
-      },
-      400,
-      /missing the X-GitHub-Event header/,
-    ],
-    [
-      "no X-GitHub-Delivery",
-      async () => {
-        const { "x-github-delivery": _, ...headers } = (await delivery(push)).headers;
-        return { method: "POST", headers, body: push };
-      },
-      400,
-      /missing the X-GitHub-Delivery header/,
-    ],
-    [
-      "no signature",
-      async () => {
-        const { "x-hub-signature-256": _, ...headers } = (await delivery(push)).headers;
-        return { method: "POST", headers, body: push };
-      },
-      401,
-      /missing the X-Hub-Signature-256 header/,
-    ],
+    ["no content type", without("content-type"), 415, /\(none\) is not application\/json/],
+    ["no X-GitHub-Event", without("x-github-event"), 400, /missing the X-GitHub-Event header/],
+    ["no X-GitHub-Delivery", without("x-github-delivery"), 400, /missing the X-GitHub-Delivery header/],
+    ["no signature", without("x-hub-signature-256"), 401, /missing the X-Hub-Signature-256 header/],
     [
       "a signature under another secret",
       () => delivery(push, { secret: "not-the-secret" }),

@@ -61,31 +61,27 @@ describe("githubWebhook logs only validated headers, and a trace only when authe
 });
 
 describe("tektonEvents attaches a trace only once the token is checked", () => {
-  it("a wrong token is refused without the caller's trace", async () => {
+  const sendWithTrace = async (options: Parameters<typeof binaryTektonEvent>[1]) => {
     const deps = ingressTestDeps();
     const handler = createTektonEventsHandler({ ...deps, tokens: [sinkToken] });
-    const event = binaryTektonEvent(ownJson("tekton/pipelinerun-successful.json"), { token: "t".repeat(40) });
+    const event = binaryTektonEvent(ownJson("tekton/pipelinerun-successful.json"), options);
     const response = await handler({
       method: "POST",
       headers: { ...event.headers, traceparent },
       body: Buffer.from(event.body),
     });
+    return { deps, response };
+  };
+
+  it("a wrong token is refused without the caller's trace", async () => {
+    const { deps, response } = await sendWithTrace({ token: "t".repeat(40) });
     expect(response.statusCode).toBe(401);
     expect(deps.logLines.length).toBeGreaterThan(0);
     expect(deps.logLines.every((line) => line[traceField] === undefined)).toBe(true);
   });
 
   it("a valid token's lines carry the trace", async () => {
-    const deps = ingressTestDeps();
-    const handler = createTektonEventsHandler({ ...deps, tokens: [sinkToken] });
-    const event = binaryTektonEvent(ownJson("tekton/pipelinerun-successful.json"), {
-      type: "dev.tekton.event.pipelinerun.started.v1",
-    });
-    const response = await handler({
-      method: "POST",
-      headers: { ...event.headers, traceparent },
-      body: Buffer.from(event.body),
-    });
+    const { deps, response } = await sendWithTrace({ type: "dev.tekton.event.pipelinerun.started.v1" });
     expect(response.statusCode).toBe(200);
     expect(deps.logLines.length).toBeGreaterThan(0);
     expect(

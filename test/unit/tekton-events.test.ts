@@ -405,6 +405,10 @@ describe("tektonEvents: other states", () => {
 
 describe("tektonEvents refuses strangers and bad input", () => {
   const withSource = (source: string) => binary(successful(), { source });
+  const withoutHeader = (name: string): IngressRequest => {
+    const { [name]: _, ...headers } = binary(successful()).headers;
+    return { method: "POST", headers, body: Buffer.from(JSON.stringify(successful())) };
+  };
   type Case = [name: string, make: () => IngressRequest, status: number, reason: RegExp];
   const cases: Case[] = [
     ["a GET", () => ({ ...binary(successful()), method: "GET" }), 405, /GET is not allowed/],
@@ -434,24 +438,8 @@ describe("tektonEvents refuses strangers and bad input", () => {
       400,
       /not valid JSON/,
     ],
-    [
-      "a binary event without ce-id",
-      () => {
-        const { "ce-id": _, ...headers } = binary(successful()).headers;
-        return { method: "POST", headers, body: Buffer.from(JSON.stringify(successful())) };
-      },
-      400,
-      /not a CloudEvent/,
-    ],
-    [
-      "a binary event without ce-source",
-      () => {
-        const { "ce-source": _, ...headers } = binary(successful()).headers;
-        return { method: "POST", headers, body: Buffer.from(JSON.stringify(successful())) };
-      },
-      400,
-      /invalid CloudEvent/,
-    ],
+    ["a binary event without ce-id", () => withoutHeader("ce-id"), 400, /not a CloudEvent/],
+    ["a binary event without ce-source", () => withoutHeader("ce-source"), 400, /invalid CloudEvent/],
     [
       "a structured event without an id",
       () => {

@@ -1,13 +1,14 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 
-// GitHub signs the raw request bytes. @octokit/webhooks-methods 6 takes the payload only as a string, and decoding
+// GitHub (X-Hub-Signature-256) and Flux's notification-controller (X-Signature) sign the raw request bytes the same
+// way: `sha256=` and the hex HMAC-SHA256 under a shared secret. @octokit/webhooks-methods 6 takes the payload only as a string, and decoding
 // bytes to a string is lossy (an invalid UTF-8 byte and U+FFFD decode the same), so a body GitHub never signed could
 // verify. The HMAC is therefore computed here over the Buffer with node:crypto, as octokit computes it.
 const signaturePattern = /^sha256=[0-9a-f]{64}$/;
 
 /**
- * True when `signature` (the X-Hub-Signature-256 value, `sha256=<hex>`) is GitHub's HMAC-SHA256 of the raw body
- * bytes under one of `secrets`. Digests are compared in constant time and every secret is tried, so the time
+ * True when `signature` (`sha256=<hex>`, as in X-Hub-Signature-256) is the HMAC-SHA256 of the raw body bytes under
+ * one of `secrets`. Digests are compared in constant time and every secret is tried, so the time
  * does not tell which one matched (or whether any did).
  */
 export function verifySignature(secrets: readonly string[], body: Buffer, signature: string): boolean {
