@@ -63,7 +63,48 @@ if (sections.has("webhook")) {
   out("");
 }
 
-if (sections.has("ledger") || sections.has("verify")) {
+if (sections.has("ledger")) {
+  const quiet = quietFunctionLogs();
+  try {
+    const rows = await benchLedger(commitSizes, {
+      runs,
+      readAllUpTo: Number(env.SCALE_READ_ALL_UP_TO ?? 1_000),
+    });
+    const perCommit = rows[0] ? rows[0].records / rows[0].commits : 0;
+    quiet.print(
+      `ledger of one model, ${perCommit} records per commit — modelgate CLI in-process, median of ${runs}`,
+    );
+    quiet.print(
+      table(
+        [
+          "commits",
+          "records",
+          "seed",
+          "lineage --commit",
+          "lineage (page of 20)",
+          "status",
+          "read all (before paging)",
+          "load",
+        ],
+        rows.map((r) => [
+          r.commits.toLocaleString("en"),
+          r.records.toLocaleString("en"),
+          ms(r.seedMs),
+          ms(r.lineageCommitMs),
+          ms(r.lineagePageMs),
+          ms(r.statusMs),
+          r.readAllMs === undefined ? "-" : ms(r.readAllMs),
+          r.load,
+        ]),
+      ),
+    );
+    quiet.print("");
+  } finally {
+    quiet.done();
+  }
+}
+
+if (sections.has("verify")) {
   const servers = await startLocalServers({ log: () => undefined });
   const vertex = vertexFixture(servers);
   const restore = quietFunctionLogs();
@@ -73,90 +114,51 @@ if (sections.has("ledger") || sections.has("verify")) {
     await vertex.train(serving);
     await vertex.train(candidate);
 
-    if (sections.has("ledger")) {
-      const rows = await benchLedger(servers, vertex, commitSizes, {
-        runs,
-        readAllUpTo: Number(env.SCALE_READ_ALL_UP_TO ?? 10_000),
-        trainedCommit: serving,
-      });
-      const perCommit = rows[0] ? rows[0].records / rows[0].commits : 0;
-      restore.print(
-        `ledger of one model, ${perCommit} records per commit — modelgate CLI in-process, median of ${runs}`,
-      );
-      restore.print(
-        table(
-          [
-            "commits",
-            "records",
-            "seed",
-            "lineage --commit",
-            "lineage (page of 20)",
-            "status",
-            "read all (before paging)",
-            "load",
-          ],
-          rows.map((r) => [
-            r.commits.toLocaleString("en"),
-            r.records.toLocaleString("en"),
-            ms(r.seedMs),
-            ms(r.lineageCommitMs),
-            ms(r.lineagePageMs),
-            ms(r.statusMs),
-            r.readAllMs === undefined ? "-" : ms(r.readAllMs),
-            r.load,
-          ]),
-        ),
-      );
-      restore.print("");
-    }
-
-    if (sections.has("verify")) {
-      const rows: VerifyRow[] = [];
-      for (const [round, routed] of [false, true].entries()) {
-        rows.push(
-          await benchConcurrentVerify(servers, vertex, {
-            models: verifyModels,
-            servingCommit: serving,
-            candidateCommit: candidate,
-            routed,
-            round: round + 1,
-          }),
-        );
-      }
-      restore.print(
-        `${verifyModels} models verifying at once against one local Vertex AI — 1,000 golden rows each, 10 % canary, batch 100, concurrency 4`,
-      );
-      restore.print(
-        table(
-          [
-            "candidate reached by",
-            "models",
-            "wall",
-            "verifications/min",
-            "slowest",
-            "fastest",
-            "requests",
-            "instances sent / scored",
-            "served by serving version",
-            "verdicts",
-            "load",
-          ],
-          rows.map((r) => [
-            r.routing,
-            String(r.models),
-            ms(r.wallMs),
-            r.perMinute.toFixed(1),
-            ms(r.slowestMs),
-            ms(r.fastestMs),
-            r.requests.toLocaleString("en"),
-            r.instancesPerScoredRow.toFixed(2),
-            r.servedByOthers.toLocaleString("en"),
-            r.verdicts,
-            r.load,
-          ]),
-        ),
+    const rows: VerifyRow[] = [];
+    for (const [round, routed] of [false, true].entries()) {
+      rows.push(
+        await benchConcurrentVerify(servers, vertex, {
+          models: verifyModels,
+          servingCommit: serving,
+          candidateCommit: candidate,
+          routed,
+          round: round + 1,
+        }),
       );
     }
+    restore.print(
+      `${verifyModels} models verifying at once against one local Vertex AI — 1,000 golden rows each, 10 % canary, batch 100, concurrency 4`,
+    );
+    restore.print(
+      table(
+        [
+          "candidate reached by",
+          "models",
+          "wall",
+          "verifications/min",
+          "slowest",
+          "fastest",
+          "requests",
+          "instances sent / scored",
+          "served by serving version",
+          "verdicts",
+          "load",
+        ],
+        rows.map((r) => [
+          r.routing,
+          String(r.models),
+          ms(r.wallMs),
+          r.perMinute.toFixed(1),
+          ms(r.slowestMs),
+          ms(r.fastestMs),
+          r.requests.toLocaleString("en"),
+          r.instancesPerScoredRow.toFixed(2),
+          r.servedByOthers.toLocaleString("en"),
+          r.verdicts,
+          r.load,
+        ]),
+      ),
+    );
   } finally {
     restore.done();
     await vertex.close();
