@@ -57,8 +57,8 @@ export interface ScoringSummary {
  * Sends items (arriving in groups, as a stream reads them) through the endpoint in batches, `concurrency`
  * requests at a time, and hands the candidate's answers to the sink. When the predictor can route to a chosen
  * deployed model (`predictOn`), every batch goes to the candidate once; the first FAILED_PRECONDITION (the deployed
- * model cannot be addressed that way) switches the run to Predict by traffic split. Items are pulled only when a worker is free, so memory holds at most
- * `concurrency` batches whatever the golden set's size. A batch another deployed model answered is re-sent (the
+ * model cannot be addressed that way) switches the run to Predict by traffic split. Items are pulled only when a
+ * worker is free, so memory holds at most `concurrency` batches whatever the golden set's size. A batch another deployed model answered is re-sent (the
  * canary receives only its traffic share) within the per-batch and whole-run bounds. A batch refused with
  * INVALID_ARGUMENT is split in halves until the refused instances are alone, so one bad row costs one row.
  * A transient error is retried, then abandons the run (the step is redelivered); any other error abandons it.
