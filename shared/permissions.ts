@@ -170,6 +170,8 @@ export const adapters = {
     clientModules: ["prediction_service_client"],
     calls: {
       predict: ["aiplatform.endpoints.predict"],
+      // Explain with a deployed model id: the candidate's predictions without the traffic split (docs/decisions.md).
+      explain: ["aiplatform.endpoints.explain"],
       close: [],
     },
   },
@@ -341,7 +343,7 @@ export const permissionTable = {
       "shared/pubsub-publisher.ts": publishCalls,
       "shared/vertex/models-adapter.ts": ["getModel"],
       "shared/vertex/endpoints-adapter.ts": ["getEndpoint"],
-      "shared/vertex/prediction-adapter.ts": ["predict", "close"],
+      "shared/vertex/prediction-adapter.ts": ["predict", "explain", "close"],
     },
     grants: [
       ...stepBasics(FunctionName.verifyDeployment),
@@ -354,7 +356,12 @@ export const permissionTable = {
       bucketGrant(Prefix.registry, get, "read versions.json to find the serving version's commit"),
       bucketGrant(Prefix.reports, replace, "write the verification report (a redelivery rewrites it)"),
       projectGrant(
-        ["aiplatform.endpoints.get", "aiplatform.endpoints.predict", "aiplatform.models.get"],
+        [
+          "aiplatform.endpoints.explain",
+          "aiplatform.endpoints.get",
+          "aiplatform.endpoints.predict",
+          "aiplatform.models.get",
+        ],
         "find the serving version on the endpoint and its recorded accuracy; predict through the live endpoint",
       ),
       publishGrant(Topic.verificationCompleted, "hand the verdict to rollout"),

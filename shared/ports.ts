@@ -103,8 +103,16 @@ export interface LedgerEntry extends LedgerRecord {
 }
 
 /** Append-only audit trail in the artifact bucket (`ledger/<model>/<commit>/…`). */
+/** A page of commits from `Ledger.readCommitPage`; `nextPageToken` is set when older commits remain. */
+export interface LedgerCommitPage {
+  commits: Array<{ commit: string; entries: LedgerEntry[] }>;
+  nextPageToken?: string;
+}
+
 export interface Ledger {
   append(record: LedgerRecord): Promise<LedgerEntry>;
   /** A model's records (optionally one commit's), oldest first. */
   read(model: string, commit?: string): Promise<LedgerEntry[]>;
+  /** One page of a model's commits, latest activity first, each with its records (oldest first). */
+  readCommitPage(model: string, page: { limit: number; pageToken?: string }): Promise<LedgerCommitPage>;
 }

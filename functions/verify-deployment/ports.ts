@@ -1,5 +1,5 @@
 import type { EndpointDeployer, ModelRegistry } from "../../shared/model-ports.js";
-import type { ServingPredictor } from "../../shared/vertex/prediction-adapter.js";
+import type { ServingPredictor, VertexPredictor } from "../../shared/vertex/prediction-adapter.js";
 import { portsPerRuntime } from "../../shared/vertex/runtime-ports.js";
 import type { VertexLocation } from "../../shared/vertex/vertex-client.js";
 
@@ -31,13 +31,19 @@ function once<T>(create: () => T): () => T {
 // Each adapter module is imported on first call, so a cold start loads only what the message needs.
 
 class LazyPredictor implements ServingPredictor {
-  private adapter: Promise<ServingPredictor> | undefined;
+  private adapter: Promise<VertexPredictor> | undefined;
   constructor(private readonly location: VertexLocation) {}
   async predict(endpoint: string, instances: unknown[]) {
+    return (await this.predictor()).predict(endpoint, instances);
+  }
+  async predictOn(endpoint: string, deployedModelId: string, instances: unknown[]) {
+    return (await this.predictor()).predictOn(endpoint, deployedModelId, instances);
+  }
+  private predictor(): Promise<VertexPredictor> {
     this.adapter ??= import("../../shared/vertex/prediction-adapter.js").then(
       ({ VertexPredictor }) => new VertexPredictor(this.location),
     );
-    return (await this.adapter).predict(endpoint, instances);
+    return this.adapter;
   }
 }
 

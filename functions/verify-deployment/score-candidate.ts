@@ -38,6 +38,12 @@ export interface ScoringSummary {
   /** Instances the endpoint refused with INVALID_ARGUMENT even alone. */
   refusedInstances: number;
   resends: number;
+  /** Requests sent to the candidate by its deployed model id (Explain), bypassing the traffic split. */
+  routedRequests: number;
+  /** Instances sent per instance the candidate scored (1 when every batch reached it first time). */
+  instancesPerScoredRow: number;
+  /** Instances answered by other deployed models (the serving version): predictions verification paid for there. */
+  instancesServedByOthers: number;
   failedRequests: number;
   /** Predict answers per deployed model id. */
   responsesByDeployedModel: Record<string, number>;
@@ -49,8 +55,10 @@ export interface ScoringSummary {
 
 /**
  * Sends items (arriving in groups, as a stream reads them) through the endpoint in batches, `concurrency`
- * requests at a time, and hands the candidate's answers to the sink. Items are pulled only when a worker is free, so memory holds at most
- * `concurrency` batches whatever the golden set's size. A batch another deployed model answered is re-sent (the
+ * requests at a time, and hands the candidate's answers to the sink. When the predictor can route to a chosen
+ * deployed model (`predictOn`), every batch goes to the candidate once; the first FAILED_PRECONDITION (the deployed
+ * model cannot be addressed that way) switches the run to Predict by traffic split. Items are pulled only when a
+ * worker is free, so memory holds at most `concurrency` batches whatever the golden set's size. A batch another deployed model answered is re-sent (the
  * canary receives only its traffic share) within the per-batch and whole-run bounds. A batch refused with
  * INVALID_ARGUMENT is split in halves until the refused instances are alone, so one bad row costs one row.
  * A transient error is retried, then abandons the run (the step is redelivered); any other error abandons it.
@@ -69,6 +77,9 @@ export async function scoreCandidate<T>(
     unscoredInstances: 0,
     refusedInstances: 0,
     resends: 0,
+    routedRequests: 0,
+    instancesPerScoredRow: 0,
+    instancesServedByOthers: 0,
     failedRequests: 0,
     responsesByDeployedModel: {},
     servedBy: {},
@@ -78,13 +89,21 @@ export async function scoreCandidate<T>(
   const sleep = options.sleep ?? defaultSleep;
   const batches = batchesOf(items, options.batchSize)[Symbol.asyncIterator]();
   let failure: { error: unknown } | undefined;
+  let routable = predictor.predictOn !== undefined;
+
+  const request = (batch: T[], routed: boolean): Promise<ServedPredictions> =>
+    routed && predictor.predictOn
+      ? predictor.predictOn(options.endpoint, options.candidateDeployedModelId, batch as unknown[])
+      : predictor.predict(options.endpoint, batch as unknown[]);
 
   const send = async (batch: T[]): Promise<ServedPredictions> => {
     for (let attempt = 0; ; attempt++) {
+      const routed = routable;
       summary.requests++;
       summary.instancesSent += batch.length;
+      if (routed) summary.routedRequests++;
       try {
-        const answer = await predictor.predict(options.endpoint, batch as unknown[]);
+        const answer = await request(batch, routed);
         if (answer.predictions.length !== batch.length) {
           throw new UpstreamError(
             `Predict on ${options.endpoint} returned ${answer.predictions.length} predictions for ${batch.length} instances`,
@@ -93,6 +112,12 @@ export async function scoreCandidate<T>(
         }
         return answer;
       } catch (error) {
+        if (routed && hasGrpcCode(error, GrpcCode.FAILED_PRECONDITION)) {
+          // This deployed model cannot be addressed directly: fall back to the traffic split, without a penalty.
+          routable = false;
+          attempt--;
+          continue;
+        }
         summary.failedRequests++;
         summary.firstError ??= describeError(error);
         if (!isRetryable(error) || attempt >= transientRetries || failure) throw error;
@@ -141,6 +166,7 @@ export async function scoreCandidate<T>(
         sink.candidate(batch, answer.predictions);
         return;
       }
+      summary.instancesServedByOthers += batch.length;
       if (sink.other && !fedOthers.has(id)) {
         fedOthers.add(id);
         sink.other(id, batch, answer.predictions);
@@ -174,6 +200,8 @@ export async function scoreCandidate<T>(
     await batches.return?.(undefined).catch(() => undefined);
     throw failure.error;
   }
+  summary.instancesPerScoredRow =
+    summary.candidateInstances === 0 ? 0 : round3(summary.instancesSent / summary.candidateInstances);
   return summary;
 }
 
@@ -203,9 +231,21 @@ export function sendsPerBatchBound(canaryPercent: number): number {
 }
 
 function isInvalidArgument(error: unknown): boolean {
+  if (hasGrpcCode(error, GrpcCode.INVALID_ARGUMENT)) return true;
+  return (
+    error instanceof ModelgateError &&
+    !error.retryable &&
+    (error.details as { httpStatus?: unknown }).httpStatus === 400
+  );
+}
+
+function hasGrpcCode(error: unknown, code: number): boolean {
   if (!(error instanceof ModelgateError) || error.retryable) return false;
-  const { grpcCode, httpStatus } = error.details as { grpcCode?: unknown; httpStatus?: unknown };
-  return grpcCode === GrpcCode.INVALID_ARGUMENT || httpStatus === 400;
+  return (error.details as { grpcCode?: unknown }).grpcCode === code;
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }
 
 function defaultSleep(attempt: number): Promise<void> {

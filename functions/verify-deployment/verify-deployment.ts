@@ -262,11 +262,15 @@ async function readCandidateManifest(blobs: BlobStore, message: DeploymentReady)
 
 /** The golden examples are sent as their instances; the predictor sees only what the endpoint should. */
 function instanceSender(predictor: ServingPredictor): ServingPredictor {
+  const instancesOf = (examples: unknown[]) => (examples as GoldenExample[]).map((e) => e.instance);
+  const { predictOn } = predictor;
   return {
-    predict: (endpoint, examples) =>
-      predictor.predict(
-        endpoint,
-        (examples as GoldenExample[]).map((e) => e.instance),
-      ),
+    predict: (endpoint, examples) => predictor.predict(endpoint, instancesOf(examples)),
+    ...(predictOn
+      ? {
+          predictOn: (endpoint: string, deployedModelId: string, examples: unknown[]) =>
+            predictOn.call(predictor, endpoint, deployedModelId, instancesOf(examples)),
+        }
+      : {}),
   };
 }

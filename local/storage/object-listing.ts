@@ -71,31 +71,51 @@ export function listObjects(objects: readonly StoredObject[], q: ListQuery): Lis
   const after = q.pageToken === undefined ? undefined : decodeToken(q.pageToken);
   type Entry = { key: string; item?: StoredObject };
   const entries: Entry[] = [];
+  const push = (entry: Entry) => {
+    if (after === undefined || entry.key > after) entries.push(entry);
+  };
   let lastPrefix: string | undefined;
-  for (const o of objects) {
-    if (!o.name.startsWith(q.prefix)) continue;
-    if (q.startOffset !== undefined && o.name < q.startOffset) continue;
-    if (q.endOffset !== undefined && o.name >= q.endOffset) continue;
+  // Objects are sorted by name: start at the first that can be listed (an entry after the token comes from an
+  // object named at or after it, a collapsed prefix being a prefix of its objects' names) and stop past the
+  // prefix or once the page and one more entry are found, so a page costs its own length, not the bucket's.
+  let from = lowerBound(objects, q.prefix);
+  if (q.startOffset !== undefined) from = Math.max(from, lowerBound(objects, q.startOffset));
+  if (after !== undefined) from = Math.max(from, lowerBound(objects, after));
+  for (let i = from; i < objects.length && entries.length <= q.maxResults; i++) {
+    const o = objects[i] as StoredObject;
+    if (!o.name.startsWith(q.prefix)) break;
+    if (q.endOffset !== undefined && o.name >= q.endOffset) break;
     if (q.delimiter !== undefined) {
       const rest = o.name.slice(q.prefix.length);
       const at = rest.indexOf(q.delimiter);
       if (at >= 0) {
         const collapsed = q.prefix + rest.slice(0, at + q.delimiter.length);
         if (collapsed !== lastPrefix) {
-          entries.push({ key: collapsed });
+          push({ key: collapsed });
           lastPrefix = collapsed;
         }
         if (!(q.includeTrailingDelimiter && collapsed === o.name)) continue;
       }
     }
-    entries.push({ key: o.name, item: o });
+    push({ key: o.name, item: o });
   }
-  const remaining = after === undefined ? entries : entries.filter((e) => e.key > after);
-  const page = remaining.slice(0, q.maxResults);
+  const page = entries.slice(0, q.maxResults);
   const last = page.at(-1);
   return {
     items: page.flatMap((e) => (e.item === undefined ? [] : [e.item])),
     prefixes: page.flatMap((e) => (e.item === undefined ? [e.key] : [])),
-    nextPageToken: remaining.length > page.length && last !== undefined ? encodeToken(last.key) : undefined,
+    nextPageToken: entries.length > page.length && last !== undefined ? encodeToken(last.key) : undefined,
   };
+}
+
+/** The index of the first object whose name is not below `key` (objects sorted by name). */
+function lowerBound(objects: readonly StoredObject[], key: string): number {
+  let low = 0;
+  let high = objects.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((objects[mid] as StoredObject).name < key) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }

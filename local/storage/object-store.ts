@@ -24,6 +24,8 @@ export class ObjectStore {
   readonly #backend: StorageBackend;
   readonly #buckets = new Map<string, StoredBucket>();
   readonly #objects = new Map<string, Map<string, StoredObject>>();
+  /** Each bucket's objects sorted by name, kept until the bucket's next write (listing pages reuse it). */
+  readonly #sorted = new Map<string, readonly StoredObject[]>();
   readonly #clock = new GenerationClock();
 
   private constructor(backend: StorageBackend) {
@@ -86,6 +88,7 @@ export class ObjectStore {
     this.#backend.removeBucket(name);
     this.#buckets.delete(name);
     this.#objects.delete(name);
+    this.#sorted.delete(name);
   }
 
   /** The live object, or undefined (also when a different generation is asked for). */
@@ -104,11 +107,17 @@ export class ObjectStore {
     return o;
   }
 
-  /** All live objects in a bucket, ordered by name. */
-  objects(bucket: string): StoredObject[] {
+  /** All live objects in a bucket, ordered by name (sorted once per change of the bucket, not per call). */
+  objects(bucket: string): readonly StoredObject[] {
     this.requireBucket(bucket);
-    const objects = [...(this.#objects.get(bucket)?.values() ?? [])];
-    return objects.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    let sorted = this.#sorted.get(bucket);
+    if (sorted === undefined) {
+      sorted = [...(this.#objects.get(bucket)?.values() ?? [])].sort((a, b) =>
+        a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+      );
+      this.#sorted.set(bucket, sorted);
+    }
+    return sorted;
   }
 
   read(object: StoredObject): Buffer {
@@ -145,6 +154,7 @@ export class ObjectStore {
     if (extra.componentCount !== undefined) object.componentCount = extra.componentCount;
     this.#backend.saveObject(object, data, previous);
     this.#objects.get(bucket)?.set(name, object);
+    this.#sorted.delete(bucket);
     return object;
   }
 
@@ -158,6 +168,7 @@ export class ObjectStore {
     next.updated = new Date().toISOString();
     this.#backend.saveObject(next, undefined, current);
     this.#objects.get(sel.bucket)?.set(sel.name, next);
+    this.#sorted.delete(sel.bucket);
     return next;
   }
 
@@ -167,6 +178,7 @@ export class ObjectStore {
     checkPreconditions(current, preconditions);
     this.#backend.removeObject(current);
     this.#objects.get(sel.bucket)?.delete(sel.name);
+    this.#sorted.delete(sel.bucket);
     return current;
   }
 }

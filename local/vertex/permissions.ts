@@ -32,6 +32,7 @@ export const vertexPermissions = {
   UndeployModel: [{ permission: "aiplatform.endpoints.undeploy", resource: "endpoint" }],
   MutateDeployedModel: [{ permission: "aiplatform.endpoints.deploy", resource: "endpoint" }],
   Predict: [{ permission: "aiplatform.endpoints.predict", resource: "endpoint" }],
+  Explain: [{ permission: "aiplatform.endpoints.explain", resource: "endpoint" }],
   GetOperation: [{ operationVerb: "get", resource: "name" }],
   ListOperations: [{ permission: "aiplatform.operations.list", resource: "name" }],
   WaitOperation: [{ operationVerb: "get", resource: "name" }],

@@ -77,6 +77,47 @@ export class PredictRouter {
     modelVersionId: string;
     modelDisplayName: string;
   }> {
+    const instances = this.instancesOf(request);
+    return this.serve(this.chosenBySplit(endpoint), instances, request.parameters);
+  }
+
+  /**
+   * Explain: served by `deployedModelId` when given (overriding the traffic split, as ExplainRequest.deployed_model_id
+   * does), else by the split, where Vertex AI requires every deployed model to support explanation. A deployed model
+   * without an `explanationSpec` (its own or its model's) is refused with FAILED_PRECONDITION, as Vertex AI does.
+   * Attributions are not computed here: each instance gets an empty Explanation, the predictions are real.
+   */
+  async explain(
+    endpoint: Endpoint,
+    request: { instances?: ProtoValue[]; parameters?: ProtoValue; deployedModelId?: string },
+  ): Promise<{ predictions: ProtoValue[]; deployedModelId: string; explanations: object[] }> {
+    const instances = this.instancesOf(request);
+    const chosen = request.deployedModelId;
+    if (chosen) {
+      if (!endpoint.deployedModels.some((deployed) => deployed.id === chosen)) {
+        throw invalidArgument(`Endpoint \`${endpoint.name}\` has no DeployedModel \`${chosen}\`.`);
+      }
+    } else {
+      const unexplained = endpoint.deployedModels.find((deployed) => !this.explains(deployed.id));
+      if (unexplained)
+        throw failedPrecondition(`Deployed model ${unexplained.id} does not support explanation.`);
+    }
+    const id = chosen || this.chosenBySplit(endpoint);
+    if (!this.explains(id)) throw failedPrecondition(`Deployed model ${id} does not support explanation.`);
+    const served = await this.serve(id, instances, request.parameters);
+    return {
+      predictions: served.predictions,
+      deployedModelId: served.deployedModelId,
+      explanations: served.predictions.map(() => ({ attributions: [] })),
+    };
+  }
+
+  private explains(deployedModelId: string): boolean {
+    const serving = this.serving.get(deployedModelId);
+    return Boolean(serving && (serving.deployed.explanationSpec ?? serving.model.explanationSpec));
+  }
+
+  private instancesOf(request: { instances?: ProtoValue[] }): unknown[] {
     const given = request.instances ?? [];
     if (given.length === 0) throw invalidArgument("Field `instances` must contain at least one instance.");
     const empty = given.findIndex(isEmptyValue);
@@ -92,6 +133,10 @@ export class PredictRouter {
         `Request has ${instances.length} instances; the maximum per request is ${this.options.maxInstancesPerRequest}.`,
       );
     }
+    return instances;
+  }
+
+  private chosenBySplit(endpoint: Endpoint): string {
     if (endpoint.deployedModels.length === 0) {
       throw failedPrecondition(
         `Endpoint \`${endpoint.name}\` has no deployed model to serve the prediction.`,
@@ -103,12 +148,16 @@ export class PredictRouter {
         `Endpoint \`${endpoint.name}\` sends no traffic to any deployed model (empty traffic split).`,
       );
     }
+    return id;
+  }
+
+  private async serve(id: string, instances: unknown[], parametersValue: ProtoValue | undefined) {
     const serving = this.serving.get(id);
     if (!serving) throw new RpcError("UNAVAILABLE", `DeployedModel \`${id}\` is not serving yet.`);
     if (this.options.predictLatencyMs > 0) {
       await new Promise((resolve) => setTimeout(resolve, this.options.predictLatencyMs));
     }
-    const parameters = request.parameters ? fromProtoValue(request.parameters) : undefined;
+    const parameters = parametersValue ? fromProtoValue(parametersValue) : undefined;
     let predictions: unknown[];
     try {
       predictions = await serving.predictor.predict(instances, parameters);

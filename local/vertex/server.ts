@@ -197,6 +197,8 @@ export async function startVertexServer(opts: VertexServerOptions): Promise<Loca
       ),
     Predict: (request: { endpoint?: string } & Parameters<PredictRouter["predict"]>[1]) =>
       router.predict(endpoints.find(request.endpoint, "endpoint"), request),
+    Explain: (request: { endpoint?: string } & Parameters<PredictRouter["explain"]>[1]) =>
+      router.explain(endpoints.find(request.endpoint, "endpoint"), request),
     GetOperation: (request: { name?: string }) => operations.get(request.name ?? ""),
     ListOperations: (request: { name?: string; filter?: string; pageSize?: number; pageToken?: string }) =>
       operations.list(

@@ -18,6 +18,12 @@ export interface ServedPredictions {
 /** A Predictor that also reports the model version behind the deployed model that answered. */
 export interface ServingPredictor extends Predictor {
   predict(endpoint: string, instances: unknown[]): Promise<ServedPredictions>;
+  /**
+   * Predictions from one chosen deployed model, whatever the traffic split (production traffic is unchanged).
+   * Vertex AI offers this only through Explain, for a deployed model with an explanation spec; one without
+   * answers FAILED_PRECONDITION. Absent where the adapter cannot route.
+   */
+  predictOn?(endpoint: string, deployedModelId: string, instances: unknown[]): Promise<ServedPredictions>;
 }
 
 /**
@@ -52,14 +58,43 @@ export class VertexPredictor implements ServingPredictor {
     if (!response.deployedModelId) {
       throw new UpstreamError(`Predict on ${endpoint} answered without a deployedModelId`);
     }
-    const predictions = (response.predictions ?? []) as ProtobufValue[];
-    const out = new Array<unknown>(predictions.length);
-    for (let i = 0; i < predictions.length; i++) out[i] = fromProtobufValue(predictions[i]);
     return {
       deployedModelId: response.deployedModelId,
-      predictions: out,
+      predictions: fromPredictions(response.predictions),
       ...(response.model ? { model: response.model } : {}),
       ...(response.modelVersionId ? { modelVersionId: response.modelVersionId } : {}),
     };
   }
+
+  async predictOn(
+    endpoint: string,
+    deployedModelId: string,
+    instances: unknown[],
+  ): Promise<ServedPredictions> {
+    const client = await this.client();
+    const request = {
+      endpoint,
+      deployedModelId,
+      instances: instances.map(toProtobufValue),
+    } as protos.google.cloud.aiplatform.v1.IExplainRequest;
+    let response: protos.google.cloud.aiplatform.v1.IExplainResponse;
+    try {
+      [response] = await client.explain(request);
+    } catch (error) {
+      throw classifyClientError(error, `Explain on ${endpoint} (deployed model ${deployedModelId})`);
+    }
+    if (response.deployedModelId !== deployedModelId) {
+      throw new UpstreamError(
+        `Explain on ${endpoint} for deployed model ${deployedModelId} was answered by ${response.deployedModelId || "no deployed model"}`,
+      );
+    }
+    return { deployedModelId, predictions: fromPredictions(response.predictions) };
+  }
+}
+
+function fromPredictions(values: protos.google.protobuf.IValue[] | null | undefined): unknown[] {
+  const predictions = (values ?? []) as ProtobufValue[];
+  const out = new Array<unknown>(predictions.length);
+  for (let i = 0; i < predictions.length; i++) out[i] = fromProtobufValue(predictions[i]);
+  return out;
 }

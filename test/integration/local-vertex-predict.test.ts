@@ -1,7 +1,13 @@
 import type { EndpointServiceClient } from "@google-cloud/aiplatform/build/src/v1/endpoint_service_client.js";
+import { PredictionServiceClient } from "@google-cloud/aiplatform/build/src/v1/prediction_service_client.js";
 import { status } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
-import { fromProtoValue } from "../../local/vertex/index.js";
+import {
+  fromProtoValue,
+  localVertexClientOptions,
+  startVertexServer,
+  toProtoValue,
+} from "../../local/vertex/index.js";
 import { dedicated, useEchoVertex } from "../support/echo-vertex.js";
 
 const BUCKET = "vertex-predict-test";
@@ -164,5 +170,81 @@ describe("injected faults", () => {
     expect(() => echo.server.faults.failNext("DeployModle", 1, "UNAVAILABLE")).toThrow(
       /Unknown Vertex AI method/,
     );
+  });
+});
+
+/** Sampled Shapley over one path: the smallest explanation spec a custom-container model can carry. */
+const explanationSpec = {
+  parameters: { sampledShapleyAttribution: { pathCount: 1 } },
+  metadata: { inputs: { x: {} }, outputs: { y: {} } },
+};
+
+describe("Explain with a deployed model id", () => {
+  it("is served by the chosen deployed model whatever the traffic split, with its predictions", async () => {
+    const endpoint = await echo.createEndpoint();
+    const serving = await echo.deploy(endpoint, `${echo.modelName}@1`);
+    const canary = await echo.deploy(endpoint, `${echo.modelName}@3`, {
+      trafficSplit: { [serving]: 90, "0": 10 },
+      explanationSpec,
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, async (_, n) => {
+        const [response] = await echo.predictions.explain({
+          endpoint,
+          deployedModelId: canary,
+          instances: [toProtoValue({ n })],
+        });
+        return response;
+      }),
+    );
+    for (const [n, response] of answers.entries()) {
+      expect(response.deployedModelId).toBe(canary);
+      expect(response.predictions?.map(fromProtoValue)).toEqual([{ version: "v3", instance: { n } }]);
+      expect(response.explanations).toHaveLength(1);
+    }
+    // Production traffic is untouched.
+    expect((await echo.getEndpoint(endpoint)).trafficSplit).toEqual({ [serving]: 90, [canary]: 10 });
+  });
+
+  it("refuses a deployed model without an explanation spec with FAILED_PRECONDITION, as Vertex AI does", async () => {
+    const endpoint = await echo.createEndpoint();
+    const plain = await echo.deploy(endpoint, `${echo.modelName}@2`);
+    const error = await echo.predictions
+      .explain({ endpoint, deployedModelId: plain, instances: [toProtoValue({ n: 1 })] })
+      .then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+    expect(error).toMatchObject({ code: status.FAILED_PRECONDITION });
+    expect((error as Error).message).toContain(`Deployed model ${plain} does not support explanation`);
+  });
+
+  it("needs aiplatform.endpoints.explain: Predict's permission is not enough", async () => {
+    const checks: string[] = [];
+    const guarded = await startVertexServer({
+      storageApiEndpoint: "http://127.0.0.1:9",
+      authorize: (_identity, permission) => {
+        checks.push(permission);
+        return permission === "aiplatform.endpoints.predict";
+      },
+    });
+    const predictions = new PredictionServiceClient(localVertexClientOptions(guarded.address));
+    try {
+      const endpoint = `${guarded.parent}/endpoints/1`;
+      const error = await predictions
+        .explain({ endpoint, deployedModelId: "1", instances: [toProtoValue({ n: 1 })] })
+        .then(
+          () => undefined,
+          (caught: unknown) => caught,
+        );
+      expect(error).toMatchObject({ code: status.PERMISSION_DENIED });
+      expect((error as Error).message).toContain(
+        `Permission 'aiplatform.endpoints.explain' denied on resource '//aiplatform.googleapis.com/${endpoint}'`,
+      );
+      expect(checks).toEqual(["aiplatform.endpoints.explain"]);
+    } finally {
+      await predictions.close();
+      await guarded.close();
+    }
   });
 });

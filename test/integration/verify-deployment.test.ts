@@ -27,6 +27,7 @@ import { MemoryPublisher } from "../support/memory-runtime.js";
 const servingCommit = "a000000000000000000000000000000000000001";
 const goodCommit = "b000000000000000000000000000000000000002";
 const shiftedCommit = "c000000000000000000000000000000000000003";
+const routedCommit = "d000000000000000000000000000000000000004";
 
 let servers: TestServers;
 let storage: Storage;
@@ -53,6 +54,7 @@ beforeAll(async () => {
     [servingCommit, EXAMPLE_OBJECTS.train],
     [goodCommit, EXAMPLE_OBJECTS.train],
     [shiftedCommit, EXAMPLE_OBJECTS.trainShifted],
+    [routedCommit, EXAMPLE_OBJECTS.train],
   ] as const) {
     await runTraining(
       {
@@ -93,6 +95,7 @@ async function deploy(
   version: { model: string; versionId: string },
   id: string,
   trafficSplit: Record<string, number>,
+  explanationSpec?: object,
 ): Promise<void> {
   const [operation] = await endpoints.deployModel({
     endpoint,
@@ -100,6 +103,7 @@ async function deploy(
       id,
       model: `${version.model}@${version.versionId}`,
       dedicatedResources: { machineSpec: { machineType: "n1-standard-2" }, minReplicaCount: 1 },
+      ...(explanationSpec ? { explanationSpec } : {}),
     },
     trafficSplit,
   });
@@ -113,13 +117,17 @@ async function newEndpoint(name: string): Promise<string> {
 }
 
 /** An endpoint where the serving model has 90 % and the candidate 10 %, as deployModel leaves it. */
-async function canaryEndpoint(name: string, candidateCommit: string): Promise<DeploymentReady> {
+async function canaryEndpoint(
+  name: string,
+  candidateCommit: string,
+  candidateExplanationSpec?: object,
+): Promise<DeploymentReady> {
   const endpoint = await newEndpoint(name);
   const servingId = deployedModelId(MODEL_NAME, servingCommit);
   const candidateId = deployedModelId(MODEL_NAME, candidateCommit);
   await deploy(endpoint, await upload(servingCommit), servingId, { "0": 100 });
   const candidate = await upload(candidateCommit);
-  await deploy(endpoint, candidate, candidateId, { [servingId]: 90, "0": 10 });
+  await deploy(endpoint, candidate, candidateId, { [servingId]: 90, "0": 10 }, candidateExplanationSpec);
   return {
     schemaVersion: 1,
     correlationId: `corr-${candidateCommit.slice(0, 7)}`,
@@ -160,7 +168,9 @@ async function verify(
 describe("verifyDeployment against the local Vertex AI endpoint", () => {
   it("passes a canary trained on the normal data, scoring only its own answers", async () => {
     const message = await canaryEndpoint("verify-good", goodCommit);
-    const predictsBefore = servers.vertex.requestLog.filter((r) => r.method.endsWith("Predict")).length;
+    const predictionCalls = () =>
+      servers.vertex.requestLog.filter((r) => r.method === "Predict" || r.method === "Explain").length;
+    const predictsBefore = predictionCalls();
     const { publisher, report } = await verify(message);
 
     const [completed] = publisher.on(Topic.verificationCompleted);
@@ -173,11 +183,13 @@ describe("verifyDeployment against the local Vertex AI endpoint", () => {
     const servingAnswers =
       report.scoring.responsesByDeployedModel[message.previousDeployedModelId ?? ""] ?? 0;
     expect(servingAnswers).toBeGreaterThan(0);
-    // Every Predict the server answered was one the step counted; none went uncounted or was invented.
-    const predicts =
-      servers.vertex.requestLog.filter((r) => r.method.endsWith("Predict")).length - predictsBefore;
-    expect(predicts).toBe(report.scoring.requests);
-    expect(report.scoring.requests).toBe(10 + servingAnswers);
+    // Every Predict (or Explain probe) the server saw was one the step counted; none went uncounted or was invented.
+    expect(predictionCalls() - predictsBefore).toBe(report.scoring.requests);
+    // The candidate has no explanation spec: the first probes are refused, then the traffic split decides.
+    expect(report.scoring.routedRequests).toBeGreaterThan(0);
+    expect(report.scoring.requests).toBe(10 + servingAnswers + report.scoring.routedRequests);
+    expect(report.scoring.instancesServedByOthers).toBe(servingAnswers * 100);
+    expect(report.scoring.instancesPerScoredRow).toBeGreaterThan(1);
 
     const ledger = await servers.runtime().ledger.read(MODEL_NAME, goodCommit);
     expect(ledger.map((r) => r.action)).toEqual(["verification-completed"]);
@@ -186,6 +198,37 @@ describe("verifyDeployment against the local Vertex AI endpoint", () => {
       .file(`reports/${MODEL_NAME}/${goodCommit}/report.html`)
       .download();
     expect(html.toString()).toContain("<svg");
+  }, 30_000);
+
+  it("sends each golden batch once, to the candidate by its deployed model id, when it supports Explain", async () => {
+    const explanationSpec = {
+      parameters: { sampledShapleyAttribution: { pathCount: 1 } },
+      metadata: { inputs: { features: {} }, outputs: { score: {} } },
+    };
+    const message = await canaryEndpoint("verify-routed", routedCommit, explanationSpec);
+    const before = servers.vertex.requestLog.length;
+    const { publisher, report } = await verify(message);
+
+    const [completed] = publisher.on(Topic.verificationCompleted);
+    expect(completed?.verdict, completed?.reasons.join("; ")).toBe("pass");
+    expect(completed?.metrics.scored).toBe(1_000);
+    expect(report.scoring).toMatchObject({
+      requests: 10,
+      routedRequests: 10,
+      resends: 0,
+      instancesPerScoredRow: 1,
+      instancesServedByOthers: 0,
+      responsesByDeployedModel: { [message.deployedModelId]: 10 },
+    });
+    const calls = servers.vertex.requestLog.slice(before);
+    expect(calls.filter((r) => r.method === "Explain")).toHaveLength(10);
+    expect(calls.filter((r) => r.method === "Predict")).toHaveLength(0);
+    // Production traffic was not touched to get there.
+    const [endpoint] = await endpoints.getEndpoint({ name: message.endpoint });
+    expect(endpoint.trafficSplit).toEqual({
+      [message.previousDeployedModelId ?? ""]: 90,
+      [message.deployedModelId]: 10,
+    });
   }, 30_000);
 
   it("fails a canary trained on the shifted data", async () => {

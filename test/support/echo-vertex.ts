@@ -49,7 +49,7 @@ export interface EchoVertex {
   deploy(
     endpoint: string,
     model: string,
-    extra?: { id?: string; trafficSplit?: Record<string, number> },
+    extra?: { id?: string; trafficSplit?: Record<string, number>; explanationSpec?: object },
   ): Promise<string>;
   getEndpoint(name: string): ReturnType<typeof getEndpointOf>;
   predict(endpoint: string, instances: unknown[]): ReturnType<typeof predictOf>;
@@ -123,7 +123,12 @@ export async function startEchoVertex(bucket: string): Promise<EchoVertex> {
     async deploy(endpoint, model, extra = {}) {
       const [operation] = await endpoints.deployModel({
         endpoint,
-        deployedModel: { model, dedicatedResources: dedicated, ...(extra.id ? { id: extra.id } : {}) },
+        deployedModel: {
+          model,
+          dedicatedResources: dedicated,
+          ...(extra.id ? { id: extra.id } : {}),
+          ...(extra.explanationSpec ? { explanationSpec: extra.explanationSpec } : {}),
+        },
         ...(extra.trafficSplit ? { trafficSplit: extra.trafficSplit } : {}),
       });
       const [response] = await operation.promise();

@@ -29,6 +29,19 @@ describe("modelgate CLI", () => {
   });
 
   it.each([
+    [["lineage", "fraud-detector", "--limit", "0"], "--limit must be a whole number from 1 to 1000"],
+    [
+      ["lineage", "fraud-detector", "--limit", "ten"],
+      '--limit must be a whole number from 1 to 1000, got "ten"',
+    ],
+    [["lineage", "fraud-detector", "--commit", "abc1234", "--limit", "5"], "--commit shows one commit"],
+  ])("refuses lineage %j", async (args, message) => {
+    const c = capture();
+    expect(await runCli(args, c.io)).toBe(2);
+    expect(c.err.join("")).toContain(message);
+  });
+
+  it.each([
     [["retrain", "--commit", "a".repeat(40)], "name one model"],
     [
       ["retrain", "fraud-detector", "--commit", "3f2c1a9"],

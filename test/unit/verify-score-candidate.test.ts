@@ -61,6 +61,38 @@ class SplitEndpoint implements ServingPredictor {
   }
 }
 
+/**
+ * The same endpoint where a request can also name the deployed model that must serve it (Vertex AI's Explain with a
+ * deployed model id); `explains` says which deployed models support that, the others answer FAILED_PRECONDITION.
+ */
+class RoutableEndpoint extends SplitEndpoint {
+  routed = 0;
+  constructor(
+    split: Record<string, number>,
+    private readonly explains: ReadonlySet<string>,
+  ) {
+    super(split);
+  }
+
+  async predictOn(
+    _endpoint: string,
+    deployedModelId: string,
+    instances: unknown[],
+  ): Promise<ServedPredictions> {
+    this.routed++;
+    await new Promise((resolve) => setImmediate(resolve));
+    if (!this.explains.has(deployedModelId)) {
+      throw new UpstreamError(`Deployed model ${deployedModelId} does not support explanation.`, {
+        details: { grpcCode: GrpcCode.FAILED_PRECONDITION },
+      });
+    }
+    return {
+      deployedModelId,
+      predictions: instances.map((instance) => ({ servedBy: deployedModelId, instance })),
+    };
+  }
+}
+
 /** 0 … count−1 in groups of 7, as a stream's chunks would bring them (batches cut across groups). */
 async function* numbers(count: number): AsyncGenerator<number[]> {
   for (let i = 0; i < count; i += 7) yield Array.from({ length: Math.min(7, count - i) }, (_, k) => i + k);
@@ -108,6 +140,61 @@ describe("scoreCandidate", () => {
       model: "projects/p/locations/us-central1/models/m-serving",
       modelVersionId: "1",
     });
+    // What the traffic split costs: every resend was answered, and paid for, by the serving version.
+    expect(summary.routedRequests).toBe(0);
+    expect(summary.instancesServedByOthers).toBe((summary.requests - 100) * 10);
+    expect(summary.instancesPerScoredRow).toBeCloseTo(summary.instancesSent / 1_000, 3);
+    expect(summary.instancesPerScoredRow).toBeGreaterThan(4);
+  });
+
+  it("sends each batch once, to the candidate, where a request can name its deployed model", async () => {
+    const predictor = new RoutableEndpoint({ serving: 90, candidate: 10 }, new Set(["candidate", "serving"]));
+    const scored: unknown[] = [];
+    const summary = await scoreCandidate(numbers(1_000), predictor, options, {
+      candidate: (items, predictions) => {
+        for (let i = 0; i < items.length; i++) {
+          expect(predictions[i]).toEqual({ servedBy: "candidate", instance: items[i] });
+          scored.push(items[i]);
+        }
+      },
+    });
+    expect(scored).toHaveLength(1_000);
+    expect(new Set(scored).size).toBe(1_000);
+    expect(summary).toMatchObject({
+      requests: 100,
+      routedRequests: 100,
+      resends: 0,
+      candidateInstances: 1_000,
+      instancesPerScoredRow: 1,
+      instancesServedByOthers: 0,
+      failedRequests: 0,
+    });
+    expect(predictor.routed).toBe(100);
+    expect(predictor.requests).toBe(0);
+  });
+
+  it("falls back to the traffic split, re-sending as before, where the candidate cannot be named", async () => {
+    const predictor = new RoutableEndpoint({ serving: 90, candidate: 10 }, new Set(["serving"]));
+    const scored: unknown[] = [];
+    const summary = await scoreCandidate(numbers(1_000), predictor, options, {
+      candidate: (items, predictions) => {
+        for (let i = 0; i < items.length; i++) {
+          expect(predictions[i]).toEqual({ servedBy: "candidate", instance: items[i] });
+          scored.push(items[i]);
+        }
+      },
+    });
+    expect(new Set(scored).size).toBe(1_000);
+    expect(summary.candidateInstances).toBe(1_000);
+    expect(summary.unscoredInstances).toBe(0);
+    expect(summary.failedRequests).toBe(0);
+    // One probe per worker at most (they start together), then Predict by the split with its resends.
+    expect(summary.routedRequests).toBe(predictor.routed);
+    expect(summary.routedRequests).toBeGreaterThan(0);
+    expect(summary.routedRequests).toBeLessThanOrEqual(options.concurrency);
+    expect(summary.requests).toBe(predictor.routed + predictor.requests);
+    expect(summary.resends).toBeGreaterThan(300);
+    expect(summary.instancesServedByOthers).toBeGreaterThan(3_000);
   });
 
   it.each([1, 3, 8])("never has more than %i requests in flight", async (concurrency) => {
