@@ -5,7 +5,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type Config, parseConfig } from "../shared/config.js";
-import { instanceMemory, nodeOptions } from "../shared/function-runtime.js";
 import { secretFileVariable } from "../shared/ingress/env.js";
 import {
   exactPredefinedRoles,
@@ -13,18 +12,21 @@ import {
   type Identity,
   identityNames,
   permissionTable,
-  Secret,
 } from "../shared/permissions.js";
+import type { FunctionDeclaration } from "../shared/topology.js";
 import {
   consumerOf,
   deadLetterSubscriptionFor,
   deadLetterTopic,
+  functions as declared,
   deliveryPolicy,
   type FunctionName,
   functionFolder,
   functionNames,
   Ingress,
-  ingressOf,
+  Invoker,
+  invokerOf,
+  Secret,
   subscriptionFor,
   topicNames,
 } from "../shared/topology.js";
@@ -81,13 +83,18 @@ export function readConfigFile(path = defaultConfigFile): Config {
   return parseConfig(readFileSync(path, "utf8"), path);
 }
 
-/** How each function is invoked: HTTP ingress, Eventarc bucket finalize, or a push subscription on its topic. */
-export function triggerOf(name: FunctionName): { kind: "http" | "storage" | "pubsub"; topic?: string } {
-  if (name === "githubWebhook" || name === "tektonEvents") return { kind: "http" };
-  if (name === "artifactUploaded") return { kind: "storage" };
-  const topic = topicNames.find((t) => consumerOf[t] === name);
-  if (!topic) throw new Error(`function ${name} has neither an HTTP, storage nor Pub/Sub trigger`);
-  return { kind: "pubsub", topic };
+/**
+ * The one function Terraform's webhook_invoker_members may invoke (allUsers by default). That grant is keyed by
+ * member, as the operator lists them, so it serves one public function; a second one needs its own variable.
+ */
+export function publicFunction(): FunctionName {
+  const [only, ...more] = functionNames.filter((name) => invokerOf(name) === Invoker.public);
+  if (!only || more.length > 0) {
+    throw new Error(
+      `webhook_invoker_members serves exactly one public function; shared/topology.ts declares ${[only, ...more].filter(Boolean).join(", ") || "none"}`,
+    );
+  }
+  return only;
 }
 
 /** The bucket IAM condition for a prefix; listing is authorised on the bucket, by the requested list prefix. */
@@ -182,34 +189,30 @@ export function infraData(config: Config = readConfigFile()) {
 
   const functions = Object.fromEntries(
     functionNames.map((name) => {
-      const trigger = triggerOf(name);
-      const secrets = Object.values(Secret)
-        .filter((s) =>
-          (permissionTable[name].grants as readonly Grant[]).some(
-            (g) => g.scope.kind === "secret" && g.scope.value === s.secretId,
-          ),
-        )
-        .map((s) => [
-          s.secretId,
-          {
-            env: secretFileVariable(s.env),
-            mount_path: secretMountPath(s.secretId),
-            path: secretFileName,
-            file: `${secretMountPath(s.secretId)}/${secretFileName}`,
-          },
-        ]);
+      const declaration = declared[name];
+      const trigger: FunctionDeclaration["trigger"] = declaration.trigger;
+      const secrets = declaration.secrets.map((s) => [
+        s.secretId,
+        {
+          env: secretFileVariable(s.env),
+          mount_path: secretMountPath(s.secretId),
+          path: secretFileName,
+          file: `${secretMountPath(s.secretId)}/${secretFileName}`,
+        },
+      ]);
       return [
         name,
         {
           name: functionFolder(name),
           identity: name,
           trigger: trigger.kind,
-          topic: trigger.topic ?? null,
+          topic: trigger.kind === "pubsub" ? trigger.topic : null,
+          invoker: invokerOf(name),
           trigger_account_id: trigger.kind === "http" ? null : `${permissionTable[name].accountId}-trigger`,
-          ingress_settings: ingressSettings[ingressOf[name]],
+          ingress_settings: ingressSettings[declaration.ingress],
           secrets: Object.fromEntries(secrets),
-          memory: instanceMemory,
-          node_options: nodeOptions[name] ?? "",
+          memory: declaration.memory,
+          node_options: declaration.nodeOptions,
         },
       ];
     }),
@@ -233,6 +236,12 @@ export function infraData(config: Config = readConfigFile()) {
       Object.entries(functions)
         .filter(([, f]) => f.trigger !== "http")
         .map(([name, f]) => [name, { account_id: f.trigger_account_id, trigger: f.trigger }]),
+    ),
+    public_function: publicFunction(),
+    forwarder_functions: Object.fromEntries(
+      Object.entries(functions)
+        .filter(([, f]) => f.invoker === Invoker.forwarder)
+        .map(([name]) => [name, { identity: name }]),
     ),
     topics: Object.fromEntries(
       topicNames.map((topic) => [

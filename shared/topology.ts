@@ -1,7 +1,10 @@
 /**
- * The one definition of modelgate's message topology: topics, which function consumes each, and the
- * delivery policy. Infrastructure, the local stack and the functions all read it from here.
+ * The one definition of modelgate's topology: topics, the delivery policy, and each function declared whole
+ * (trigger, invoker, ingress, secrets, memory). Terraform (through scripts/generate-infra-data.ts), the
+ * infrastructure check, the local stack, `npm start` and the CLI all read it from here; each function runs as the
+ * identity of its own name (shared/permissions.ts). Adding a function is one entry in `functions` plus its folder.
  */
+import type { InstanceMemory } from "./function-runtime.js";
 export const Topic = {
   trainingRequested: "training-requested",
   artifactReady: "artifact-ready",
@@ -27,15 +30,6 @@ export const FunctionName = {
 export type FunctionName = (typeof FunctionName)[keyof typeof FunctionName];
 
 export const functionNames: readonly FunctionName[] = Object.values(FunctionName);
-
-/** Which Pub/Sub-triggered function consumes which topic. */
-export const consumerOf = {
-  [Topic.trainingRequested]: FunctionName.launchTraining,
-  [Topic.artifactReady]: FunctionName.registerModel,
-  [Topic.deploymentRequested]: FunctionName.deployModel,
-  [Topic.deploymentReady]: FunctionName.verifyDeployment,
-  [Topic.verificationCompleted]: FunctionName.rolloutModel,
-} as const satisfies Record<TopicName, FunctionName>;
 
 /** The dead-letter topic that receives a topic's messages after the delivery limit. */
 export function deadLetterTopic(topic: TopicName): string {
@@ -77,17 +71,143 @@ export const Ingress = {
 } as const;
 export type Ingress = (typeof Ingress)[keyof typeof Ingress];
 
+/** Who may invoke a function (Cloud Run's run.invoker). */
+export const Invoker = {
+  /** Anyone (Terraform's webhook_invoker_members, allUsers by default): the function authenticates each request. */
+  public: "public",
+  /** Only the in-cluster forwarder's account (docs/tekton-sink-auth.md). */
+  forwarder: "forwarder",
+  /** Only its own trigger account: its push subscription's, or Eventarc's for a bucket event. */
+  trigger: "trigger",
+} as const;
+export type Invoker = (typeof Invoker)[keyof typeof Invoker];
+
+/** How a function is invoked: an HTTP request (and by whom), a bucket finalize event, or its topic's push. */
+export type Trigger =
+  | { kind: "http"; invoker: typeof Invoker.public | typeof Invoker.forwarder }
+  | { kind: "storage" }
+  | { kind: "pubsub"; topic: TopicName };
+
+/** Secrets in Secret Manager, each mounted into the functions that declare it and read through `<env>_FILE`. */
+export const Secret = {
+  githubWebhookSecret: { secretId: "modelgate-github-webhook-secret", env: "GITHUB_WEBHOOK_SECRET" },
+  tektonSinkToken: { secretId: "modelgate-tekton-sink-token", env: "TEKTON_SINK_TOKEN" },
+} as const;
+export type Secret = (typeof Secret)[keyof typeof Secret];
+
+/** One function, whole: everything outside its code that Terraform and the local stack need. */
+export interface FunctionDeclaration {
+  /** What it is for, as `npm start` lists it. */
+  summary: string;
+  trigger: Trigger;
+  ingress: Ingress;
+  secrets: readonly Secret[];
+  /** Instance memory (Terraform's default; `function_settings` may override it per function). */
+  memory: InstanceMemory;
+  /** V8 flags beyond the heap Node derives from the memory (shared/function-runtime.ts); "" for none. */
+  nodeOptions: string;
+}
+
 /**
- * Each function's ingress. Only githubWebhook is public; tektonEvents is reached from the cluster through the
- * forwarder (docs/tekton-sink-auth.md), and the event-driven functions only by their triggers.
+ * Every function. Only githubWebhook is public; tektonEvents is reached from the cluster through the forwarder
+ * (docs/tekton-sink-auth.md), and the event-driven functions only by their triggers.
  */
-export const ingressOf = {
-  githubWebhook: Ingress.public,
-  tektonEvents: Ingress.internal,
-  artifactUploaded: Ingress.internal,
-  launchTraining: Ingress.internal,
-  registerModel: Ingress.internal,
-  deployModel: Ingress.internal,
-  verifyDeployment: Ingress.internal,
-  rolloutModel: Ingress.internal,
-} as const satisfies Record<FunctionName, Ingress>;
+export const functions = {
+  githubWebhook: {
+    summary: "GitHub push and tag deliveries",
+    trigger: { kind: "http", invoker: Invoker.public },
+    ingress: Ingress.public,
+    secrets: [Secret.githubWebhookSecret],
+    memory: "512M",
+    nodeOptions: "",
+  },
+  tektonEvents: {
+    summary: "Tekton CloudEvents sink",
+    trigger: { kind: "http", invoker: Invoker.forwarder },
+    ingress: Ingress.internal,
+    secrets: [Secret.tektonSinkToken],
+    memory: "512M",
+    nodeOptions: "",
+  },
+  artifactUploaded: {
+    summary: "a trained model's files landed in the bucket",
+    trigger: { kind: "storage" },
+    ingress: Ingress.internal,
+    secrets: [],
+    memory: "512M",
+    nodeOptions: "",
+  },
+  launchTraining: {
+    summary: "starts a Vertex AI training job",
+    trigger: { kind: "pubsub", topic: Topic.trainingRequested },
+    ingress: Ingress.internal,
+    secrets: [],
+    memory: "512M",
+    nodeOptions: "",
+  },
+  registerModel: {
+    summary: "registers the trained model",
+    trigger: { kind: "pubsub", topic: Topic.artifactReady },
+    ingress: Ingress.internal,
+    secrets: [],
+    memory: "512M",
+    nodeOptions: "",
+  },
+  deployModel: {
+    summary: "deploys a registered version as a canary",
+    trigger: { kind: "pubsub", topic: Topic.deploymentRequested },
+    ingress: Ingress.internal,
+    secrets: [],
+    memory: "512M",
+    nodeOptions: "",
+  },
+  verifyDeployment: {
+    summary: "scores the canary against the golden set",
+    trigger: { kind: "pubsub", topic: Topic.deploymentReady },
+    ingress: Ingress.internal,
+    secrets: [],
+    memory: "512M",
+    // It allocates a few short-lived objects per golden row (the JSON line, its protobuf Values, the encoded
+    // request, the decoded response); in 1 MiB semi-spaces those scavenges took 37 % of its CPU and promoted the
+    // rest to the old generation, so it runs with 16 MiB ones (48 MiB more at most, well inside 512 MiB;
+    // docs/performance.md, "Verification memory").
+    nodeOptions: "--max-semi-space-size=16",
+  },
+  rolloutModel: {
+    summary: "promotes or rolls back the canary",
+    trigger: { kind: "pubsub", topic: Topic.verificationCompleted },
+    ingress: Ingress.internal,
+    secrets: [],
+    memory: "512M",
+    nodeOptions: "",
+  },
+} as const satisfies Record<FunctionName, FunctionDeclaration>;
+
+/** Who may invoke `name`: its HTTP trigger's invoker, else its trigger account. */
+export function invokerOf(name: FunctionName): Invoker {
+  const trigger: Trigger = functions[name].trigger;
+  return trigger.kind === "http" ? trigger.invoker : Invoker.trigger;
+}
+
+/** The functions an HTTP request reaches (and whose URLs `npm start` prints). */
+export const httpFunctionNames: readonly FunctionName[] = functionNames.filter(
+  (name) => functions[name].trigger.kind === "http",
+);
+
+function consumersOf(): Record<TopicName, FunctionName> {
+  const consumers: Partial<Record<TopicName, FunctionName>> = {};
+  for (const name of functionNames) {
+    const trigger: Trigger = functions[name].trigger;
+    if (trigger.kind !== "pubsub") continue;
+    if (consumers[trigger.topic]) {
+      throw new Error(`topic ${trigger.topic} has two consumers, ${consumers[trigger.topic]} and ${name}`);
+    }
+    consumers[trigger.topic] = name;
+  }
+  const orphans = topicNames.filter((topic) => !consumers[topic]);
+  if (orphans.length > 0) throw new Error(`no function is triggered by ${orphans.join(", ")}`);
+  return consumers as Record<TopicName, FunctionName>;
+}
+
+/** Which Pub/Sub-triggered function consumes which topic: from the declarations above, one consumer per topic. */
+export const consumerOf: Readonly<Record<TopicName, FunctionName>> = consumersOf();

@@ -175,10 +175,34 @@ describe("the Terraform module against the permission table", () => {
     );
     expect(found.some((m) => m.includes("grants roles/owner, which modelgate never grants"))).toBe(true);
     expect(found).toContain(
-      "google_cloud_run_service_iam_member.open grants roles/run.invoker to allUsers; only the githubWebhook invoker may be public",
+      "google_cloud_run_service_iam_member.open grants roles/run.invoker to allUsers; only a public function's invoker may be public",
     );
     expect(found).toContain(
       "google_cloud_run_service_iam_member.open: allUsers may invoke deployModel; only its trigger's account may",
+    );
+  });
+
+  it("takes who may invoke each function from the topology's declaration, not from its name", () => {
+    const t = copy(terraform);
+    resources(t).google_cloud_run_service_iam_member = {
+      ...resources(t).google_cloud_run_service_iam_member,
+      open: [
+        {
+          service: '${google_cloudfunctions2_function.function["deployModel"].name}',
+          role: "roles/run.invoker",
+          member: "allUsers",
+        },
+      ],
+    };
+    const declared = copy(data) as { functions: Record<string, { invoker: string }> };
+    expect(messages(t, declared).filter((m) => m.includes(".open"))).toHaveLength(2);
+    // Declared public, deployModel may be invoked by anyone; declared forwarder-invoked, tektonEvents by its
+    // forwarder only, so a forwarder grant to another function is refused.
+    (declared.functions.deployModel as { invoker: string }).invoker = "public";
+    expect(messages(t, declared).filter((m) => m.includes(".open"))).toEqual([]);
+    (declared.functions.tektonEvents as { invoker: string }).invoker = "trigger";
+    expect(messages(t, declared)).toContain(
+      'google_cloud_run_service_iam_member.tekton_sink_invoker["tektonEvents"]: tekton_sink may invoke tektonEvents; only its trigger\'s account may',
     );
   });
 
