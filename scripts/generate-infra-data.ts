@@ -24,7 +24,6 @@ import {
   functionFolder,
   functionNames,
   Ingress,
-  Invoker,
   invokerOf,
   Secret,
   subscriptionFor,
@@ -88,7 +87,7 @@ export function readConfigFile(path = defaultConfigFile): Config {
  * member, as the operator lists them, so it serves one public function; a second one needs its own variable.
  */
 export function publicFunction(): FunctionName {
-  const [only, ...more] = functionNames.filter((name) => invokerOf(name) === Invoker.public);
+  const [only, ...more] = functionNames.filter((name) => invokerOf(name) === "public");
   if (!only || more.length > 0) {
     throw new Error(
       `webhook_invoker_members serves exactly one public function; shared/topology.ts declares ${[only, ...more].filter(Boolean).join(", ") || "none"}`,
@@ -240,7 +239,7 @@ export function infraData(config: Config = readConfigFile()) {
     public_function: publicFunction(),
     forwarder_functions: Object.fromEntries(
       Object.entries(functions)
-        .filter(([, f]) => f.invoker === Invoker.forwarder)
+        .filter(([, f]) => f.invoker === "forwarder")
         .map(([name]) => [name, { identity: name }]),
     ),
     topics: Object.fromEntries(

@@ -21,7 +21,7 @@ import {
   scopeKey,
   trainingPermission,
 } from "./permissions.js";
-import { type FunctionName, functionNames, Invoker, type TopicName } from "./topology.js";
+import { type FunctionName, functionNames, type Invoker, type TopicName } from "./topology.js";
 
 /** hcl2json's shape for a module: `resource.<type>.<name>` is a list of block bodies. */
 export interface ParsedTerraform {
@@ -158,7 +158,7 @@ export function checkInfrastructure(
       const publicInvoker =
         grant.scope.kind === "other" &&
         grant.scope.value.startsWith("invoker:") &&
-        declaredInvoker(data, grant.scope.value.slice("invoker:".length)) === Invoker.public &&
+        declaredInvoker(data, grant.scope.value.slice("invoker:".length)) === "public" &&
         grant.role === "roles/run.invoker";
       if (!publicInvoker) {
         findings.push({
@@ -303,8 +303,8 @@ function checkAccounts(instances: Instance[], data: InfraDataJson): Finding[] {
 }
 
 /** The invoker shared/topology.ts declares for `fn`, as the generated data carries it. */
-function declaredInvoker(data: InfraDataJson, fn: string): unknown {
-  return record(record(data.functions)[fn]).invoker;
+function declaredInvoker(data: InfraDataJson, fn: string): Invoker | undefined {
+  return record(record(data.functions)[fn]).invoker as Invoker | undefined;
 }
 
 function checkInvokers(grants: EffectiveGrant[], data: InfraDataJson): Finding[] {
@@ -315,11 +315,11 @@ function checkInvokers(grants: EffectiveGrant[], data: InfraDataJson): Finding[]
     const fn = target.slice("invoker:".length);
     const invoker = declaredInvoker(data, fn);
     const allowed =
-      invoker === Invoker.trigger
+      invoker === "trigger"
         ? grant.principal === `trigger:${fn}`
-        : invoker === Invoker.public
+        : invoker === "public"
           ? grant.principal === "allUsers" || grant.principal === `var.${webhookInvokerVariable}`
-          : invoker === Invoker.forwarder
+          : invoker === "forwarder"
             ? grant.principal === "tekton_sink"
             : false;
     if (!allowed) {

@@ -71,20 +71,17 @@ export const Ingress = {
 } as const;
 export type Ingress = (typeof Ingress)[keyof typeof Ingress];
 
-/** Who may invoke a function (Cloud Run's run.invoker). */
-export const Invoker = {
-  /** Anyone (Terraform's webhook_invoker_members, allUsers by default): the function authenticates each request. */
-  public: "public",
-  /** Only the in-cluster forwarder's account (docs/tekton-sink-auth.md). */
-  forwarder: "forwarder",
-  /** Only its own trigger account: its push subscription's, or Eventarc's for a bucket event. */
-  trigger: "trigger",
-} as const;
-export type Invoker = (typeof Invoker)[keyof typeof Invoker];
+/**
+ * Who may invoke a function (Cloud Run's run.invoker): `public`, anyone (Terraform's webhook_invoker_members,
+ * allUsers by default; the function authenticates each request itself); `forwarder`, only the in-cluster
+ * forwarder's account (docs/tekton-sink-auth.md); `trigger`, only its own trigger account (its push
+ * subscription's, or Eventarc's for a bucket event).
+ */
+export type Invoker = "public" | "forwarder" | "trigger";
 
 /** How a function is invoked: an HTTP request (and by whom), a bucket finalize event, or its topic's push. */
 export type Trigger =
-  | { kind: "http"; invoker: typeof Invoker.public | typeof Invoker.forwarder }
+  | { kind: "http"; invoker: Exclude<Invoker, "trigger"> }
   | { kind: "storage" }
   | { kind: "pubsub"; topic: TopicName };
 
@@ -108,6 +105,18 @@ export interface FunctionDeclaration {
   nodeOptions: string;
 }
 
+/** A function triggered by its topic's push subscription, with the defaults every step has. */
+function pubsubStep(topic: TopicName, summary: string, nodeOptions = ""): FunctionDeclaration {
+  return {
+    summary,
+    trigger: { kind: "pubsub", topic },
+    ingress: Ingress.internal,
+    secrets: [],
+    memory: "512M",
+    nodeOptions,
+  };
+}
+
 /**
  * Every function. Only githubWebhook is public; tektonEvents is reached from the cluster through the forwarder
  * (docs/tekton-sink-auth.md), and the event-driven functions only by their triggers.
@@ -115,7 +124,7 @@ export interface FunctionDeclaration {
 export const functions = {
   githubWebhook: {
     summary: "GitHub push and tag deliveries",
-    trigger: { kind: "http", invoker: Invoker.public },
+    trigger: { kind: "http", invoker: "public" },
     ingress: Ingress.public,
     secrets: [Secret.githubWebhookSecret],
     memory: "512M",
@@ -123,7 +132,7 @@ export const functions = {
   },
   tektonEvents: {
     summary: "Tekton CloudEvents sink",
-    trigger: { kind: "http", invoker: Invoker.forwarder },
+    trigger: { kind: "http", invoker: "forwarder" },
     ingress: Ingress.internal,
     secrets: [Secret.tektonSinkToken],
     memory: "512M",
@@ -137,56 +146,25 @@ export const functions = {
     memory: "512M",
     nodeOptions: "",
   },
-  launchTraining: {
-    summary: "starts a Vertex AI training job",
-    trigger: { kind: "pubsub", topic: Topic.trainingRequested },
-    ingress: Ingress.internal,
-    secrets: [],
-    memory: "512M",
-    nodeOptions: "",
-  },
-  registerModel: {
-    summary: "registers the trained model",
-    trigger: { kind: "pubsub", topic: Topic.artifactReady },
-    ingress: Ingress.internal,
-    secrets: [],
-    memory: "512M",
-    nodeOptions: "",
-  },
-  deployModel: {
-    summary: "deploys a registered version as a canary",
-    trigger: { kind: "pubsub", topic: Topic.deploymentRequested },
-    ingress: Ingress.internal,
-    secrets: [],
-    memory: "512M",
-    nodeOptions: "",
-  },
-  verifyDeployment: {
-    summary: "scores the canary against the golden set",
-    trigger: { kind: "pubsub", topic: Topic.deploymentReady },
-    ingress: Ingress.internal,
-    secrets: [],
-    memory: "512M",
-    // It allocates a few short-lived objects per golden row (the JSON line, its protobuf Values, the encoded
-    // request, the decoded response); in 1 MiB semi-spaces those scavenges took 37 % of its CPU and promoted the
-    // rest to the old generation, so it runs with 16 MiB ones (48 MiB more at most, well inside 512 MiB;
-    // docs/performance.md, "Verification memory").
-    nodeOptions: "--max-semi-space-size=16",
-  },
-  rolloutModel: {
-    summary: "promotes or rolls back the canary",
-    trigger: { kind: "pubsub", topic: Topic.verificationCompleted },
-    ingress: Ingress.internal,
-    secrets: [],
-    memory: "512M",
-    nodeOptions: "",
-  },
+  launchTraining: pubsubStep(Topic.trainingRequested, "starts a Vertex AI training job"),
+  registerModel: pubsubStep(Topic.artifactReady, "registers the trained model"),
+  deployModel: pubsubStep(Topic.deploymentRequested, "deploys a registered version as a canary"),
+  // It allocates a few short-lived objects per golden row (the JSON line, its protobuf Values, the encoded
+  // request, the decoded response); in 1 MiB semi-spaces those scavenges took 37 % of its CPU and promoted the
+  // rest to the old generation, so it runs with 16 MiB ones (48 MiB more at most, well inside 512 MiB;
+  // docs/performance.md, "Verification memory").
+  verifyDeployment: pubsubStep(
+    Topic.deploymentReady,
+    "scores the canary against the golden set",
+    "--max-semi-space-size=16",
+  ),
+  rolloutModel: pubsubStep(Topic.verificationCompleted, "promotes or rolls back the canary"),
 } as const satisfies Record<FunctionName, FunctionDeclaration>;
 
 /** Who may invoke `name`: its HTTP trigger's invoker, else its trigger account. */
 export function invokerOf(name: FunctionName): Invoker {
   const trigger: Trigger = functions[name].trigger;
-  return trigger.kind === "http" ? trigger.invoker : Invoker.trigger;
+  return trigger.kind === "http" ? trigger.invoker : "trigger";
 }
 
 /** The functions an HTTP request reaches (and whose URLs `npm start` prints). */

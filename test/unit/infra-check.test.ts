@@ -27,6 +27,19 @@ beforeAll(async () => {
 
 const copy = <T>(value: T): T => structuredClone(value);
 const messages = (t: ParsedTerraform, d: InfraDataJson) => checkInfrastructure(t, d).map((f) => f.message);
+/** Plants `open`: run.invoker on `fn` for allUsers. */
+const openToAll = (t: ParsedTerraform, fn: string) => {
+  resources(t).google_cloud_run_service_iam_member = {
+    ...resources(t).google_cloud_run_service_iam_member,
+    open: [
+      {
+        service: `\${google_cloudfunctions2_function.function["${fn}"].name}`,
+        role: "roles/run.invoker",
+        member: "allUsers",
+      },
+    ],
+  };
+};
 const resources = (t: ParsedTerraform) =>
   t.resource as Record<string, Record<string, Array<Record<string, unknown>>>>;
 
@@ -159,16 +172,7 @@ describe("the Terraform module against the permission table", () => {
       ...resources(t).google_project_iam_member,
       owner: [{ role: "roles/owner", member: "user:someone@example.com" }],
     };
-    resources(t).google_cloud_run_service_iam_member = {
-      ...resources(t).google_cloud_run_service_iam_member,
-      open: [
-        {
-          service: '${google_cloudfunctions2_function.function["deployModel"].name}',
-          role: "roles/run.invoker",
-          member: "allUsers",
-        },
-      ],
-    };
+    openToAll(t, "deployModel");
     const found = messages(t, data);
     expect(found).toContain(
       "google_service_account_key.leaked: service-account keys are forbidden; use Workload Identity Federation",
@@ -184,16 +188,7 @@ describe("the Terraform module against the permission table", () => {
 
   it("takes who may invoke each function from the topology's declaration, not from its name", () => {
     const t = copy(terraform);
-    resources(t).google_cloud_run_service_iam_member = {
-      ...resources(t).google_cloud_run_service_iam_member,
-      open: [
-        {
-          service: '${google_cloudfunctions2_function.function["deployModel"].name}',
-          role: "roles/run.invoker",
-          member: "allUsers",
-        },
-      ],
-    };
+    openToAll(t, "deployModel");
     const declared = copy(data) as { functions: Record<string, { invoker: string }> };
     expect(messages(t, declared).filter((m) => m.includes(".open"))).toHaveLength(2);
     // Declared public, deployModel may be invoked by anyone; declared forwarder-invoked, tektonEvents by its
