@@ -1,8 +1,8 @@
 /**
  * The one permission table: which identity may do what, on which resource, and why — derived from the client
  * calls each adapter makes. Terraform (through scripts/generate-infra-data.ts), the infrastructure check
- * (shared/infra-check.ts), the identity matrix (docs/identity-matrix.md) and the local stand-ins' identity
- * enforcement all read it from here.
+ * (test/support/infra/infra-check.ts), the identity matrix (docs/identity-matrix.md) and the local stand-ins'
+ * identity enforcement all read it from here.
  */
 import { FunctionName, functions, Topic, type TopicName } from "./topology.js";
 

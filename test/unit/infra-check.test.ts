@@ -5,13 +5,13 @@ import { join } from "node:path";
 import { parse } from "@cdktf/hcl2json";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { deliveryPolicy } from "../../shared/topology.js";
 import {
   checkInfrastructure,
   type InfraDataJson,
   loadTerraformModule,
   type ParsedTerraform,
-} from "../../shared/infra-check.js";
-import { deliveryPolicy } from "../../shared/topology.js";
+} from "../support/infra/infra-check.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const moduleDir = join(root, "infra", "modules", "modelgate");

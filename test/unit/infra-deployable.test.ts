@@ -10,8 +10,8 @@ import {
   readConfigFile,
 } from "../../scripts/generate-infra-data.js";
 import { endpointName, parseConfig } from "../../shared/config.js";
-import { loadTerraformModule, type ParsedTerraform } from "../../shared/infra-check.js";
 import { functionNames, functions, Ingress } from "../../shared/topology.js";
+import { loadTerraformModule, type ParsedTerraform } from "../support/infra/infra-check.js";
 import { evaluateInModule } from "../support/terraform-console.js";
 
 const root = join(import.meta.dirname, "..", "..");

@@ -4,9 +4,9 @@
  * bucket grants carry prefix conditions, invokers are the triggers' own accounts, and no forbidden role,
  * resource or public member appears. It evaluates the small expression subset the module uses (`for_each` over
  * `local.data.*`, `each.key`, `each.value.*`, indexed references) and treats anything else as opaque, so a grant
- * that cannot be attributed still counts against the account it names. Reused by `modelgate doctor`.
+ * that cannot be attributed still counts against the account it names. Only the tests run it (it lives beside them).
  */
-import { effectivePermissions, type GrantTarget, type IamCatalogue } from "./iam-catalogue.js";
+import { effectivePermissions, type GrantTarget, type IamCatalogue } from "../../../shared/iam-catalogue.js";
 import {
   type AdapterSpec,
   adapters,
@@ -20,8 +20,8 @@ import {
   type Scope,
   scopeKey,
   trainingPermission,
-} from "./permissions.js";
-import { type FunctionName, functionNames, type Invoker, type TopicName } from "./topology.js";
+} from "../../../shared/permissions.js";
+import { type FunctionName, functionNames, type Invoker, type TopicName } from "../../../shared/topology.js";
 
 /** hcl2json's shape for a module: `resource.<type>.<name>` is a list of block bodies. */
 export interface ParsedTerraform {
