@@ -5,6 +5,7 @@
  * identity of its own name (shared/permissions.ts). Adding a function is one entry in `functions` plus its folder.
  */
 import type { InstanceMemory } from "./function-runtime.js";
+
 export const Topic = {
   trainingRequested: "training-requested",
   artifactReady: "artifact-ready",
@@ -15,21 +16,6 @@ export const Topic = {
 export type TopicName = (typeof Topic)[keyof typeof Topic];
 
 export const topicNames: readonly TopicName[] = Object.values(Topic);
-
-/** Functions Framework target names. */
-export const FunctionName = {
-  githubWebhook: "githubWebhook",
-  tektonEvents: "tektonEvents",
-  artifactUploaded: "artifactUploaded",
-  launchTraining: "launchTraining",
-  registerModel: "registerModel",
-  deployModel: "deployModel",
-  verifyDeployment: "verifyDeployment",
-  rolloutModel: "rolloutModel",
-} as const;
-export type FunctionName = (typeof FunctionName)[keyof typeof FunctionName];
-
-export const functionNames: readonly FunctionName[] = Object.values(FunctionName);
 
 /** The dead-letter topic that receives a topic's messages after the delivery limit. */
 export function deadLetterTopic(topic: TopicName): string {
@@ -149,7 +135,15 @@ export const functions = {
     "--max-semi-space-size=16",
   ),
   rolloutModel: pubsubStep(Topic.verificationCompleted, "promotes or rolls back the canary"),
-} as const satisfies Record<FunctionName, FunctionDeclaration>;
+} as const satisfies Record<string, FunctionDeclaration>;
+
+/** Functions Framework target names: the declarations' keys. */
+export type FunctionName = keyof typeof functions;
+export const functionNames = Object.keys(functions) as readonly FunctionName[];
+/** Each name as a constant (`FunctionName.githubWebhook`), for code that names one function. */
+export const FunctionName = Object.fromEntries(functionNames.map((name) => [name, name])) as {
+  readonly [N in FunctionName]: N;
+};
 
 /** Who may invoke `name`: its HTTP trigger's invoker, else its trigger account. */
 export function invokerOf(name: FunctionName): Invoker {
