@@ -112,10 +112,20 @@ function objectRoleId(permissions: readonly string[]): string {
   return `modelgateObjects${verbs(permissions)}`;
 }
 
+/** The predefined role that holds exactly these permissions; there must be one. */
+function exactRole(permissions: readonly string[], on: string): string {
+  const wanted = [...permissions].sort().join();
+  const role = Object.entries(exactPredefinedRoles).find(
+    ([, held]) => [...held].sort().join() === wanted,
+  )?.[0];
+  if (!role) throw new Error(`no exact role for ${permissions.join(", ")} on ${on}`);
+  return role;
+}
+
 const pascal = (name: string) => name.replace(/^./, (c) => c.toUpperCase());
 
-/** Everything Terraform needs from the code, as plain JSON with snake_case keys. */
-export function infraData(config: Config = readConfigFile()) {
+/** The custom roles and the grants of every identity, from the permission table, as Terraform's maps. */
+function grantTables() {
   const customRoles: Record<string, { role_id: string; title: string; permissions: string[] }> = {};
   const projectGrants: Record<string, { identity: Identity; role: string }> = {};
   const bucketGrants: Record<
@@ -125,10 +135,6 @@ export function infraData(config: Config = readConfigFile()) {
   const topicGrants: Record<string, { identity: Identity; topic: string; role: string }> = {};
   const accountGrants: Record<string, { identity: Identity; target: Identity; role: string }> = {};
   const secretGrants: Record<string, { identity: Identity; secret: string; role: string }> = {};
-  const exactRole = (permissions: readonly string[]) =>
-    Object.entries(exactPredefinedRoles).find(
-      ([, held]) => [...held].sort().join() === [...permissions].sort().join(),
-    )?.[0];
   const customRole = (key: string, roleId: string, title: string, permissions: readonly string[]) => {
     customRoles[key] ??= { role_id: roleId, title, permissions: [...permissions].sort() };
     return key;
@@ -162,8 +168,7 @@ export function infraData(config: Config = readConfigFile()) {
           break;
         }
         case "topic": {
-          const role = exactRole(permissions);
-          if (!role) throw new Error(`no exact role for ${permissions.join(", ")} on a topic`);
+          const role = exactRole(permissions, "a topic");
           topicGrants[`${identity}:${grant.scope.value}`] = { identity, topic: grant.scope.value, role };
           break;
         }
@@ -173,8 +178,7 @@ export function infraData(config: Config = readConfigFile()) {
           break;
         }
         case "secret": {
-          const role = exactRole(permissions);
-          if (!role) throw new Error(`no exact role for ${permissions.join(", ")} on a secret`);
+          const role = exactRole(permissions, "a secret");
           secretGrants[`${identity}:${grant.scope.value}`] = { identity, secret: grant.scope.value, role };
           break;
         }
@@ -185,8 +189,19 @@ export function infraData(config: Config = readConfigFile()) {
       }
     }
   }
+  return {
+    custom_roles: customRoles,
+    project_grants: projectGrants,
+    bucket_grants: bucketGrants,
+    topic_grants: topicGrants,
+    service_account_grants: accountGrants,
+    secret_grants: secretGrants,
+  };
+}
 
-  const functions = Object.fromEntries(
+/** Each function as Terraform creates it, from its declaration in shared/topology.ts. */
+function functionsData() {
+  return Object.fromEntries(
     functionNames.map((name) => {
       const declaration = declared[name];
       const trigger: FunctionDeclaration["trigger"] = declaration.trigger;
@@ -216,7 +231,11 @@ export function infraData(config: Config = readConfigFile()) {
       ];
     }),
   );
+}
 
+/** Everything Terraform needs from the code, as plain JSON with snake_case keys. */
+export function infraData(config: Config = readConfigFile()) {
+  const functions = functionsData();
   return {
     _generated:
       "by scripts/generate-infra-data.ts from shared/topology.ts, shared/permissions.ts and modelgate.config.yaml; do not edit",
@@ -261,12 +280,7 @@ export function infraData(config: Config = readConfigFile()) {
     },
     secrets: Object.fromEntries(Object.values(Secret).map((s) => [s.secretId, { env: s.env }])),
     endpoints: endpointsOf(config),
-    custom_roles: customRoles,
-    project_grants: projectGrants,
-    bucket_grants: bucketGrants,
-    topic_grants: topicGrants,
-    service_account_grants: accountGrants,
-    secret_grants: secretGrants,
+    ...grantTables(),
   };
 }
 
