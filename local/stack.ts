@@ -22,7 +22,7 @@ export interface StackOptions {
   stateDir?: string;
   /** Where to write the stack file the CLI reads (default: none). */
   stackFile?: string;
-  /** First of eight consecutive ports for the functions; 0 picks free ports. */
+  /** First of consecutive ports, one per declared function (shared/topology.ts); 0 picks free ports. */
   functionsPort?: number;
   ports?: { storage?: number; pubsub?: number; vertex?: number };
   /** Use this running Pub/Sub server ("host:port", e.g. gcloud's emulator) instead of starting ours. */

@@ -6,7 +6,7 @@
  */
 import { FunctionName, functions, Topic, type TopicName } from "./topology.js";
 
-/** Every principal modelgate runs as: the eight functions, the training job, and CI reading results. */
+/** Every principal modelgate runs as: each function, the training job, and CI reading results. */
 export const Identity = {
   ...FunctionName,
   /** The account Vertex AI CustomJobs (and Tekton's train-and-package step) run as. */
