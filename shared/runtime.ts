@@ -76,9 +76,9 @@ function lazyPubSub(options: ReturnType<typeof pubsubClientOptions>): () => Prom
 let instance: Runtime | undefined;
 
 /**
- * The instance's runtime, from process.env: the one place a function reads its environment. Each function's
- * index.ts calls it when the module loads, so a bad configuration fails the instance at start, before any
- * message is taken.
+ * The instance's runtime, from process.env: the one place a function reads its environment. The Pub/Sub-triggered
+ * functions' index.ts call it as the module loads, so a bad configuration fails the instance at start, before any
+ * message is taken (the ingress functions still call it on their first request).
  */
 export function sharedRuntime(): Runtime {
   instance ??= createRuntime(process.env);
