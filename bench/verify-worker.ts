@@ -52,7 +52,7 @@ export interface WorkerResult {
 const job = JSON.parse(process.argv[2] ?? "{}") as WorkerJob;
 const runtime = createRuntime(process.env);
 const location = {
-  env: runtime.env,
+  endpoint: runtime.settings.vertexEndpoint,
   region: runtime.config.region,
   parent: `projects/${runtime.config.project}/locations/${runtime.config.region}`,
 };
@@ -83,7 +83,7 @@ async function rawPredict(): Promise<WorkerResult> {
     const { PredictionServiceClient: Client } = await import(
       "@google-cloud/aiplatform/build/src/v1/prediction_service_client.js"
     );
-    const options = await vertexClientOptions(runtime.env, runtime.config.region);
+    const options = await vertexClientOptions(runtime.settings.vertexEndpoint, runtime.config.region);
     const client: PredictionServiceClient = new Client(options as ConstructorParameters<typeof Client>[0]);
     const instances: ProtobufValue[] = batch.map(toProtobufValue);
     send = () => client.predict({ endpoint: job.message.endpoint, instances } as never);

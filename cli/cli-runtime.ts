@@ -4,12 +4,14 @@ import { GcsBlobStore } from "../shared/gcs-blob-store.js";
 import { BucketLedger } from "../shared/ledger.js";
 import type { BlobStore, Ledger } from "../shared/ports.js";
 import { storageClientOptions } from "../shared/runtime.js";
+import { loadSettings, type Settings } from "../shared/settings.js";
 import { resolveCliEnv } from "./cli-env.js";
 
 /** The configuration and bucket access a CLI command needs, against Google Cloud or the running local stack. */
 export interface CliContext {
   env: Record<string, string | undefined>;
   config: Config;
+  settings: Settings;
   blobs: BlobStore;
   ledger: Ledger;
 }
@@ -18,6 +20,7 @@ export interface CliContext {
 export function cliContext(baseEnv: Record<string, string | undefined>): CliContext {
   const env = resolveCliEnv(baseEnv);
   const config = loadConfig(env);
-  const blobs = new GcsBlobStore(new Storage(storageClientOptions(env, config.project)), config.bucket);
-  return { env, config, blobs, ledger: new BucketLedger(blobs) };
+  const settings = loadSettings(env);
+  const blobs = new GcsBlobStore(new Storage(storageClientOptions(settings, config.project)), config.bucket);
+  return { env, config, settings, blobs, ledger: new BucketLedger(blobs) };
 }

@@ -14,9 +14,8 @@ import {
   identityNames,
   permissionTable,
   type ScopeKind,
-  Secret,
 } from "../shared/permissions.js";
-import { deadLetterTopic, topicNames } from "../shared/topology.js";
+import { deadLetterTopic, Secret, topicNames } from "../shared/topology.js";
 import { type DoctorReport, emptyReport, type IdentityReport, whyOf } from "./doctor-report.js";
 
 /** One testIamPermissions call: on what, by which request, for which permissions. */

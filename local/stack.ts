@@ -2,7 +2,14 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Config } from "../shared/config.js";
-import { deliveryPolicy, FunctionName, functionFolder, functionNames } from "../shared/topology.js";
+import {
+  functions as declared,
+  deliveryPolicy,
+  type FunctionName,
+  functionFolder,
+  functionNames,
+  Secret,
+} from "../shared/topology.js";
 import { stablePort } from "./free-port.js";
 import { type FunctionProcess, startFunctionProcess } from "./function-process.js";
 import type { IdentityOptions } from "./identity.js";
@@ -15,7 +22,7 @@ export interface StackOptions {
   stateDir?: string;
   /** Where to write the stack file the CLI reads (default: none). */
   stackFile?: string;
-  /** First of eight consecutive ports for the functions; 0 picks free ports. */
+  /** First of consecutive ports, one per declared function (shared/topology.ts); 0 picks free ports. */
   functionsPort?: number;
   ports?: { storage?: number; pubsub?: number; vertex?: number };
   /** Use this running Pub/Sub server ("host:port", e.g. gcloud's emulator) instead of starting ours. */
@@ -74,13 +81,17 @@ export function identityOf(config: Config, name: FunctionName): string {
 
 /**
  * The whole chain on one machine: the local servers, every function in its own Functions Framework process, and
- * the wiring of the cloud — push subscriptions to the Pub/Sub-triggered functions, bucket finalize events to
- * artifactUploaded.
+ * the wiring of the cloud as shared/topology.ts declares it — push subscriptions to the Pub/Sub-triggered
+ * functions, bucket finalize events to the storage-triggered one.
  */
 export async function startStack(options: StackOptions): Promise<LocalStack> {
   const { config } = options;
   const webhookSecret = options.webhookSecret ?? randomBytes(20).toString("hex");
   const tektonToken = options.tektonToken ?? randomBytes(20).toString("hex");
+  const secretValue = {
+    [Secret.githubWebhookSecret.env]: webhookSecret,
+    [Secret.tektonSinkToken.env]: tektonToken,
+  } satisfies Record<Secret["env"], string>;
   const ports: Record<string, number> = {};
   for (const [i, name] of functionNames.entries()) {
     ports[name] = options.functionsPort
@@ -95,8 +106,8 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
     MODELGATE_CONFIG: options.configPath,
     MODELGATE_IDENTITY: identityOf(config, name),
     MODELGATE_CLAIM_TTL_SECONDS: String(claimTtlSecondsFor(backoff)),
-    GITHUB_WEBHOOK_SECRET: webhookSecret,
-    TEKTON_SINK_TOKEN: tektonToken,
+    // Only the secrets the function declares, as Cloud Functions mounts them.
+    ...Object.fromEntries(declared[name].secrets.map((secret) => [secret.env, secretValue[secret.env]])),
   });
   const start = (envFor: (name: FunctionName) => Record<string, string>, name: FunctionName) =>
     startFunctionProcess({
@@ -136,10 +147,10 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
     await Promise.allSettled(Object.values(functions).map((f) => f.stop()));
     throw error;
   }
-  const unsubscribe = servers.storage.subscribeFinalize({
-    bucket: config.bucket,
-    url: urlOf(FunctionName.artifactUploaded),
-  });
+  // Bucket finalize events go to the functions declared with a storage trigger, as Eventarc delivers them.
+  const unsubscribes = functionNames
+    .filter((name) => declared[name].trigger.kind === "storage")
+    .map((name) => servers.storage.subscribeFinalize({ bucket: config.bucket, url: urlOf(name) }));
 
   if (options.stackFile) {
     mkdirSync(dirname(options.stackFile), { recursive: true });
@@ -151,8 +162,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
           env: {
             ...servers.env,
             MODELGATE_CONFIG: options.configPath,
-            GITHUB_WEBHOOK_SECRET: webhookSecret,
-            TEKTON_SINK_TOKEN: tektonToken,
+            ...secretValue,
           },
           urls: Object.fromEntries(functionNames.map((n) => [n, urlOf(n)])),
         },
@@ -175,7 +185,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       functions[name] = await start(servers.identity.envFor, name);
     },
     async close() {
-      unsubscribe();
+      for (const unsubscribe of unsubscribes) unsubscribe();
       await Promise.allSettled(Object.values(functions).map((f) => f.stop()));
       await servers.close();
       if (options.stackFile) rmSync(options.stackFile, { force: true });

@@ -6,7 +6,13 @@ import { resolve } from "node:path";
 import { stackFilePath } from "../cli/cli-env.js";
 import { defaultConfigPath, loadConfig } from "../shared/config.js";
 import { ConfigError } from "../shared/errors.js";
-import { FunctionName, functionFolder, functionNames } from "../shared/topology.js";
+import {
+  type FunctionName,
+  functionFolder,
+  functionNames,
+  functions,
+  httpFunctionNames,
+} from "../shared/topology.js";
 import { formatFunctionLine } from "./function-log.js";
 import { startStack } from "./stack.js";
 
@@ -71,8 +77,7 @@ async function main(): Promise<void> {
     // Since this process started (npm's own start-up comes before it).
     `modelgate is running (ready in ${(performance.now() / 1000).toFixed(1)} s)`,
     "",
-    `  githubWebhook   ${f[FunctionName.githubWebhook].url}   (GitHub push and tag deliveries)`,
-    `  tektonEvents    ${f[FunctionName.tektonEvents].url}   (Tekton CloudEvents sink)`,
+    ...httpFunctionNames.map((name) => `  ${name.padEnd(15)} ${f[name].url}   (${functions[name].summary})`),
     "",
     pubsubEmulatorHost
       ? `  Pub/Sub         PUBSUB_EMULATOR_HOST=${pubsubEmulatorHost}   (from your environment: no Pub/Sub started here; identity enforcement covers Cloud Storage and Vertex AI only)`

@@ -5,7 +5,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type Config, parseConfig } from "../shared/config.js";
-import { instanceMemory, nodeOptions } from "../shared/function-runtime.js";
 import { secretFileVariable } from "../shared/ingress/env.js";
 import {
   exactPredefinedRoles,
@@ -13,18 +12,20 @@ import {
   type Identity,
   identityNames,
   permissionTable,
-  Secret,
 } from "../shared/permissions.js";
+import type { FunctionDeclaration } from "../shared/topology.js";
 import {
   consumerOf,
   deadLetterSubscriptionFor,
   deadLetterTopic,
+  functions as declared,
   deliveryPolicy,
   type FunctionName,
   functionFolder,
   functionNames,
   Ingress,
-  ingressOf,
+  invokerOf,
+  Secret,
   subscriptionFor,
   topicNames,
 } from "../shared/topology.js";
@@ -81,13 +82,18 @@ export function readConfigFile(path = defaultConfigFile): Config {
   return parseConfig(readFileSync(path, "utf8"), path);
 }
 
-/** How each function is invoked: HTTP ingress, Eventarc bucket finalize, or a push subscription on its topic. */
-export function triggerOf(name: FunctionName): { kind: "http" | "storage" | "pubsub"; topic?: string } {
-  if (name === "githubWebhook" || name === "tektonEvents") return { kind: "http" };
-  if (name === "artifactUploaded") return { kind: "storage" };
-  const topic = topicNames.find((t) => consumerOf[t] === name);
-  if (!topic) throw new Error(`function ${name} has neither an HTTP, storage nor Pub/Sub trigger`);
-  return { kind: "pubsub", topic };
+/**
+ * The one function Terraform's webhook_invoker_members may invoke (allUsers by default). That grant is keyed by
+ * member, as the operator lists them, so it serves one public function; a second one needs its own variable.
+ */
+export function publicFunction(): FunctionName {
+  const [only, ...more] = functionNames.filter((name) => invokerOf(name) === "public");
+  if (!only || more.length > 0) {
+    throw new Error(
+      `webhook_invoker_members serves exactly one public function; shared/topology.ts declares ${[only, ...more].filter(Boolean).join(", ") || "none"}`,
+    );
+  }
+  return only;
 }
 
 /** The bucket IAM condition for a prefix; listing is authorised on the bucket, by the requested list prefix. */
@@ -106,10 +112,20 @@ function objectRoleId(permissions: readonly string[]): string {
   return `modelgateObjects${verbs(permissions)}`;
 }
 
+/** The predefined role that holds exactly these permissions; there must be one. */
+function exactRole(permissions: readonly string[], on: string): string {
+  const wanted = [...permissions].sort().join();
+  const role = Object.entries(exactPredefinedRoles).find(
+    ([, held]) => [...held].sort().join() === wanted,
+  )?.[0];
+  if (!role) throw new Error(`no exact role for ${permissions.join(", ")} on ${on}`);
+  return role;
+}
+
 const pascal = (name: string) => name.replace(/^./, (c) => c.toUpperCase());
 
-/** Everything Terraform needs from the code, as plain JSON with snake_case keys. */
-export function infraData(config: Config = readConfigFile()) {
+/** The custom roles and the grants of every identity, from the permission table, as Terraform's maps. */
+function grantTables() {
   const customRoles: Record<string, { role_id: string; title: string; permissions: string[] }> = {};
   const projectGrants: Record<string, { identity: Identity; role: string }> = {};
   const bucketGrants: Record<
@@ -119,10 +135,6 @@ export function infraData(config: Config = readConfigFile()) {
   const topicGrants: Record<string, { identity: Identity; topic: string; role: string }> = {};
   const accountGrants: Record<string, { identity: Identity; target: Identity; role: string }> = {};
   const secretGrants: Record<string, { identity: Identity; secret: string; role: string }> = {};
-  const exactRole = (permissions: readonly string[]) =>
-    Object.entries(exactPredefinedRoles).find(
-      ([, held]) => [...held].sort().join() === [...permissions].sort().join(),
-    )?.[0];
   const customRole = (key: string, roleId: string, title: string, permissions: readonly string[]) => {
     customRoles[key] ??= { role_id: roleId, title, permissions: [...permissions].sort() };
     return key;
@@ -156,8 +168,7 @@ export function infraData(config: Config = readConfigFile()) {
           break;
         }
         case "topic": {
-          const role = exactRole(permissions);
-          if (!role) throw new Error(`no exact role for ${permissions.join(", ")} on a topic`);
+          const role = exactRole(permissions, "a topic");
           topicGrants[`${identity}:${grant.scope.value}`] = { identity, topic: grant.scope.value, role };
           break;
         }
@@ -167,8 +178,7 @@ export function infraData(config: Config = readConfigFile()) {
           break;
         }
         case "secret": {
-          const role = exactRole(permissions);
-          if (!role) throw new Error(`no exact role for ${permissions.join(", ")} on a secret`);
+          const role = exactRole(permissions, "a secret");
           secretGrants[`${identity}:${grant.scope.value}`] = { identity, secret: grant.scope.value, role };
           break;
         }
@@ -179,42 +189,53 @@ export function infraData(config: Config = readConfigFile()) {
       }
     }
   }
+  return {
+    custom_roles: customRoles,
+    project_grants: projectGrants,
+    bucket_grants: bucketGrants,
+    topic_grants: topicGrants,
+    service_account_grants: accountGrants,
+    secret_grants: secretGrants,
+  };
+}
 
-  const functions = Object.fromEntries(
+/** Each function as Terraform creates it, from its declaration in shared/topology.ts. */
+function functionsData() {
+  return Object.fromEntries(
     functionNames.map((name) => {
-      const trigger = triggerOf(name);
-      const secrets = Object.values(Secret)
-        .filter((s) =>
-          (permissionTable[name].grants as readonly Grant[]).some(
-            (g) => g.scope.kind === "secret" && g.scope.value === s.secretId,
-          ),
-        )
-        .map((s) => [
-          s.secretId,
-          {
-            env: secretFileVariable(s.env),
-            mount_path: secretMountPath(s.secretId),
-            path: secretFileName,
-            file: `${secretMountPath(s.secretId)}/${secretFileName}`,
-          },
-        ]);
+      const declaration = declared[name];
+      const trigger: FunctionDeclaration["trigger"] = declaration.trigger;
+      const secrets = declaration.secrets.map((s) => [
+        s.secretId,
+        {
+          env: secretFileVariable(s.env),
+          mount_path: secretMountPath(s.secretId),
+          path: secretFileName,
+          file: `${secretMountPath(s.secretId)}/${secretFileName}`,
+        },
+      ]);
       return [
         name,
         {
           name: functionFolder(name),
           identity: name,
           trigger: trigger.kind,
-          topic: trigger.topic ?? null,
+          topic: trigger.kind === "pubsub" ? trigger.topic : null,
+          invoker: invokerOf(name),
           trigger_account_id: trigger.kind === "http" ? null : `${permissionTable[name].accountId}-trigger`,
-          ingress_settings: ingressSettings[ingressOf[name]],
+          ingress_settings: ingressSettings[declaration.ingress],
           secrets: Object.fromEntries(secrets),
-          memory: instanceMemory,
-          node_options: nodeOptions[name] ?? "",
+          memory: declaration.memory,
+          node_options: declaration.nodeOptions,
         },
       ];
     }),
   );
+}
 
+/** Everything Terraform needs from the code, as plain JSON with snake_case keys. */
+export function infraData(config: Config = readConfigFile()) {
+  const functions = functionsData();
   return {
     _generated:
       "by scripts/generate-infra-data.ts from shared/topology.ts, shared/permissions.ts and modelgate.config.yaml; do not edit",
@@ -233,6 +254,12 @@ export function infraData(config: Config = readConfigFile()) {
       Object.entries(functions)
         .filter(([, f]) => f.trigger !== "http")
         .map(([name, f]) => [name, { account_id: f.trigger_account_id, trigger: f.trigger }]),
+    ),
+    public_function: publicFunction(),
+    forwarder_functions: Object.fromEntries(
+      Object.entries(functions)
+        .filter(([, f]) => f.invoker === "forwarder")
+        .map(([name]) => [name, { identity: name }]),
     ),
     topics: Object.fromEntries(
       topicNames.map((topic) => [
@@ -253,12 +280,7 @@ export function infraData(config: Config = readConfigFile()) {
     },
     secrets: Object.fromEntries(Object.values(Secret).map((s) => [s.secretId, { env: s.env }])),
     endpoints: endpointsOf(config),
-    custom_roles: customRoles,
-    project_grants: projectGrants,
-    bucket_grants: bucketGrants,
-    topic_grants: topicGrants,
-    service_account_grants: accountGrants,
-    secret_grants: secretGrants,
+    ...grantTables(),
   };
 }
 

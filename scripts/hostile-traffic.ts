@@ -27,6 +27,7 @@ import { loadConfig } from "../shared/config.js";
 import { GcsBlobStore } from "../shared/gcs-blob-store.js";
 import { BucketLedger } from "../shared/ledger.js";
 import { pubsubClientOptions, storageClientOptions } from "../shared/runtime.js";
+import { loadSettings } from "../shared/settings.js";
 import { subscriptionFor, Topic } from "../shared/topology.js";
 
 const mb = 1024 * 1024;
@@ -338,7 +339,7 @@ export async function runHostileTraffic(options: HostileOptions): Promise<Functi
     }
 
     // githubWebhook: one training-requested per valid push, read from the trigger subscription.
-    const pubsub = new PubSub(pubsubClientOptions(servers.env, config.project));
+    const pubsub = new PubSub(pubsubClientOptions(loadSettings(servers.env), config.project));
     const landed = new Set<string>();
     const subscription = pubsub.subscription(subscriptionFor(Topic.trainingRequested), {
       flowControl: { maxMessages: 500 },
@@ -361,7 +362,10 @@ export async function runHostileTraffic(options: HostileOptions): Promise<Functi
 
     // tektonEvents: one ledger record per valid failed-run event.
     const ledger = new BucketLedger(
-      new GcsBlobStore(new Storage(storageClientOptions(servers.env, config.project)), config.bucket),
+      new GcsBlobStore(
+        new Storage(storageClientOptions(loadSettings(servers.env), config.project)),
+        config.bucket,
+      ),
     );
     const records = await ledger.read("fraud-detector");
     const recorded = new Set(records.filter((r) => r.step === "tektonEvents").map((r) => r.correlationId));

@@ -19,6 +19,7 @@ import { startFunctionProcess } from "../local/function-process.js";
 import { startLocalServers } from "../local/servers.js";
 import { loadConfig } from "../shared/config.js";
 import { pubsubClientOptions } from "../shared/runtime.js";
+import { loadSettings } from "../shared/settings.js";
 import { subscriptionFor, Topic } from "../shared/topology.js";
 
 interface AutocannonResult {
@@ -204,7 +205,7 @@ export async function runWebhookLoad(options: LoadOptions): Promise<LoadReport> 
     }
 
     // Every training-requested message, read from the trigger subscription until it stays quiet.
-    const pubsub = new PubSub(pubsubClientOptions(servers.env, config.project));
+    const pubsub = new PubSub(pubsubClientOptions(loadSettings(servers.env), config.project));
     const perCommit = new Map<string, number>();
     const subscription = pubsub.subscription(subscriptionFor(Topic.trainingRequested), {
       flowControl: { maxMessages: 500 },

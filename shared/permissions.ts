@@ -1,12 +1,12 @@
 /**
  * The one permission table: which identity may do what, on which resource, and why — derived from the client
  * calls each adapter makes. Terraform (through scripts/generate-infra-data.ts), the infrastructure check
- * (shared/infra-check.ts), the identity matrix (docs/identity-matrix.md) and the local stand-ins' identity
- * enforcement all read it from here.
+ * (test/support/infra/infra-check.ts), the identity matrix (docs/identity-matrix.md) and the local stand-ins'
+ * identity enforcement all read it from here.
  */
-import { FunctionName, Topic, type TopicName } from "./topology.js";
+import { FunctionName, functions, Topic, type TopicName } from "./topology.js";
 
-/** Every principal modelgate runs as: the eight functions, the training job, and CI reading results. */
+/** Every principal modelgate runs as: each function, the training job, and CI reading results. */
 export const Identity = {
   ...FunctionName,
   /** The account Vertex AI CustomJobs (and Tekton's train-and-package step) run as. */
@@ -65,17 +65,13 @@ export function claimPrefix(fn: FunctionName): string {
   return `${Prefix.idempotency}${fn}/`;
 }
 
-/** Secrets in Secret Manager, mounted into the function that reads them as an environment variable. */
-export const Secret = {
-  githubWebhookSecret: { secretId: "modelgate-github-webhook-secret", env: "GITHUB_WEBHOOK_SECRET" },
-  tektonSinkToken: { secretId: "modelgate-tekton-sink-token", env: "TEKTON_SINK_TOKEN" },
-} as const;
-
-const secretGrant = (secret: { secretId: string; env: string }): Grant => ({
-  scope: { kind: "secret", value: secret.secretId },
-  permissions: ["secretmanager.versions.access"],
-  why: `read ${secret.env} (mounted as an environment variable)`,
-});
+/** Reading the secrets a function declares (shared/topology.ts), mounted as files. */
+const secretGrants = (fn: FunctionName): Grant[] =>
+  functions[fn].secrets.map((secret) => ({
+    scope: { kind: "secret", value: secret.secretId },
+    permissions: ["secretmanager.versions.access"],
+    why: `read ${secret.env} (mounted as an environment variable)`,
+  }));
 
 /** The client libraries modelgate's adapters call. */
 export const Library = {
@@ -237,7 +233,7 @@ export const permissionTable = {
     uses: { "shared/gcs-blob-store.ts": blobCalls, "shared/pubsub-publisher.ts": publishCalls },
     grants: [
       ...stepBasics(FunctionName.githubWebhook),
-      secretGrant(Secret.githubWebhookSecret),
+      ...secretGrants(FunctionName.githubWebhook),
       bucketGrant(Prefix.deliveries, create, "park oversize webhook bodies, passed on by reference"),
       bucketGrant(Prefix.pushes, create, "note each commit pushed to a model's branch, create-only"),
       bucketGrant(Prefix.promotions, rewrite, "keep each promotion tag's latest push, to refuse replays"),
@@ -251,7 +247,7 @@ export const permissionTable = {
     uses: { "shared/gcs-blob-store.ts": blobCalls, "shared/pubsub-publisher.ts": publishCalls },
     grants: [
       ...stepBasics(FunctionName.tektonEvents),
-      secretGrant(Secret.tektonSinkToken),
+      ...secretGrants(FunctionName.tektonEvents),
       bucketGrant(Prefix.models, get, "re-read the artifact's modelgate.json: the event is only a hint"),
       bucketGrant(Prefix.pushes, get, "train only a commit githubWebhook saw pushed to the model's branch"),
       publishGrant(Topic.trainingRequested, "a successful build run that asks for training"),

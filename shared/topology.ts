@@ -1,7 +1,11 @@
 /**
- * The one definition of modelgate's message topology: topics, which function consumes each, and the
- * delivery policy. Infrastructure, the local stack and the functions all read it from here.
+ * The one definition of modelgate's topology: topics, the delivery policy, and each function declared whole
+ * (trigger, invoker, ingress, secrets, memory). Terraform (through scripts/generate-infra-data.ts), the
+ * infrastructure check, the local stack, `npm start` and the CLI all read it from here; each function runs as the
+ * identity of its own name (shared/permissions.ts). Adding a function is one entry in `functions` plus its folder.
  */
+import type { InstanceMemory } from "./function-runtime.js";
+
 export const Topic = {
   trainingRequested: "training-requested",
   artifactReady: "artifact-ready",
@@ -12,30 +16,6 @@ export const Topic = {
 export type TopicName = (typeof Topic)[keyof typeof Topic];
 
 export const topicNames: readonly TopicName[] = Object.values(Topic);
-
-/** Functions Framework target names. */
-export const FunctionName = {
-  githubWebhook: "githubWebhook",
-  tektonEvents: "tektonEvents",
-  artifactUploaded: "artifactUploaded",
-  launchTraining: "launchTraining",
-  registerModel: "registerModel",
-  deployModel: "deployModel",
-  verifyDeployment: "verifyDeployment",
-  rolloutModel: "rolloutModel",
-} as const;
-export type FunctionName = (typeof FunctionName)[keyof typeof FunctionName];
-
-export const functionNames: readonly FunctionName[] = Object.values(FunctionName);
-
-/** Which Pub/Sub-triggered function consumes which topic. */
-export const consumerOf = {
-  [Topic.trainingRequested]: FunctionName.launchTraining,
-  [Topic.artifactReady]: FunctionName.registerModel,
-  [Topic.deploymentRequested]: FunctionName.deployModel,
-  [Topic.deploymentReady]: FunctionName.verifyDeployment,
-  [Topic.verificationCompleted]: FunctionName.rolloutModel,
-} as const satisfies Record<TopicName, FunctionName>;
 
 /** The dead-letter topic that receives a topic's messages after the delivery limit. */
 export function deadLetterTopic(topic: TopicName): string {
@@ -78,16 +58,118 @@ export const Ingress = {
 export type Ingress = (typeof Ingress)[keyof typeof Ingress];
 
 /**
- * Each function's ingress. Only githubWebhook is public; tektonEvents is reached from the cluster through the
- * forwarder (docs/tekton-sink-auth.md), and the event-driven functions only by their triggers.
+ * Who may invoke a function (Cloud Run's run.invoker): `public`, anyone (Terraform's webhook_invoker_members,
+ * allUsers by default; the function authenticates each request itself); `forwarder`, only the in-cluster
+ * forwarder's account (docs/tekton-sink-auth.md); `trigger`, only its own trigger account (its push
+ * subscription's, or Eventarc's for a bucket event).
  */
-export const ingressOf = {
-  githubWebhook: Ingress.public,
-  tektonEvents: Ingress.internal,
-  artifactUploaded: Ingress.internal,
-  launchTraining: Ingress.internal,
-  registerModel: Ingress.internal,
-  deployModel: Ingress.internal,
-  verifyDeployment: Ingress.internal,
-  rolloutModel: Ingress.internal,
-} as const satisfies Record<FunctionName, Ingress>;
+export type Invoker = "public" | "forwarder" | "trigger";
+
+/** How a function is invoked: an HTTP request (and by whom), a bucket finalize event, or its topic's push. */
+export type Trigger =
+  | { kind: "http"; invoker: Exclude<Invoker, "trigger"> }
+  | { kind: "storage" }
+  | { kind: "pubsub"; topic: TopicName };
+
+/** Secrets in Secret Manager, each mounted into the functions that declare it and read through `<env>_FILE`. */
+export const Secret = {
+  githubWebhookSecret: { secretId: "modelgate-github-webhook-secret", env: "GITHUB_WEBHOOK_SECRET" },
+  tektonSinkToken: { secretId: "modelgate-tekton-sink-token", env: "TEKTON_SINK_TOKEN" },
+} as const;
+export type Secret = (typeof Secret)[keyof typeof Secret];
+
+/** One function, whole: everything outside its code that Terraform and the local stack need. */
+export interface FunctionDeclaration {
+  /** What it is for, as `npm start` lists it. */
+  summary: string;
+  trigger: Trigger;
+  ingress: Ingress;
+  secrets: readonly Secret[];
+  /** Instance memory (Terraform's default; `function_settings` may override it per function). */
+  memory: InstanceMemory;
+  /** V8 flags beyond the heap Node derives from the memory (shared/function-runtime.ts); "" for none. */
+  nodeOptions: string;
+}
+
+/** What a function gets unless its entry says otherwise: internal ingress, no secrets, 512 MiB, no V8 flags. */
+const defaults = { ingress: Ingress.internal, secrets: [], memory: "512M", nodeOptions: "" } as const;
+
+/** A function triggered by its topic's push subscription. */
+function pubsubStep(topic: TopicName, summary: string, nodeOptions = ""): FunctionDeclaration {
+  return { ...defaults, summary, trigger: { kind: "pubsub", topic }, nodeOptions };
+}
+
+/**
+ * Every function. Only githubWebhook is public; tektonEvents is reached from the cluster through the forwarder
+ * (docs/tekton-sink-auth.md), and the event-driven functions only by their triggers.
+ */
+export const functions = {
+  githubWebhook: {
+    ...defaults,
+    summary: "GitHub push and tag deliveries",
+    trigger: { kind: "http", invoker: "public" },
+    ingress: Ingress.public,
+    secrets: [Secret.githubWebhookSecret],
+  },
+  tektonEvents: {
+    ...defaults,
+    summary: "Tekton CloudEvents sink",
+    trigger: { kind: "http", invoker: "forwarder" },
+    secrets: [Secret.tektonSinkToken],
+  },
+  artifactUploaded: {
+    ...defaults,
+    summary: "a trained model's files landed in the bucket",
+    trigger: { kind: "storage" },
+  },
+  launchTraining: pubsubStep(Topic.trainingRequested, "starts a Vertex AI training job"),
+  registerModel: pubsubStep(Topic.artifactReady, "registers the trained model"),
+  deployModel: pubsubStep(Topic.deploymentRequested, "deploys a registered version as a canary"),
+  // It allocates a few short-lived objects per golden row (the JSON line, its protobuf Values, the encoded
+  // request, the decoded response); in 1 MiB semi-spaces those scavenges took 37 % of its CPU and promoted the
+  // rest to the old generation, so it runs with 16 MiB ones (48 MiB more at most, well inside 512 MiB;
+  // docs/performance.md, "Verification memory").
+  verifyDeployment: pubsubStep(
+    Topic.deploymentReady,
+    "scores the canary against the golden set",
+    "--max-semi-space-size=16",
+  ),
+  rolloutModel: pubsubStep(Topic.verificationCompleted, "promotes or rolls back the canary"),
+} as const satisfies Record<string, FunctionDeclaration>;
+
+/** Functions Framework target names: the declarations' keys. */
+export type FunctionName = keyof typeof functions;
+export const functionNames = Object.keys(functions) as readonly FunctionName[];
+/** Each name as a constant (`FunctionName.githubWebhook`), for code that names one function. */
+export const FunctionName = Object.fromEntries(functionNames.map((name) => [name, name])) as {
+  readonly [N in FunctionName]: N;
+};
+
+/** Who may invoke `name`: its HTTP trigger's invoker, else its trigger account. */
+export function invokerOf(name: FunctionName): Invoker {
+  const trigger: Trigger = functions[name].trigger;
+  return trigger.kind === "http" ? trigger.invoker : "trigger";
+}
+
+/** The functions an HTTP request reaches (and whose URLs `npm start` prints). */
+export const httpFunctionNames: readonly FunctionName[] = functionNames.filter(
+  (name) => functions[name].trigger.kind === "http",
+);
+
+function consumersOf(): Record<TopicName, FunctionName> {
+  const consumers: Partial<Record<TopicName, FunctionName>> = {};
+  for (const name of functionNames) {
+    const trigger: Trigger = functions[name].trigger;
+    if (trigger.kind !== "pubsub") continue;
+    if (consumers[trigger.topic]) {
+      throw new Error(`topic ${trigger.topic} has two consumers, ${consumers[trigger.topic]} and ${name}`);
+    }
+    consumers[trigger.topic] = name;
+  }
+  const orphans = topicNames.filter((topic) => !consumers[topic]);
+  if (orphans.length > 0) throw new Error(`no function is triggered by ${orphans.join(", ")}`);
+  return consumers as Record<TopicName, FunctionName>;
+}
+
+/** Which Pub/Sub-triggered function consumes which topic: from the declarations above, one consumer per topic. */
+export const consumerOf: Readonly<Record<TopicName, FunctionName>> = consumersOf();

@@ -5,6 +5,7 @@
 import { v1 } from "@google-cloud/aiplatform";
 import { loadConfig } from "../../shared/config.js";
 import type { Runtime } from "../../shared/runtime.js";
+import { loadSettings } from "../../shared/settings.js";
 import { vertexClientOptions } from "../../shared/vertex/client-options.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
@@ -15,7 +16,10 @@ import { vertexLocation } from "../../shared/vertex/runtime-ports.js";
 type Closable = { close(): Promise<void> };
 type ClientOptions = ConstructorParameters<typeof v1.EndpointServiceClient>[0];
 
-const options = (await vertexClientOptions(process.env, loadConfig(process.env).region)) as ClientOptions;
+const options = (await vertexClientOptions(
+  loadSettings(process.env).vertexEndpoint,
+  loadConfig(process.env).region,
+)) as ClientOptions;
 
 /** The clients, constructed now (at module load), as a naive function would. */
 export const eager = {

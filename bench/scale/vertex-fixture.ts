@@ -9,6 +9,7 @@ import { runTraining } from "../../examples/fraud-detector/train.js";
 import { localVertexClientOptions } from "../../local/vertex/index.js";
 import { Label } from "../../shared/model-ports.js";
 import { storageClientOptions } from "../../shared/runtime.js";
+import { loadSettings } from "../../shared/settings.js";
 import type { TestServers } from "../../test/support/local-servers.js";
 
 export interface VertexFixture {
@@ -33,7 +34,7 @@ export function vertexFixture(servers: TestServers): VertexFixture {
   const config = servers.runtime().config;
   const modelConfig = config.models[MODEL_NAME];
   if (!modelConfig) throw new Error(`the example configuration has no ${MODEL_NAME}`);
-  const storage = new Storage(storageClientOptions(servers.env, config.project));
+  const storage = new Storage(storageClientOptions(loadSettings(servers.env), config.project));
   const options = localVertexClientOptions(servers.vertex.address);
   const models = new ModelServiceClient(options);
   const endpoints = new EndpointServiceClient(options);

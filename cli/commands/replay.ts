@@ -1,6 +1,7 @@
 import { PubSub, v1 } from "@google-cloud/pubsub";
 import { loadConfig } from "../../shared/config.js";
 import { pubsubClientOptions } from "../../shared/runtime.js";
+import { loadSettings } from "../../shared/settings.js";
 import {
   deadLetterSubscriptionFor,
   deadLetterTopic,
@@ -49,7 +50,7 @@ export const replay: Command = {
     const dryRun = values["dry-run"] === true;
     const env = resolveCliEnv(io.env);
     const config = loadConfig(env);
-    const pubsub = new PubSub(pubsubClientOptions(env, config.project));
+    const pubsub = new PubSub(pubsubClientOptions(loadSettings(env), config.project));
     // Its options type is stricter than the ClientConfig type under exactOptionalPropertyTypes; same shape.
     const subscriber = new v1.SubscriberClient(
       (await pubsub.getClientConfig()) as ConstructorParameters<typeof v1.SubscriberClient>[0],

@@ -5,6 +5,7 @@ import { parseMessage, type TrainingRequested } from "../../shared/contracts.js"
 import { Outcome } from "../../shared/ports.js";
 import { PubSubPublisher } from "../../shared/pubsub-publisher.js";
 import { pubsubClientOptions } from "../../shared/runtime.js";
+import { loadSettings } from "../../shared/settings.js";
 import { Topic } from "../../shared/topology.js";
 import { cliContext } from "../cli-runtime.js";
 import type { Command } from "../command.js";
@@ -75,7 +76,7 @@ export const retrain: Command = {
       causedBy,
       details: { requestedBy, retrain: attempt, ...(reason === undefined ? {} : { reason }) },
     });
-    const pubsub = new PubSub(pubsubClientOptions(context.env, context.config.project));
+    const pubsub = new PubSub(pubsubClientOptions(loadSettings(context.env), context.config.project));
     try {
       const messageId = await new PubSubPublisher(async () => pubsub).publish(
         Topic.trainingRequested,

@@ -21,7 +21,7 @@ export const status: Command = {
       }
     }
     const endpoints = new VertexEndpointDeployer({
-      env: context.env,
+      endpoint: context.settings.vertexEndpoint,
       region: config.region,
       parent: vertexParent(config),
     });

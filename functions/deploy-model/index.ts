@@ -5,4 +5,9 @@ import { FunctionName } from "../../shared/topology.js";
 import { deployModelPorts } from "./ports.js";
 import { deployModelStep } from "./step.js";
 
-http(FunctionName.deployModel, pubsubPushHandler(deployModelStep(deployModelPorts), sharedRuntime));
+// Built as the module loads: a bad setting fails the instance at start, before any message is taken.
+const runtime = sharedRuntime();
+http(
+  FunctionName.deployModel,
+  pubsubPushHandler(deployModelStep(deployModelPorts), () => runtime),
+);

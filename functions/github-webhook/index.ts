@@ -9,6 +9,6 @@ http(
   FunctionName.githubWebhook,
   serveIngress(FunctionName.githubWebhook, { maxBodyBytes: githubMaxPayloadBytes }, () => {
     const runtime = sharedRuntime();
-    return createGithubWebhookHandler({ ...runtime, ...readGithubWebhookSettings(runtime.env) });
+    return createGithubWebhookHandler({ ...runtime, ...readGithubWebhookSettings(process.env) });
   }),
 );

@@ -5,4 +5,9 @@ import { FunctionName } from "../../shared/topology.js";
 import { launchTrainingPorts } from "./ports.js";
 import { launchTrainingStep } from "./step.js";
 
-http(FunctionName.launchTraining, pubsubPushHandler(launchTrainingStep(launchTrainingPorts), sharedRuntime));
+// Built as the module loads: a bad setting fails the instance at start, before any message is taken.
+const runtime = sharedRuntime();
+http(
+  FunctionName.launchTraining,
+  pubsubPushHandler(launchTrainingStep(launchTrainingPorts), () => runtime),
+);

@@ -5,4 +5,9 @@ import { FunctionName } from "../../shared/topology.js";
 import { registerModelPorts } from "./ports.js";
 import { registerModelStep } from "./step.js";
 
-http(FunctionName.registerModel, pubsubPushHandler(registerModelStep(registerModelPorts), sharedRuntime));
+// Built as the module loads: a bad setting fails the instance at start, before any message is taken.
+const runtime = sharedRuntime();
+http(
+  FunctionName.registerModel,
+  pubsubPushHandler(registerModelStep(registerModelPorts), () => runtime),
+);

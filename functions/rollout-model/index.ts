@@ -5,4 +5,9 @@ import { FunctionName } from "../../shared/topology.js";
 import { rolloutModelPorts } from "./ports.js";
 import { rolloutModelStep } from "./step.js";
 
-http(FunctionName.rolloutModel, pubsubPushHandler(rolloutModelStep(rolloutModelPorts), sharedRuntime));
+// Built as the module loads: a bad setting fails the instance at start, before any message is taken.
+const runtime = sharedRuntime();
+http(
+  FunctionName.rolloutModel,
+  pubsubPushHandler(rolloutModelStep(rolloutModelPorts), () => runtime),
+);

@@ -9,6 +9,6 @@ http(
   FunctionName.tektonEvents,
   serveIngress(FunctionName.tektonEvents, { maxBodyBytes: tektonMaxBodyBytes }, () => {
     const runtime = sharedRuntime();
-    return createTektonEventsHandler({ ...runtime, ...readTektonEventsSettings(runtime.env) });
+    return createTektonEventsHandler({ ...runtime, ...readTektonEventsSettings(process.env) });
   }),
 );

@@ -5,7 +5,9 @@ import { FunctionName } from "../../shared/topology.js";
 import { verifyDeploymentPorts } from "./ports.js";
 import { verifyDeploymentStep } from "./step.js";
 
+// Built as the module loads: a bad setting fails the instance at start, before any message is taken.
+const runtime = sharedRuntime();
 http(
   FunctionName.verifyDeployment,
-  pubsubPushHandler(verifyDeploymentStep(verifyDeploymentPorts), sharedRuntime),
+  pubsubPushHandler(verifyDeploymentStep(verifyDeploymentPorts), () => runtime),
 );

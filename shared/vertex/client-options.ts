@@ -1,5 +1,5 @@
 import type { ChannelCredentials } from "@grpc/grpc-js";
-import { ConfigError } from "../errors.js";
+import type { VertexEndpoint } from "../settings.js";
 
 // A type alias, not an interface: gax's ClientOptions has an index signature that interfaces do not satisfy.
 export type VertexClientOptions = {
@@ -10,27 +10,22 @@ export type VertexClientOptions = {
 };
 
 /**
- * Options for every Vertex AI service client, from configuration only: the regional Google endpoint by default;
- * MODELGATE_VERTEX_ENDPOINT ("host:port") overrides it (a private endpoint, or the local stand-in), and
- * MODELGATE_VERTEX_INSECURE=true drops TLS for a loopback server. The code path is the same either way.
+ * Options for every Vertex AI service client, from settings only: the regional Google endpoint by default, or the
+ * configured endpoint (MODELGATE_VERTEX_ENDPOINT: a private endpoint, or the local stand-in), in plaintext when
+ * it is marked insecure (a loopback server). The code path is the same either way.
  */
 export async function vertexClientOptions(
-  env: Record<string, string | undefined>,
+  endpoint: VertexEndpoint | undefined,
   region: string,
 ): Promise<VertexClientOptions> {
-  const override = env.MODELGATE_VERTEX_ENDPOINT;
-  if (!override) return { apiEndpoint: `${region}-aiplatform.googleapis.com` };
-  const match = override.match(/^([^:]+):(\d{1,5})$/);
-  if (!match?.[1] || !match[2]) {
-    throw new ConfigError(`MODELGATE_VERTEX_ENDPOINT must be "host:port", got "${override}"`);
-  }
+  if (!endpoint) return { apiEndpoint: `${region}-aiplatform.googleapis.com` };
   // Naming the universe keeps google-gax from asking the auth library (and the metadata server) for it.
   const options: VertexClientOptions = {
-    apiEndpoint: match[1],
-    port: Number(match[2]),
+    apiEndpoint: endpoint.host,
+    port: endpoint.port,
     universeDomain: "googleapis.com",
   };
-  if (env.MODELGATE_VERTEX_INSECURE === "true") {
+  if (endpoint.insecure) {
     // Loaded only here: grpc-js is already in memory once a gax client exists, so this costs nothing extra.
     const grpc = await import("@grpc/grpc-js");
     options.sslCreds = grpc.credentials.createInsecure();

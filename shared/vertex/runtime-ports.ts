@@ -4,7 +4,11 @@ import type { VertexLocation } from "./vertex-client.js";
 
 /** Where a runtime's Vertex AI calls go: its configured project and region, its client endpoints. */
 export function vertexLocation(runtime: Runtime): VertexLocation {
-  return { env: runtime.env, region: runtime.config.region, parent: vertexParent(runtime.config) };
+  return {
+    endpoint: runtime.settings.vertexEndpoint,
+    region: runtime.config.region,
+    parent: vertexParent(runtime.config),
+  };
 }
 
 /**

@@ -1,9 +1,11 @@
 import type { ClientOptions } from "google-gax";
+import type { VertexEndpoint } from "../settings.js";
 import { vertexClientOptions } from "./client-options.js";
 
-/** Where the adapters' Vertex AI resources live, and the environment that says how to reach the API. */
+/** Where the adapters' Vertex AI resources live, and how to reach the API. */
 export interface VertexLocation {
-  env: Record<string, string | undefined>;
+  /** The configured endpoint (settings' vertexEndpoint); undefined → the regional Google endpoint. */
+  endpoint: VertexEndpoint | undefined;
   region: string;
   /** `projects/<project>/locations/<region>` */
   parent: string;
@@ -22,7 +24,7 @@ export function lazyClient<C extends { close(): Promise<void> }>(
 ): LazyClient<C> {
   let client: Promise<C> | undefined;
   const get = () => {
-    client ??= vertexClientOptions(location.env, location.region)
+    client ??= vertexClientOptions(location.endpoint, location.region)
       .then(create)
       .catch((error: unknown) => {
         client = undefined;

@@ -10,6 +10,7 @@ import { type Config, endpointName, loadConfig, vertexParent } from "../../share
 import { Label } from "../../shared/model-ports.js";
 import type { LedgerEntry } from "../../shared/ports.js";
 import { createRuntime, type Runtime } from "../../shared/runtime.js";
+import { loadSettings } from "../../shared/settings.js";
 import { type FunctionName, type TopicName, topicNames } from "../../shared/topology.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
@@ -163,7 +164,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   });
   const env = { ...stack.env, MODELGATE_CONFIG: chaosConfigPath };
   const runtime: Runtime = createRuntime(env);
-  const location = { env: stack.env, region: config.region, parent: vertexParent(config) };
+  const location = {
+    endpoint: loadSettings(stack.env).vertexEndpoint,
+    region: config.region,
+    parent: vertexParent(config),
+  };
   const endpoints = new VertexEndpointDeployer(location);
   const jobs = new VertexTrainingLauncher(location);
   const registry = new VertexModelRegistry(location);

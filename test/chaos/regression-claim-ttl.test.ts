@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { claimTtlSecondsFor } from "../../local/stack.js";
 import { BucketClaimStore, defaultClaimTtlMs } from "../../shared/claim-store.js";
-import { claimTtlMs } from "../../shared/runtime.js";
+import { loadSettings } from "../../shared/settings.js";
 import { deliveryPolicy } from "../../shared/topology.js";
 import { MemoryBlobStore } from "../support/memory-blob-store.js";
 
@@ -41,13 +41,15 @@ describe("step claims after a crash", () => {
   });
 
   it("take the lifetime from MODELGATE_CLAIM_TTL_SECONDS, so a redelivery takes over a dead attempt's claim", async () => {
-    expect(claimTtlMs({})).toBe(defaultClaimTtlMs);
-    expect(() => claimTtlMs({ MODELGATE_CLAIM_TTL_SECONDS: "soon" })).toThrow(/MODELGATE_CLAIM_TTL_SECONDS/);
+    expect(loadSettings({}).claimTtlMs).toBe(defaultClaimTtlMs);
+    expect(() => loadSettings({ MODELGATE_CLAIM_TTL_SECONDS: "soon" })).toThrow(
+      /MODELGATE_CLAIM_TTL_SECONDS/,
+    );
     let now = 1_000_000;
     const store = new BucketClaimStore(
       new MemoryBlobStore(),
       () => now,
-      claimTtlMs({ MODELGATE_CLAIM_TTL_SECONDS: "7.7" }),
+      loadSettings({ MODELGATE_CLAIM_TTL_SECONDS: "7.7" }).claimTtlMs,
     );
     const first = await store.claim("launchTraining", "fraud-detector@abc");
     expect(first.state).toBe("acquired"); // …and the instance is killed here

@@ -2,9 +2,13 @@
 import { describe, expect, it } from "vitest";
 import { vertexPermissions } from "../../local/vertex/permissions.js";
 import { effectivePermissions, type GrantTarget, type IamCatalogue } from "../../shared/iam-catalogue.js";
-import { checkIamCatalogue } from "../../shared/iam-catalogue-check.js";
-import { checkInfrastructure, type InfraDataJson, type ParsedTerraform } from "../../shared/infra-check.js";
 import { exactPredefinedRoles } from "../../shared/permissions.js";
+import { checkIamCatalogue } from "../support/infra/iam-catalogue-check.js";
+import {
+  checkInfrastructure,
+  type InfraDataJson,
+  type ParsedTerraform,
+} from "../support/infra/infra-check.js";
 import {
   generatedData,
   loadCatalogue,

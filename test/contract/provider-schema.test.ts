@@ -1,7 +1,11 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { ParsedTerraform } from "../../shared/infra-check.js";
-import { betaBlocks, checkProviderSchema, type ProviderSchema } from "../../shared/provider-schema-check.js";
+import type { ParsedTerraform } from "../support/infra/infra-check.js";
+import {
+  betaBlocks,
+  checkProviderSchema,
+  type ProviderSchema,
+} from "../support/infra/provider-schema-check.js";
 import { loadProviderSchema, type ParsedModule, parseInfra } from "./support/reference.js";
 
 /**

@@ -104,7 +104,7 @@ describe("the real terraform binary on infra/", () => {
       );
       plant(
         join(root, "infra", "modules", "modelgate", "functions.tf"),
-        'google_cloudfunctions2_function.function["tektonEvents"].name',
+        "google_cloudfunctions2_function.function[local.data.public_function].name",
         'google_cloudfunctions2_function.function["tekton-events"].name',
       );
       const result = await probeConfiguration(example, varFile);

@@ -5,6 +5,7 @@ import { runCli } from "../../cli/main.js";
 import { type LocalPubSubServer, startPubSubServer } from "../../local/pubsub/index.js";
 import { createTopology } from "../../local/topology-setup.js";
 import { pubsubClientOptions } from "../../shared/runtime.js";
+import { loadSettings } from "../../shared/settings.js";
 import { deadLetterTopic, subscriptionFor, Topic } from "../../shared/topology.js";
 
 function capture(env: Record<string, string | undefined>) {
@@ -20,7 +21,7 @@ describe("modelgate replay", () => {
   beforeAll(async () => {
     server = await startPubSubServer();
     env = { PUBSUB_EMULATOR_HOST: server.address, MODELGATE_STATE_DIR: "/nonexistent" };
-    pubsub = new PubSub(pubsubClientOptions(env, "local-project"));
+    pubsub = new PubSub(pubsubClientOptions(loadSettings(env), "local-project"));
     await createTopology(pubsub);
   });
   afterAll(async () => {

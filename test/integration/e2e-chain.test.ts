@@ -9,6 +9,7 @@ import { endpointName, loadConfig, vertexParent } from "../../shared/config.js";
 import { Label } from "../../shared/model-ports.js";
 import type { LedgerEntry } from "../../shared/ports.js";
 import { createRuntime, type Runtime } from "../../shared/runtime.js";
+import { loadSettings } from "../../shared/settings.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
@@ -43,7 +44,11 @@ describe("the whole chain on the local stack", () => {
       ...(conformanceHost ? { pubsubEmulatorHost: conformanceHost } : {}),
     });
     runtime = createRuntime({ ...stack.env, MODELGATE_CONFIG: resolve("modelgate.config.yaml") });
-    const location = { env: stack.env, region: config.region, parent: vertexParent(config) };
+    const location = {
+      endpoint: loadSettings(stack.env).vertexEndpoint,
+      region: config.region,
+      parent: vertexParent(config),
+    };
     endpoints = new VertexEndpointDeployer(location);
     jobs = new VertexTrainingLauncher(location);
     registry = new VertexModelRegistry(location);

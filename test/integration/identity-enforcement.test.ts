@@ -15,6 +15,7 @@ import {
   type ScopeKind,
 } from "../../shared/permissions.js";
 import { pubsubClientOptions, storageClientOptions } from "../../shared/runtime.js";
+import { loadSettings } from "../../shared/settings.js";
 import { subscriptionFor, Topic, topicNames } from "../../shared/topology.js";
 import { vertexClientOptions } from "../../shared/vertex/client-options.js";
 import { startLocalServers, type TestServers } from "../support/local-servers.js";
@@ -38,17 +39,21 @@ describe("local identity enforcement", () => {
   const config = () => servers.runtime().config;
   const storageAs = (identity: Identity | "admin") => {
     const env = identity === "admin" ? servers.env : servers.identity.envFor(identity);
-    return new Storage(storageClientOptions(env, config().project)).bucket(config().bucket);
+    return new Storage(storageClientOptions(loadSettings(env), config().project)).bucket(config().bucket);
   };
   const pubsubAs = (identity: Identity) => {
-    const client = new PubSub(pubsubClientOptions(servers.identity.envFor(identity), config().project));
+    const client = new PubSub(
+      pubsubClientOptions(loadSettings(servers.identity.envFor(identity)), config().project),
+    );
     closers.push(() => client.close());
     return client;
   };
   const jobsAs = async (identity: Identity) => {
     const { JobServiceClient } = await import("@google-cloud/aiplatform/build/src/v1/job_service_client.js");
     const env = servers.identity.envFor(identity);
-    const client = new JobServiceClient(await vertexClientOptions(env, config().region));
+    const client = new JobServiceClient(
+      await vertexClientOptions(loadSettings(env).vertexEndpoint, config().region),
+    );
     closers.push(() => client.close());
     return client;
   };

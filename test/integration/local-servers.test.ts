@@ -2,6 +2,7 @@ import { PubSub } from "@google-cloud/pubsub";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPubSubServer } from "../../local/pubsub/index.js";
 import { pubsubClientOptions } from "../../shared/runtime.js";
+import { loadSettings } from "../../shared/settings.js";
 import { deadLetterTopic, FunctionName, subscriptionFor, Topic, topicNames } from "../../shared/topology.js";
 import { startLocalServers, type TestServers } from "../support/local-servers.js";
 
@@ -15,7 +16,7 @@ describe("local servers for a configuration", () => {
   });
 
   it("creates every topic, dead-letter topic and trigger subscription from the one topology", async () => {
-    const pubsub = new PubSub(pubsubClientOptions(servers.env, "local-project"));
+    const pubsub = new PubSub(pubsubClientOptions(loadSettings(servers.env), "local-project"));
     const [topics] = await pubsub.getTopics();
     const names = topics.map((t) => t.name.split("/").pop());
     for (const topic of topicNames) {
@@ -47,7 +48,9 @@ describe("local servers for a configuration", () => {
       "@google-cloud/aiplatform/build/src/v1/endpoint_service_client.js"
     );
     const { vertexClientOptions } = await import("../../shared/vertex/client-options.js");
-    const client = new EndpointServiceClient(await vertexClientOptions(servers.env, "us-central1"));
+    const client = new EndpointServiceClient(
+      await vertexClientOptions(loadSettings(servers.env).vertexEndpoint, "us-central1"),
+    );
     const [endpoint] = await client.getEndpoint({
       name: "projects/local-project/locations/us-central1/endpoints/fraud-detector",
     });
@@ -60,7 +63,9 @@ describe("local servers with another Pub/Sub server (PUBSUB_EMULATOR_HOST)", () 
   it("start no Pub/Sub of their own, create the topology there, and point its push subscriptions at this run", async () => {
     // Our own server stands in for gcloud's emulator: a Pub/Sub the stack did not start and that outlives it.
     const other = await startPubSubServer();
-    const pubsub = new PubSub(pubsubClientOptions({ PUBSUB_EMULATOR_HOST: other.address }, "local-project"));
+    const pubsub = new PubSub(
+      pubsubClientOptions(loadSettings({ PUBSUB_EMULATOR_HOST: other.address }), "local-project"),
+    );
     const run = (pushEndpoint: string) =>
       startLocalServers({
         pubsubEmulatorHost: other.address,

@@ -17,6 +17,7 @@ import { createLogger } from "../../shared/logger.js";
 import { Label } from "../../shared/model-ports.js";
 import { pubsubFunction } from "../../shared/pubsub-function.js";
 import { pubsubClientOptions, type Runtime } from "../../shared/runtime.js";
+import { loadSettings } from "../../shared/settings.js";
 import {
   deliveryPolicy,
   FunctionName,
@@ -163,14 +164,14 @@ beforeAll(async () => {
   servers = await startLocalServers();
   runtime = { ...servers.runtime(), logger: createLogger({}, () => {}) };
   const location = {
-    env: servers.env,
+    endpoint: loadSettings(servers.env).vertexEndpoint,
     region: "us-central1",
     parent: "projects/local-project/locations/us-central1",
   };
   launcher = new VertexTrainingLauncher(location);
   registry = new VertexModelRegistry(location);
   deployer = new VertexEndpointDeployer(location);
-  pubsub = new PubSub(pubsubClientOptions(servers.env, "local-project"));
+  pubsub = new PubSub(pubsubClientOptions(loadSettings(servers.env), "local-project"));
   subscriber = new v1.SubscriberClient(
     (await pubsub.getClientConfig()) as ConstructorParameters<typeof v1.SubscriberClient>[0],
   );

@@ -18,6 +18,7 @@ import { pubsubFunction } from "../../shared/pubsub-function.js";
 import { readRegistryIndex, registrationPath } from "../../shared/registry-index.js";
 import type { Runtime } from "../../shared/runtime.js";
 import { pubsubClientOptions } from "../../shared/runtime.js";
+import { loadSettings } from "../../shared/settings.js";
 import { subscriptionFor, Topic, type TopicName } from "../../shared/topology.js";
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
@@ -43,13 +44,13 @@ beforeAll(async () => {
   // Log lines are kept, not printed: the tests read them to check what each call left in the log.
   runtime = { ...servers.runtime(), logger: createLogger({}, (line) => logLines.push(JSON.parse(line))) };
   const location = {
-    env: servers.env,
+    endpoint: loadSettings(servers.env).vertexEndpoint,
     region: runtime.config.region,
     parent: `projects/${runtime.config.project}/locations/${runtime.config.region}`,
   };
   launcher = new VertexTrainingLauncher(location);
   registry = new VertexModelRegistry(location);
-  pubsub = new PubSub(pubsubClientOptions(servers.env, runtime.config.project));
+  pubsub = new PubSub(pubsubClientOptions(loadSettings(servers.env), runtime.config.project));
   subscriber = new v1.SubscriberClient(
     (await pubsub.getClientConfig()) as ConstructorParameters<typeof v1.SubscriberClient>[0],
   );
@@ -200,7 +201,7 @@ describe("launchTraining against the local Vertex AI", () => {
     // A region the Vertex AI endpoint does not serve: every request is refused as INVALID_ARGUMENT.
     const misconfigured: Runtime = { ...runtime, config: { ...runtime.config, region: "europe-west4" } };
     const wrongRegion = new VertexTrainingLauncher({
-      env: servers.env,
+      endpoint: loadSettings(servers.env).vertexEndpoint,
       region: "europe-west4",
       parent: "projects/local-project/locations/europe-west4",
     });

@@ -13,6 +13,7 @@ import { type DeploymentReady, encodeMessage } from "../../shared/contracts.js";
 import { Label } from "../../shared/model-ports.js";
 import { pubsubFunction } from "../../shared/pubsub-function.js";
 import { storageClientOptions } from "../../shared/runtime.js";
+import { loadSettings } from "../../shared/settings.js";
 import { Topic } from "../../shared/topology.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { startLocalServers, type TestServers } from "../support/local-servers.js";
@@ -43,7 +44,7 @@ beforeAll(async () => {
   if (!modelConfig) throw new Error("the example configuration has no fraud-detector");
   servingContainer = modelConfig.serving.container;
   parent = servers.vertex.parent;
-  storage = new Storage(storageClientOptions(servers.env, config.project));
+  storage = new Storage(storageClientOptions(loadSettings(servers.env), config.project));
   const options = localVertexClientOptions(servers.vertex.address);
   models = new ModelServiceClient(options);
   endpoints = new EndpointServiceClient(options);

@@ -5,6 +5,7 @@ import { BucketLedger } from "../../shared/ledger.js";
 import { createLogger } from "../../shared/logger.js";
 import type { Publisher } from "../../shared/ports.js";
 import type { Runtime } from "../../shared/runtime.js";
+import { loadSettings } from "../../shared/settings.js";
 import type { TopicName } from "../../shared/topology.js";
 import { MemoryBlobStore } from "./memory-blob-store.js";
 
@@ -34,7 +35,7 @@ export function memoryRuntime(overrides: { config?: Config } = {}): Runtime & {
   const logLines: Array<Record<string, unknown>> = [];
   return {
     config: overrides.config ?? loadConfig({}),
-    env: {},
+    settings: loadSettings({}),
     logger: createLogger({}, (line) => logLines.push(JSON.parse(line) as Record<string, unknown>)),
     blobs,
     claims: new BucketClaimStore(blobs),

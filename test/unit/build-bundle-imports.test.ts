@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bundleInputs, entryOf } from "../../scripts/build-functions.js";
-import { checkBundleImports } from "../../shared/infra-check.js";
 import { functionNames } from "../../shared/topology.js";
+import { checkBundleImports } from "../support/infra/infra-check.js";
 
 // Function folders are still being written; a function without functions/<name>/index.ts is the one case
 // this suite tolerates, and it says so below.

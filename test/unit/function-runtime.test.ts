@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { infraData } from "../../scripts/generate-infra-data.js";
-import { instanceMemory, instanceV8Flags, nodeOptions } from "../../shared/function-runtime.js";
-import { FunctionName, functionNames } from "../../shared/topology.js";
+import { instanceV8Flags } from "../../shared/function-runtime.js";
+import { functions as declared, FunctionName, functionNames } from "../../shared/topology.js";
 
 describe("function runtime settings", () => {
   it("gives an instance the heap Node derives from its memory, then its NODE_OPTIONS (the later flag wins)", () => {
@@ -20,8 +20,8 @@ describe("function runtime settings", () => {
       functions: Record<string, { memory: string; node_options: string }>;
     };
     for (const name of functionNames) {
-      expect(functions[name]?.memory, name).toBe(instanceMemory);
-      expect(functions[name]?.node_options, name).toBe(nodeOptions[name] ?? "");
+      expect(functions[name]?.memory, name).toBe(declared[name].memory);
+      expect(functions[name]?.node_options, name).toBe(declared[name].nodeOptions);
     }
     const hcl = readFileSync(new URL("../../infra/modules/modelgate/functions.tf", import.meta.url), "utf8");
     expect(hcl).toMatch(/NODE_OPTIONS = each\.value\.node_options/);

@@ -5,13 +5,13 @@ import { join } from "node:path";
 import { parse } from "@cdktf/hcl2json";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { deliveryPolicy } from "../../shared/topology.js";
 import {
   checkInfrastructure,
   type InfraDataJson,
   loadTerraformModule,
   type ParsedTerraform,
-} from "../../shared/infra-check.js";
-import { deliveryPolicy } from "../../shared/topology.js";
+} from "../support/infra/infra-check.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const moduleDir = join(root, "infra", "modules", "modelgate");
@@ -27,6 +27,19 @@ beforeAll(async () => {
 
 const copy = <T>(value: T): T => structuredClone(value);
 const messages = (t: ParsedTerraform, d: InfraDataJson) => checkInfrastructure(t, d).map((f) => f.message);
+/** Plants `open`: run.invoker on `fn` for allUsers. */
+const openToAll = (t: ParsedTerraform, fn: string) => {
+  resources(t).google_cloud_run_service_iam_member = {
+    ...resources(t).google_cloud_run_service_iam_member,
+    open: [
+      {
+        service: `\${google_cloudfunctions2_function.function["${fn}"].name}`,
+        role: "roles/run.invoker",
+        member: "allUsers",
+      },
+    ],
+  };
+};
 const resources = (t: ParsedTerraform) =>
   t.resource as Record<string, Record<string, Array<Record<string, unknown>>>>;
 
@@ -159,26 +172,32 @@ describe("the Terraform module against the permission table", () => {
       ...resources(t).google_project_iam_member,
       owner: [{ role: "roles/owner", member: "user:someone@example.com" }],
     };
-    resources(t).google_cloud_run_service_iam_member = {
-      ...resources(t).google_cloud_run_service_iam_member,
-      open: [
-        {
-          service: '${google_cloudfunctions2_function.function["deployModel"].name}',
-          role: "roles/run.invoker",
-          member: "allUsers",
-        },
-      ],
-    };
+    openToAll(t, "deployModel");
     const found = messages(t, data);
     expect(found).toContain(
       "google_service_account_key.leaked: service-account keys are forbidden; use Workload Identity Federation",
     );
     expect(found.some((m) => m.includes("grants roles/owner, which modelgate never grants"))).toBe(true);
     expect(found).toContain(
-      "google_cloud_run_service_iam_member.open grants roles/run.invoker to allUsers; only the githubWebhook invoker may be public",
+      "google_cloud_run_service_iam_member.open grants roles/run.invoker to allUsers; only a public function's invoker may be public",
     );
     expect(found).toContain(
       "google_cloud_run_service_iam_member.open: allUsers may invoke deployModel; only its trigger's account may",
+    );
+  });
+
+  it("takes who may invoke each function from the topology's declaration, not from its name", () => {
+    const t = copy(terraform);
+    openToAll(t, "deployModel");
+    const declared = copy(data) as { functions: Record<string, { invoker: string }> };
+    expect(messages(t, declared).filter((m) => m.includes(".open"))).toHaveLength(2);
+    // Declared public, deployModel may be invoked by anyone; declared forwarder-invoked, tektonEvents by its
+    // forwarder only, so a forwarder grant to another function is refused.
+    (declared.functions.deployModel as { invoker: string }).invoker = "public";
+    expect(messages(t, declared).filter((m) => m.includes(".open"))).toEqual([]);
+    (declared.functions.tektonEvents as { invoker: string }).invoker = "trigger";
+    expect(messages(t, declared)).toContain(
+      'google_cloud_run_service_iam_member.tekton_sink_invoker["tektonEvents"]: tekton_sink may invoke tektonEvents; only its trigger\'s account may',
     );
   });
 

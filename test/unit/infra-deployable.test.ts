@@ -10,8 +10,8 @@ import {
   readConfigFile,
 } from "../../scripts/generate-infra-data.js";
 import { endpointName, parseConfig } from "../../shared/config.js";
-import { loadTerraformModule, type ParsedTerraform } from "../../shared/infra-check.js";
-import { functionNames, Ingress, ingressOf } from "../../shared/topology.js";
+import { functionNames, functions, Ingress } from "../../shared/topology.js";
+import { loadTerraformModule, type ParsedTerraform } from "../support/infra/infra-check.js";
 import { evaluateInModule } from "../support/terraform-console.js";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -178,7 +178,7 @@ describe("ingress", () => {
   it("takes each function's ingress from shared/topology.ts: only githubWebhook is public", () => {
     for (const name of functionNames) {
       expect(fnData(name).ingress_settings, name).toBe(
-        ingressOf[name] === Ingress.public ? "ALLOW_ALL" : "ALLOW_INTERNAL_ONLY",
+        functions[name].ingress === Ingress.public ? "ALLOW_ALL" : "ALLOW_INTERNAL_ONLY",
       );
     }
     const publicOnes = functionNames.filter((n) => fnData(n).ingress_settings === "ALLOW_ALL");

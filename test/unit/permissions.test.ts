@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { infraDataText } from "../../scripts/generate-infra-data.js";
 import { identityMatrix } from "../../scripts/identity-matrix.js";
-import { checkAdapterCalls } from "../../shared/infra-check.js";
 import {
   type AdapterModule,
   adapters,
@@ -22,6 +21,7 @@ import {
   trainingPermission,
 } from "../../shared/permissions.js";
 import { functionNames } from "../../shared/topology.js";
+import { checkAdapterCalls } from "../support/infra/infra-check.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const require = createRequire(import.meta.url);

@@ -9,8 +9,8 @@ locals {
 
 # The eight functions, each from its own content-hashed bundle and running as its own account. MODELGATE_CONFIG
 # is left at its default: the bundle carries modelgate.config.yaml next to index.mjs. Ingress comes from
-# shared/topology.ts (ingressOf): only githubWebhook takes traffic from the internet; the rest are reached by their
-# Pub/Sub push subscriptions, Eventarc or, for tektonEvents, the in-cluster forwarder.
+# shared/topology.ts (each function's `ingress`): only githubWebhook takes traffic from the internet; the rest are
+# reached by their Pub/Sub push subscriptions, Eventarc or, for tektonEvents, the in-cluster forwarder.
 resource "google_cloudfunctions2_function" "function" {
   for_each = local.data.functions
 
@@ -99,9 +99,10 @@ resource "google_cloudfunctions2_function" "function" {
   ]
 }
 
-# Who may invoke what: each event-driven function only by its own trigger account, tektonEvents only by the
-# in-cluster forwarder, and githubWebhook by var.webhook_invoker_members — by default anyone, since GitHub must
-# reach it; it verifies the signature itself.
+# Who may invoke what, as shared/topology.ts declares it (each function's `invoker` in the generated data): each
+# event-driven function only by its own trigger account, a forwarder-invoked one (tektonEvents) only by the
+# in-cluster forwarder, and the public one (githubWebhook) by var.webhook_invoker_members — by default anyone,
+# since GitHub must reach it; it verifies the signature itself.
 resource "google_service_account" "trigger" {
   for_each = local.data.triggered_functions
 
@@ -131,17 +132,25 @@ resource "google_cloud_run_service_iam_member" "webhook_public" {
 
   project  = var.project_id
   location = var.region
-  service  = google_cloudfunctions2_function.function["githubWebhook"].name
+  service  = google_cloudfunctions2_function.function[local.data.public_function].name
   role     = "roles/run.invoker"
   member   = each.value
 }
 
 resource "google_cloud_run_service_iam_member" "tekton_sink_invoker" {
+  for_each = local.data.forwarder_functions
+
   project  = var.project_id
   location = var.region
-  service  = google_cloudfunctions2_function.function["tektonEvents"].name
+  service  = google_cloudfunctions2_function.function[each.key].name
   role     = "roles/run.invoker"
   member   = "serviceAccount:${google_service_account.tekton_sink.email}"
+}
+
+# The grant was a single resource before it was derived from the topology; keep the deployed one.
+moved {
+  from = google_cloud_run_service_iam_member.tekton_sink_invoker
+  to   = google_cloud_run_service_iam_member.tekton_sink_invoker["tektonEvents"]
 }
 
 # Eventarc delivers bucket events as the trigger account, which must be an event receiver.

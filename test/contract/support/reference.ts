@@ -2,8 +2,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parse } from "@cdktf/hcl2json";
 import { type IamCatalogue, loadIamCatalogue } from "../../../shared/iam-catalogue.js";
-import { type InfraDataJson, mergeTerraform, type ParsedTerraform } from "../../../shared/infra-check.js";
-import type { ProviderSchema } from "../../../shared/provider-schema-check.js";
+import { type InfraDataJson, mergeTerraform, type ParsedTerraform } from "../../support/infra/infra-check.js";
+import type { ProviderSchema } from "../../support/infra/provider-schema-check.js";
 
 export const repoRoot = resolve(import.meta.dirname, "..", "..", "..");
 export const infraDir = join(repoRoot, "infra");

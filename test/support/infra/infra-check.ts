@@ -4,9 +4,9 @@
  * bucket grants carry prefix conditions, invokers are the triggers' own accounts, and no forbidden role,
  * resource or public member appears. It evaluates the small expression subset the module uses (`for_each` over
  * `local.data.*`, `each.key`, `each.value.*`, indexed references) and treats anything else as opaque, so a grant
- * that cannot be attributed still counts against the account it names. Reused by `modelgate doctor`.
+ * that cannot be attributed still counts against the account it names. Only the tests run it (it lives beside them).
  */
-import { effectivePermissions, type GrantTarget, type IamCatalogue } from "./iam-catalogue.js";
+import { effectivePermissions, type GrantTarget, type IamCatalogue } from "../../../shared/iam-catalogue.js";
 import {
   type AdapterSpec,
   adapters,
@@ -20,8 +20,8 @@ import {
   type Scope,
   scopeKey,
   trainingPermission,
-} from "./permissions.js";
-import { FunctionName, functionNames, type TopicName } from "./topology.js";
+} from "../../../shared/permissions.js";
+import { type FunctionName, functionNames, type Invoker, type TopicName } from "../../../shared/topology.js";
 
 /** hcl2json's shape for a module: `resource.<type>.<name>` is a list of block bodies. */
 export interface ParsedTerraform {
@@ -151,19 +151,20 @@ export function checkInfrastructure(
   }
 
   const roles = customRoles(instances);
-  const grants = instances.flatMap((i) => grantsOf(i, roles, options.catalogue));
+  const grants = instances.flatMap((i) => grantsOf(i, roles, options.catalogue, data));
 
   for (const grant of grants) {
     if (publicMembers.includes(grant.principal)) {
-      const webhookInvoker =
+      const publicInvoker =
         grant.scope.kind === "other" &&
-        grant.scope.value === `invoker:${FunctionName.githubWebhook}` &&
+        grant.scope.value.startsWith("invoker:") &&
+        declaredInvoker(data, grant.scope.value.slice("invoker:".length)) === "public" &&
         grant.role === "roles/run.invoker";
-      if (!webhookInvoker) {
+      if (!publicInvoker) {
         findings.push({
           rule: "public-member",
           resource: grant.address,
-          message: `${grant.address} grants ${grant.role} to ${grant.principal}; only the githubWebhook invoker may be public`,
+          message: `${grant.address} grants ${grant.role} to ${grant.principal}; only a public function's invoker may be public`,
         });
       }
     }
@@ -301,19 +302,24 @@ function checkAccounts(instances: Instance[], data: InfraDataJson): Finding[] {
   return findings;
 }
 
+/** The invoker shared/topology.ts declares for `fn`, as the generated data carries it. */
+function declaredInvoker(data: InfraDataJson, fn: string): Invoker | undefined {
+  return record(record(data.functions)[fn]).invoker as Invoker | undefined;
+}
+
 function checkInvokers(grants: EffectiveGrant[], data: InfraDataJson): Finding[] {
   const findings: Finding[] = [];
-  const triggered = record(data.triggered_functions);
   for (const grant of grants) {
     const target = scopeText(grant.scope);
     if (grant.scope.kind !== "other" || !target.startsWith("invoker:")) continue;
     const fn = target.slice("invoker:".length);
+    const invoker = declaredInvoker(data, fn);
     const allowed =
-      fn in triggered
+      invoker === "trigger"
         ? grant.principal === `trigger:${fn}`
-        : fn === FunctionName.githubWebhook
+        : invoker === "public"
           ? grant.principal === "allUsers" || grant.principal === `var.${webhookInvokerVariable}`
-          : fn === FunctionName.tektonEvents
+          : invoker === "forwarder"
             ? grant.principal === "tekton_sink"
             : false;
     if (!allowed) {
@@ -365,6 +371,7 @@ function grantsOf(
   instance: Instance,
   roles: Map<string, readonly string[]>,
   catalogue: IamCatalogue | undefined,
+  data: InfraDataJson,
 ): EffectiveGrant[] {
   const kind = iamMemberTypes[instance.type];
   if (!kind) return [];
@@ -414,7 +421,11 @@ function grantsOf(
     }
     case "invoker": {
       const service = str(body.service ?? body.name ?? body.cloud_function);
-      const fn = indexed(service, "google_cloudfunctions2_function.function", each);
+      // `function[local.data.public_function]`: a name the generated data gives.
+      const fromData = /google_cloudfunctions2_function\.function\[local\.data\.(\w+)\]/.exec(service)?.[1];
+      const fn = fromData
+        ? str(data[fromData])
+        : indexed(service, "google_cloudfunctions2_function.function", each);
       scope = { kind: "other", value: `invoker:${fn ?? service}` };
       break;
     }

@@ -1,0 +1,69 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { defaultClaimTtlMs } from "../../shared/claim-store.js";
+import { ConfigError } from "../../shared/errors.js";
+import { createRuntime } from "../../shared/runtime.js";
+import { loadSettings } from "../../shared/settings.js";
+
+describe("loadSettings", () => {
+  it("reads the endpoints, the claim lifetime and the identity, and leaves unset or empty ones absent", () => {
+    expect(
+      loadSettings({
+        MODELGATE_VERTEX_ENDPOINT: "127.0.0.1:8690",
+        MODELGATE_VERTEX_INSECURE: "true",
+        STORAGE_EMULATOR_HOST: "http://127.0.0.1:9199",
+        PUBSUB_EMULATOR_HOST: "127.0.0.1:8681",
+        MODELGATE_CLAIM_TTL_SECONDS: "7.5",
+        MODELGATE_IDENTITY: "mg-deploy-model@p.iam.gserviceaccount.com",
+      }),
+    ).toEqual({
+      vertexEndpoint: { host: "127.0.0.1", port: 8690, insecure: true },
+      storageEmulatorHost: "http://127.0.0.1:9199",
+      pubsubEmulatorHost: "127.0.0.1:8681",
+      claimTtlMs: 7500,
+      identity: "mg-deploy-model@p.iam.gserviceaccount.com",
+    });
+    expect(loadSettings({ MODELGATE_VERTEX_ENDPOINT: "", MODELGATE_CLAIM_TTL_SECONDS: "" })).toEqual({
+      vertexEndpoint: undefined,
+      storageEmulatorHost: undefined,
+      pubsubEmulatorHost: undefined,
+      claimTtlMs: defaultClaimTtlMs,
+      identity: undefined,
+    });
+  });
+
+  it.each([
+    ["MODELGATE_VERTEX_ENDPOINT", "localhost", /host:port/],
+    ["MODELGATE_VERTEX_ENDPOINT", "https://aiplatform.example:443", /host:port/],
+    ["MODELGATE_VERTEX_ENDPOINT", "localhost:99999", /1 to 65535/],
+    ["MODELGATE_VERTEX_INSECURE", "yes", /"true" or "false"/],
+    ["MODELGATE_CLAIM_TTL_SECONDS", "soon", /seconds/],
+    ["MODELGATE_CLAIM_TTL_SECONDS", "0", /positive/],
+    ["MODELGATE_CLAIM_TTL_SECONDS", "-3", /positive/],
+  ])("rejects %s=%s with a ConfigError naming the variable and its value", (name, value, why) => {
+    const load = () => loadSettings({ [name]: value });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(new RegExp(`${name}="${value.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}"`));
+    expect(load).toThrow(why);
+  });
+});
+
+describe("a bad setting fails the instance at start", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.resetModules();
+  });
+
+  it("createRuntime throws for a mistyped MODELGATE_VERTEX_ENDPOINT, before any Vertex AI call", () => {
+    expect(() => createRuntime({ MODELGATE_VERTEX_ENDPOINT: "localhost" })).toThrow(
+      /MODELGATE_VERTEX_ENDPOINT/,
+    );
+  });
+
+  it("a Pub/Sub-triggered function's module fails to load, so the instance takes no message", async () => {
+    vi.stubEnv("MODELGATE_VERTEX_ENDPOINT", "localhost");
+    vi.resetModules();
+    await expect(import("../../functions/deploy-model/index.js")).rejects.toThrow(
+      /MODELGATE_VERTEX_ENDPOINT/,
+    );
+  });
+});
