@@ -1,4 +1,5 @@
-import type { Ledger, LedgerEntry } from "../shared/ports.js";
+import type { LedgerEntry } from "../shared/ledger.js";
+import type { Ledger } from "../shared/ports.js";
 
 export interface ChainOutcome {
   /** The last record: rolloutModel's, or the failure that stopped the chain. */

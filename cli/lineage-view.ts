@@ -1,4 +1,4 @@
-import type { LedgerEntry } from "../shared/ports.js";
+import type { LedgerEntry } from "../shared/ledger.js";
 
 /** Detail fields worth showing in a lineage line, in the order a reader follows the chain. */
 const highlights = [

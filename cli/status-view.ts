@@ -1,5 +1,5 @@
+import type { LedgerEntry } from "../shared/ledger.js";
 import type { EndpointState } from "../shared/model-ports.js";
-import type { LedgerEntry } from "../shared/ports.js";
 import type { RegistryIndexEntry } from "../shared/registry-index.js";
 
 export interface ServingRow {

@@ -1,9 +1,8 @@
 import { holdClaim } from "./claim-store.js";
 import { type Cause, decodeMessage, type MessageOf } from "./contracts.js";
 import { describeError, isRetryable, ValidationError } from "./errors.js";
-import { unattributed } from "./ledger.js";
+import { type LedgerRecord, Outcome, unattributed } from "./ledger.js";
 import { type Logger, traceContext } from "./logger.js";
-import { type LedgerRecord, Outcome } from "./ports.js";
 import { decodePushEnvelope } from "./pubsub-event.js";
 import type { Runtime } from "./runtime.js";
 import { deliveryPolicy, type FunctionName, type TopicName } from "./topology.js";

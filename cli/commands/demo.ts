@@ -1,6 +1,6 @@
 import { buildExampleObjects, EXAMPLE_OBJECTS } from "../../examples/fraud-detector/seed-data.js";
 import { findModelConfig } from "../../shared/config.js";
-import type { LedgerEntry } from "../../shared/ports.js";
+import type { LedgerEntry } from "../../shared/ledger.js";
 import { readStackFile } from "../cli-env.js";
 import { cliContext } from "../cli-runtime.js";
 import type { Command } from "../command.js";

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { PubSub } from "@google-cloud/pubsub";
 import { findModelConfig } from "../../shared/config.js";
 import { parseMessage, type TrainingRequested } from "../../shared/contracts.js";
-import { Outcome } from "../../shared/ports.js";
+import { Outcome } from "../../shared/ledger.js";
 import { PubSubPublisher } from "../../shared/pubsub-publisher.js";
 import { pubsubClientOptions } from "../../shared/runtime.js";
 import { Topic } from "../../shared/topology.js";

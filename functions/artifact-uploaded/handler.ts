@@ -7,9 +7,10 @@ import type { IngressDeps } from "../../shared/ingress/deps.js";
 import { type IngressBody, IngressStatus } from "../../shared/ingress/http.js";
 import { runOnce } from "../../shared/ingress/once.js";
 import { recordIngress } from "../../shared/ingress/record.js";
+import { Outcome } from "../../shared/ledger.js";
 import { traceContext } from "../../shared/logger.js";
 import { parseManifestPath } from "../../shared/manifest.js";
-import { type BlobStore, Outcome } from "../../shared/ports.js";
+import type { BlobStore } from "../../shared/ports.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
 import {
   bucketOfSource,

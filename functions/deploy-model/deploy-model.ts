@@ -4,6 +4,7 @@ import { type Config, endpointName, modelConfig } from "../../shared/config.js";
 import type { Cause, DeploymentReady, DeploymentRequested } from "../../shared/contracts.js";
 import { followUp } from "../../shared/contracts.js";
 import { ArtifactError, NotFoundError } from "../../shared/errors.js";
+import { Outcome } from "../../shared/ledger.js";
 import {
   type EndpointDeployer,
   Label,
@@ -11,7 +12,7 @@ import {
   type ModelVersion,
 } from "../../shared/model-ports.js";
 import { shortSha } from "../../shared/names.js";
-import { type BlobStore, Outcome, type Publisher } from "../../shared/ports.js";
+import type { BlobStore, Publisher } from "../../shared/ports.js";
 import { Topic } from "../../shared/topology.js";
 import { canarySplit, dominantModel, servingShares } from "../../shared/traffic-split.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";

@@ -15,8 +15,9 @@ import {
 import { runOnce } from "../../shared/ingress/once.js";
 import { recordIngress } from "../../shared/ingress/record.js";
 import { currentSecrets, type SecretSource } from "../../shared/ingress/secret-file.js";
+import { Outcome } from "../../shared/ledger.js";
 import { type Logger, traceContext } from "../../shared/logger.js";
-import { type BlobStore, Outcome } from "../../shared/ports.js";
+import type { BlobStore } from "../../shared/ports.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
 import { issuesToText } from "../../shared/zod-issues.js";
 import { admitPromotion } from "./latest-promotion.js";

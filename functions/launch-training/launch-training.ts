@@ -2,6 +2,7 @@ import type { Config } from "../../shared/config.js";
 import { modelConfig } from "../../shared/config.js";
 import type { TrainingRequested } from "../../shared/contracts.js";
 import { ForbiddenError } from "../../shared/errors.js";
+import { Outcome } from "../../shared/ledger.js";
 import { modelBaseDir } from "../../shared/manifest.js";
 import {
   Label,
@@ -10,7 +11,6 @@ import {
   type TrainingLauncher,
 } from "../../shared/model-ports.js";
 import { shortSha } from "../../shared/names.js";
-import { Outcome } from "../../shared/ports.js";
 import { trainingImageRefusal } from "../../shared/training-image.js";
 import { labelValue, provenanceLabels } from "../../shared/vertex/labels.js";
 import { recordedCall, type TraceContext } from "../../shared/vertex/recorded-call.js";

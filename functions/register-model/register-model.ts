@@ -4,6 +4,7 @@ import { type Config, modelConfig } from "../../shared/config.js";
 import type { ArtifactReady, Cause, DeploymentRequested } from "../../shared/contracts.js";
 import { followUp } from "../../shared/contracts.js";
 import { ArtifactError } from "../../shared/errors.js";
+import { Outcome } from "../../shared/ledger.js";
 import {
   type Manifest,
   ManifestError,
@@ -13,7 +14,7 @@ import {
 } from "../../shared/manifest.js";
 import type { ModelRegistry, ModelVersion } from "../../shared/model-ports.js";
 import { shortSha } from "../../shared/names.js";
-import { type BlobStore, Outcome, type Publisher } from "../../shared/ports.js";
+import type { BlobStore, Publisher } from "../../shared/ports.js";
 import { addToRegistryIndex, type Registration, writeRegistration } from "../../shared/registry-index.js";
 import { Topic } from "../../shared/topology.js";
 import { provenanceLabels } from "../../shared/vertex/labels.js";

@@ -1,13 +1,13 @@
 import { type Config, endpointName } from "../../shared/config.js";
 import { Verdict, type VerificationCompleted } from "../../shared/contracts.js";
 import { NotFoundError, UpstreamError, ValidationError } from "../../shared/errors.js";
+import { Outcome } from "../../shared/ledger.js";
 import {
   type EndpointDeployer,
   type EndpointState,
   Label,
   type ModelRegistry,
 } from "../../shared/model-ports.js";
-import { Outcome } from "../../shared/ports.js";
 import { promotedSplit, rollbackSplit, sameRouting } from "../../shared/traffic-split.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { recordedCall, type TraceContext } from "../../shared/vertex/recorded-call.js";

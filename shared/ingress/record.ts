@@ -1,6 +1,7 @@
 import type { Cause } from "../contracts.js";
+import type { Outcome } from "../ledger.js";
 import { unattributed } from "../ledger.js";
-import type { Ledger, Outcome } from "../ports.js";
+import type { Ledger } from "../ports.js";
 
 /** The ledger record an ingress function writes for an event it accepted or refused after authentication. */
 export interface IngressRecord {

@@ -1,5 +1,5 @@
 import { describeError, isRetryable } from "../errors.js";
-import { Outcome } from "../ports.js";
+import { Outcome } from "../ledger.js";
 import type { StepContext } from "../pubsub-function.js";
 
 /** What a step needs to leave a trace: its ledger shortcut and its logger (a StepContext has both). */
