@@ -2,6 +2,7 @@ import { holdClaim } from "./claim-store.js";
 import { type Cause, decodeMessage, type MessageOf } from "./contracts.js";
 import { describeError, isRetryable, ValidationError } from "./errors.js";
 import { type LedgerRecord, Outcome, unattributed } from "./ledger.js";
+import { RuntimeAction } from "./ledger-actions.js";
 import { type Logger, traceContext } from "./logger.js";
 import { decodePushEnvelope } from "./pubsub-event.js";
 import type { Runtime } from "./runtime.js";
@@ -72,7 +73,7 @@ export function pubsubFunction<T extends TopicName>(
         model: unattributed,
         commit: unattributed,
         step: step.name,
-        action: "message-rejected",
+        action: RuntimeAction.messageRejected,
         outcome: Outcome.refused,
         correlationId: delivery.messageId,
         causedBy: [cause],
@@ -126,7 +127,7 @@ export function pubsubFunction<T extends TopicName>(
         const lastAttempt = delivery.deliveryAttempt >= deliveryPolicy.maxDeliveryAttempts;
         if (lastAttempt) {
           await context.record({
-            action: "dead-lettered",
+            action: RuntimeAction.deadLettered,
             outcome: Outcome.failed,
             error: describeError(error),
           });
@@ -138,7 +139,11 @@ export function pubsubFunction<T extends TopicName>(
         });
         throw error;
       }
-      await context.record({ action: "step-failed", outcome: Outcome.failed, error: describeError(error) });
+      await context.record({
+        action: RuntimeAction.stepFailed,
+        outcome: Outcome.failed,
+        error: describeError(error),
+      });
       await runtime.claims.complete(held.current(), { outcome: Outcome.failed, error: describeError(error) });
       logger.error(`${step.name} failed permanently; recorded and acknowledged`, {
         error: describeError(error),

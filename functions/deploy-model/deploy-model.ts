@@ -5,6 +5,7 @@ import type { Cause, DeploymentReady, DeploymentRequested } from "../../shared/c
 import { followUp } from "../../shared/contracts.js";
 import { ArtifactError, NotFoundError } from "../../shared/errors.js";
 import { Outcome } from "../../shared/ledger.js";
+import { DeployAction } from "../../shared/ledger-actions.js";
 import {
   type EndpointDeployer,
   Label,
@@ -13,10 +14,10 @@ import {
 } from "../../shared/model-ports.js";
 import { shortSha } from "../../shared/names.js";
 import type { BlobStore, Publisher } from "../../shared/ports.js";
+import { recordedCall, type TraceContext } from "../../shared/recorded-call.js";
 import { Topic } from "../../shared/topology.js";
 import { canarySplit, dominantModel, servingShares } from "../../shared/traffic-split.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
-import { recordedCall, type TraceContext } from "../../shared/vertex/recorded-call.js";
 import { type CanaryPlan, readCanaryPlan, writeCanaryPlan } from "./canary-plan.js";
 
 /** What deployModel needs: the registry to find the version, the endpoint, the bucket for its plan, a publisher. */
@@ -68,7 +69,7 @@ export async function deployModel(
   const message: DeploymentRequested = { ...request, commit };
   const candidateId = deployedModelId(message.model, message.commit);
 
-  const state = await recordedCall(trace, "endpoint-read", () => deployer.getEndpoint(endpoint), {
+  const state = await recordedCall(trace, DeployAction.endpointRead, () => deployer.getEndpoint(endpoint), {
     endpoint,
   });
   const serving = state.deployedModels.find(
@@ -80,7 +81,7 @@ export async function deployModel(
   if (serving) {
     trace.logger.info(`${endpoint} already serves ${message.model}@${message.commit} with all its traffic`);
     await trace.record({
-      action: "already-serving",
+      action: DeployAction.alreadyServing,
       outcome: Outcome.skipped,
       details: { endpoint, deployedModelId: serving.id, versionId: version.versionId },
     });
@@ -94,7 +95,11 @@ export async function deployModel(
     if (plan && plan.correlationId === message.correlationId && plan.deployedModelId === candidateId) {
       // An earlier attempt deployed the canary and died before announcing it: finish its job.
       await announce(message, plan, ports, now);
-      await trace.record({ action: "canary-resumed", outcome: Outcome.succeeded, details: { plan } });
+      await trace.record({
+        action: DeployAction.canaryResumed,
+        outcome: Outcome.succeeded,
+        details: { plan },
+      });
       return { status: DeployStatus.resumed, deployedModelId: candidateId, trafficSplit: state.trafficSplit };
     }
     trace.logger.info(
@@ -104,7 +109,7 @@ export async function deployModel(
       },
     );
     await trace.record({
-      action: "canary-in-progress",
+      action: DeployAction.canaryInProgress,
       outcome: Outcome.skipped,
       details: { endpoint, deployedModelId: candidateId, plannedBy: plan?.correlationId ?? null },
     });
@@ -141,7 +146,10 @@ export async function deployModel(
     maxReplicas: model.serving.maxReplicas,
     trafficSplit: split,
   };
-  await recordedCall(trace, "model-deployed", () => deployer.deploy(endpoint, spec), { endpoint, spec });
+  await recordedCall(trace, DeployAction.modelDeployed, () => deployer.deploy(endpoint, spec), {
+    endpoint,
+    spec,
+  });
   await announce(message, plan, ports, now);
   return { status: DeployStatus.deployed, deployedModelId: candidateId, trafficSplit: split };
 }
@@ -154,7 +162,7 @@ async function findVersion(
   const { registry, trace } = ports;
   const parent = await recordedCall(
     trace,
-    "parent-model-found",
+    DeployAction.parentModelFound,
     () => registry.findParentModel(message.model),
     {
       model: message.model,
@@ -170,10 +178,15 @@ async function findVersion(
     );
   }
   const versions = await versionsOfCommit(message.commit, (labels) =>
-    recordedCall(trace, "model-versions-listed", () => registry.findVersions(parent.modelResource, labels), {
-      modelResource: parent.modelResource,
-      labels,
-    }),
+    recordedCall(
+      trace,
+      DeployAction.versionsListed,
+      () => registry.findVersions(parent.modelResource, labels),
+      {
+        modelResource: parent.modelResource,
+        labels,
+      },
+    ),
   );
   const commits = [...new Set(versions.map((v) => v.labels[Label.commit] ?? message.commit))];
   // A short SHA may abbreviate two commits: then which one to deploy is not ours to guess.
@@ -215,7 +228,7 @@ async function announce(
   const messageId = await ports.publisher.publish(Topic.deploymentReady, ready);
   ports.trace.logger.info("deployment-ready published", { messageId, deployedModelId: plan.deployedModelId });
   await ports.trace.record({
-    action: "deployment-ready-published",
+    action: DeployAction.deploymentReadyPublished,
     outcome: Outcome.succeeded,
     details: {
       messageId,

@@ -5,6 +5,7 @@ import type { ArtifactReady, Cause, DeploymentRequested } from "../../shared/con
 import { followUp } from "../../shared/contracts.js";
 import { ArtifactError } from "../../shared/errors.js";
 import { Outcome } from "../../shared/ledger.js";
+import { RegisterAction } from "../../shared/ledger-actions.js";
 import {
   type Manifest,
   ManifestError,
@@ -15,10 +16,10 @@ import {
 import type { ModelRegistry, ModelVersion } from "../../shared/model-ports.js";
 import { shortSha } from "../../shared/names.js";
 import type { BlobStore, Publisher } from "../../shared/ports.js";
+import { recordedCall, type TraceContext } from "../../shared/recorded-call.js";
 import { addToRegistryIndex, type Registration, writeRegistration } from "../../shared/registry-index.js";
 import { Topic } from "../../shared/topology.js";
 import { provenanceLabels } from "../../shared/vertex/labels.js";
-import { recordedCall, type TraceContext } from "../../shared/vertex/recorded-call.js";
 
 /** What registerModel needs: the Model Registry, the artifact bucket, the publisher, configuration and a trace. */
 export interface RegisterModelPorts {
@@ -73,7 +74,7 @@ export async function registerModel(
 
   const parent = await recordedCall(
     trace,
-    "parent-model-found",
+    RegisterAction.parentModelFound,
     () => registry.findParentModel(message.model),
     {
       model: message.model,
@@ -83,7 +84,7 @@ export async function registerModel(
     ? await versionsOfCommit(commit, (labels) =>
         recordedCall(
           trace,
-          "model-versions-listed",
+          RegisterAction.versionsListed,
           () => registry.findVersions(parent.modelResource, labels),
           { modelResource: parent.modelResource, labels },
         ),
@@ -98,7 +99,7 @@ export async function registerModel(
       `version ${earlier.versionId} already holds ${message.model}@${message.commit}; reusing it`,
     );
     await trace.record({
-      action: "model-version-reused",
+      action: RegisterAction.versionReused,
       outcome: Outcome.skipped,
       details: {
         modelResource: earlier.modelResource,
@@ -132,9 +133,14 @@ export async function registerModel(
       aliases: [commitAlias(message.commit)],
       description: `${message.repository}@${message.commit} (${manifest.framework})`,
     };
-    const uploaded = await recordedCall(trace, "model-version-uploaded", () => registry.uploadVersion(spec), {
-      spec,
-    });
+    const uploaded = await recordedCall(
+      trace,
+      RegisterAction.versionUploaded,
+      () => registry.uploadVersion(spec),
+      {
+        spec,
+      },
+    );
     version = uploaded.version;
   }
 
@@ -159,7 +165,7 @@ export async function registerModel(
     registeredAt: registration.registeredAt,
   });
   await trace.record({
-    action: "registration-published",
+    action: RegisterAction.registrationPublished,
     outcome: Outcome.succeeded,
     details: { registration, indexWritten: index.written, indexAttempts: index.attempts },
   });
@@ -173,7 +179,7 @@ export async function registerModel(
     const messageId = await ports.publisher.publish(Topic.deploymentRequested, request);
     trace.logger.info("auto-deploy policy: deployment requested", { messageId });
     await trace.record({
-      action: "deployment-requested",
+      action: RegisterAction.deploymentRequested,
       outcome: Outcome.succeeded,
       details: { messageId, reason: "auto-deploy" },
     });

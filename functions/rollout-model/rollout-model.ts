@@ -2,15 +2,16 @@ import { type Config, endpointName } from "../../shared/config.js";
 import { Verdict, type VerificationCompleted } from "../../shared/contracts.js";
 import { NotFoundError, UpstreamError, ValidationError } from "../../shared/errors.js";
 import { Outcome } from "../../shared/ledger.js";
+import { type LedgerAction, RolloutAction } from "../../shared/ledger-actions.js";
 import {
   type EndpointDeployer,
   type EndpointState,
   Label,
   type ModelRegistry,
 } from "../../shared/model-ports.js";
+import { recordedCall, type TraceContext } from "../../shared/recorded-call.js";
 import { promotedSplit, rollbackSplit, sameRouting } from "../../shared/traffic-split.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
-import { recordedCall, type TraceContext } from "../../shared/vertex/recorded-call.js";
 
 /** What rolloutModel needs: the endpoint, the registry (alias and verdict label), configuration and a trace. */
 export interface RolloutModelPorts {
@@ -46,7 +47,7 @@ export async function rolloutModel(
   checkTarget(message, ports.config);
   const state = await recordedCall(
     ports.trace,
-    "endpoint-read",
+    RolloutAction.endpointRead,
     () => ports.deployer.getEndpoint(message.endpoint),
     {
       endpoint: message.endpoint,
@@ -59,14 +60,15 @@ export async function rolloutModel(
   performed.push(...(await labelVerdict(message, ports)));
   const final = await recordedCall(
     ports.trace,
-    "endpoint-read",
+    RolloutAction.endpointRead,
     () => ports.deployer.getEndpoint(message.endpoint),
     {
       endpoint: message.endpoint,
     },
   );
   await ports.trace.record({
-    action: message.verdict === Verdict.pass ? "rollout-completed" : "rollback-completed",
+    action:
+      message.verdict === Verdict.pass ? RolloutAction.rolloutCompleted : RolloutAction.rollbackCompleted,
     outcome: Outcome.succeeded,
     details: { performed, trafficSplit: final.trafficSplit, deployedModels: final.deployedModels },
   });
@@ -88,27 +90,32 @@ async function promote(
   }
   const target = promotedSplit(candidate);
   if (!sameRouting(state.trafficSplit, target)) {
-    await recordedCall(trace, "traffic-promoted", () => deployer.setTrafficSplit(message.endpoint, target), {
-      endpoint: message.endpoint,
-      trafficSplit: target,
-    });
-    performed.push("traffic-promoted");
+    await recordedCall(
+      trace,
+      RolloutAction.trafficPromoted,
+      () => deployer.setTrafficSplit(message.endpoint, target),
+      {
+        endpoint: message.endpoint,
+        trafficSplit: target,
+      },
+    );
+    performed.push(RolloutAction.trafficPromoted);
   }
 
   const version = await recordedCall(
     trace,
-    "model-version-read",
+    RolloutAction.modelVersionRead,
     () => registry.getVersion(message.modelResource, message.versionId),
     { modelResource: message.modelResource, versionId: message.versionId },
   );
   if (!version.aliases.includes(productionAlias)) {
     await recordedCall(
       trace,
-      "production-alias-moved",
+      RolloutAction.productionAliasMoved,
       () => registry.mergeAliases(message.modelResource, message.versionId, [productionAlias], []),
       { modelResource: message.modelResource, versionId: message.versionId, alias: productionAlias },
     );
-    performed.push("production-alias-moved");
+    performed.push(RolloutAction.productionAliasMoved);
   }
 
   // Only the models that served before the canary: anything else on the endpoint is not this rollout's to remove.
@@ -121,13 +128,13 @@ async function promote(
       message.endpoint,
       deployed.id,
       target,
-      "previous-model-undeployed",
+      RolloutAction.previousModelUndeployed,
       {
         deployer,
         trace,
       },
     );
-    if (undeployed) performed.push(`previous-model-undeployed:${deployed.id}`);
+    if (undeployed) performed.push(`${RolloutAction.previousModelUndeployed}:${deployed.id}`);
   }
   return performed;
 }
@@ -147,17 +154,28 @@ async function rollBack(
   }
   const target = rollbackSplit(message.previousTrafficSplit, candidate);
   if (!sameRouting(state.trafficSplit, target)) {
-    await recordedCall(trace, "traffic-restored", () => deployer.setTrafficSplit(message.endpoint, target), {
-      endpoint: message.endpoint,
-      trafficSplit: target,
-    });
-    performed.push("traffic-restored");
+    await recordedCall(
+      trace,
+      RolloutAction.trafficRestored,
+      () => deployer.setTrafficSplit(message.endpoint, target),
+      {
+        endpoint: message.endpoint,
+        trafficSplit: target,
+      },
+    );
+    performed.push(RolloutAction.trafficRestored);
   }
-  const undeployed = await undeployIfPresent(message.endpoint, candidate, target, "candidate-undeployed", {
-    deployer,
-    trace,
-  });
-  if (undeployed) performed.push("candidate-undeployed");
+  const undeployed = await undeployIfPresent(
+    message.endpoint,
+    candidate,
+    target,
+    RolloutAction.candidateUndeployed,
+    {
+      deployer,
+      trace,
+    },
+  );
+  if (undeployed) performed.push(RolloutAction.candidateUndeployed);
   return performed;
 }
 
@@ -166,7 +184,7 @@ async function undeployIfPresent(
   endpoint: string,
   id: string,
   remainingSplit: Record<string, number>,
-  action: string,
+  action: LedgerAction,
   { deployer, trace }: Pick<RolloutModelPorts, "deployer" | "trace">,
 ): Promise<boolean> {
   const remaining = Object.keys(remainingSplit).length > 0 ? remainingSplit : undefined;
@@ -179,9 +197,14 @@ async function undeployIfPresent(
     return true;
   } catch (error) {
     if (error instanceof NotFoundError) {
-      const now = await recordedCall(trace, "endpoint-read", () => deployer.getEndpoint(endpoint), {
-        endpoint,
-      });
+      const now = await recordedCall(
+        trace,
+        RolloutAction.endpointRead,
+        () => deployer.getEndpoint(endpoint),
+        {
+          endpoint,
+        },
+      );
       if (!now.deployedModels.some((deployed) => deployed.id === id)) return false;
     }
     throw error;
@@ -195,7 +218,7 @@ async function labelVerdict(
   const verdict = verdictLabel[message.verdict];
   const version = await recordedCall(
     trace,
-    "model-version-read",
+    RolloutAction.modelVersionRead,
     () => registry.getVersion(message.modelResource, message.versionId),
     { modelResource: message.modelResource, versionId: message.versionId },
   );
@@ -203,11 +226,11 @@ async function labelVerdict(
   const labels = { ...version.labels, [Label.verdict]: verdict };
   await recordedCall(
     trace,
-    "verdict-labelled",
+    RolloutAction.verdictLabelled,
     () => registry.setLabels(message.modelResource, message.versionId, labels),
     { modelResource: message.modelResource, versionId: message.versionId, labels },
   );
-  return ["verdict-labelled"];
+  return [RolloutAction.verdictLabelled];
 }
 
 /** The message must be about this model's configured endpoint and the canary deployModel would have made. */

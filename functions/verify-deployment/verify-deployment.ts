@@ -5,6 +5,7 @@ import type { Cause, DeploymentReady, Verdict, VerificationCompleted } from "../
 import { followUp } from "../../shared/contracts.js";
 import { ArtifactError } from "../../shared/errors.js";
 import { Outcome } from "../../shared/ledger.js";
+import { VerifyAction } from "../../shared/ledger-actions.js";
 import type { Logger } from "../../shared/logger.js";
 import { type Manifest, ManifestError, manifestPath, parseManifest } from "../../shared/manifest.js";
 import type { EndpointDeployer, ModelRegistry } from "../../shared/model-ports.js";
@@ -110,7 +111,7 @@ export async function verifyDeployment(
 
   // One record for the whole run: Predict calls are far too many to ledger one by one.
   await ports.record({
-    action: "verification-completed",
+    action: VerifyAction.verificationCompleted,
     outcome: Outcome.succeeded,
     details: {
       verdict: decision.verdict,
