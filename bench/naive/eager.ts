@@ -10,7 +10,7 @@ import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
 import { VertexPredictor } from "../../shared/vertex/prediction-adapter.js";
-import { vertexLocation } from "../../shared/vertex/runtime-ports.js";
+import { vertexLocation } from "../../shared/vertex/adapters-per-runtime.js";
 
 type Closable = { close(): Promise<void> };
 type ClientOptions = ConstructorParameters<typeof v1.EndpointServiceClient>[0];

@@ -21,7 +21,7 @@ import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { type CanaryPlan, readCanaryPlan, writeCanaryPlan } from "./canary-plan.js";
 
 /** What deployModel needs: the registry to find the version, the endpoint, the bucket for its plan, a publisher. */
-export interface DeployModelPorts {
+export interface DeployModelDeps {
   registry: ModelRegistry;
   deployer: EndpointDeployer;
   blobs: BlobStore;
@@ -60,12 +60,12 @@ export interface DeployModelResult {
  */
 export async function deployModel(
   request: DeploymentRequested,
-  ports: DeployModelPorts,
+  deps: DeployModelDeps,
 ): Promise<DeployModelResult> {
-  const { deployer, trace } = ports;
-  const model = modelConfig(ports.config, request.model);
-  const endpoint = endpointName(ports.config, request.model);
-  const { version, commit } = await findVersion(request, ports);
+  const { deployer, trace } = deps;
+  const model = modelConfig(deps.config, request.model);
+  const endpoint = endpointName(deps.config, request.model);
+  const { version, commit } = await findVersion(request, deps);
   const message: DeploymentRequested = { ...request, commit };
   const candidateId = deployedModelId(message.model, message.commit);
 
@@ -88,13 +88,13 @@ export async function deployModel(
     return { status: DeployStatus.alreadyServing, deployedModelId: serving.id };
   }
 
-  const stored = await readCanaryPlan(ports.blobs, message.model, message.commit);
-  const now = ports.now ?? (() => new Date());
+  const stored = await readCanaryPlan(deps.blobs, message.model, message.commit);
+  const now = deps.now ?? (() => new Date());
   if (state.deployedModels.some((deployed) => deployed.id === candidateId)) {
     const plan = stored?.plan;
     if (plan && plan.correlationId === message.correlationId && plan.deployedModelId === candidateId) {
       // An earlier attempt deployed the canary and died before announcing it: finish its job.
-      await announce(message, plan, ports, now);
+      await announce(message, plan, deps, now);
       await trace.record({
         action: DeployAction.canaryResumed,
         outcome: Outcome.succeeded,
@@ -134,7 +134,7 @@ export async function deployModel(
     plannedAt: now().toISOString(),
   };
   // Nothing of this commit is deployed, so the endpoint as read now is the truth; replace any older plan.
-  await writeCanaryPlan(ports.blobs, plan, stored?.generation ?? "0");
+  await writeCanaryPlan(deps.blobs, plan, stored?.generation ?? "0");
 
   const spec = {
     deployedModelId: candidateId,
@@ -150,16 +150,16 @@ export async function deployModel(
     endpoint,
     spec,
   });
-  await announce(message, plan, ports, now);
+  await announce(message, plan, deps, now);
   return { status: DeployStatus.deployed, deployedModelId: candidateId, trafficSplit: split };
 }
 
 /** The registered version of the request's commit, in whatever form it was registered, and the commit's fullest form. */
 async function findVersion(
   message: DeploymentRequested,
-  ports: DeployModelPorts,
+  deps: DeployModelDeps,
 ): Promise<{ version: ModelVersion; commit: string }> {
-  const { registry, trace } = ports;
+  const { registry, trace } = deps;
   const parent = await recordedCall(
     trace,
     DeployAction.parentModelFound,
@@ -212,11 +212,11 @@ async function findVersion(
 async function announce(
   message: DeploymentRequested,
   plan: CanaryPlan,
-  ports: DeployModelPorts,
+  deps: DeployModelDeps,
   now: () => Date,
 ): Promise<void> {
   const ready: DeploymentReady = {
-    ...followUp(message, ports.cause, now()),
+    ...followUp(message, deps.cause, now()),
     endpoint: plan.endpoint,
     modelResource: plan.modelResource,
     versionId: plan.versionId,
@@ -225,9 +225,9 @@ async function announce(
     previousTrafficSplit: plan.previousTrafficSplit,
     ...(plan.previousDeployedModelId ? { previousDeployedModelId: plan.previousDeployedModelId } : {}),
   };
-  const messageId = await ports.publisher.publish(Topic.deploymentReady, ready);
-  ports.trace.logger.info("deployment-ready published", { messageId, deployedModelId: plan.deployedModelId });
-  await ports.trace.record({
+  const messageId = await deps.publisher.publish(Topic.deploymentReady, ready);
+  deps.trace.logger.info("deployment-ready published", { messageId, deployedModelId: plan.deployedModelId });
+  await deps.trace.record({
     action: DeployAction.deploymentReadyPublished,
     outcome: Outcome.succeeded,
     details: {

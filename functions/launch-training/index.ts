@@ -2,7 +2,10 @@ import { http } from "@google-cloud/functions-framework";
 import { pubsubPushHandler } from "../../shared/pubsub-push-handler.js";
 import { sharedRuntime } from "../../shared/runtime.js";
 import { FunctionName } from "../../shared/topology.js";
-import { launchTrainingPorts } from "./ports.js";
+import { launchTrainingAdapters } from "./adapters.js";
 import { launchTrainingStep } from "./step.js";
 
-http(FunctionName.launchTraining, pubsubPushHandler(launchTrainingStep(launchTrainingPorts), sharedRuntime));
+http(
+  FunctionName.launchTraining,
+  pubsubPushHandler(launchTrainingStep(launchTrainingAdapters), sharedRuntime),
+);

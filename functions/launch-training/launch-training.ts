@@ -17,7 +17,7 @@ import { trainingImageRefusal } from "../../shared/training-image.js";
 import { labelValue, provenanceLabels } from "../../shared/vertex/labels.js";
 
 /** What launchTraining needs: the Vertex AI job launcher, the configuration, and somewhere to leave its trace. */
-export interface LaunchTrainingPorts {
+export interface LaunchTrainingDeps {
   launcher: TrainingLauncher;
   config: Config;
   trace: TraceContext;
@@ -57,10 +57,10 @@ export function jobServesRequest(job: TrainingJob, message: TrainingRequested): 
  */
 export async function launchTraining(
   message: TrainingRequested,
-  ports: LaunchTrainingPorts,
+  deps: LaunchTrainingDeps,
 ): Promise<LaunchTrainingResult> {
-  const { launcher, trace } = ports;
-  const spec = trainingJobSpec(message, ports.config);
+  const { launcher, trace } = deps;
+  const spec = trainingJobSpec(message, deps.config);
   const identity = { [Label.model]: labelValue(message.model), [Label.commit]: labelValue(message.commit) };
 
   const existing = await recordedCall(trace, TrainingAction.jobsListed, () => launcher.findJobs(identity), {

@@ -2,7 +2,7 @@ import { http } from "@google-cloud/functions-framework";
 import { pubsubPushHandler } from "../../shared/pubsub-push-handler.js";
 import { sharedRuntime } from "../../shared/runtime.js";
 import { FunctionName } from "../../shared/topology.js";
-import { registerModelPorts } from "./ports.js";
+import { registerModelAdapters } from "./adapters.js";
 import { registerModelStep } from "./step.js";
 
-http(FunctionName.registerModel, pubsubPushHandler(registerModelStep(registerModelPorts), sharedRuntime));
+http(FunctionName.registerModel, pubsubPushHandler(registerModelStep(registerModelAdapters), sharedRuntime));

@@ -22,7 +22,7 @@ import { Topic } from "../../shared/topology.js";
 import { provenanceLabels } from "../../shared/vertex/labels.js";
 
 /** What registerModel needs: the Model Registry, the artifact bucket, the publisher, configuration and a trace. */
-export interface RegisterModelPorts {
+export interface RegisterModelDeps {
   registry: ModelRegistry;
   blobs: BlobStore;
   publisher: Publisher;
@@ -56,18 +56,18 @@ export function commitAlias(commit: string): string {
  */
 export async function registerModel(
   artifact: ArtifactReady,
-  ports: RegisterModelPorts,
+  deps: RegisterModelDeps,
 ): Promise<RegisterModelResult> {
-  const { registry, trace } = ports;
-  const model = modelConfig(ports.config, artifact.model);
-  const baseUri = `gs://${ports.blobs.bucket}/${modelBaseDir(artifact.model, artifact.commit)}`;
+  const { registry, trace } = deps;
+  const model = modelConfig(deps.config, artifact.model);
+  const baseUri = `gs://${deps.blobs.bucket}/${modelBaseDir(artifact.model, artifact.commit)}`;
   if (artifact.artifactUri.replace(/\/?$/, "/") !== baseUri) {
     throw new ArtifactError(
       `artifact-ready names ${artifact.artifactUri}, but ${artifact.model}@${artifact.commit} is trained into ${baseUri}`,
       { details: { artifactUri: artifact.artifactUri, expected: baseUri } },
     );
   }
-  const manifest = await readManifest(ports.blobs, artifact);
+  const manifest = await readManifest(deps.blobs, artifact);
   const artifactUri = `${baseUri}${manifest.artifactDir}`;
   const commit = fullestCommit(artifact.commit, manifest.commit);
   const message: ArtifactReady = { ...artifact, commit };
@@ -144,7 +144,7 @@ export async function registerModel(
     version = uploaded.version;
   }
 
-  const now = ports.now ?? (() => new Date());
+  const now = deps.now ?? (() => new Date());
   const registration: Registration = {
     model: message.model,
     commit: message.commit,
@@ -157,8 +157,8 @@ export async function registerModel(
     registeredAt: now().toISOString(),
     metrics: manifest.metrics,
   };
-  await writeRegistration(ports.blobs, registration);
-  const index = await addToRegistryIndex(ports.blobs, message.model, {
+  await writeRegistration(deps.blobs, registration);
+  const index = await addToRegistryIndex(deps.blobs, message.model, {
     commit: message.commit,
     versionId: version.versionId,
     modelResource: version.modelResource,
@@ -173,10 +173,10 @@ export async function registerModel(
   let deploymentRequested = false;
   if (model.promotion.autoDeploy) {
     const request: DeploymentRequested = {
-      ...followUp(message, ports.cause, now()),
+      ...followUp(message, deps.cause, now()),
       reason: "auto-deploy",
     };
-    const messageId = await ports.publisher.publish(Topic.deploymentRequested, request);
+    const messageId = await deps.publisher.publish(Topic.deploymentRequested, request);
     trace.logger.info("auto-deploy policy: deployment requested", { messageId });
     await trace.record({
       action: RegisterAction.deploymentRequested,

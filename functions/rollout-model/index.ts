@@ -2,7 +2,7 @@ import { http } from "@google-cloud/functions-framework";
 import { pubsubPushHandler } from "../../shared/pubsub-push-handler.js";
 import { sharedRuntime } from "../../shared/runtime.js";
 import { FunctionName } from "../../shared/topology.js";
-import { rolloutModelPorts } from "./ports.js";
+import { rolloutModelAdapters } from "./adapters.js";
 import { rolloutModelStep } from "./step.js";
 
-http(FunctionName.rolloutModel, pubsubPushHandler(rolloutModelStep(rolloutModelPorts), sharedRuntime));
+http(FunctionName.rolloutModel, pubsubPushHandler(rolloutModelStep(rolloutModelAdapters), sharedRuntime));

@@ -14,7 +14,7 @@ import { promotedSplit, rollbackSplit, sameRouting } from "../../shared/traffic-
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 
 /** What rolloutModel needs: the endpoint, the registry (alias and verdict label), configuration and a trace. */
-export interface RolloutModelPorts {
+export interface RolloutModelDeps {
   registry: ModelRegistry;
   deployer: EndpointDeployer;
   config: Config;
@@ -42,31 +42,31 @@ export interface RolloutModelResult {
  */
 export async function rolloutModel(
   message: VerificationCompleted,
-  ports: RolloutModelPorts,
+  deps: RolloutModelDeps,
 ): Promise<RolloutModelResult> {
-  checkTarget(message, ports.config);
+  checkTarget(message, deps.config);
   const state = await recordedCall(
-    ports.trace,
+    deps.trace,
     RolloutAction.endpointRead,
-    () => ports.deployer.getEndpoint(message.endpoint),
+    () => deps.deployer.getEndpoint(message.endpoint),
     {
       endpoint: message.endpoint,
     },
   );
   const performed =
     message.verdict === Verdict.pass
-      ? await promote(message, state, ports)
-      : await rollBack(message, state, ports);
-  performed.push(...(await labelVerdict(message, ports)));
+      ? await promote(message, state, deps)
+      : await rollBack(message, state, deps);
+  performed.push(...(await labelVerdict(message, deps)));
   const final = await recordedCall(
-    ports.trace,
+    deps.trace,
     RolloutAction.endpointRead,
-    () => ports.deployer.getEndpoint(message.endpoint),
+    () => deps.deployer.getEndpoint(message.endpoint),
     {
       endpoint: message.endpoint,
     },
   );
-  await ports.trace.record({
+  await deps.trace.record({
     action:
       message.verdict === Verdict.pass ? RolloutAction.rolloutCompleted : RolloutAction.rollbackCompleted,
     outcome: Outcome.succeeded,
@@ -78,7 +78,7 @@ export async function rolloutModel(
 async function promote(
   message: VerificationCompleted,
   state: EndpointState,
-  { deployer, registry, trace }: RolloutModelPorts,
+  { deployer, registry, trace }: RolloutModelDeps,
 ): Promise<string[]> {
   const candidate = message.deployedModelId;
   const performed: string[] = [];
@@ -142,7 +142,7 @@ async function promote(
 async function rollBack(
   message: VerificationCompleted,
   state: EndpointState,
-  { deployer, trace }: RolloutModelPorts,
+  { deployer, trace }: RolloutModelDeps,
 ): Promise<string[]> {
   const candidate = message.deployedModelId;
   const performed: string[] = [];
@@ -185,7 +185,7 @@ async function undeployIfPresent(
   id: string,
   remainingSplit: Record<string, number>,
   action: LedgerAction,
-  { deployer, trace }: Pick<RolloutModelPorts, "deployer" | "trace">,
+  { deployer, trace }: Pick<RolloutModelDeps, "deployer" | "trace">,
 ): Promise<boolean> {
   const remaining = Object.keys(remainingSplit).length > 0 ? remainingSplit : undefined;
   try {
@@ -213,7 +213,7 @@ async function undeployIfPresent(
 
 async function labelVerdict(
   message: VerificationCompleted,
-  { registry, trace }: RolloutModelPorts,
+  { registry, trace }: RolloutModelDeps,
 ): Promise<string[]> {
   const verdict = verdictLabel[message.verdict];
   const version = await recordedCall(

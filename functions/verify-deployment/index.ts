@@ -2,10 +2,10 @@ import { http } from "@google-cloud/functions-framework";
 import { pubsubPushHandler } from "../../shared/pubsub-push-handler.js";
 import { sharedRuntime } from "../../shared/runtime.js";
 import { FunctionName } from "../../shared/topology.js";
-import { verifyDeploymentPorts } from "./ports.js";
+import { verifyDeploymentAdapters } from "./adapters.js";
 import { verifyDeploymentStep } from "./step.js";
 
 http(
   FunctionName.verifyDeployment,
-  pubsubPushHandler(verifyDeploymentStep(verifyDeploymentPorts), sharedRuntime),
+  pubsubPushHandler(verifyDeploymentStep(verifyDeploymentAdapters), sharedRuntime),
 );

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { storageObjectIO } from "../../examples/fraud-detector/object-io.js";
 import { EXAMPLE_OBJECTS, MODEL_NAME } from "../../examples/fraud-detector/seed-data.js";
 import { runTraining } from "../../examples/fraud-detector/train.js";
-import { verifyDeploymentPorts } from "../../functions/verify-deployment/ports.js";
+import { verifyDeploymentAdapters } from "../../functions/verify-deployment/adapters.js";
 import type { VerificationReport } from "../../functions/verify-deployment/report.js";
 import { verifyDeploymentStep } from "../../functions/verify-deployment/step.js";
 import { localVertexClientOptions } from "../../local/vertex/index.js";
@@ -143,7 +143,7 @@ async function verify(
 ): Promise<{ publisher: MemoryPublisher; report: VerificationReport }> {
   const publisher = new MemoryPublisher();
   const runtime = { ...servers.runtime(), publisher };
-  const handler = pubsubFunction(verifyDeploymentStep(verifyDeploymentPorts), () => runtime);
+  const handler = pubsubFunction(verifyDeploymentStep(verifyDeploymentAdapters), () => runtime);
   const { data } = encodeMessage(Topic.deploymentReady, message);
   await handler({
     message: { data: data.toString("base64"), messageId: `m-${message.commit.slice(0, 7)}` },

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { mulberry32 } from "../../examples/fraud-detector/dataset.js";
-import type { VerifyVertexPorts } from "../../functions/verify-deployment/ports.js";
+import type { VerifyAdapters } from "../../functions/verify-deployment/adapters.js";
 import type { VerificationReport } from "../../functions/verify-deployment/report.js";
 import { verifyDeploymentStep } from "../../functions/verify-deployment/step.js";
 import { type DeploymentReady, encodeMessage } from "../../shared/contracts.js";
@@ -151,7 +151,7 @@ async function registerServing(accuracy: number): Promise<void> {
 }
 
 async function verify(predictor: ServingPredictor, message = deploymentReady()): Promise<void> {
-  const ports: VerifyVertexPorts = {
+  const ports: VerifyAdapters = {
     predictor: () => predictor,
     registry: () => vertex,
     endpoints: () => vertex,
