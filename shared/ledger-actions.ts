@@ -86,10 +86,15 @@ export type LedgerAction =
   | ValueOf<typeof IngressAction>
   | ValueOf<typeof CliAction>;
 
-/** The actions after which a commit's chain goes no further: the last step's end, or a message given up on. */
-export const terminalActions: readonly LedgerAction[] = [
+/** The actions that end the last step: one per promotion that went the whole way (rolled out or back). */
+export const chainCompletedActions: readonly LedgerAction[] = [
   RolloutAction.rolloutCompleted,
   RolloutAction.rollbackCompleted,
+];
+
+/** The actions after which a commit's chain goes no further: the last step's end, or a message given up on. */
+export const terminalActions: readonly LedgerAction[] = [
+  ...chainCompletedActions,
   RuntimeAction.stepFailed,
   RuntimeAction.deadLettered,
 ];
@@ -106,4 +111,9 @@ export const readOnlyActions: readonly LedgerAction[] = [
 /** True once a record ends its commit's chain: a terminal action, or a refusal before the last step. */
 export function endsChain(entry: Pick<LedgerEntry, "action" | "outcome">): boolean {
   return (terminalActions as readonly string[]).includes(entry.action) || entry.outcome === Outcome.refused;
+}
+
+/** True for a record of the last step's end: the chain went the whole way. */
+export function completesChain(entry: Pick<LedgerEntry, "action">): boolean {
+  return (chainCompletedActions as readonly string[]).includes(entry.action);
 }

@@ -7,14 +7,26 @@ import { builtInPubSub } from "../../local/servers.js";
 import { type LocalStack, startStack } from "../../local/stack.js";
 import type { RequestLogEntry } from "../../local/vertex/server.js";
 import { type Config, endpointName, loadConfig, vertexParent } from "../../shared/config.js";
-import type { LedgerEntry } from "../../shared/ledger.js";
+import { Verdict } from "../../shared/contracts.js";
+import { type LedgerEntry, Outcome } from "../../shared/ledger.js";
+import {
+  chainCompletedActions,
+  completesChain,
+  DeployAction,
+  RegisterAction,
+  RolloutAction,
+  RuntimeAction,
+  TrainingAction,
+  VerifyAction,
+} from "../../shared/ledger-actions.js";
 import { Label } from "../../shared/model-ports.js";
 import { createRuntime, type Runtime } from "../../shared/runtime.js";
-import { type FunctionName, type TopicName, topicNames } from "../../shared/topology.js";
+import { type FunctionName, Topic, type TopicName, topicNames } from "../../shared/topology.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
+import { eventually } from "../support/eventually.js";
 import { createRng, type Rng } from "./rng.js";
 
 export const chaosConfigPath = resolve("test/chaos/chaos.config.yaml");
@@ -345,40 +357,42 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     };
   }
 
+  /** Waits for the commit's `chains`-th chain to complete; past the commit timeout, records what it reached. */
   async function waitForChain(state: CommitState, chains: number): Promise<LedgerEntry[]> {
-    const deadline = Date.now() + commitTimeoutMs;
-    for (;;) {
-      const entries = await runtime.ledger.read(state.model, state.commit);
-      const done = entries.filter(
-        (e) => e.action === "rollout-completed" || e.action === "rollback-completed",
-      ).length;
-      if (done >= chains) return entries;
-      if (Date.now() > deadline) {
-        const errors = new Set(
-          entries
-            .filter((e) => e.outcome === "failed")
-            .map(
-              (e) =>
-                `${e.step}:${e.action}: ${String((e.error as { message?: unknown } | undefined)?.message)}`,
-            ),
-        );
-        const reached = [...new Set(entries.map((e) => `${e.step}:${e.action}`))].join(", ");
-        report.problems.push(
-          `${state.model}@${state.commit.slice(0, 8)} did not finish chain ${chains} in time; reached ${reached}; errors: ${[...errors].join(" | ")}`,
-        );
-        return entries;
-      }
-      await sleep(200);
+    let entries: LedgerEntry[] = [];
+    try {
+      return await eventually(
+        `chain ${chains} of ${state.model}@${state.commit.slice(0, 8)}`,
+        async () => {
+          entries = await runtime.ledger.read(state.model, state.commit);
+          return entries.filter(completesChain).length >= chains ? entries : undefined;
+        },
+        { timeoutMs: commitTimeoutMs, intervalMs: 200 },
+      );
+    } catch {
+      const errors = new Set(
+        entries
+          .filter((e) => e.outcome === Outcome.failed)
+          .map(
+            (e) =>
+              `${e.step}:${e.action}: ${String((e.error as { message?: unknown } | undefined)?.message)}`,
+          ),
+      );
+      const reached = [...new Set(entries.map((e) => `${e.step}:${e.action}`))].join(", ");
+      report.problems.push(
+        `${state.model}@${state.commit.slice(0, 8)} did not finish chain ${chains} in time; reached ${reached}; errors: ${[...errors].join(" | ")}`,
+      );
+      return entries;
     }
   }
 
   async function checkSplit(state: CommitState, entries: LedgerEntry[], before: Record<string, number>) {
-    const verdicts = entries.filter((e) => e.action === "verification-completed");
+    const verdicts = entries.filter((e) => e.action === VerifyAction.verificationCompleted);
     const verdict = verdicts.at(-1)?.details?.verdict;
     const endpoint = await endpoints.getEndpoint(endpointName(config, state.model));
     const id = deployedModelId(state.model, state.commit);
     state.split = JSON.stringify(endpoint.trafficSplit);
-    if (verdict === "pass") {
+    if (verdict === Verdict.pass) {
       state.splitOk =
         JSON.stringify(endpoint.trafficSplit) === JSON.stringify({ [id]: 100 }) &&
         endpoint.deployedModels.length === 1;
@@ -457,8 +471,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const entries = await waitForChain(state, 1);
       for (const d of disarm) d();
       await checkSplit(state, entries, before);
-      const verdict = entries.find((e) => e.action === "verification-completed")?.details?.verdict;
-      if (verdict === "pass") passed.push(state);
+      const verdict = entries.find((e) => e.action === VerifyAction.verificationCompleted)?.details?.verdict;
+      if (verdict === Verdict.pass) passed.push(state);
     }
     // Promote an earlier passing commit that is not serving now: it deploys as a canary again and is verified.
     const serving = passed.at(-1);
@@ -513,14 +527,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       pushPayload({ repository, ref: "refs/heads/main", commit, modified: [`models/${model}/train.py`] }),
       deliveryId,
     );
-    const deadline = Date.now() + commitTimeoutMs;
-    while (!(await runtime.ledger.read(model, commit)).some((e) => e.action === "dead-lettered")) {
-      if (Date.now() > deadline) {
-        report.problems.push(`${model}@${commit.slice(0, 8)}: the outage never dead-lettered its message`);
-        break;
-      }
-      await sleep(250);
-    }
+    await eventually(
+      `the outage to dead-letter ${model}@${commit.slice(0, 8)}`,
+      async () => ((await runtime.ledger.read(model, commit)).some(isDeadLetter) ? true : undefined),
+      { timeoutMs: commitTimeoutMs, intervalMs: 250 },
+    ).catch(() =>
+      report.problems.push(`${model}@${commit.slice(0, 8)}: the outage never dead-lettered its message`),
+    );
     stack.servers.vertex.faults.clear();
     holdReplays = false;
     log(`outage over: replaying ${model}@${commit.slice(0, 8)}`);
@@ -536,8 +549,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await runOutage(models[0] ?? "", rng.fork("outage"));
     // Let every duplicate and redelivery settle before counting effects.
     await Promise.race([builtInPubSub(stack.servers).idle(), sleep(60_000)]);
-    while (replaying) await sleep(100);
-    await sleep(1000);
+    // The operator has replayed every dead letter (the replayer polls every 500 ms) and no replay is running.
+    await eventually(
+      "the operator's replays to finish",
+      () =>
+        !replaying && handledDeadLetters >= builtInPubSub(stack.servers).stats().deadLettered.length
+          ? true
+          : undefined,
+      { timeoutMs: commitTimeoutMs, intervalMs: 100 },
+    ).catch((error: unknown) => report.problems.push(String(error)));
     await Promise.race([builtInPubSub(stack.servers).idle(), sleep(30_000)]);
 
     const stats = builtInPubSub(stack.servers).stats();
@@ -582,13 +602,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const deployments = countDeployments(stack, vertexEvents, endpointName(config, model), model, commit);
     const entries = await runtime.ledger.read(model, commit);
     const verdicts = entries
-      .filter((e) => e.action === "verification-completed")
+      .filter((e) => e.action === VerifyAction.verificationCompleted)
       .map((e) => String(e.details?.verdict));
     const ledgerProblems = ledgerCompleteness(entries, state.promotions.length);
-    const dead = entries.filter((e) => e.action === "dead-lettered").length;
-    const chains = entries.filter(
-      (e) => e.action === "rollout-completed" || e.action === "rollback-completed",
-    ).length;
+    const dead = entries.filter((e) => isDeadLetter(e)).length;
+    const chains = entries.filter(completesChain).length;
     const lost = Math.max(0, state.promotions.length - chains);
     const result: CommitResult = {
       model,
@@ -622,7 +640,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       report.problems.push(`${short}: pushed during the outage but never dead-lettered`);
     if (!state.outage && dead > 0)
       report.problems.push(`${short}: dead-lettered ${dead}× outside the designed outage`);
-    const expectedVerdict = state.data === "normal" ? "pass" : "fail";
+    const expectedVerdict = state.data === "normal" ? Verdict.pass : Verdict.fail;
     if (verdicts.some((v) => v !== expectedVerdict))
       report.problems.push(`${short}: verdicts ${verdicts.join(",")} for ${state.data} data`);
     return result;
@@ -637,7 +655,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
  */
 function ledgerCompleteness(entries: LedgerEntry[], promotions: number): string[] {
   const problems: string[] = [];
-  const ok = entries.filter((e) => e.outcome !== "failed" && e.outcome !== "refused");
+  const ok = entries.filter((e) => e.outcome !== Outcome.failed && e.outcome !== Outcome.refused);
   const count = (step: string, ...actions: string[]) =>
     ok.filter((e) => e.step === step && actions.includes(e.action)).length;
   const expect = (what: string, n: number, min: number, max: number) => {
@@ -646,42 +664,52 @@ function ledgerCompleteness(entries: LedgerEntry[], promotions: number): string[
   };
   expect(
     "githubWebhook accepted",
-    count("githubWebhook", "training-requested", "deployment-requested"),
+    count("githubWebhook", Topic.trainingRequested, RegisterAction.deploymentRequested),
     promotions,
     promotions,
   );
-  expect("launchTraining custom-job-created", count("launchTraining", "custom-job-created"), 0, 1);
+  expect("launchTraining custom-job-created", count("launchTraining", TrainingAction.jobCreated), 0, 1);
   expect(
     "launchTraining job created or reused",
-    count("launchTraining", "custom-job-created", "custom-job-reused"),
+    count("launchTraining", TrainingAction.jobCreated, TrainingAction.jobReused),
     1,
     2,
   );
-  expect("artifactUploaded artifact-ready", count("artifactUploaded", "artifact-ready"), 1, 1);
-  expect("registerModel model-version-uploaded", count("registerModel", "model-version-uploaded"), 0, 1);
+  expect("artifactUploaded artifact-ready", count("artifactUploaded", Topic.artifactReady), 1, 1);
+  expect(
+    "registerModel model-version-uploaded",
+    count("registerModel", RegisterAction.versionUploaded),
+    0,
+    1,
+  );
   expect(
     "registerModel version uploaded or reused",
-    count("registerModel", "model-version-uploaded", "model-version-reused"),
+    count("registerModel", RegisterAction.versionUploaded, RegisterAction.versionReused),
     1,
     2,
   );
-  expect("registerModel registration-published", count("registerModel", "registration-published"), 1, 1);
-  expect("deployModel model-deployed", count("deployModel", "model-deployed"), 0, promotions);
+  expect(
+    "registerModel registration-published",
+    count("registerModel", RegisterAction.registrationPublished),
+    1,
+    1,
+  );
+  expect("deployModel model-deployed", count("deployModel", DeployAction.modelDeployed), 0, promotions);
   expect(
     "deployModel deployment-ready-published",
-    count("deployModel", "deployment-ready-published"),
+    count("deployModel", DeployAction.deploymentReadyPublished),
     promotions,
     promotions,
   );
   expect(
     "verifyDeployment verification-completed",
-    count("verifyDeployment", "verification-completed"),
+    count("verifyDeployment", VerifyAction.verificationCompleted),
     promotions,
     promotions,
   );
   expect(
     "rolloutModel rollout/rollback-completed",
-    count("rolloutModel", "rollout-completed", "rollback-completed"),
+    count("rolloutModel", ...chainCompletedActions),
     promotions,
     promotions,
   );
@@ -723,6 +751,10 @@ function countDeployments(
     if (!failed) count += 1;
   }
   return count;
+}
+
+function isDeadLetter(entry: LedgerEntry): boolean {
+  return entry.action === RuntimeAction.deadLettered;
 }
 
 function sorted(split: Record<string, number>): Record<string, number> {
