@@ -54,7 +54,6 @@ export const Prefix = {
   reports: "reports/",
   registry: "registry/",
   ledger: "ledger/",
-  deliveries: "deliveries/",
   pushes: "pushes/",
   promotions: "promotions/",
   idempotency: "idempotency/",
@@ -132,7 +131,6 @@ export const adapters = {
       // A job that runs as a service account also needs iam.serviceAccounts.actAs on it (granted per identity).
       createCustomJob: ["aiplatform.customJobs.create"],
       listCustomJobs: ["aiplatform.customJobs.list"],
-      getCustomJob: ["aiplatform.customJobs.get"],
       close: [],
     },
   },
@@ -161,7 +159,6 @@ export const adapters = {
       deployModel: ["aiplatform.endpoints.deploy", "aiplatform.endpoints.get"],
       undeployModel: ["aiplatform.endpoints.undeploy", "aiplatform.endpoints.get"],
       updateEndpoint: ["aiplatform.endpoints.update"],
-      mutateDeployedModel: ["aiplatform.endpoints.deploy", "aiplatform.endpoints.get"],
       close: [],
     },
   },
@@ -170,7 +167,6 @@ export const adapters = {
     clientModules: ["prediction_service_client"],
     calls: {
       predict: ["aiplatform.endpoints.predict"],
-      close: [],
     },
   },
 } as const satisfies Record<string, AdapterSpec>;
@@ -236,7 +232,6 @@ export const permissionTable = {
     grants: [
       ...stepBasics(FunctionName.githubWebhook),
       secretGrant(Secret.githubWebhookSecret),
-      bucketGrant(Prefix.deliveries, create, "park oversize webhook bodies, passed on by reference"),
       bucketGrant(Prefix.pushes, create, "note each commit pushed to a model's branch, create-only"),
       bucketGrant(Prefix.promotions, rewrite, "keep each promotion tag's latest push, to refuse replays"),
       publishGrant(Topic.trainingRequested, "a push that touches a model's paths retrains it"),
@@ -341,7 +336,7 @@ export const permissionTable = {
       "shared/pubsub-publisher.ts": publishCalls,
       "shared/vertex/models-adapter.ts": ["getModel"],
       "shared/vertex/endpoints-adapter.ts": ["getEndpoint"],
-      "shared/vertex/prediction-adapter.ts": ["predict", "close"],
+      "shared/vertex/prediction-adapter.ts": ["predict"],
     },
     grants: [
       ...stepBasics(FunctionName.verifyDeployment),

@@ -14,7 +14,6 @@ import {
   completesChain,
   DeployAction,
   RegisterAction,
-  RolloutAction,
   RuntimeAction,
   TrainingAction,
   VerifyAction,
