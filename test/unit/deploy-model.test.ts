@@ -10,6 +10,7 @@ import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { provenanceLabels } from "../../shared/vertex/labels.js";
 import { FakeVertex } from "../support/fake-vertex.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
+import { rawPushEnvelope } from "../support/push-envelope.js";
 
 const v1 = "1111111111111111111111111111111111111111";
 const v2 = "2222222222222222222222222222222222222222";
@@ -31,12 +32,8 @@ function request(commit: string, overrides: Partial<DeploymentRequested> = {}): 
   };
 }
 
-function pubsubEvent(data: Buffer, messageId: string, deliveryAttempt = 1): unknown {
-  return {
-    message: { data: data.toString("base64"), messageId, publishTime: "2026-01-01T00:00:00Z" },
-    subscription: "projects/local-project/subscriptions/deployModel-deployment-requested",
-    deliveryAttempt,
-  };
+function pubsubEvent(data: Buffer, messageId: string, deliveryAttempt = 1) {
+  return rawPushEnvelope(Topic.deploymentRequested, data, { messageId, deliveryAttempt });
 }
 
 function setup() {

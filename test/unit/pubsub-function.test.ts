@@ -5,6 +5,7 @@ import { ClaimHeldError, TransientError, UpstreamError } from "../../shared/erro
 import { pubsubFunction, type StepDefinition } from "../../shared/pubsub-function.js";
 import { deliveryPolicy, FunctionName, Topic } from "../../shared/topology.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
+import { rawPushEnvelope } from "../support/push-envelope.js";
 
 const message: TrainingRequested = {
   schemaVersion: 1,
@@ -18,12 +19,8 @@ const message: TrainingRequested = {
 };
 
 /** A Pub/Sub push envelope, as the trigger subscription POSTs it. */
-function eventFor(data: Buffer, deliveryAttempt = 1, id = "m-1"): unknown {
-  return {
-    message: { data: data.toString("base64"), messageId: id, publishTime: "2026-01-01T00:00:00Z" },
-    subscription: "projects/local-project/subscriptions/launchTraining-training-requested",
-    deliveryAttempt,
-  };
+function eventFor(data: Buffer, deliveryAttempt = 1, messageId = "m-1") {
+  return rawPushEnvelope(Topic.trainingRequested, data, { messageId, deliveryAttempt });
 }
 
 const traced = { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" };

@@ -16,6 +16,7 @@ import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { provenanceLabels } from "../../shared/vertex/labels.js";
 import { FakeVertex, type FakeVertexMethod } from "../support/fake-vertex.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
+import { rawPushEnvelope } from "../support/push-envelope.js";
 
 const v1 = "1111111111111111111111111111111111111111";
 const v2 = "2222222222222222222222222222222222222222";
@@ -24,11 +25,7 @@ const old = deployedModelId("fraud-detector", v1);
 const canary = deployedModelId("fraud-detector", v2);
 
 function pubsubEvent(topic: TopicName, data: Buffer, messageId: string, deliveryAttempt = 1) {
-  return {
-    message: { data: data.toString("base64"), messageId, publishTime: "2026-01-01T00:00:00Z" },
-    subscription: `projects/local-project/subscriptions/s-${topic}`,
-    deliveryAttempt,
-  };
+  return rawPushEnvelope(topic, data, { messageId, deliveryAttempt });
 }
 
 function request(commit: string): DeploymentRequested {
