@@ -9,23 +9,18 @@ import type { RequestLogEntry } from "../../local/vertex/server.js";
 import { type Config, endpointName, loadConfig, vertexParent } from "../../shared/config.js";
 import { Verdict } from "../../shared/contracts.js";
 import { type LedgerEntry, Outcome } from "../../shared/ledger.js";
-import {
-  chainCompletedActions,
-  completesChain,
-  DeployAction,
-  RegisterAction,
-  RuntimeAction,
-  TrainingAction,
-  VerifyAction,
-} from "../../shared/ledger-actions.js";
+import { completesChain, VerifyAction } from "../../shared/ledger-actions.js";
 import { Label } from "../../shared/model-ports.js";
 import { createRuntime, type Runtime } from "../../shared/runtime.js";
-import { type FunctionName, Topic, type TopicName, topicNames } from "../../shared/topology.js";
+import { type FunctionName, type TopicName, topicNames } from "../../shared/topology.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
 import { eventually } from "../support/eventually.js";
+import { injectVertexFaults, type KillPoint, killPoints } from "./faults.js";
+import { countDeployments, isDeadLetter, ledgerCompleteness, sorted } from "./ledger-checks.js";
+import { type ChaosReport, type CommitResult, type CommitState, emptyReport } from "./report.js";
 import { createRng, type Rng } from "./rng.js";
 
 export const chaosConfigPath = resolve("test/chaos/chaos.config.yaml");
@@ -38,113 +33,6 @@ export interface ChaosOptions {
   log?: (line: string) => void;
   /** How long one commit's chain may take before the run is declared stuck. */
   commitTimeoutMs?: number;
-}
-
-/** A point inside a step where the function's process is SIGKILLed, recognised in the Vertex AI request log. */
-export interface KillPoint {
-  fn: FunctionName;
-  /** The Vertex AI method whose successful answer marks the point. */
-  after: string;
-  label: string;
-}
-
-export const killPoints: readonly KillPoint[] = [
-  { fn: "launchTraining", after: "ListCustomJobs", label: "between claim and CreateCustomJob" },
-  { fn: "launchTraining", after: "CreateCustomJob", label: "between CreateCustomJob and claim completion" },
-  { fn: "registerModel", after: "UploadModel", label: "between UploadModel and publish" },
-  { fn: "deployModel", after: "DeployModel", label: "between DeployModel and deployment-ready" },
-  { fn: "verifyDeployment", after: "Predict", label: "inside verification (after a Predict)" },
-  { fn: "rolloutModel", after: "UpdateEndpoint", label: "between traffic move and undeploy" },
-];
-
-/** Vertex AI methods that get UNAVAILABLE / RESOURCE_EXHAUSTED injected. */
-const faultableMethods = [
-  "ListCustomJobs",
-  "CreateCustomJob",
-  "ListModelVersions",
-  "UploadModel",
-  "GetEndpoint",
-  "DeployModel",
-  "UpdateEndpoint",
-  "UndeployModel",
-  "MergeVersionAliases",
-  "UpdateModel",
-  "Predict",
-  "GetOperation",
-] as const;
-/** Methods whose long-running operation may be made to fail. */
-const operationMethods = ["UploadModel", "DeployModel", "UndeployModel"] as const;
-const operationFaultMessage = (method: string) => `chaos: injected ${method} operation failure`;
-
-export interface CrashRecord {
-  model: string;
-  commit: string;
-  fn: FunctionName;
-  point: string;
-}
-
-export interface CommitResult {
-  model: string;
-  commit: string;
-  data: "normal" | "shifted";
-  /** Pushed during a Vertex AI outage longer than the retry span: its message is meant to be dead-lettered. */
-  outage: boolean;
-  /** Promotions of this commit: its own auto-deploy plus promotion tags. */
-  promotions: number;
-  verdicts: string[];
-  trainingJobs: number;
-  versions: number;
-  deployments: number;
-  expectedDeployments: number;
-  /** The endpoint's split right after this commit's (last) chain ended, and whether it is what the verdict requires. */
-  split: string;
-  splitOk: boolean;
-  ledgerComplete: boolean;
-  ledgerProblems: string[];
-  lost: number;
-  deadLettered: number;
-  replayed: number;
-  crashes: number;
-}
-
-export interface ChaosReport {
-  seed: number;
-  commitsPerModel: number;
-  webhookDeliveries: number;
-  webhookDuplicates: number;
-  webhookStatuses: Record<string, number>;
-  pubsubPublished: number;
-  pubsubDeliveries: number;
-  pubsubDuplicates: number;
-  vertexFaultsInjected: number;
-  vertexFaultsHit: number;
-  operationFaults: number;
-  crashes: CrashRecord[];
-  deadLettered: number;
-  /** Dead letters of commits pushed during the designed outage. */
-  deadLetteredByDesign: number;
-  replayed: number;
-  commits: CommitResult[];
-  /** Every invariant violation, as a sentence; empty when the run is clean. */
-  problems: string[];
-  seconds: number;
-}
-
-interface Promotion {
-  correlationHint: "push" | "tag";
-  deliveryId: string;
-}
-
-interface CommitState {
-  model: string;
-  commit: string;
-  data: "normal" | "shifted";
-  outage: boolean;
-  promotions: Promotion[];
-  expectedDeployments: number;
-  splitOk: boolean;
-  split: string;
-  crashes: number;
 }
 
 /** Runs the chaos scenario on a fresh local stack and returns what it saw; never throws for a violated invariant. */
@@ -179,26 +67,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const jobs = new VertexTrainingLauncher(location);
   const registry = new VertexModelRegistry(location);
 
-  const report: ChaosReport = {
-    seed: options.seed,
-    commitsPerModel: options.commitsPerModel,
-    webhookDeliveries: 0,
-    webhookDuplicates: 0,
-    webhookStatuses: {},
-    pubsubPublished: 0,
-    pubsubDeliveries: 0,
-    pubsubDuplicates: 0,
-    vertexFaultsInjected: 0,
-    vertexFaultsHit: 0,
-    operationFaults: 0,
-    crashes: [],
-    deadLettered: 0,
-    deadLetteredByDesign: 0,
-    replayed: 0,
-    commits: [],
-    problems: [],
-    seconds: 0,
-  };
+  const report = emptyReport(options);
   const states: CommitState[] = [];
 
   // Every push delivery 1–4 times, after a random pause, in a shuffled order within each batch.
@@ -301,23 +170,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       accepted = status >= 200 && status < 300;
     }
     if (!accepted) report.problems.push(`webhook delivery ${deliveryId} was never accepted`);
-  }
-
-  /** Injects this commit's Vertex AI faults: transient errors, late and failing operations. */
-  function injectVertexFaults(r: Rng): void {
-    const faults = stack.servers.vertex.faults;
-    for (let i = r.int(1, 3); i > 0; i--) {
-      const count = r.int(1, 2);
-      faults.failNext(r.pick(faultableMethods), count, r.chance(0.5) ? "UNAVAILABLE" : "RESOURCE_EXHAUSTED");
-      report.vertexFaultsInjected += count;
-    }
-    const late = r.chance(0.5) ? r.int(50, 400) : 0;
-    faults.latency("GetOperation", late);
-    faults.latency("WaitOperation", late);
-    if (r.chance(0.5)) {
-      const method = r.pick(operationMethods);
-      faults.failOperation(method, 1, operationFaultMessage(method));
-    }
   }
 
   /** Watches the Vertex AI request log and kills `point.fn` once the model's call `point.after` was answered. */
@@ -454,7 +306,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const data = i > 0 && (r.chance(0.3) || forcedFailure) ? "shifted" : "normal";
       const state = await newCommit(model, commit, data, false);
       const before = (await endpoints.getEndpoint(endpoint)).trafficSplit;
-      injectVertexFaults(r);
+      report.vertexFaultsInjected += injectVertexFaults(stack.servers.vertex.faults, r);
       const disarm: Array<() => void> = [];
       const from = stack.servers.vertex.requestLog.length;
       if (r.chance(0.85)) disarm.push(armKill(nextKillPoint(), state, killMarker(model, commit), from));
@@ -478,7 +330,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const older = passed.find((s) => s !== serving);
     if (older) {
       const before = (await endpoints.getEndpoint(endpoint)).trafficSplit;
-      injectVertexFaults(r);
+      report.vertexFaultsInjected += injectVertexFaults(stack.servers.vertex.faults, r);
       // A promotion runs deployModel, verifyDeployment and rolloutModel only: kill one of those.
       const point = killPoints.filter((p) =>
         ["deployModel", "verifyDeployment", "rolloutModel"].includes(p.fn),
@@ -644,120 +496,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       report.problems.push(`${short}: verdicts ${verdicts.join(",")} for ${state.data} data`);
     return result;
   }
-}
-
-/**
- * Every step of the chain on the ledger, once: the records of effects (a job created, a version uploaded, a message
- * published) at most once per promotion, and each step's outcome present. A repeat after a crash may add a
- * decision record instead (`custom-job-reused`, `model-version-reused`, `canary-resumed`): that is the audit of the
- * repeat, not a second effect.
- */
-function ledgerCompleteness(entries: LedgerEntry[], promotions: number): string[] {
-  const problems: string[] = [];
-  const ok = entries.filter((e) => e.outcome !== Outcome.failed && e.outcome !== Outcome.refused);
-  const count = (step: string, ...actions: string[]) =>
-    ok.filter((e) => e.step === step && actions.includes(e.action)).length;
-  const expect = (what: string, n: number, min: number, max: number) => {
-    if (n < min || n > max)
-      problems.push(`${what} recorded ${n}× (expected ${min === max ? min : `${min}–${max}`})`);
-  };
-  expect(
-    "githubWebhook accepted",
-    count("githubWebhook", Topic.trainingRequested, RegisterAction.deploymentRequested),
-    promotions,
-    promotions,
-  );
-  expect("launchTraining custom-job-created", count("launchTraining", TrainingAction.jobCreated), 0, 1);
-  expect(
-    "launchTraining job created or reused",
-    count("launchTraining", TrainingAction.jobCreated, TrainingAction.jobReused),
-    1,
-    2,
-  );
-  expect("artifactUploaded artifact-ready", count("artifactUploaded", Topic.artifactReady), 1, 1);
-  expect(
-    "registerModel model-version-uploaded",
-    count("registerModel", RegisterAction.versionUploaded),
-    0,
-    1,
-  );
-  expect(
-    "registerModel version uploaded or reused",
-    count("registerModel", RegisterAction.versionUploaded, RegisterAction.versionReused),
-    1,
-    2,
-  );
-  expect(
-    "registerModel registration-published",
-    count("registerModel", RegisterAction.registrationPublished),
-    1,
-    1,
-  );
-  expect("deployModel model-deployed", count("deployModel", DeployAction.modelDeployed), 0, promotions);
-  expect(
-    "deployModel deployment-ready-published",
-    count("deployModel", DeployAction.deploymentReadyPublished),
-    promotions,
-    promotions,
-  );
-  expect(
-    "verifyDeployment verification-completed",
-    count("verifyDeployment", VerifyAction.verificationCompleted),
-    promotions,
-    promotions,
-  );
-  expect(
-    "rolloutModel rollout/rollback-completed",
-    count("rolloutModel", ...chainCompletedActions),
-    promotions,
-    promotions,
-  );
-  return problems;
-}
-
-/**
- * Deployments of the commit's deterministic deployed model: DeployModel calls Vertex AI accepted, minus those whose
- * operation then failed. A model's deployments run one at a time, so a failed DeployModel operation on its endpoint
- * belongs to the last DeployModel accepted there before it.
- */
-function countDeployments(
-  stack: LocalStack,
-  events: Array<Record<string, unknown>>,
-  endpoint: string,
-  model: string,
-  commit: string,
-): number {
-  const id = deployedModelId(model, commit);
-  const accepted = stack.servers.vertex.requestLog.filter(
-    (e) =>
-      e.code === 0 &&
-      e.method.endsWith("DeployModel") &&
-      !e.method.endsWith("UndeployModel") &&
-      (e.request as { endpoint?: string }).endpoint === endpoint,
-  );
-  const failedOps = events.filter(
-    (e) =>
-      e.event === "operation-failed" &&
-      e.message === operationFaultMessage("DeployModel") &&
-      String(e.operation).startsWith(`${endpoint}/operations/`),
-  );
-  let count = 0;
-  for (const [i, call] of accepted.entries()) {
-    const next = accepted[i + 1]?.at ?? Number.POSITIVE_INFINITY;
-    if ((call.request as { deployedModel?: { id?: string } }).deployedModel?.id !== id) continue;
-    // Operation names are not in the request log; a failure event between this call and the next is this one's.
-    const failed = failedOps.some((f) => typeof f.at === "number" && f.at >= call.at && f.at < next);
-    if (!failed) count += 1;
-  }
-  return count;
-}
-
-function isDeadLetter(entry: LedgerEntry): boolean {
-  return entry.action === RuntimeAction.deadLettered;
-}
-
-function sorted(split: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(split).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 function sleep(ms: number): Promise<void> {
