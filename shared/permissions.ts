@@ -402,15 +402,6 @@ export const permissionTable = {
 export const trainingPermission = "aiplatform.customJobs.create";
 export const deploymentPermission = "aiplatform.endpoints.deploy";
 
-/** Permissions predefined roles would add, so the table's sets become custom roles instead (see docs). */
-export const broaderPredefinedRoles = {
-  "roles/storage.objectViewer": "adds resourcemanager.projects.get/list and storage.folders.*",
-  "roles/storage.objectCreator": "adds storage.multipartUploads.*, storage.managedFolders.create",
-  "roles/storage.objectUser": "adds update, restore, multipart uploads and managed folders",
-  "roles/aiplatform.user": "every Vertex AI create/update/delete in the project",
-  "roles/iam.serviceAccountUser": "adds iam.serviceAccounts.get/list and resourcemanager.projects.get/list",
-} as const;
-
 /**
  * Predefined roles modelgate grants because, on the resource they are granted on (a topic, a secret, a Cloud Run
  * service, a service account), they confer exactly these permissions. Google's catalogue lists more for some

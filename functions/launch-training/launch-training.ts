@@ -42,7 +42,7 @@ const liveJobStates: ReadonlySet<string> = new Set([
  * or expired job does not (one transient failure must not block the commit), and for an explicit retrain only a
  * success of that same retrain does: the operator asked for a new training.
  */
-export function jobServesRequest(job: TrainingJob, message: TrainingRequested): boolean {
+function jobServesRequest(job: TrainingJob, message: TrainingRequested): boolean {
   if (liveJobStates.has(job.state)) return true;
   if (job.state !== "JOB_STATE_SUCCEEDED") return false;
   return (

@@ -42,7 +42,7 @@ export interface RegisterModelResult {
 }
 
 /** The alias that names a commit's version in the registry, e.g. `commit-3f2c1a9e8b7d`. */
-export function commitAlias(commit: string): string {
+function commitAlias(commit: string): string {
   return `commit-${shortSha(commit)}`;
 }
 

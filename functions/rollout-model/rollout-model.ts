@@ -22,10 +22,10 @@ export interface RolloutModelDeps {
 }
 
 /** The alias that follows the version serving production traffic. */
-export const productionAlias = "production";
+const productionAlias = "production";
 
 /** The value of the version's verdict label for each verdict. */
-export const verdictLabel = { pass: "passed", fail: "failed" } as const satisfies Record<Verdict, string>;
+const verdictLabel = { pass: "passed", fail: "failed" } as const satisfies Record<Verdict, string>;
 
 export interface RolloutModelResult {
   verdict: Verdict;
