@@ -1,29 +1,30 @@
 import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { deliverGithubEvent, pushPayload } from "../../cli/github-push.js";
-import { runCli } from "../../cli/main.js";
 import { buildExampleObjects, EXAMPLE_OBJECTS } from "../../examples/fraud-detector/seed-data.js";
 import { builtInPubSub } from "../../local/servers.js";
 import { type LocalStack, startStack } from "../../local/stack.js";
-import type { RequestLogEntry } from "../../local/vertex/server.js";
 import { type Config, endpointName, loadConfig, vertexParent } from "../../shared/config.js";
 import { Verdict } from "../../shared/contracts.js";
 import { type LedgerEntry, Outcome } from "../../shared/ledger.js";
 import { completesChain, VerifyAction } from "../../shared/ledger-actions.js";
 import { Label } from "../../shared/model-ports.js";
 import { createRuntime, type Runtime } from "../../shared/runtime.js";
-import { type FunctionName, type TopicName, topicNames } from "../../shared/topology.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
 import { eventually } from "../support/eventually.js";
 import { injectVertexFaults, type KillPoint, killPoints } from "./faults.js";
+import { Killer } from "./kills.js";
 import { countDeployments, isDeadLetter, ledgerCompleteness, sorted } from "./ledger-checks.js";
+import { DeadLetterReplayer } from "./replayer.js";
 import { type ChaosReport, type CommitResult, type CommitState, emptyReport } from "./report.js";
 import { createRng, type Rng } from "./rng.js";
+import { deliverWithDuplicates, type GithubSend } from "./webhook-delivery.js";
 
 export const chaosConfigPath = resolve("test/chaos/chaos.config.yaml");
+const webhookSecret = "chaos-secret-chaos-secret-chaos-secret";
 
 export interface ChaosOptions {
   seed: number;
@@ -54,7 +55,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const stack: LocalStack = await startStack({
     config,
     configPath: chaosConfigPath,
-    webhookSecret: "chaos-secret-chaos-secret-chaos-secret",
+    webhookSecret,
     backoffSeconds: { minimum: 0.2, maximum: 2 },
     log: (entry) => {
       if (entry.event === "operation-failed") vertexEvents.push({ ...entry, at: Date.now() });
@@ -85,128 +86,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     random: () => pubsubRng.next(),
   };
 
-  // Kills are serialised: two restarts of one function at once would race for its port.
-  let killQueue: Promise<void> = Promise.resolve();
-  const kill = (name: FunctionName) => {
-    const next = killQueue.then(() => stack.restartFunction(name, "kill"));
-    killQueue = next.catch(() => undefined);
-    return next;
-  };
+  const killer = new Killer(stack, report, log);
+  const replayer = new DeadLetterReplayer(builtInPubSub(stack.servers), env, log);
 
-  // Dead letters are replayed as an operator would: `modelgate replay` on the dead-letter subscription.
-  let replaying = false;
-  // While the designed outage lasts the operator waits: replaying into an outage only dead-letters again.
-  let holdReplays = false;
-  let handledDeadLetters = 0;
-  const replayedMessages = new Set<string>();
-  const replayer = setInterval(() => {
-    if (replaying || holdReplays) return;
-    const dead = builtInPubSub(stack.servers).stats().deadLettered;
-    if (dead.length <= handledDeadLetters) return;
-    replaying = true;
-    const fresh = dead.slice(handledDeadLetters);
-    handledDeadLetters = dead.length;
-    void (async () => {
-      try {
-        const topics = new Set<TopicName>();
-        for (const record of fresh) {
-          const topic = topicNames.find((t) => record.deadLetterTopic.endsWith(`/${t}-dead-letter`));
-          if (topic) topics.add(topic);
-          log(`dead-lettered ${record.messageId} from ${record.subscription} (${record.reason})`);
-        }
-        for (const topic of topics) {
-          const out: string[] = [];
-          const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(t), env };
-          const code = await runCli(["replay", "--subscription", topic], io);
-          log(`replay ${topic}: exit ${code} ${out.join("").trim()}`);
-          // One "replayed <id> …" line per message; the closing "replayed N message(s)" line is the total.
-          const replayedHere = out.join("").match(/^replayed (?!\d+ message\(s\))/gm)?.length ?? 0;
-          report.replayed += replayedHere;
-          for (const record of fresh) replayedMessages.add(record.messageId);
-        }
-      } finally {
-        replaying = false;
-      }
-    })();
-  }, 500);
-
-  const github = (event: string, payload: unknown, deliveryId: string) =>
-    deliverGithubEvent(
-      stack.functions.githubWebhook.url,
-      "chaos-secret-chaos-secret-chaos-secret",
-      event,
-      payload,
-      deliveryId,
+  const sendGithub: GithubSend = (event, payload, deliveryId) =>
+    deliverGithubEvent(stack.functions.githubWebhook.url, webhookSecret, event, payload, deliveryId).then(
+      (answer) => answer.status,
+      () => 0, // the connection failed (a restart in progress): GitHub shows it as failed
     );
-
-  /** Delivers one GitHub event 1–4 times with the same delivery id, after random pauses (so out of order). */
-  async function deliver(r: Rng, event: string, payload: unknown, deliveryId: string): Promise<void> {
-    const copies = r.int(1, 4);
-    report.webhookDeliveries += copies;
-    report.webhookDuplicates += copies - 1;
-    const pauses = Array.from({ length: copies }, () => r.int(0, 250));
-    const statuses = await Promise.all(
-      pauses.map(async (ms) => {
-        await sleep(ms);
-        try {
-          return (await github(event, payload, deliveryId)).status;
-        } catch {
-          return 0; // the connection failed (a restart in progress): GitHub shows it as failed
-        }
-      }),
-    );
-    for (const s of statuses) report.webhookStatuses[s] = (report.webhookStatuses[s] ?? 0) + 1;
-    // Like an operator pressing "Redeliver" on GitHub: until one delivery is accepted.
-    let accepted = statuses.some((s) => s >= 200 && s < 300);
-    for (let i = 0; !accepted && i < 20; i++) {
-      await sleep(500);
-      report.webhookDeliveries += 1;
-      report.webhookDuplicates += 1;
-      const status = await github(event, payload, deliveryId).then(
-        (r) => r.status,
-        () => 0,
-      );
-      report.webhookStatuses[status] = (report.webhookStatuses[status] ?? 0) + 1;
-      accepted = status >= 200 && status < 300;
-    }
-    if (!accepted) report.problems.push(`webhook delivery ${deliveryId} was never accepted`);
-  }
-
-  /** Watches the Vertex AI request log and kills `point.fn` once the model's call `point.after` was answered. */
-  function armKill(
-    point: KillPoint,
-    state: CommitState,
-    markers: { commit: string; deployedModelId: string; endpoint: string },
-    from: number,
-  ): () => void {
-    const marker = ["Predict", "UpdateEndpoint"].includes(point.after)
-      ? markers.endpoint
-      : point.after === "DeployModel"
-        ? markers.deployedModelId
-        : markers.commit;
-    let stopped = false;
-    let seen = from;
-    const timer = setInterval(() => {
-      if (stopped) return;
-      const logEntries = stack.servers.vertex.requestLog;
-      for (; seen < logEntries.length; seen++) {
-        const entry = logEntries[seen] as RequestLogEntry;
-        if (entry.code !== 0 || !entry.method.endsWith(point.after)) continue;
-        if (!JSON.stringify(entry.request).includes(marker)) continue;
-        stopped = true;
-        clearInterval(timer);
-        state.crashes += 1;
-        report.crashes.push({ model: state.model, commit: state.commit, fn: point.fn, point: point.label });
-        log(`kill ${point.fn} ${point.label} (${state.model}@${state.commit.slice(0, 8)})`);
-        void kill(point.fn).catch((error: unknown) => report.problems.push(`restart failed: ${error}`));
-        return;
-      }
-    }, 3);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }
+  const deliver = (r: Rng, event: string, payload: unknown, deliveryId: string) =>
+    deliverWithDuplicates(sendGithub, report, r, event, payload, deliveryId);
 
   /** Waits for the commit's `chains`-th chain to complete; past the commit timeout, records what it reached. */
   async function waitForChain(state: CommitState, chains: number): Promise<LedgerEntry[]> {
@@ -309,7 +198,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       report.vertexFaultsInjected += injectVertexFaults(stack.servers.vertex.faults, r);
       const disarm: Array<() => void> = [];
       const from = stack.servers.vertex.requestLog.length;
-      if (r.chance(0.85)) disarm.push(armKill(nextKillPoint(), state, killMarker(model, commit), from));
+      if (r.chance(0.85)) disarm.push(killer.arm(nextKillPoint(), state, killMarker(model, commit), from));
       const deliveryId = crypto.randomUUID();
       state.promotions.push({ correlationHint: "push", deliveryId });
       log(`push ${model}@${commit.slice(0, 8)} (${data})`);
@@ -335,7 +224,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const point = killPoints.filter((p) =>
         ["deployModel", "verifyDeployment", "rolloutModel"].includes(p.fn),
       )[r.int(0, 2)] as KillPoint;
-      const disarm = armKill(
+      const disarm = killer.arm(
         point,
         older,
         killMarker(model, older.commit),
@@ -367,7 +256,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const commit = r.hex(40);
     const state = await newCommit(model, commit, "normal", true);
     const before = (await endpoints.getEndpoint(endpointName(config, model))).trafficSplit;
-    holdReplays = true;
+    replayer.hold = true;
     stack.servers.vertex.faults.failNext("CreateCustomJob", 1_000_000, "UNAVAILABLE");
     const deliveryId = crypto.randomUUID();
     state.promotions.push({ correlationHint: "push", deliveryId });
@@ -386,32 +275,35 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       report.problems.push(`${model}@${commit.slice(0, 8)}: the outage never dead-lettered its message`),
     );
     stack.servers.vertex.faults.clear();
-    holdReplays = false;
+    replayer.hold = false;
     log(`outage over: replaying ${model}@${commit.slice(0, 8)}`);
     const entries = await waitForChain(state, 1);
     await checkSplit(state, entries, before);
   }
 
-  try {
+  /** Phase 1: both models' commits side by side (each model's one after another), with faults and kills. */
+  async function pushCommits(): Promise<void> {
     await Promise.all(models.map((model) => runModel(model, rng.fork(model))));
-    await killQueue;
+    await killer.settled();
     stack.servers.vertex.faults.clear();
     await Promise.race([builtInPubSub(stack.servers).idle(), sleep(60_000)]);
-    await runOutage(models[0] ?? "", rng.fork("outage"));
-    // Let every duplicate and redelivery settle before counting effects.
+  }
+
+  /** Phase 3: every duplicate, redelivery and replay has landed, so effects can be counted. */
+  async function settleDeliveries(): Promise<void> {
     await Promise.race([builtInPubSub(stack.servers).idle(), sleep(60_000)]);
     // The operator has replayed every dead letter (the replayer polls every 500 ms) and no replay is running.
-    await eventually(
-      "the operator's replays to finish",
-      () =>
-        !replaying && handledDeadLetters >= builtInPubSub(stack.servers).stats().deadLettered.length
-          ? true
-          : undefined,
-      { timeoutMs: commitTimeoutMs, intervalMs: 100 },
-    ).catch((error: unknown) => report.problems.push(String(error)));
+    await eventually("the operator's replays to finish", () => (replayer.caughtUp ? true : undefined), {
+      timeoutMs: commitTimeoutMs,
+      intervalMs: 100,
+    }).catch((error: unknown) => report.problems.push(String(error)));
     await Promise.race([builtInPubSub(stack.servers).idle(), sleep(30_000)]);
+  }
 
+  /** Phase 4: counts traffic and faults, and each commit's effects against what its promotions allow. */
+  async function tally(): Promise<void> {
     const stats = builtInPubSub(stack.servers).stats();
+    report.replayed = replayer.replayed;
     report.pubsubPublished = stats.published;
     report.pubsubDeliveries = stats.deliveriesAttempted;
     report.deadLettered = stats.deadLettered.length;
@@ -434,8 +326,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           .join("; ")}`,
       );
     }
+  }
+
+  try {
+    await pushCommits();
+    await runOutage(models[0] ?? "", rng.fork("outage"));
+    await settleDeliveries();
+    await tally();
   } finally {
-    clearInterval(replayer);
+    replayer.stop();
     await Promise.allSettled([endpoints.close(), jobs.close(), registry.close()]);
     await stack.close();
   }
