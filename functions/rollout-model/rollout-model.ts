@@ -89,18 +89,8 @@ async function promote(
     );
   }
   const target = promotedSplit(candidate);
-  if (!sameRouting(state.trafficSplit, target)) {
-    await recordedCall(
-      trace,
-      RolloutAction.trafficPromoted,
-      () => deployer.setTrafficSplit(message.endpoint, target),
-      {
-        endpoint: message.endpoint,
-        trafficSplit: target,
-      },
-    );
+  if (await routeTraffic(message.endpoint, state, target, RolloutAction.trafficPromoted, { deployer, trace }))
     performed.push(RolloutAction.trafficPromoted);
-  }
 
   const version = await recordedCall(
     trace,
@@ -129,10 +119,7 @@ async function promote(
       deployed.id,
       target,
       RolloutAction.previousModelUndeployed,
-      {
-        deployer,
-        trace,
-      },
+      { deployer, trace },
     );
     if (undeployed) performed.push(`${RolloutAction.previousModelUndeployed}:${deployed.id}`);
   }
@@ -153,18 +140,8 @@ async function rollBack(
     return performed;
   }
   const target = rollbackSplit(message.previousTrafficSplit, candidate);
-  if (!sameRouting(state.trafficSplit, target)) {
-    await recordedCall(
-      trace,
-      RolloutAction.trafficRestored,
-      () => deployer.setTrafficSplit(message.endpoint, target),
-      {
-        endpoint: message.endpoint,
-        trafficSplit: target,
-      },
-    );
+  if (await routeTraffic(message.endpoint, state, target, RolloutAction.trafficRestored, { deployer, trace }))
     performed.push(RolloutAction.trafficRestored);
-  }
   const undeployed = await undeployIfPresent(
     message.endpoint,
     candidate,
@@ -177,6 +154,22 @@ async function rollBack(
   );
   if (undeployed) performed.push(RolloutAction.candidateUndeployed);
   return performed;
+}
+
+/** Sets the endpoint's split to `target` unless it already routes that way; true when it changed it. */
+async function routeTraffic(
+  endpoint: string,
+  state: EndpointState,
+  target: Record<string, number>,
+  action: LedgerAction,
+  { deployer, trace }: Pick<RolloutModelDeps, "deployer" | "trace">,
+): Promise<boolean> {
+  if (sameRouting(state.trafficSplit, target)) return false;
+  await recordedCall(trace, action, () => deployer.setTrafficSplit(endpoint, target), {
+    endpoint,
+    trafficSplit: target,
+  });
+  return true;
 }
 
 /** Undeploys a model that no longer has traffic; one that vanished meanwhile is already where we want it. */
