@@ -3,7 +3,6 @@ import { deployModelStep } from "../../functions/deploy-model/step.js";
 import { rolloutModelStep } from "../../functions/rollout-model/step.js";
 import {
   type DeploymentReady,
-  type DeploymentRequested,
   encodeMessage,
   Verdict,
   type VerificationCompleted,
@@ -16,6 +15,7 @@ import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { provenanceLabels } from "../../shared/vertex/labels.js";
 import { FakeVertex, type FakeVertexMethod } from "../support/fake-vertex.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
+import { promotionRequest } from "../support/promotion-request.js";
 import { rawPushEnvelope } from "../support/push-envelope.js";
 
 const v1 = "1111111111111111111111111111111111111111";
@@ -26,19 +26,6 @@ const canary = deployedModelId("fraud-detector", v2);
 
 function pubsubEvent(topic: TopicName, data: Buffer, messageId: string, deliveryAttempt = 1) {
   return rawPushEnvelope(topic, data, { messageId, deliveryAttempt });
-}
-
-function request(commit: string): DeploymentRequested {
-  return {
-    schemaVersion: 1,
-    correlationId: `promote-${commit.slice(0, 4)}`,
-    model: "fraud-detector",
-    commit,
-    repository: "acme/fraud-detector",
-    causedBy: [{ source: "github", id: `tag-${commit.slice(0, 4)}` }],
-    createdAt: "2026-01-01T00:00:00.000Z",
-    reason: "promotion-tag",
-  };
 }
 
 function verdictOn(ready: DeploymentReady, verdict: Verdict): VerificationCompleted {
@@ -74,14 +61,18 @@ async function canaryOnEndpoint(options: { firstDeployment?: boolean } = {}) {
     await deploy(
       pubsubEvent(
         Topic.deploymentRequested,
-        encodeMessage(Topic.deploymentRequested, request(v1)).data,
+        encodeMessage(Topic.deploymentRequested, promotionRequest(v1)).data,
         "d-1",
       ),
     );
     await vertex.mergeAliases(resource, "1", ["production"], []);
   }
   await deploy(
-    pubsubEvent(Topic.deploymentRequested, encodeMessage(Topic.deploymentRequested, request(v2)).data, "d-2"),
+    pubsubEvent(
+      Topic.deploymentRequested,
+      encodeMessage(Topic.deploymentRequested, promotionRequest(v2)).data,
+      "d-2",
+    ),
   );
   const ready = runtime.publisher.on(Topic.deploymentReady).at(-1) as DeploymentReady;
   const rollout = pubsubFunction(rolloutModelStep(ports), () => runtime);
@@ -253,7 +244,7 @@ describe("rolloutModel on fail", () => {
     await deploy(
       pubsubEvent(
         Topic.deploymentRequested,
-        encodeMessage(Topic.deploymentRequested, request(third)).data,
+        encodeMessage(Topic.deploymentRequested, promotionRequest(third)).data,
         "d-3",
       ),
     );
