@@ -23,6 +23,12 @@ export interface StepContext {
   record(record: Pick<LedgerRecord, "action" | "outcome"> & Partial<LedgerRecord>): Promise<void>;
 }
 
+/** What a step's logic takes from its context besides its adapters: bucket, publisher, configuration, trace, cause. */
+export function stepDeps(context: StepContext) {
+  const { blobs, publisher, config } = context.runtime;
+  return { blobs, publisher, config, trace: context, cause: context.cause };
+}
+
 /** A Pub/Sub-triggered step: its contract, its idempotency key, and its logic. */
 export interface StepDefinition<T extends TopicName> {
   name: FunctionName;

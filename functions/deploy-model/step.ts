@@ -1,4 +1,4 @@
-import type { StepDefinition } from "../../shared/pubsub-function.js";
+import { type StepDefinition, stepDeps } from "../../shared/pubsub-function.js";
 import type { Runtime } from "../../shared/runtime.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
 import type { DeployModelAdapters } from "./adapters.js";
@@ -15,14 +15,6 @@ export function deployModelStep(
     name: FunctionName.deployModel,
     topic: Topic.deploymentRequested,
     idempotencyKey: (message) => `${message.model}@${message.commit}#${message.correlationId}`,
-    run: (message, context) =>
-      deployModel(message, {
-        ...adapters(context.runtime),
-        blobs: context.runtime.blobs,
-        publisher: context.runtime.publisher,
-        config: context.runtime.config,
-        trace: context,
-        cause: context.cause,
-      }),
+    run: (message, context) => deployModel(message, { ...adapters(context.runtime), ...stepDeps(context) }),
   };
 }

@@ -1,4 +1,4 @@
-import type { StepDefinition } from "../../shared/pubsub-function.js";
+import { type StepDefinition, stepDeps } from "../../shared/pubsub-function.js";
 import type { Runtime } from "../../shared/runtime.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
 import type { LaunchTrainingAdapters } from "./adapters.js";
@@ -17,10 +17,6 @@ export function launchTrainingStep(
     idempotencyKey: (message) =>
       `${message.model}@${message.commit}${message.retrain === undefined ? "" : `#retrain-${message.retrain}`}`,
     run: (message, context) =>
-      launchTraining(message, {
-        ...adapters(context.runtime),
-        config: context.runtime.config,
-        trace: context,
-      }),
+      launchTraining(message, { ...adapters(context.runtime), ...stepDeps(context) }),
   };
 }

@@ -1,4 +1,4 @@
-import type { StepDefinition } from "../../shared/pubsub-function.js";
+import { type StepDefinition, stepDeps } from "../../shared/pubsub-function.js";
 import type { Runtime } from "../../shared/runtime.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
 import type { RegisterModelAdapters } from "./adapters.js";
@@ -12,14 +12,6 @@ export function registerModelStep(
     name: FunctionName.registerModel,
     topic: Topic.artifactReady,
     idempotencyKey: (message) => `${message.model}@${message.commit}`,
-    run: (message, context) =>
-      registerModel(message, {
-        ...adapters(context.runtime),
-        blobs: context.runtime.blobs,
-        publisher: context.runtime.publisher,
-        config: context.runtime.config,
-        trace: context,
-        cause: context.cause,
-      }),
+    run: (message, context) => registerModel(message, { ...adapters(context.runtime), ...stepDeps(context) }),
   };
 }

@@ -1,4 +1,4 @@
-import type { StepDefinition } from "../../shared/pubsub-function.js";
+import { type StepDefinition, stepDeps } from "../../shared/pubsub-function.js";
 import type { Runtime } from "../../shared/runtime.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
 import type { RolloutModelAdapters } from "./adapters.js";
@@ -13,7 +13,6 @@ export function rolloutModelStep(
     topic: Topic.verificationCompleted,
     idempotencyKey: (message) =>
       `${message.model}@${message.commit}#${message.correlationId}/${message.deployedModelId}/${message.verdict}`,
-    run: (message, context) =>
-      rolloutModel(message, { ...adapters(context.runtime), config: context.runtime.config, trace: context }),
+    run: (message, context) => rolloutModel(message, { ...adapters(context.runtime), ...stepDeps(context) }),
   };
 }
