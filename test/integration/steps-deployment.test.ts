@@ -181,6 +181,12 @@ afterAll(async () => {
   vi.unstubAllEnvs();
 });
 
+/** The HTTP body of a deployment-requested push, per delivery attempt. */
+function pushBody(message: DeploymentRequested, messageId: string): (attempt: number) => string {
+  return (attempt) =>
+    JSON.stringify(pushEnvelope(Topic.deploymentRequested, message, { messageId, deliveryAttempt: attempt }));
+}
+
 describe("deployModel and rolloutModel against the local Vertex AI", () => {
   it("writes the last-attempt ledger record for the real push envelope", async () => {
     // A promotion of a commit that is never registered keeps failing retryably; on the subscription's last delivery
@@ -190,13 +196,7 @@ describe("deployModel and rolloutModel against the local Vertex AI", () => {
     // function: the framework's conversion dropped deliveryAttempt, and this record was never written.)
     const commit = "d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4";
     const url = served.url;
-    const body = (attempt: number) =>
-      JSON.stringify(
-        pushEnvelope(Topic.deploymentRequested, promotion(commit, "promote-d"), {
-          messageId: "d-9",
-          deliveryAttempt: attempt,
-        }),
-      );
+    const body = pushBody(promotion(commit, "promote-d"), "d-9");
     const headers = { "content-type": "application/json" };
     const deadLettered = async () =>
       (await runtime.ledger.read(model, commit)).filter((e) => e.action === "dead-lettered");
@@ -306,13 +306,7 @@ describe("deployModel and rolloutModel against the local Vertex AI", () => {
   });
 
   it("keeps a promotion that precedes its registration waiting, then deploys it as a 10% canary", async () => {
-    const body = (attempt: number) =>
-      JSON.stringify(
-        pushEnvelope(Topic.deploymentRequested, promotion(commitB, "promote-b"), {
-          messageId: "d-3",
-          deliveryAttempt: attempt,
-        }),
-      );
+    const body = pushBody(promotion(commitB, "promote-b"), "d-3");
     const headers = { "content-type": "application/json" };
     // Not registered yet: a retryable error, so the function answers 500 and Pub/Sub redelivers with backoff.
     expect((await send(served.url, { headers, body: body(1) })).status).toBe(500);
