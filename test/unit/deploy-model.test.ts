@@ -7,7 +7,6 @@ import { Label } from "../../shared/model-ports.js";
 import { pubsubFunction } from "../../shared/pubsub-function.js";
 import { deliveryPolicy, Topic } from "../../shared/topology.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
-import { provenanceLabels } from "../../shared/vertex/labels.js";
 import { FakeVertex } from "../support/fake-vertex.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
 import { promotionRequest } from "../support/promotion-request.js";
@@ -33,15 +32,7 @@ function setup() {
   const deliver = async (message: DeploymentRequested, messageId = "m-1", attempt = 1) =>
     handler(pubsubEvent(encodeMessage(Topic.deploymentRequested, message).data, messageId, attempt));
   const register = async (commit: string) => {
-    const parent = await vertex.findParentModel("fraud-detector");
-    await vertex.uploadVersion({
-      displayName: "fraud-detector",
-      ...(parent ? { parentModel: parent.modelResource } : {}),
-      artifactUri: `gs://modelgate-artifacts/models/fraud-detector/${commit}/model/`,
-      servingContainer: { imageUri: "serving" },
-      labels: provenanceLabels({ model: "fraud-detector", commit, repository: "acme/x", correlationId: "c" }),
-      aliases: [],
-    });
+    await vertex.registerCommit(commit);
   };
   return { runtime, vertex, endpoint, deliver, register };
 }

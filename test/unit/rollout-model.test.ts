@@ -44,17 +44,7 @@ async function canaryOnEndpoint(options: { firstDeployment?: boolean } = {}) {
   const runtime = memoryRuntime();
   const vertex = new FakeVertex();
   const endpoint = vertex.addEndpoint("fraud-detector");
-  for (const commit of [v1, v2]) {
-    const parent = await vertex.findParentModel("fraud-detector");
-    await vertex.uploadVersion({
-      displayName: "fraud-detector",
-      ...(parent ? { parentModel: parent.modelResource } : {}),
-      artifactUri: `gs://modelgate-artifacts/models/fraud-detector/${commit}/model/`,
-      servingContainer: { imageUri: "serving" },
-      labels: provenanceLabels({ model: "fraud-detector", commit, repository: "acme/x", correlationId: "c" }),
-      aliases: [],
-    });
-  }
+  for (const commit of [v1, v2]) await vertex.registerCommit(commit);
   const ports = () => ({ registry: vertex, deployer: vertex });
   const deploy = pubsubFunction(deployModelStep(ports), () => runtime);
   if (!options.firstDeployment) {
