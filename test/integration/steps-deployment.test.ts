@@ -4,29 +4,23 @@ import { deployModelStep } from "../../functions/deploy-model/step.js";
 import { launchTrainingStep } from "../../functions/launch-training/step.js";
 import { registerModelStep } from "../../functions/register-model/step.js";
 import { rolloutModelStep } from "../../functions/rollout-model/step.js";
-import {
-  type DeploymentReady,
-  type DeploymentRequested,
-  decodeMessage,
-  type MessageOf,
-  type VerificationCompleted,
+import type {
+  DeploymentReady,
+  DeploymentRequested,
+  MessageOf,
+  VerificationCompleted,
 } from "../../shared/contracts.js";
 import { TransientError } from "../../shared/errors.js";
 import { createLogger } from "../../shared/logger.js";
 import { Label } from "../../shared/model-ports.js";
 import { pubsubFunction } from "../../shared/pubsub-function.js";
 import { pubsubClientOptions, type Runtime } from "../../shared/runtime.js";
-import {
-  deliveryPolicy,
-  FunctionName,
-  subscriptionFor,
-  Topic,
-  type TopicName,
-} from "../../shared/topology.js";
+import { deliveryPolicy, FunctionName, Topic, type TopicName } from "../../shared/topology.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
+import { drainSubscription } from "../support/drain-subscription.js";
 import { eventually } from "../support/eventually.js";
 import { type ServedFunction, send, serveFunction } from "../support/ingress-http.js";
 import { startLocalServers, type TestServers } from "../support/local-servers.js";
@@ -52,13 +46,8 @@ let served: ServedFunction;
 let canaryOfB: DeploymentReady | undefined;
 
 /** Everything waiting on a topic's trigger subscription, acknowledged. */
-async function drain<T extends TopicName>(topic: T): Promise<MessageOf<T>[]> {
-  const subscription = `projects/local-project/subscriptions/${subscriptionFor(topic)}`;
-  const [response] = await subscriber.pull({ subscription, maxMessages: 100, returnImmediately: true });
-  const received = response.receivedMessages ?? [];
-  const ackIds = received.map((m) => m.ackId).filter((id): id is string => typeof id === "string");
-  if (ackIds.length > 0) await subscriber.acknowledge({ subscription, ackIds });
-  return received.map((m) => decodeMessage(topic, Buffer.from(m.message?.data ?? new Uint8Array())));
+function drain<T extends TopicName>(topic: T): Promise<MessageOf<T>[]> {
+  return drainSubscription(subscriber, topic);
 }
 
 function envelope(commit: string, correlationId: string) {

@@ -3,12 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runCli } from "../../cli/main.js";
 import { launchTrainingStep } from "../../functions/launch-training/step.js";
 import { registerModelStep } from "../../functions/register-model/step.js";
-import {
-  type ArtifactReady,
-  decodeMessage,
-  type MessageOf,
-  type TrainingRequested,
-} from "../../shared/contracts.js";
+import type { ArtifactReady, MessageOf, TrainingRequested } from "../../shared/contracts.js";
 import { TransientError } from "../../shared/errors.js";
 import { createLogger } from "../../shared/logger.js";
 import { manifestPath } from "../../shared/manifest.js";
@@ -17,9 +12,10 @@ import { pubsubFunction } from "../../shared/pubsub-function.js";
 import { readRegistryIndex, registrationPath } from "../../shared/registry-index.js";
 import type { Runtime } from "../../shared/runtime.js";
 import { pubsubClientOptions } from "../../shared/runtime.js";
-import { subscriptionFor, Topic, type TopicName } from "../../shared/topology.js";
+import { Topic, type TopicName } from "../../shared/topology.js";
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
+import { drainSubscription } from "../support/drain-subscription.js";
 import { eventually } from "../support/eventually.js";
 import { startLocalServers, type TestServers } from "../support/local-servers.js";
 import { pushEnvelope } from "../support/push-envelope.js";
@@ -62,13 +58,8 @@ afterAll(async () => {
 });
 
 /** Everything waiting on a topic's trigger subscription, acknowledged. */
-async function drain<T extends TopicName>(topic: T): Promise<MessageOf<T>[]> {
-  const subscription = `projects/local-project/subscriptions/${subscriptionFor(topic)}`;
-  const [response] = await subscriber.pull({ subscription, maxMessages: 100, returnImmediately: true });
-  const received = response.receivedMessages ?? [];
-  const ackIds = received.map((m) => m.ackId).filter((id): id is string => typeof id === "string");
-  if (ackIds.length > 0) await subscriber.acknowledge({ subscription, ackIds });
-  return received.map((m) => decodeMessage(topic, Buffer.from(m.message?.data ?? new Uint8Array())));
+function drain<T extends TopicName>(topic: T): Promise<MessageOf<T>[]> {
+  return drainSubscription(subscriber, topic);
 }
 
 function trainingRequested(commit: string): TrainingRequested {
