@@ -9,8 +9,8 @@ import { deliveryPolicy, Topic } from "../../shared/topology.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { FakeVertex } from "../support/fake-vertex.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
-import { promotionRequest } from "../support/promotion-request.js";
 import { rawPushEnvelope } from "../support/push-envelope.js";
+import { promotionRequest } from "../support/step-messages.js";
 
 const v1 = "1111111111111111111111111111111111111111";
 const v2 = "2222222222222222222222222222222222222222";
