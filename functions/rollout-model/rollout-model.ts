@@ -89,8 +89,8 @@ async function promote(
     );
   }
   const target = promotedSplit(candidate);
-  if (await routeTraffic(message.endpoint, state, target, RolloutAction.trafficPromoted, { deployer, trace }))
-    performed.push(RolloutAction.trafficPromoted);
+  const move = { endpoint: message.endpoint, from: state, to: target, action: RolloutAction.trafficPromoted };
+  if (await routeTraffic({ deployer, trace }, move)) performed.push(RolloutAction.trafficPromoted);
 
   const version = await recordedCall(
     trace,
@@ -140,8 +140,8 @@ async function rollBack(
     return performed;
   }
   const target = rollbackSplit(message.previousTrafficSplit, candidate);
-  if (await routeTraffic(message.endpoint, state, target, RolloutAction.trafficRestored, { deployer, trace }))
-    performed.push(RolloutAction.trafficRestored);
+  const move = { endpoint: message.endpoint, from: state, to: target, action: RolloutAction.trafficRestored };
+  if (await routeTraffic({ deployer, trace }, move)) performed.push(RolloutAction.trafficRestored);
   const undeployed = await undeployIfPresent(
     message.endpoint,
     candidate,
@@ -156,18 +156,15 @@ async function rollBack(
   return performed;
 }
 
-/** Sets the endpoint's split to `target` unless it already routes that way; true when it changed it. */
+/** Sets the endpoint's split to `to` unless it already routes that way; true when it changed it. */
 async function routeTraffic(
-  endpoint: string,
-  state: EndpointState,
-  target: Record<string, number>,
-  action: LedgerAction,
   { deployer, trace }: Pick<RolloutModelDeps, "deployer" | "trace">,
+  move: { endpoint: string; from: EndpointState; to: Record<string, number>; action: LedgerAction },
 ): Promise<boolean> {
-  if (sameRouting(state.trafficSplit, target)) return false;
-  await recordedCall(trace, action, () => deployer.setTrafficSplit(endpoint, target), {
-    endpoint,
-    trafficSplit: target,
+  if (sameRouting(move.from.trafficSplit, move.to)) return false;
+  await recordedCall(trace, move.action, () => deployer.setTrafficSplit(move.endpoint, move.to), {
+    endpoint: move.endpoint,
+    trafficSplit: move.to,
   });
   return true;
 }
