@@ -1,7 +1,9 @@
-import type { Ledger, LedgerEntry } from "../shared/ports.js";
+import type { LedgerEntry } from "../shared/ledger.js";
+import { endsChain } from "../shared/ledger-actions.js";
+import type { Ledger } from "../shared/ports.js";
 
 export interface ChainOutcome {
-  /** The last record: rolloutModel's, or the failure that stopped the chain. */
+  /** The last record: the last step's, or the failure that stopped the chain. */
   final: LedgerEntry | undefined;
   entries: LedgerEntry[];
   finished: boolean;
@@ -9,14 +11,7 @@ export interface ChainOutcome {
 
 /** True once the chain for a commit has ended: rolled out or back, or stopped by a permanent failure. */
 export function chainEnded(entries: LedgerEntry[]): boolean {
-  return entries.some(
-    (e) =>
-      (e.step === "rolloutModel" &&
-        (e.action === "rollout-completed" || e.action === "rollback-completed")) ||
-      e.action === "step-failed" ||
-      e.action === "dead-lettered" ||
-      (e.outcome === "refused" && e.step !== "rolloutModel"),
-  );
+  return entries.some(endsChain);
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { LedgerEntry } from "../shared/ports.js";
+import type { LedgerEntry } from "../shared/ledger.js";
+import { readOnlyActions } from "../shared/ledger-actions.js";
 
 /** Detail fields worth showing in a lineage line, in the order a reader follows the chain. */
 const highlights = [
@@ -25,7 +26,7 @@ const responseHighlights = ["name", "state", "model", "modelVersionId", "deploye
 
 /** Reads and lists (`endpoint-read`, `custom-jobs-listed`, `parent-model-found`) change nothing: hidden unless asked. */
 export function isReadOnly(entry: LedgerEntry): boolean {
-  return /-(read|listed|found)$/.test(entry.action);
+  return (readOnlyActions as readonly string[]).includes(entry.action);
 }
 
 export interface CommitLineage {

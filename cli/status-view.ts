@@ -1,5 +1,6 @@
+import type { LedgerEntry } from "../shared/ledger.js";
+import { VerifyAction } from "../shared/ledger-actions.js";
 import type { EndpointState } from "../shared/model-ports.js";
-import type { LedgerEntry } from "../shared/ports.js";
 import type { RegistryIndexEntry } from "../shared/registry-index.js";
 
 export interface ServingRow {
@@ -33,7 +34,7 @@ export function servingRows(
 /** The last verification verdict recorded in a commit's ledger, or "-" when it was never verified. */
 export function lastVerdict(entries: LedgerEntry[]): string {
   const verdicts = entries.filter(
-    (e) => e.action === "verification-completed" && typeof e.details?.verdict === "string",
+    (e) => e.action === VerifyAction.verificationCompleted && typeof e.details?.verdict === "string",
   );
   return (verdicts.at(-1)?.details?.verdict as string | undefined) ?? "-";
 }

@@ -7,14 +7,11 @@ export const ErrorCode = {
   invalidMessage: "INVALID_MESSAGE",
   invalidConfig: "INVALID_CONFIG",
   invalidArtifact: "INVALID_ARTIFACT",
-  unauthorized: "UNAUTHORIZED",
   forbidden: "FORBIDDEN",
   notFound: "NOT_FOUND",
-  conflict: "CONFLICT",
   claimHeld: "CLAIM_HELD",
   transient: "TRANSIENT",
   upstream: "UPSTREAM",
-  internal: "INTERNAL",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -75,13 +72,6 @@ export class ConfigError extends ModelgateError {
 export class ArtifactError extends ModelgateError {
   constructor(message: string, options: ModelgateErrorOptions = {}) {
     super(ErrorCode.invalidArtifact, message, options);
-  }
-}
-
-/** The caller could not be authenticated (no or wrong signature/token). Permanent. */
-export class UnauthorizedError extends ModelgateError {
-  constructor(message: string, options: ModelgateErrorOptions = {}) {
-    super(ErrorCode.unauthorized, message, options);
   }
 }
 

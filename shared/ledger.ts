@@ -1,6 +1,42 @@
 import { randomBytes } from "node:crypto";
+import type { Cause } from "./contracts.js";
 import { ValidationError } from "./errors.js";
-import type { BlobStore, Ledger, LedgerCommitPage, LedgerEntry, LedgerRecord } from "./ports.js";
+import type { BlobStore, Ledger, LedgerCommitPage } from "./ports.js";
+
+export const Outcome = {
+  accepted: "accepted",
+  refused: "refused",
+  ignored: "ignored",
+  succeeded: "succeeded",
+  failed: "failed",
+  skipped: "skipped",
+} as const;
+export type Outcome = (typeof Outcome)[keyof typeof Outcome];
+
+/** One audit record: which step did what, as whom, because of which event, with the full upstream response. */
+export interface LedgerRecord {
+  model: string;
+  commit: string;
+  /** Function name, e.g. "launchTraining". */
+  step: string;
+  /** What happened inside the step: one of the `LedgerAction` names in ledger-actions.ts. */
+  action: string;
+  outcome: Outcome;
+  correlationId: string;
+  causedBy: Cause[];
+  /** The identity (service account) the step ran as. */
+  identity?: string;
+  /** The upstream responses and anything else worth keeping. */
+  details?: Record<string, unknown>;
+  error?: Record<string, unknown>;
+}
+
+export interface LedgerEntry extends LedgerRecord {
+  /** When the record was written (ISO 8601). */
+  at: string;
+  /** Object name in the bucket. */
+  id: string;
+}
 
 /** Records whose model or commit is unknown (say, a message that failed its contract) go here. */
 export const unattributed = "_unattributed";

@@ -54,7 +54,6 @@ export const Prefix = {
   reports: "reports/",
   registry: "registry/",
   ledger: "ledger/",
-  deliveries: "deliveries/",
   pushes: "pushes/",
   promotions: "promotions/",
   idempotency: "idempotency/",
@@ -128,7 +127,6 @@ export const adapters = {
       // A job that runs as a service account also needs iam.serviceAccounts.actAs on it (granted per identity).
       createCustomJob: ["aiplatform.customJobs.create"],
       listCustomJobs: ["aiplatform.customJobs.list"],
-      getCustomJob: ["aiplatform.customJobs.get"],
       close: [],
     },
   },
@@ -157,7 +155,6 @@ export const adapters = {
       deployModel: ["aiplatform.endpoints.deploy", "aiplatform.endpoints.get"],
       undeployModel: ["aiplatform.endpoints.undeploy", "aiplatform.endpoints.get"],
       updateEndpoint: ["aiplatform.endpoints.update"],
-      mutateDeployedModel: ["aiplatform.endpoints.deploy", "aiplatform.endpoints.get"],
       close: [],
     },
   },
@@ -168,7 +165,6 @@ export const adapters = {
       predict: ["aiplatform.endpoints.predict"],
       // Explain with a deployed model id: the candidate's predictions without the traffic split (docs/decisions.md).
       explain: ["aiplatform.endpoints.explain"],
-      close: [],
     },
   },
 } as const satisfies Record<string, AdapterSpec>;
@@ -234,7 +230,6 @@ export const permissionTable = {
     grants: [
       ...stepBasics(FunctionName.githubWebhook),
       ...secretGrants(FunctionName.githubWebhook),
-      bucketGrant(Prefix.deliveries, create, "park oversize webhook bodies, passed on by reference"),
       bucketGrant(Prefix.pushes, create, "note each commit pushed to a model's branch, create-only"),
       bucketGrant(Prefix.promotions, rewrite, "keep each promotion tag's latest push, to refuse replays"),
       publishGrant(Topic.trainingRequested, "a push that touches a model's paths retrains it"),
@@ -339,7 +334,7 @@ export const permissionTable = {
       "shared/pubsub-publisher.ts": publishCalls,
       "shared/vertex/models-adapter.ts": ["getModel"],
       "shared/vertex/endpoints-adapter.ts": ["getEndpoint"],
-      "shared/vertex/prediction-adapter.ts": ["predict", "explain", "close"],
+      "shared/vertex/prediction-adapter.ts": ["predict", "explain"],
     },
     grants: [
       ...stepBasics(FunctionName.verifyDeployment),
@@ -409,15 +404,6 @@ export const permissionTable = {
 /** Permissions that mean "can start training" and "can change what serves": no identity may hold both. */
 export const trainingPermission = "aiplatform.customJobs.create";
 export const deploymentPermission = "aiplatform.endpoints.deploy";
-
-/** Permissions predefined roles would add, so the table's sets become custom roles instead (see docs). */
-export const broaderPredefinedRoles = {
-  "roles/storage.objectViewer": "adds resourcemanager.projects.get/list and storage.folders.*",
-  "roles/storage.objectCreator": "adds storage.multipartUploads.*, storage.managedFolders.create",
-  "roles/storage.objectUser": "adds update, restore, multipart uploads and managed folders",
-  "roles/aiplatform.user": "every Vertex AI create/update/delete in the project",
-  "roles/iam.serviceAccountUser": "adds iam.serviceAccounts.get/list and resourcemanager.projects.get/list",
-} as const;
 
 /**
  * Predefined roles modelgate grants because, on the resource they are granted on (a topic, a secret, a Cloud Run

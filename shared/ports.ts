@@ -1,4 +1,5 @@
-import type { Cause, MessageOf } from "./contracts.js";
+import type { MessageOf } from "./contracts.js";
+import type { LedgerEntry, LedgerRecord } from "./ledger.js";
 import type { TopicName } from "./topology.js";
 
 /** Publishes a validated contract message to its topic; resolves with the message id. */
@@ -65,41 +66,6 @@ export interface ClaimStore {
   renew(claim: Claim): Promise<Claim>;
   /** How long a claim protects a step without renewal. */
   readonly ttlMs: number;
-}
-
-export const Outcome = {
-  accepted: "accepted",
-  refused: "refused",
-  ignored: "ignored",
-  succeeded: "succeeded",
-  failed: "failed",
-  skipped: "skipped",
-} as const;
-export type Outcome = (typeof Outcome)[keyof typeof Outcome];
-
-/** One audit record: which step did what, as whom, because of which event, with the full upstream response. */
-export interface LedgerRecord {
-  model: string;
-  commit: string;
-  /** Function name, e.g. "launchTraining". */
-  step: string;
-  /** What happened inside the step, e.g. "custom-job-created", "webhook-accepted". */
-  action: string;
-  outcome: Outcome;
-  correlationId: string;
-  causedBy: Cause[];
-  /** The identity (service account) the step ran as. */
-  identity?: string;
-  /** The upstream responses and anything else worth keeping. */
-  details?: Record<string, unknown>;
-  error?: Record<string, unknown>;
-}
-
-export interface LedgerEntry extends LedgerRecord {
-  /** When the record was written (ISO 8601). */
-  at: string;
-  /** Object name in the bucket. */
-  id: string;
 }
 
 /** Append-only audit trail in the artifact bucket (`ledger/<model>/<commit>/…`). */

@@ -1,9 +1,9 @@
 import { holdClaim } from "./claim-store.js";
 import { type Cause, decodeMessage, type MessageOf } from "./contracts.js";
 import { describeError, isRetryable, ValidationError } from "./errors.js";
-import { unattributed } from "./ledger.js";
+import { type LedgerRecord, Outcome, unattributed } from "./ledger.js";
+import { RuntimeAction } from "./ledger-actions.js";
 import { type Logger, traceContext } from "./logger.js";
-import { type LedgerRecord, Outcome } from "./ports.js";
 import { decodePushEnvelope } from "./pubsub-event.js";
 import type { Runtime } from "./runtime.js";
 import { deliveryPolicy, type FunctionName, type TopicName } from "./topology.js";
@@ -21,6 +21,12 @@ export interface StepContext {
   cause: Cause;
   /** Appends a ledger record for this message's model and commit. */
   record(record: Pick<LedgerRecord, "action" | "outcome"> & Partial<LedgerRecord>): Promise<void>;
+}
+
+/** What a step's logic takes from its context besides its adapters: bucket, publisher, configuration, trace, cause. */
+export function stepDeps(context: StepContext) {
+  const { blobs, publisher, config } = context.runtime;
+  return { blobs, publisher, config, trace: context, cause: context.cause };
 }
 
 /** A Pub/Sub-triggered step: its contract, its idempotency key, and its logic. */
@@ -73,7 +79,7 @@ export function pubsubFunction<T extends TopicName>(
         model: unattributed,
         commit: unattributed,
         step: step.name,
-        action: "message-rejected",
+        action: RuntimeAction.messageRejected,
         outcome: Outcome.refused,
         correlationId: delivery.messageId,
         causedBy: [cause],
@@ -127,7 +133,7 @@ export function pubsubFunction<T extends TopicName>(
         const lastAttempt = delivery.deliveryAttempt >= deliveryPolicy.maxDeliveryAttempts;
         if (lastAttempt) {
           await context.record({
-            action: "dead-lettered",
+            action: RuntimeAction.deadLettered,
             outcome: Outcome.failed,
             error: describeError(error),
           });
@@ -139,7 +145,11 @@ export function pubsubFunction<T extends TopicName>(
         });
         throw error;
       }
-      await context.record({ action: "step-failed", outcome: Outcome.failed, error: describeError(error) });
+      await context.record({
+        action: RuntimeAction.stepFailed,
+        outcome: Outcome.failed,
+        error: describeError(error),
+      });
       await runtime.claims.complete(held.current(), { outcome: Outcome.failed, error: describeError(error) });
       logger.error(`${step.name} failed permanently; recorded and acknowledged`, {
         error: describeError(error),

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { http } from "@google-cloud/functions-framework";
 import type { TrainingRequested } from "../../shared/contracts.js";
-import { Outcome } from "../../shared/ports.js";
+import { Outcome } from "../../shared/ledger.js";
 import { sharedRuntime } from "../../shared/runtime.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
 

@@ -6,12 +6,12 @@ import { v1 } from "@google-cloud/aiplatform";
 import { loadConfig } from "../../shared/config.js";
 import type { Runtime } from "../../shared/runtime.js";
 import { loadSettings } from "../../shared/settings.js";
+import { vertexLocation } from "../../shared/vertex/adapters-per-runtime.js";
 import { vertexClientOptions } from "../../shared/vertex/client-options.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
 import { VertexPredictor } from "../../shared/vertex/prediction-adapter.js";
-import { vertexLocation } from "../../shared/vertex/runtime-ports.js";
 
 type Closable = { close(): Promise<void> };
 type ClientOptions = ConstructorParameters<typeof v1.EndpointServiceClient>[0];

@@ -4,7 +4,7 @@
 // (Explain with the candidate's deployed model id, one request per batch).
 import { CloudEvent } from "cloudevents";
 import { MODEL_NAME } from "../../examples/fraud-detector/seed-data.js";
-import { verifyDeploymentPorts } from "../../functions/verify-deployment/ports.js";
+import { verifyDeploymentAdapters } from "../../functions/verify-deployment/adapters.js";
 import type { VerificationReport } from "../../functions/verify-deployment/report.js";
 import { verifyDeploymentStep } from "../../functions/verify-deployment/step.js";
 import { type DeploymentReady, encodeMessage } from "../../shared/contracts.js";
@@ -12,7 +12,7 @@ import { pubsubFunction } from "../../shared/pubsub-function.js";
 import { Topic } from "../../shared/topology.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import type { TestServers } from "../../test/support/local-servers.js";
-import { MemoryPublisher } from "../../test/support/memory-runtime.js";
+import { RecordingPublisher } from "../../test/support/recording-publisher.js";
 import { load1 } from "./machine.js";
 import type { VertexFixture } from "./vertex-fixture.js";
 
@@ -76,8 +76,8 @@ export async function benchConcurrentVerify(
   }
 
   const runtime = servers.runtime();
-  const quiet = { ...runtime, publisher: new MemoryPublisher() };
-  const handler = pubsubFunction(verifyDeploymentStep(verifyDeploymentPorts), () => quiet);
+  const quiet = { ...runtime, publisher: new RecordingPublisher() };
+  const handler = pubsubFunction(verifyDeploymentStep(verifyDeploymentAdapters), () => quiet);
   const verify = async (message: DeploymentReady): Promise<number> => {
     const { data } = encodeMessage(Topic.deploymentReady, message);
     const started = performance.now();

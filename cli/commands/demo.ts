@@ -1,6 +1,7 @@
 import { buildExampleObjects, EXAMPLE_OBJECTS } from "../../examples/fraud-detector/seed-data.js";
 import { findModelConfig } from "../../shared/config.js";
-import type { LedgerEntry } from "../../shared/ports.js";
+import { Verdict } from "../../shared/contracts.js";
+import { type LedgerEntry, Outcome } from "../../shared/ledger.js";
 import { readStackFile } from "../cli-env.js";
 import { cliContext } from "../cli-runtime.js";
 import type { Command } from "../command.js";
@@ -79,9 +80,9 @@ export const demo: Command = {
         )}?alt=media`;
         const status = !run.outcome?.finished
           ? "did not finish in time"
-          : verdict === "pass"
+          : verdict === Verdict.pass
             ? "verified and ROLLED OUT (100% traffic, alias production)"
-            : verdict === "fail"
+            : verdict === Verdict.fail
               ? "failed verification and was ROLLED BACK (previous split restored)"
               : "stopped before verification";
         io.out(`  ${run.commit.slice(0, 12)}  ${status}\n    report: ${reportUrl}\n`);
@@ -98,16 +99,16 @@ export const demo: Command = {
 
 function progressLine(entry: LedgerEntry, started: number): string {
   const elapsed = ((Date.parse(entry.at) - started) / 1000).toFixed(1).padStart(5);
-  const mark = entry.outcome === "failed" || entry.outcome === "refused" ? "✗" : "✓";
+  const mark = entry.outcome === Outcome.failed || entry.outcome === Outcome.refused ? "✗" : "✓";
   return `  ${elapsed}s  ${mark} ${entry.step.padEnd(17)} ${entry.action} (${entry.outcome})\n`;
 }
 
 async function readVerdict(
   blobs: { read(name: string): Promise<{ data: Buffer } | null> },
   commit: string,
-): Promise<string | undefined> {
+): Promise<Verdict | undefined> {
   const report = await blobs.read(`reports/${model}/${commit}/report.json`);
   if (!report) return undefined;
   const parsed = JSON.parse(report.data.toString("utf8")) as { verdict?: unknown };
-  return typeof parsed.verdict === "string" ? parsed.verdict : undefined;
+  return Object.values(Verdict).find((v) => v === parsed.verdict);
 }

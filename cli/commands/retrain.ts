@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { PubSub } from "@google-cloud/pubsub";
 import { findModelConfig } from "../../shared/config.js";
 import { parseMessage, type TrainingRequested } from "../../shared/contracts.js";
-import { Outcome } from "../../shared/ports.js";
+import { Outcome } from "../../shared/ledger.js";
+import { CliAction } from "../../shared/ledger-actions.js";
 import { PubSubPublisher } from "../../shared/pubsub-publisher.js";
 import { pubsubClientOptions } from "../../shared/runtime.js";
 import { loadSettings } from "../../shared/settings.js";
@@ -12,7 +13,6 @@ import type { Command } from "../command.js";
 import { UsageError } from "../command.js";
 
 /** The ledger action that records an explicit retrain; its count numbers the next attempt. */
-export const retrainRequested = "retrain-requested";
 
 const fullSha = /^[0-9a-f]{40}$/;
 
@@ -48,7 +48,7 @@ export const retrain: Command = {
       return 2;
     }
     const earlier = await context.ledger.read(model, commit);
-    const attempt = earlier.filter((entry) => entry.action === retrainRequested).length + 1;
+    const attempt = earlier.filter((entry) => entry.action === CliAction.retrainRequested).length + 1;
     const correlationId = `retrain-${randomUUID()}`;
     const causedBy = [{ source: "modelgate-cli", id: correlationId }];
     // Validated before anything is recorded: a bad --as fails here, naming the field.
@@ -70,7 +70,7 @@ export const retrain: Command = {
       model,
       commit,
       step: "modelgate retrain",
-      action: retrainRequested,
+      action: CliAction.retrainRequested,
       outcome: Outcome.accepted,
       correlationId,
       causedBy,

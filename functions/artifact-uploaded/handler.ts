@@ -8,8 +8,10 @@ import { EarlyAnswer } from "../../shared/ingress/early-answer.js";
 import { type IngressBody, IngressStatus } from "../../shared/ingress/http.js";
 import { runOnce } from "../../shared/ingress/once.js";
 import { type EventRecord, eventRecorder } from "../../shared/ingress/record.js";
+import { Outcome } from "../../shared/ledger.js";
+import { IngressAction } from "../../shared/ledger-actions.js";
 import { type Logger, traceContext } from "../../shared/logger.js";
-import { type BlobStore, Outcome } from "../../shared/ports.js";
+import type { BlobStore } from "../../shared/ports.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
 import { type ManifestWritten, parseStorageEvent } from "./parse-storage-event.js";
 
@@ -75,7 +77,7 @@ export function createArtifactUploadedHandler(
     const modelConfig = findModelConfig(deps.config, model);
     if (!modelConfig) {
       const details = { reason: "model not configured" };
-      await record({ action: "artifact-refused", outcome: Outcome.refused, details });
+      await record({ action: IngressAction.artifactRefused, outcome: Outcome.refused, details });
       return refusedBody(logger, `model ${model} is not configured`);
     }
     const key = `${object.bucket}/${object.name}#${object.generation}`;
@@ -99,7 +101,11 @@ async function publishArtifactReady(
     verified = await readVerifiedManifest(deps.blobs, { model, commit, repository });
   } catch (error) {
     if (isRetryable(error)) throw error;
-    const refused = { action: "artifact-refused", outcome: Outcome.refused, error: describeError(error) };
+    const refused = {
+      action: IngressAction.artifactRefused,
+      outcome: Outcome.refused,
+      error: describeError(error),
+    };
     await record({ ...refused, details: {} });
     return refusedBody(logger, (error as Error).message);
   }

@@ -4,6 +4,8 @@ import { type Config, endpointName, modelConfig } from "../../shared/config.js";
 import type { Cause, DeploymentReady, DeploymentRequested } from "../../shared/contracts.js";
 import { followUp } from "../../shared/contracts.js";
 import { ArtifactError, NotFoundError } from "../../shared/errors.js";
+import { Outcome } from "../../shared/ledger.js";
+import { DeployAction } from "../../shared/ledger-actions.js";
 import {
   type EndpointDeployer,
   Label,
@@ -11,15 +13,15 @@ import {
   type ModelVersion,
 } from "../../shared/model-ports.js";
 import { shortSha } from "../../shared/names.js";
-import { type BlobStore, Outcome, type Publisher } from "../../shared/ports.js";
+import type { BlobStore, Publisher } from "../../shared/ports.js";
+import { recordedCall, type TraceContext } from "../../shared/recorded-call.js";
 import { Topic } from "../../shared/topology.js";
 import { canarySplit, dominantModel, servingShares } from "../../shared/traffic-split.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
-import { recordedCall, type TraceContext } from "../../shared/vertex/recorded-call.js";
 import { type CanaryPlan, readCanaryPlan, writeCanaryPlan } from "./canary-plan.js";
 
 /** What deployModel needs: the registry to find the version, the endpoint, the bucket for its plan, a publisher. */
-export interface DeployModelPorts {
+export interface DeployModelDeps {
   registry: ModelRegistry;
   deployer: EndpointDeployer;
   blobs: BlobStore;
@@ -58,16 +60,16 @@ export interface DeployModelResult {
  */
 export async function deployModel(
   request: DeploymentRequested,
-  ports: DeployModelPorts,
+  deps: DeployModelDeps,
 ): Promise<DeployModelResult> {
-  const { deployer, trace } = ports;
-  const model = modelConfig(ports.config, request.model);
-  const endpoint = endpointName(ports.config, request.model);
-  const { version, commit } = await findVersion(request, ports);
+  const { deployer, trace } = deps;
+  const model = modelConfig(deps.config, request.model);
+  const endpoint = endpointName(deps.config, request.model);
+  const { version, commit } = await findVersion(request, deps);
   const message: DeploymentRequested = { ...request, commit };
   const candidateId = deployedModelId(message.model, message.commit);
 
-  const state = await recordedCall(trace, "endpoint-read", () => deployer.getEndpoint(endpoint), {
+  const state = await recordedCall(trace, DeployAction.endpointRead, () => deployer.getEndpoint(endpoint), {
     endpoint,
   });
   const serving = state.deployedModels.find(
@@ -79,21 +81,25 @@ export async function deployModel(
   if (serving) {
     trace.logger.info(`${endpoint} already serves ${message.model}@${message.commit} with all its traffic`);
     await trace.record({
-      action: "already-serving",
+      action: DeployAction.alreadyServing,
       outcome: Outcome.skipped,
       details: { endpoint, deployedModelId: serving.id, versionId: version.versionId },
     });
     return { status: DeployStatus.alreadyServing, deployedModelId: serving.id };
   }
 
-  const stored = await readCanaryPlan(ports.blobs, message.model, message.commit);
-  const now = ports.now ?? (() => new Date());
+  const stored = await readCanaryPlan(deps.blobs, message.model, message.commit);
+  const now = deps.now ?? (() => new Date());
   if (state.deployedModels.some((deployed) => deployed.id === candidateId)) {
     const plan = stored?.plan;
     if (plan && plan.correlationId === message.correlationId && plan.deployedModelId === candidateId) {
       // An earlier attempt deployed the canary and died before announcing it: finish its job.
-      await announce(message, plan, ports, now);
-      await trace.record({ action: "canary-resumed", outcome: Outcome.succeeded, details: { plan } });
+      await announce(message, plan, deps, now);
+      await trace.record({
+        action: DeployAction.canaryResumed,
+        outcome: Outcome.succeeded,
+        details: { plan },
+      });
       return { status: DeployStatus.resumed, deployedModelId: candidateId, trafficSplit: state.trafficSplit };
     }
     trace.logger.info(
@@ -103,7 +109,7 @@ export async function deployModel(
       },
     );
     await trace.record({
-      action: "canary-in-progress",
+      action: DeployAction.canaryInProgress,
       outcome: Outcome.skipped,
       details: { endpoint, deployedModelId: candidateId, plannedBy: plan?.correlationId ?? null },
     });
@@ -128,7 +134,7 @@ export async function deployModel(
     plannedAt: now().toISOString(),
   };
   // Nothing of this commit is deployed, so the endpoint as read now is the truth; replace any older plan.
-  await writeCanaryPlan(ports.blobs, plan, stored?.generation ?? "0");
+  await writeCanaryPlan(deps.blobs, plan, stored?.generation ?? "0");
 
   const spec = {
     deployedModelId: candidateId,
@@ -140,20 +146,23 @@ export async function deployModel(
     maxReplicas: model.serving.maxReplicas,
     trafficSplit: split,
   };
-  await recordedCall(trace, "model-deployed", () => deployer.deploy(endpoint, spec), { endpoint, spec });
-  await announce(message, plan, ports, now);
+  await recordedCall(trace, DeployAction.modelDeployed, () => deployer.deploy(endpoint, spec), {
+    endpoint,
+    spec,
+  });
+  await announce(message, plan, deps, now);
   return { status: DeployStatus.deployed, deployedModelId: candidateId, trafficSplit: split };
 }
 
 /** The registered version of the request's commit, in whatever form it was registered, and the commit's fullest form. */
 async function findVersion(
   message: DeploymentRequested,
-  ports: DeployModelPorts,
+  deps: DeployModelDeps,
 ): Promise<{ version: ModelVersion; commit: string }> {
-  const { registry, trace } = ports;
+  const { registry, trace } = deps;
   const parent = await recordedCall(
     trace,
-    "parent-model-found",
+    DeployAction.parentModelFound,
     () => registry.findParentModel(message.model),
     {
       model: message.model,
@@ -169,10 +178,15 @@ async function findVersion(
     );
   }
   const versions = await versionsOfCommit(message.commit, (labels) =>
-    recordedCall(trace, "model-versions-listed", () => registry.findVersions(parent.modelResource, labels), {
-      modelResource: parent.modelResource,
-      labels,
-    }),
+    recordedCall(
+      trace,
+      DeployAction.versionsListed,
+      () => registry.findVersions(parent.modelResource, labels),
+      {
+        modelResource: parent.modelResource,
+        labels,
+      },
+    ),
   );
   const commits = [...new Set(versions.map((v) => v.labels[Label.commit] ?? message.commit))];
   // A short SHA may abbreviate two commits: then which one to deploy is not ours to guess.
@@ -198,11 +212,11 @@ async function findVersion(
 async function announce(
   message: DeploymentRequested,
   plan: CanaryPlan,
-  ports: DeployModelPorts,
+  deps: DeployModelDeps,
   now: () => Date,
 ): Promise<void> {
   const ready: DeploymentReady = {
-    ...followUp(message, ports.cause, now()),
+    ...followUp(message, deps.cause, now()),
     endpoint: plan.endpoint,
     modelResource: plan.modelResource,
     versionId: plan.versionId,
@@ -211,10 +225,10 @@ async function announce(
     previousTrafficSplit: plan.previousTrafficSplit,
     ...(plan.previousDeployedModelId ? { previousDeployedModelId: plan.previousDeployedModelId } : {}),
   };
-  const messageId = await ports.publisher.publish(Topic.deploymentReady, ready);
-  ports.trace.logger.info("deployment-ready published", { messageId, deployedModelId: plan.deployedModelId });
-  await ports.trace.record({
-    action: "deployment-ready-published",
+  const messageId = await deps.publisher.publish(Topic.deploymentReady, ready);
+  deps.trace.logger.info("deployment-ready published", { messageId, deployedModelId: plan.deployedModelId });
+  await deps.trace.record({
+    action: DeployAction.deploymentReadyPublished,
     outcome: Outcome.succeeded,
     details: {
       messageId,

@@ -8,7 +8,8 @@ import {
   respond,
 } from "../../shared/ingress/http.js";
 import type { IngressContext } from "../../shared/ingress/pipeline.js";
-import { Outcome } from "../../shared/ports.js";
+import { Outcome } from "../../shared/ledger.js";
+import { IngressAction } from "../../shared/ledger-actions.js";
 import { Topic } from "../../shared/topology.js";
 import type { GithubWebhookDeps } from "./handler.js";
 import { admitPromotion } from "./latest-promotion.js";
@@ -32,12 +33,16 @@ async function actOnOther(
   if (event === "ping") {
     const ping = PingPayload.safeParse(payload);
     const hook = ping.success && ping.data.hook_id !== undefined ? `hook ${ping.data.hook_id}` : "the hook";
-    await context.record({ action: "webhook-ping", outcome: Outcome.accepted, details: {} });
+    await context.record({ action: IngressAction.webhookPing, outcome: Outcome.accepted, details: {} });
     context.logger.info(`ping from ${hook}`);
     return respond(200, IngressStatus.ok, `pong: ${hook} reaches modelgate`);
   }
   const reason = `event "${event}" is not handled; modelgate acts on push events (branches and tags)`;
-  await context.record({ action: "webhook-ignored", outcome: Outcome.ignored, details: { reason } });
+  await context.record({
+    action: IngressAction.webhookIgnored,
+    outcome: Outcome.ignored,
+    details: { reason },
+  });
   context.logger.info(`ignored delivery ${delivery}: ${reason}`);
   return respond(200, IngressStatus.ignored, reason);
 }
@@ -73,7 +78,7 @@ async function actOnPush(
       await context.record({
         model,
         commit,
-        action: "promotion-refused",
+        action: IngressAction.promotionRefused,
         outcome: Outcome.refused,
         details: refused,
       });
@@ -91,7 +96,11 @@ async function actOnPush(
       const reason = `${model}: ${error instanceof Error ? error.message : String(error)}`;
       logger.warn(`refused part of a push: ${reason}`, { error: describeError(error) });
       refusals.push(reason);
-      const failure = { action: "message-refused", outcome: Outcome.refused, error: describeError(error) };
+      const failure = {
+        action: IngressAction.messageRefused,
+        outcome: Outcome.refused,
+        error: describeError(error),
+      };
       await context.record({ model, commit, ...failure, details });
     }
   }
@@ -103,7 +112,7 @@ async function actOnPush(
   if (refusals.length > 0) return respond(403, IngressStatus.refused, refusals.join("; "));
   const reason = route.ignored.join("; ");
   await context.record({
-    action: "webhook-ignored",
+    action: IngressAction.webhookIgnored,
     outcome: Outcome.ignored,
     details: { ref: push.ref, reason },
   });

@@ -2,12 +2,12 @@ import { http } from "@google-cloud/functions-framework";
 import { pubsubPushHandler } from "../../shared/pubsub-push-handler.js";
 import { sharedRuntime } from "../../shared/runtime.js";
 import { FunctionName } from "../../shared/topology.js";
-import { launchTrainingPorts } from "./ports.js";
+import { launchTrainingAdapters } from "./adapters.js";
 import { launchTrainingStep } from "./step.js";
 
 // Built as the module loads: a bad setting fails the instance at start, before any message is taken.
 const runtime = sharedRuntime();
 http(
   FunctionName.launchTraining,
-  pubsubPushHandler(launchTrainingStep(launchTrainingPorts), () => runtime),
+  pubsubPushHandler(launchTrainingStep(launchTrainingAdapters), () => runtime),
 );

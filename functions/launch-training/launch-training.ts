@@ -2,6 +2,8 @@ import type { Config } from "../../shared/config.js";
 import { modelConfig } from "../../shared/config.js";
 import type { TrainingRequested } from "../../shared/contracts.js";
 import { ForbiddenError } from "../../shared/errors.js";
+import { Outcome } from "../../shared/ledger.js";
+import { TrainingAction } from "../../shared/ledger-actions.js";
 import { modelBaseDir } from "../../shared/manifest.js";
 import {
   Label,
@@ -10,13 +12,12 @@ import {
   type TrainingLauncher,
 } from "../../shared/model-ports.js";
 import { shortSha } from "../../shared/names.js";
-import { Outcome } from "../../shared/ports.js";
+import { recordedCall, type TraceContext } from "../../shared/recorded-call.js";
 import { trainingImageRefusal } from "../../shared/training-image.js";
 import { labelValue, provenanceLabels } from "../../shared/vertex/labels.js";
-import { recordedCall, type TraceContext } from "../../shared/vertex/recorded-call.js";
 
 /** What launchTraining needs: the Vertex AI job launcher, the configuration, and somewhere to leave its trace. */
-export interface LaunchTrainingPorts {
+export interface LaunchTrainingDeps {
   launcher: TrainingLauncher;
   config: Config;
   trace: TraceContext;
@@ -41,7 +42,7 @@ const liveJobStates: ReadonlySet<string> = new Set([
  * or expired job does not (one transient failure must not block the commit), and for an explicit retrain only a
  * success of that same retrain does: the operator asked for a new training.
  */
-export function jobServesRequest(job: TrainingJob, message: TrainingRequested): boolean {
+function jobServesRequest(job: TrainingJob, message: TrainingRequested): boolean {
   if (liveJobStates.has(job.state)) return true;
   if (job.state !== "JOB_STATE_SUCCEEDED") return false;
   return (
@@ -56,13 +57,13 @@ export function jobServesRequest(job: TrainingJob, message: TrainingRequested): 
  */
 export async function launchTraining(
   message: TrainingRequested,
-  ports: LaunchTrainingPorts,
+  deps: LaunchTrainingDeps,
 ): Promise<LaunchTrainingResult> {
-  const { launcher, trace } = ports;
-  const spec = trainingJobSpec(message, ports.config);
+  const { launcher, trace } = deps;
+  const spec = trainingJobSpec(message, deps.config);
   const identity = { [Label.model]: labelValue(message.model), [Label.commit]: labelValue(message.commit) };
 
-  const existing = await recordedCall(trace, "custom-jobs-listed", () => launcher.findJobs(identity), {
+  const existing = await recordedCall(trace, TrainingAction.jobsListed, () => launcher.findJobs(identity), {
     labels: identity,
   });
   const earlier = existing.find((job) => jobServesRequest(job, message));
@@ -75,7 +76,7 @@ export async function launchTraining(
       },
     );
     await trace.record({
-      action: "custom-job-reused",
+      action: TrainingAction.jobReused,
       outcome: Outcome.skipped,
       details: { job: earlier.name, state: earlier.state, jobsFound: existing.length },
     });
@@ -88,12 +89,12 @@ export async function launchTraining(
       passedOver,
     });
     await trace.record({
-      action: "custom-jobs-passed-over",
+      action: TrainingAction.jobsPassedOver,
       outcome: Outcome.skipped,
       details: { passedOver, ...(message.retrain === undefined ? {} : { retrain: message.retrain }) },
     });
   }
-  const job = await recordedCall(trace, "custom-job-created", () => launcher.createJob(spec), { spec });
+  const job = await recordedCall(trace, TrainingAction.jobCreated, () => launcher.createJob(spec), { spec });
   return { job: job.name, state: job.state, reused: false };
 }
 

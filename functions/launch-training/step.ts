@@ -1,15 +1,15 @@
-import type { StepDefinition } from "../../shared/pubsub-function.js";
+import { type StepDefinition, stepDeps } from "../../shared/pubsub-function.js";
 import type { Runtime } from "../../shared/runtime.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
+import type { LaunchTrainingAdapters } from "./adapters.js";
 import { launchTraining } from "./launch-training.js";
-import type { LaunchTrainingVertexPorts } from "./ports.js";
 
 /**
  * launchTraining as a Pub/Sub step on `training-requested`: one training job per model and commit, and one more
  * per explicit retrain attempt (`modelgate retrain`).
  */
 export function launchTrainingStep(
-  ports: (runtime: Runtime) => LaunchTrainingVertexPorts,
+  adapters: (runtime: Runtime) => LaunchTrainingAdapters,
 ): StepDefinition<typeof Topic.trainingRequested> {
   return {
     name: FunctionName.launchTraining,
@@ -17,10 +17,6 @@ export function launchTrainingStep(
     idempotencyKey: (message) =>
       `${message.model}@${message.commit}${message.retrain === undefined ? "" : `#retrain-${message.retrain}`}`,
     run: (message, context) =>
-      launchTraining(message, {
-        ...ports(context.runtime),
-        config: context.runtime.config,
-        trace: context,
-      }),
+      launchTraining(message, { ...adapters(context.runtime), ...stepDeps(context) }),
   };
 }

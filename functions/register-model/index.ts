@@ -2,12 +2,12 @@ import { http } from "@google-cloud/functions-framework";
 import { pubsubPushHandler } from "../../shared/pubsub-push-handler.js";
 import { sharedRuntime } from "../../shared/runtime.js";
 import { FunctionName } from "../../shared/topology.js";
-import { registerModelPorts } from "./ports.js";
+import { registerModelAdapters } from "./adapters.js";
 import { registerModelStep } from "./step.js";
 
 // Built as the module loads: a bad setting fails the instance at start, before any message is taken.
 const runtime = sharedRuntime();
 http(
   FunctionName.registerModel,
-  pubsubPushHandler(registerModelStep(registerModelPorts), () => runtime),
+  pubsubPushHandler(registerModelStep(registerModelAdapters), () => runtime),
 );

@@ -4,6 +4,8 @@ import { type Config, modelConfig } from "../../shared/config.js";
 import type { ArtifactReady, Cause, DeploymentRequested } from "../../shared/contracts.js";
 import { followUp } from "../../shared/contracts.js";
 import { ArtifactError } from "../../shared/errors.js";
+import { Outcome } from "../../shared/ledger.js";
+import { RegisterAction } from "../../shared/ledger-actions.js";
 import {
   type Manifest,
   ManifestError,
@@ -13,14 +15,14 @@ import {
 } from "../../shared/manifest.js";
 import type { ModelRegistry, ModelVersion } from "../../shared/model-ports.js";
 import { shortSha } from "../../shared/names.js";
-import { type BlobStore, Outcome, type Publisher } from "../../shared/ports.js";
+import type { BlobStore, Publisher } from "../../shared/ports.js";
+import { recordedCall, type TraceContext } from "../../shared/recorded-call.js";
 import { addToRegistryIndex, type Registration, writeRegistration } from "../../shared/registry-index.js";
 import { Topic } from "../../shared/topology.js";
 import { provenanceLabels } from "../../shared/vertex/labels.js";
-import { recordedCall, type TraceContext } from "../../shared/vertex/recorded-call.js";
 
 /** What registerModel needs: the Model Registry, the artifact bucket, the publisher, configuration and a trace. */
-export interface RegisterModelPorts {
+export interface RegisterModelDeps {
   registry: ModelRegistry;
   blobs: BlobStore;
   publisher: Publisher;
@@ -40,7 +42,7 @@ export interface RegisterModelResult {
 }
 
 /** The alias that names a commit's version in the registry, e.g. `commit-3f2c1a9e8b7d`. */
-export function commitAlias(commit: string): string {
+function commitAlias(commit: string): string {
   return `commit-${shortSha(commit)}`;
 }
 
@@ -54,25 +56,25 @@ export function commitAlias(commit: string): string {
  */
 export async function registerModel(
   artifact: ArtifactReady,
-  ports: RegisterModelPorts,
+  deps: RegisterModelDeps,
 ): Promise<RegisterModelResult> {
-  const { registry, trace } = ports;
-  const model = modelConfig(ports.config, artifact.model);
-  const baseUri = `gs://${ports.blobs.bucket}/${modelBaseDir(artifact.model, artifact.commit)}`;
+  const { registry, trace } = deps;
+  const model = modelConfig(deps.config, artifact.model);
+  const baseUri = `gs://${deps.blobs.bucket}/${modelBaseDir(artifact.model, artifact.commit)}`;
   if (artifact.artifactUri.replace(/\/?$/, "/") !== baseUri) {
     throw new ArtifactError(
       `artifact-ready names ${artifact.artifactUri}, but ${artifact.model}@${artifact.commit} is trained into ${baseUri}`,
       { details: { artifactUri: artifact.artifactUri, expected: baseUri } },
     );
   }
-  const manifest = await readManifest(ports.blobs, artifact);
+  const manifest = await readManifest(deps.blobs, artifact);
   const artifactUri = `${baseUri}${manifest.artifactDir}`;
   const commit = fullestCommit(artifact.commit, manifest.commit);
   const message: ArtifactReady = { ...artifact, commit };
 
   const parent = await recordedCall(
     trace,
-    "parent-model-found",
+    RegisterAction.parentModelFound,
     () => registry.findParentModel(message.model),
     {
       model: message.model,
@@ -82,7 +84,7 @@ export async function registerModel(
     ? await versionsOfCommit(commit, (labels) =>
         recordedCall(
           trace,
-          "model-versions-listed",
+          RegisterAction.versionsListed,
           () => registry.findVersions(parent.modelResource, labels),
           { modelResource: parent.modelResource, labels },
         ),
@@ -97,7 +99,7 @@ export async function registerModel(
       `version ${earlier.versionId} already holds ${message.model}@${message.commit}; reusing it`,
     );
     await trace.record({
-      action: "model-version-reused",
+      action: RegisterAction.versionReused,
       outcome: Outcome.skipped,
       details: {
         modelResource: earlier.modelResource,
@@ -131,13 +133,18 @@ export async function registerModel(
       aliases: [commitAlias(message.commit)],
       description: `${message.repository}@${message.commit} (${manifest.framework})`,
     };
-    const uploaded = await recordedCall(trace, "model-version-uploaded", () => registry.uploadVersion(spec), {
-      spec,
-    });
+    const uploaded = await recordedCall(
+      trace,
+      RegisterAction.versionUploaded,
+      () => registry.uploadVersion(spec),
+      {
+        spec,
+      },
+    );
     version = uploaded.version;
   }
 
-  const now = ports.now ?? (() => new Date());
+  const now = deps.now ?? (() => new Date());
   const registration: Registration = {
     model: message.model,
     commit: message.commit,
@@ -150,15 +157,15 @@ export async function registerModel(
     registeredAt: now().toISOString(),
     metrics: manifest.metrics,
   };
-  await writeRegistration(ports.blobs, registration);
-  const index = await addToRegistryIndex(ports.blobs, message.model, {
+  await writeRegistration(deps.blobs, registration);
+  const index = await addToRegistryIndex(deps.blobs, message.model, {
     commit: message.commit,
     versionId: version.versionId,
     modelResource: version.modelResource,
     registeredAt: registration.registeredAt,
   });
   await trace.record({
-    action: "registration-published",
+    action: RegisterAction.registrationPublished,
     outcome: Outcome.succeeded,
     details: { registration, indexWritten: index.written, indexAttempts: index.attempts },
   });
@@ -166,13 +173,13 @@ export async function registerModel(
   let deploymentRequested = false;
   if (model.promotion.autoDeploy) {
     const request: DeploymentRequested = {
-      ...followUp(message, ports.cause, now()),
+      ...followUp(message, deps.cause, now()),
       reason: "auto-deploy",
     };
-    const messageId = await ports.publisher.publish(Topic.deploymentRequested, request);
+    const messageId = await deps.publisher.publish(Topic.deploymentRequested, request);
     trace.logger.info("auto-deploy policy: deployment requested", { messageId });
     await trace.record({
-      action: "deployment-requested",
+      action: RegisterAction.deploymentRequested,
       outcome: Outcome.succeeded,
       details: { messageId, reason: "auto-deploy" },
     });

@@ -1,19 +1,20 @@
 import { type Config, endpointName } from "../../shared/config.js";
 import { Verdict, type VerificationCompleted } from "../../shared/contracts.js";
 import { NotFoundError, UpstreamError, ValidationError } from "../../shared/errors.js";
+import { Outcome } from "../../shared/ledger.js";
+import { type LedgerAction, RolloutAction } from "../../shared/ledger-actions.js";
 import {
   type EndpointDeployer,
   type EndpointState,
   Label,
   type ModelRegistry,
 } from "../../shared/model-ports.js";
-import { Outcome } from "../../shared/ports.js";
+import { recordedCall, type TraceContext } from "../../shared/recorded-call.js";
 import { promotedSplit, rollbackSplit, sameRouting } from "../../shared/traffic-split.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
-import { recordedCall, type TraceContext } from "../../shared/vertex/recorded-call.js";
 
 /** What rolloutModel needs: the endpoint, the registry (alias and verdict label), configuration and a trace. */
-export interface RolloutModelPorts {
+export interface RolloutModelDeps {
   registry: ModelRegistry;
   deployer: EndpointDeployer;
   config: Config;
@@ -21,10 +22,10 @@ export interface RolloutModelPorts {
 }
 
 /** The alias that follows the version serving production traffic. */
-export const productionAlias = "production";
+const productionAlias = "production";
 
 /** The value of the version's verdict label for each verdict. */
-export const verdictLabel = { pass: "passed", fail: "failed" } as const satisfies Record<Verdict, string>;
+const verdictLabel = { pass: "passed", fail: "failed" } as const satisfies Record<Verdict, string>;
 
 export interface RolloutModelResult {
   verdict: Verdict;
@@ -41,32 +42,33 @@ export interface RolloutModelResult {
  */
 export async function rolloutModel(
   message: VerificationCompleted,
-  ports: RolloutModelPorts,
+  deps: RolloutModelDeps,
 ): Promise<RolloutModelResult> {
-  checkTarget(message, ports.config);
+  checkTarget(message, deps.config);
   const state = await recordedCall(
-    ports.trace,
-    "endpoint-read",
-    () => ports.deployer.getEndpoint(message.endpoint),
+    deps.trace,
+    RolloutAction.endpointRead,
+    () => deps.deployer.getEndpoint(message.endpoint),
     {
       endpoint: message.endpoint,
     },
   );
   const performed =
     message.verdict === Verdict.pass
-      ? await promote(message, state, ports)
-      : await rollBack(message, state, ports);
-  performed.push(...(await labelVerdict(message, ports)));
+      ? await promote(message, state, deps)
+      : await rollBack(message, state, deps);
+  performed.push(...(await labelVerdict(message, deps)));
   const final = await recordedCall(
-    ports.trace,
-    "endpoint-read",
-    () => ports.deployer.getEndpoint(message.endpoint),
+    deps.trace,
+    RolloutAction.endpointRead,
+    () => deps.deployer.getEndpoint(message.endpoint),
     {
       endpoint: message.endpoint,
     },
   );
-  await ports.trace.record({
-    action: message.verdict === Verdict.pass ? "rollout-completed" : "rollback-completed",
+  await deps.trace.record({
+    action:
+      message.verdict === Verdict.pass ? RolloutAction.rolloutCompleted : RolloutAction.rollbackCompleted,
     outcome: Outcome.succeeded,
     details: { performed, trafficSplit: final.trafficSplit, deployedModels: final.deployedModels },
   });
@@ -76,7 +78,7 @@ export async function rolloutModel(
 async function promote(
   message: VerificationCompleted,
   state: EndpointState,
-  { deployer, registry, trace }: RolloutModelPorts,
+  { deployer, registry, trace }: RolloutModelDeps,
 ): Promise<string[]> {
   const candidate = message.deployedModelId;
   const performed: string[] = [];
@@ -87,28 +89,23 @@ async function promote(
     );
   }
   const target = promotedSplit(candidate);
-  if (!sameRouting(state.trafficSplit, target)) {
-    await recordedCall(trace, "traffic-promoted", () => deployer.setTrafficSplit(message.endpoint, target), {
-      endpoint: message.endpoint,
-      trafficSplit: target,
-    });
-    performed.push("traffic-promoted");
-  }
+  const move = { endpoint: message.endpoint, from: state, to: target, action: RolloutAction.trafficPromoted };
+  if (await routeTraffic({ deployer, trace }, move)) performed.push(RolloutAction.trafficPromoted);
 
   const version = await recordedCall(
     trace,
-    "model-version-read",
+    RolloutAction.modelVersionRead,
     () => registry.getVersion(message.modelResource, message.versionId),
     { modelResource: message.modelResource, versionId: message.versionId },
   );
   if (!version.aliases.includes(productionAlias)) {
     await recordedCall(
       trace,
-      "production-alias-moved",
+      RolloutAction.productionAliasMoved,
       () => registry.mergeAliases(message.modelResource, message.versionId, [productionAlias], []),
       { modelResource: message.modelResource, versionId: message.versionId, alias: productionAlias },
     );
-    performed.push("production-alias-moved");
+    performed.push(RolloutAction.productionAliasMoved);
   }
 
   // Only the models that served before the canary: anything else on the endpoint is not this rollout's to remove.
@@ -121,13 +118,10 @@ async function promote(
       message.endpoint,
       deployed.id,
       target,
-      "previous-model-undeployed",
-      {
-        deployer,
-        trace,
-      },
+      RolloutAction.previousModelUndeployed,
+      { deployer, trace },
     );
-    if (undeployed) performed.push(`previous-model-undeployed:${deployed.id}`);
+    if (undeployed) performed.push(`${RolloutAction.previousModelUndeployed}:${deployed.id}`);
   }
   return performed;
 }
@@ -135,7 +129,7 @@ async function promote(
 async function rollBack(
   message: VerificationCompleted,
   state: EndpointState,
-  { deployer, trace }: RolloutModelPorts,
+  { deployer, trace }: RolloutModelDeps,
 ): Promise<string[]> {
   const candidate = message.deployedModelId;
   const performed: string[] = [];
@@ -146,19 +140,33 @@ async function rollBack(
     return performed;
   }
   const target = rollbackSplit(message.previousTrafficSplit, candidate);
-  if (!sameRouting(state.trafficSplit, target)) {
-    await recordedCall(trace, "traffic-restored", () => deployer.setTrafficSplit(message.endpoint, target), {
-      endpoint: message.endpoint,
-      trafficSplit: target,
-    });
-    performed.push("traffic-restored");
-  }
-  const undeployed = await undeployIfPresent(message.endpoint, candidate, target, "candidate-undeployed", {
-    deployer,
-    trace,
-  });
-  if (undeployed) performed.push("candidate-undeployed");
+  const move = { endpoint: message.endpoint, from: state, to: target, action: RolloutAction.trafficRestored };
+  if (await routeTraffic({ deployer, trace }, move)) performed.push(RolloutAction.trafficRestored);
+  const undeployed = await undeployIfPresent(
+    message.endpoint,
+    candidate,
+    target,
+    RolloutAction.candidateUndeployed,
+    {
+      deployer,
+      trace,
+    },
+  );
+  if (undeployed) performed.push(RolloutAction.candidateUndeployed);
   return performed;
+}
+
+/** Sets the endpoint's split to `to` unless it already routes that way; true when it changed it. */
+async function routeTraffic(
+  { deployer, trace }: Pick<RolloutModelDeps, "deployer" | "trace">,
+  move: { endpoint: string; from: EndpointState; to: Record<string, number>; action: LedgerAction },
+): Promise<boolean> {
+  if (sameRouting(move.from.trafficSplit, move.to)) return false;
+  await recordedCall(trace, move.action, () => deployer.setTrafficSplit(move.endpoint, move.to), {
+    endpoint: move.endpoint,
+    trafficSplit: move.to,
+  });
+  return true;
 }
 
 /** Undeploys a model that no longer has traffic; one that vanished meanwhile is already where we want it. */
@@ -166,8 +174,8 @@ async function undeployIfPresent(
   endpoint: string,
   id: string,
   remainingSplit: Record<string, number>,
-  action: string,
-  { deployer, trace }: Pick<RolloutModelPorts, "deployer" | "trace">,
+  action: LedgerAction,
+  { deployer, trace }: Pick<RolloutModelDeps, "deployer" | "trace">,
 ): Promise<boolean> {
   const remaining = Object.keys(remainingSplit).length > 0 ? remainingSplit : undefined;
   try {
@@ -179,9 +187,14 @@ async function undeployIfPresent(
     return true;
   } catch (error) {
     if (error instanceof NotFoundError) {
-      const now = await recordedCall(trace, "endpoint-read", () => deployer.getEndpoint(endpoint), {
-        endpoint,
-      });
+      const now = await recordedCall(
+        trace,
+        RolloutAction.endpointRead,
+        () => deployer.getEndpoint(endpoint),
+        {
+          endpoint,
+        },
+      );
       if (!now.deployedModels.some((deployed) => deployed.id === id)) return false;
     }
     throw error;
@@ -190,12 +203,12 @@ async function undeployIfPresent(
 
 async function labelVerdict(
   message: VerificationCompleted,
-  { registry, trace }: RolloutModelPorts,
+  { registry, trace }: RolloutModelDeps,
 ): Promise<string[]> {
   const verdict = verdictLabel[message.verdict];
   const version = await recordedCall(
     trace,
-    "model-version-read",
+    RolloutAction.modelVersionRead,
     () => registry.getVersion(message.modelResource, message.versionId),
     { modelResource: message.modelResource, versionId: message.versionId },
   );
@@ -203,11 +216,11 @@ async function labelVerdict(
   const labels = { ...version.labels, [Label.verdict]: verdict };
   await recordedCall(
     trace,
-    "verdict-labelled",
+    RolloutAction.verdictLabelled,
     () => registry.setLabels(message.modelResource, message.versionId, labels),
     { modelResource: message.modelResource, versionId: message.versionId, labels },
   );
-  return ["verdict-labelled"];
+  return [RolloutAction.verdictLabelled];
 }
 
 /** The message must be about this model's configured endpoint and the canary deployModel would have made. */

@@ -11,8 +11,9 @@ import {
   respond,
 } from "../../shared/ingress/http.js";
 import type { IngressContext } from "../../shared/ingress/pipeline.js";
+import { Outcome } from "../../shared/ledger.js";
+import { IngressAction } from "../../shared/ledger-actions.js";
 import { CommitSha } from "../../shared/names.js";
-import { Outcome } from "../../shared/ports.js";
 import { Topic } from "../../shared/topology.js";
 import type { TektonEventsDeps } from "./handler.js";
 import { mapSuccessfulRun, modelsOfRun, type RunIntent } from "./map-run.js";
@@ -61,7 +62,7 @@ async function actOnSuccess(
     await context.record({
       model,
       commit,
-      action: "run-refused",
+      action: IngressAction.runRefused,
       outcome: Outcome.refused,
       details: { reason },
     });
@@ -154,7 +155,7 @@ async function actOnFailure(
     await context.record({
       model: model?.name,
       commit,
-      action: "run-failed",
+      action: IngressAction.runFailed,
       outcome: Outcome.failed,
       details,
     });

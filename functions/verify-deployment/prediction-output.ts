@@ -14,7 +14,7 @@ export function outputValue(prediction: unknown, outputKey: string): number | st
 }
 
 /** The decision threshold for a bare probability score when the model does not state its own class. */
-export const scoreThreshold = 0.5;
+const scoreThreshold = 0.5;
 
 /**
  * The class a prediction states, normalised for comparison with a golden label, or undefined if it states none.

@@ -25,7 +25,7 @@ export interface ServingVersion {
   problem?: string;
 }
 
-export interface ServingVersionPorts {
+export interface ServingVersionDeps {
   blobs: BlobStore;
   registry: () => Pick<ModelRegistry, "getVersion">;
   endpoints: () => Pick<EndpointDeployer, "getEndpoint">;
@@ -46,11 +46,11 @@ export async function findServingVersion(
     /** The model version a Predict response said serves this deployed model. */
     observed?: { model?: string; modelVersionId?: string };
   },
-  ports: ServingVersionPorts,
+  deps: ServingVersionDeps,
 ): Promise<ServingVersion> {
   const found: ServingVersion = { deployedModelId: request.deployedModelId };
   try {
-    const index = await registryIndexEntries(ports.blobs, request.model);
+    const index = await registryIndexEntries(deps.blobs, request.model);
     let commit = index.find(
       (e) => deterministicDeployedModelId(request.model, e.commit) === request.deployedModelId,
     )?.commit;
@@ -60,7 +60,7 @@ export async function findServingVersion(
       found.modelResource = stripVersion(request.observed.model);
       found.versionId = request.observed.modelVersionId;
     } else if (!commit) {
-      const endpoint = await ports.endpoints().getEndpoint(request.endpoint);
+      const endpoint = await deps.endpoints().getEndpoint(request.endpoint);
       const deployed = endpoint.deployedModels.find((d) => d.id === request.deployedModelId);
       if (!deployed) {
         return {
@@ -79,7 +79,7 @@ export async function findServingVersion(
       if (commit) found.source = "registry-index";
     }
     if (!commit && found.modelResource !== undefined && found.versionId !== undefined) {
-      const version = await ports.registry().getVersion(found.modelResource, found.versionId);
+      const version = await deps.registry().getVersion(found.modelResource, found.versionId);
       const label = version.labels[Label.commit];
       if (label) {
         commit = label;
@@ -94,7 +94,7 @@ export async function findServingVersion(
     }
     found.commit = commit;
 
-    const stored = await readCommitManifest(ports.blobs, request.model, commit);
+    const stored = await readCommitManifest(deps.blobs, request.model, commit);
     if (!stored) {
       return {
         ...found,

@@ -3,12 +3,12 @@ import { ConfigError } from "../../shared/errors.js";
 import type { StepDefinition } from "../../shared/pubsub-function.js";
 import type { Runtime } from "../../shared/runtime.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
-import type { VerifyVertexPorts } from "./ports.js";
+import type { VerifyAdapters } from "./adapters.js";
 import { verifyDeployment } from "./verify-deployment.js";
 
 /** verifyDeployment as a Pub/Sub step on `deployment-ready`: one verification per deployment request. */
 export function verifyDeploymentStep(
-  ports: (runtime: Runtime) => VerifyVertexPorts,
+  adapters: (runtime: Runtime) => VerifyAdapters,
   options: { sleep?: (attempt: number) => Promise<void>; now?: () => Date } = {},
 ): StepDefinition<typeof Topic.deploymentReady> {
   return {
@@ -25,7 +25,7 @@ export function verifyDeploymentStep(
         throw new ConfigError(`model "${message.model}" is not configured (models.${message.model})`);
       }
       return verifyDeployment(message, model.verification, {
-        ...ports(runtime),
+        ...adapters(runtime),
         blobs: runtime.blobs,
         publisher: runtime.publisher,
         record: context.record,

@@ -4,10 +4,12 @@ import type { ModelConfig } from "../../shared/config-schema.js";
 import type { Cause, DeploymentReady, Verdict, VerificationCompleted } from "../../shared/contracts.js";
 import { followUp } from "../../shared/contracts.js";
 import { ArtifactError } from "../../shared/errors.js";
+import { Outcome } from "../../shared/ledger.js";
+import { VerifyAction } from "../../shared/ledger-actions.js";
 import type { Logger } from "../../shared/logger.js";
 import { type Manifest, ManifestError, manifestPath, parseManifest } from "../../shared/manifest.js";
 import type { EndpointDeployer, ModelRegistry } from "../../shared/model-ports.js";
-import { type BlobStore, Outcome, type Publisher } from "../../shared/ports.js";
+import type { BlobStore, Publisher } from "../../shared/ports.js";
 import type { StepContext } from "../../shared/pubsub-function.js";
 import { Topic } from "../../shared/topology.js";
 import type { ServingPredictor } from "../../shared/vertex/prediction-adapter.js";
@@ -21,7 +23,7 @@ import { findServingVersion, type ServingVersion } from "./serving-version.js";
 import { coverageOf, type Decision, decideVerdict } from "./verdict.js";
 
 /** What verification needs besides its message; Vertex AI ports are functions so they are created on first use. */
-export interface VerifyPorts {
+export interface VerifyDeps {
   blobs: BlobStore;
   publisher: Publisher;
   predictor: () => ServingPredictor;
@@ -60,16 +62,16 @@ export interface Measured {
 export async function verifyDeployment(
   message: DeploymentReady,
   settings: ModelConfig["verification"],
-  ports: VerifyPorts,
+  deps: VerifyDeps,
 ): Promise<VerifyOutcome> {
-  const now = ports.now ?? (() => new Date());
-  const measured = await measure(message, settings, ports);
+  const now = deps.now ?? (() => new Date());
+  const measured = await measure(message, settings, deps);
   const { scoring, tally } = measured;
-  const serving = await servingVersionOf(message, scoring, ports);
+  const serving = await servingVersionOf(message, scoring, deps);
   const { decision, metrics, drift } = judge(measured, serving, settings);
 
   const names = reportObjectNames(message.model, message.commit);
-  const reportUri = `gs://${ports.blobs.bucket}/${names.json}`;
+  const reportUri = `gs://${deps.blobs.bucket}/${names.json}`;
   const report = buildReport({
     message,
     settings,
@@ -78,21 +80,21 @@ export async function verifyDeployment(
     decision,
     metrics,
     drift,
-    bucket: ports.blobs.bucket,
+    bucket: deps.blobs.bucket,
     createdAt: now(),
   });
   // The record the URI points at and its rendering, written side by side (a failed write fails the step, and the
   // redelivery writes both again from a fresh verification).
   await Promise.all([
-    ports.blobs.write(names.json, `${JSON.stringify(report, null, 2)}\n`, {
+    deps.blobs.write(names.json, `${JSON.stringify(report, null, 2)}\n`, {
       contentType: "application/json",
     }),
-    ports.blobs.write(names.html, renderReportHtml(report), { contentType: "text/html; charset=utf-8" }),
+    deps.blobs.write(names.html, renderReportHtml(report), { contentType: "text/html; charset=utf-8" }),
   ]);
 
   const previousId = message.previousDeployedModelId;
   const completed: VerificationCompleted = {
-    ...followUp(message, ports.cause, now()),
+    ...followUp(message, deps.cause, now()),
     endpoint: message.endpoint,
     modelResource: message.modelResource,
     versionId: message.versionId,
@@ -105,11 +107,11 @@ export async function verifyDeployment(
     metrics,
     reportUri,
   };
-  const messageId = await ports.publisher.publish(Topic.verificationCompleted, completed);
+  const messageId = await deps.publisher.publish(Topic.verificationCompleted, completed);
 
   // One record for the whole run: Predict calls are far too many to ledger one by one.
-  await ports.record({
-    action: "verification-completed",
+  await deps.record({
+    action: VerifyAction.verificationCompleted,
     outcome: Outcome.succeeded,
     details: {
       verdict: decision.verdict,
@@ -126,7 +128,7 @@ export async function verifyDeployment(
       metrics,
     },
   });
-  ports.logger.info(`verification ${decision.verdict} for deployed model ${message.deployedModelId}`, {
+  deps.logger.info(`verification ${decision.verdict} for deployed model ${message.deployedModelId}`, {
     verdict: decision.verdict,
     reasons: decision.reasons,
     reportUri,
@@ -139,9 +141,9 @@ export async function verifyDeployment(
 async function measure(
   message: DeploymentReady,
   settings: ModelConfig["verification"],
-  ports: VerifyPorts,
+  deps: VerifyDeps,
 ): Promise<Measured> {
-  const manifest = await readCandidateManifest(ports.blobs, message);
+  const manifest = await readCandidateManifest(deps.blobs, message);
   const outputKey = manifest.serving.outputKey;
   const candidate = new ModelMeasure(manifest.baseline, outputKey);
   const previousId = message.previousDeployedModelId;
@@ -149,8 +151,8 @@ async function measure(
   const tally = newGoldenTally();
 
   const scoring = await scoreCandidate<GoldenExample>(
-    streamGoldenSet(ports.blobs, settings.goldenSet, tally),
-    instanceSender(ports.predictor()),
+    streamGoldenSet(deps.blobs, settings.goldenSet, tally),
+    instanceSender(deps.predictor()),
     {
       endpoint: message.endpoint,
       candidateDeployedModelId: message.deployedModelId,
@@ -158,7 +160,7 @@ async function measure(
       concurrency: settings.concurrency,
       maxResends: settings.maxRequests,
       maxSendsPerBatch: sendsPerBatchBound(message.canaryPercent),
-      ...(ports.sleep ? { sleep: ports.sleep } : {}),
+      ...(deps.sleep ? { sleep: deps.sleep } : {}),
     },
     {
       candidate: (examples, predictions) => candidate.observe(examples, predictions),
@@ -174,7 +176,7 @@ async function measure(
 async function servingVersionOf(
   message: DeploymentReady,
   scoring: ScoringSummary,
-  ports: VerifyPorts,
+  deps: VerifyDeps,
 ): Promise<ServingVersion | undefined> {
   const previousId = message.previousDeployedModelId;
   if (!previousId) return undefined;
@@ -186,9 +188,9 @@ async function servingVersionOf(
       deployedModelId: previousId,
       ...(observed ? { observed } : {}),
     },
-    ports,
+    deps,
   );
-  if (serving.problem) ports.logger.warn(`accuracy-drop check skipped: ${serving.problem}`);
+  if (serving.problem) deps.logger.warn(`accuracy-drop check skipped: ${serving.problem}`);
   return serving;
 }
 

@@ -1,6 +1,7 @@
 import type { Cause } from "../contracts.js";
+import type { Outcome } from "../ledger.js";
 import { unattributed } from "../ledger.js";
-import type { Ledger, Outcome } from "../ports.js";
+import type { Ledger } from "../ports.js";
 
 /** One ledger record of an event: what was done, for which model and commit, with what details. */
 export interface EventRecord {

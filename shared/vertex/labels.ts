@@ -11,11 +11,6 @@ export function labelValue(value: string): string {
     .slice(0, maxLabelLength);
 }
 
-/** Whether a value is already a valid Vertex AI label value. */
-export function isLabelValue(value: string): boolean {
-  return value.length <= maxLabelLength && /^[a-z0-9_-]*$/.test(value);
-}
-
 /**
  * The labels modelgate puts on what it creates in Vertex AI for one model and commit: where it came from (model,
  * commit, repository), which request (correlation id), and that modelgate manages it. Model names and commit SHAs

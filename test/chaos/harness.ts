@@ -1,14 +1,14 @@
 import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { deliverGithubEvent, pushPayload } from "../../cli/github-push.js";
-import { runCli } from "../../cli/main.js";
 import { buildExampleObjects, EXAMPLE_OBJECTS } from "../../examples/fraud-detector/seed-data.js";
 import { builtInPubSub } from "../../local/servers.js";
 import { type LocalStack, startStack } from "../../local/stack.js";
-import type { RequestLogEntry } from "../../local/vertex/server.js";
 import { type Config, endpointName, loadConfig, vertexParent } from "../../shared/config.js";
+import { Verdict } from "../../shared/contracts.js";
+import { type LedgerEntry, Outcome } from "../../shared/ledger.js";
+import { completesChain, VerifyAction } from "../../shared/ledger-actions.js";
 import { Label } from "../../shared/model-ports.js";
-import type { LedgerEntry } from "../../shared/ports.js";
 import { createRuntime, type Runtime } from "../../shared/runtime.js";
 import { loadSettings } from "../../shared/settings.js";
 import { type FunctionName, type TopicName, topicNames } from "../../shared/topology.js";
@@ -16,9 +16,17 @@ import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
+import { eventually } from "../support/eventually.js";
+import { injectVertexFaults, type KillPoint, killPoints } from "./faults.js";
+import { Killer } from "./kills.js";
+import { countDeployments, isDeadLetter, ledgerCompleteness, sorted } from "./ledger-checks.js";
+import { DeadLetterReplayer } from "./replayer.js";
+import { type ChaosReport, type CommitResult, type CommitState, emptyReport } from "./report.js";
 import { createRng, type Rng } from "./rng.js";
+import { deliverWithDuplicates, type GithubSend } from "./webhook-delivery.js";
 
 export const chaosConfigPath = resolve("test/chaos/chaos.config.yaml");
+const webhookSecret = "chaos-secret-chaos-secret-chaos-secret";
 
 export interface ChaosOptions {
   seed: number;
@@ -28,113 +36,6 @@ export interface ChaosOptions {
   log?: (line: string) => void;
   /** How long one commit's chain may take before the run is declared stuck. */
   commitTimeoutMs?: number;
-}
-
-/** A point inside a step where the function's process is SIGKILLed, recognised in the Vertex AI request log. */
-export interface KillPoint {
-  fn: FunctionName;
-  /** The Vertex AI method whose successful answer marks the point. */
-  after: string;
-  label: string;
-}
-
-export const killPoints: readonly KillPoint[] = [
-  { fn: "launchTraining", after: "ListCustomJobs", label: "between claim and CreateCustomJob" },
-  { fn: "launchTraining", after: "CreateCustomJob", label: "between CreateCustomJob and claim completion" },
-  { fn: "registerModel", after: "UploadModel", label: "between UploadModel and publish" },
-  { fn: "deployModel", after: "DeployModel", label: "between DeployModel and deployment-ready" },
-  { fn: "verifyDeployment", after: "Predict", label: "inside verification (after a Predict)" },
-  { fn: "rolloutModel", after: "UpdateEndpoint", label: "between traffic move and undeploy" },
-];
-
-/** Vertex AI methods that get UNAVAILABLE / RESOURCE_EXHAUSTED injected. */
-const faultableMethods = [
-  "ListCustomJobs",
-  "CreateCustomJob",
-  "ListModelVersions",
-  "UploadModel",
-  "GetEndpoint",
-  "DeployModel",
-  "UpdateEndpoint",
-  "UndeployModel",
-  "MergeVersionAliases",
-  "UpdateModel",
-  "Predict",
-  "GetOperation",
-] as const;
-/** Methods whose long-running operation may be made to fail. */
-const operationMethods = ["UploadModel", "DeployModel", "UndeployModel"] as const;
-const operationFaultMessage = (method: string) => `chaos: injected ${method} operation failure`;
-
-export interface CrashRecord {
-  model: string;
-  commit: string;
-  fn: FunctionName;
-  point: string;
-}
-
-export interface CommitResult {
-  model: string;
-  commit: string;
-  data: "normal" | "shifted";
-  /** Pushed during a Vertex AI outage longer than the retry span: its message is meant to be dead-lettered. */
-  outage: boolean;
-  /** Promotions of this commit: its own auto-deploy plus promotion tags. */
-  promotions: number;
-  verdicts: string[];
-  trainingJobs: number;
-  versions: number;
-  deployments: number;
-  expectedDeployments: number;
-  /** The endpoint's split right after this commit's (last) chain ended, and whether it is what the verdict requires. */
-  split: string;
-  splitOk: boolean;
-  ledgerComplete: boolean;
-  ledgerProblems: string[];
-  lost: number;
-  deadLettered: number;
-  replayed: number;
-  crashes: number;
-}
-
-export interface ChaosReport {
-  seed: number;
-  commitsPerModel: number;
-  webhookDeliveries: number;
-  webhookDuplicates: number;
-  webhookStatuses: Record<string, number>;
-  pubsubPublished: number;
-  pubsubDeliveries: number;
-  pubsubDuplicates: number;
-  vertexFaultsInjected: number;
-  vertexFaultsHit: number;
-  operationFaults: number;
-  crashes: CrashRecord[];
-  deadLettered: number;
-  /** Dead letters of commits pushed during the designed outage. */
-  deadLetteredByDesign: number;
-  replayed: number;
-  commits: CommitResult[];
-  /** Every invariant violation, as a sentence; empty when the run is clean. */
-  problems: string[];
-  seconds: number;
-}
-
-interface Promotion {
-  correlationHint: "push" | "tag";
-  deliveryId: string;
-}
-
-interface CommitState {
-  model: string;
-  commit: string;
-  data: "normal" | "shifted";
-  outage: boolean;
-  promotions: Promotion[];
-  expectedDeployments: number;
-  splitOk: boolean;
-  split: string;
-  crashes: number;
 }
 
 /** Runs the chaos scenario on a fresh local stack and returns what it saw; never throws for a violated invariant. */
@@ -156,7 +57,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const stack: LocalStack = await startStack({
     config,
     configPath: chaosConfigPath,
-    webhookSecret: "chaos-secret-chaos-secret-chaos-secret",
+    webhookSecret,
     backoffSeconds: { minimum: 0.2, maximum: 2 },
     log: (entry) => {
       if (entry.event === "operation-failed") vertexEvents.push({ ...entry, at: Date.now() });
@@ -173,26 +74,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const jobs = new VertexTrainingLauncher(location);
   const registry = new VertexModelRegistry(location);
 
-  const report: ChaosReport = {
-    seed: options.seed,
-    commitsPerModel: options.commitsPerModel,
-    webhookDeliveries: 0,
-    webhookDuplicates: 0,
-    webhookStatuses: {},
-    pubsubPublished: 0,
-    pubsubDeliveries: 0,
-    pubsubDuplicates: 0,
-    vertexFaultsInjected: 0,
-    vertexFaultsHit: 0,
-    operationFaults: 0,
-    crashes: [],
-    deadLettered: 0,
-    deadLetteredByDesign: 0,
-    replayed: 0,
-    commits: [],
-    problems: [],
-    seconds: 0,
-  };
+  const report = emptyReport(options);
   const states: CommitState[] = [];
 
   // Every push delivery 1–4 times, after a random pause, in a shuffled order within each batch.
@@ -210,180 +92,53 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     random: () => pubsubRng.next(),
   };
 
-  // Kills are serialised: two restarts of one function at once would race for its port.
-  let killQueue: Promise<void> = Promise.resolve();
-  const kill = (name: FunctionName) => {
-    const next = killQueue.then(() => stack.restartFunction(name, "kill"));
-    killQueue = next.catch(() => undefined);
-    return next;
-  };
+  const killer = new Killer(stack, report, log);
+  const replayer = new DeadLetterReplayer(builtInPubSub(stack.servers), env, log);
 
-  // Dead letters are replayed as an operator would: `modelgate replay` on the dead-letter subscription.
-  let replaying = false;
-  // While the designed outage lasts the operator waits: replaying into an outage only dead-letters again.
-  let holdReplays = false;
-  let handledDeadLetters = 0;
-  const replayedMessages = new Set<string>();
-  const replayer = setInterval(() => {
-    if (replaying || holdReplays) return;
-    const dead = builtInPubSub(stack.servers).stats().deadLettered;
-    if (dead.length <= handledDeadLetters) return;
-    replaying = true;
-    const fresh = dead.slice(handledDeadLetters);
-    handledDeadLetters = dead.length;
-    void (async () => {
-      try {
-        const topics = new Set<TopicName>();
-        for (const record of fresh) {
-          const topic = topicNames.find((t) => record.deadLetterTopic.endsWith(`/${t}-dead-letter`));
-          if (topic) topics.add(topic);
-          log(`dead-lettered ${record.messageId} from ${record.subscription} (${record.reason})`);
-        }
-        for (const topic of topics) {
-          const out: string[] = [];
-          const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(t), env };
-          const code = await runCli(["replay", "--subscription", topic], io);
-          log(`replay ${topic}: exit ${code} ${out.join("").trim()}`);
-          // One "replayed <id> …" line per message; the closing "replayed N message(s)" line is the total.
-          const replayedHere = out.join("").match(/^replayed (?!\d+ message\(s\))/gm)?.length ?? 0;
-          report.replayed += replayedHere;
-          for (const record of fresh) replayedMessages.add(record.messageId);
-        }
-      } finally {
-        replaying = false;
-      }
-    })();
-  }, 500);
-
-  const github = (event: string, payload: unknown, deliveryId: string) =>
-    deliverGithubEvent(
-      stack.functions.githubWebhook.url,
-      "chaos-secret-chaos-secret-chaos-secret",
-      event,
-      payload,
-      deliveryId,
+  const sendGithub: GithubSend = (event, payload, deliveryId) =>
+    deliverGithubEvent(stack.functions.githubWebhook.url, webhookSecret, event, payload, deliveryId).then(
+      (answer) => answer.status,
+      () => 0, // the connection failed (a restart in progress): GitHub shows it as failed
     );
+  const deliver = (r: Rng, event: string, payload: unknown, deliveryId: string) =>
+    deliverWithDuplicates(sendGithub, report, r, event, payload, deliveryId);
 
-  /** Delivers one GitHub event 1–4 times with the same delivery id, after random pauses (so out of order). */
-  async function deliver(r: Rng, event: string, payload: unknown, deliveryId: string): Promise<void> {
-    const copies = r.int(1, 4);
-    report.webhookDeliveries += copies;
-    report.webhookDuplicates += copies - 1;
-    const pauses = Array.from({ length: copies }, () => r.int(0, 250));
-    const statuses = await Promise.all(
-      pauses.map(async (ms) => {
-        await sleep(ms);
-        try {
-          return (await github(event, payload, deliveryId)).status;
-        } catch {
-          return 0; // the connection failed (a restart in progress): GitHub shows it as failed
-        }
-      }),
-    );
-    for (const s of statuses) report.webhookStatuses[s] = (report.webhookStatuses[s] ?? 0) + 1;
-    // Like an operator pressing "Redeliver" on GitHub: until one delivery is accepted.
-    let accepted = statuses.some((s) => s >= 200 && s < 300);
-    for (let i = 0; !accepted && i < 20; i++) {
-      await sleep(500);
-      report.webhookDeliveries += 1;
-      report.webhookDuplicates += 1;
-      const status = await github(event, payload, deliveryId).then(
-        (r) => r.status,
-        () => 0,
-      );
-      report.webhookStatuses[status] = (report.webhookStatuses[status] ?? 0) + 1;
-      accepted = status >= 200 && status < 300;
-    }
-    if (!accepted) report.problems.push(`webhook delivery ${deliveryId} was never accepted`);
-  }
-
-  /** Injects this commit's Vertex AI faults: transient errors, late and failing operations. */
-  function injectVertexFaults(r: Rng): void {
-    const faults = stack.servers.vertex.faults;
-    for (let i = r.int(1, 3); i > 0; i--) {
-      const count = r.int(1, 2);
-      faults.failNext(r.pick(faultableMethods), count, r.chance(0.5) ? "UNAVAILABLE" : "RESOURCE_EXHAUSTED");
-      report.vertexFaultsInjected += count;
-    }
-    const late = r.chance(0.5) ? r.int(50, 400) : 0;
-    faults.latency("GetOperation", late);
-    faults.latency("WaitOperation", late);
-    if (r.chance(0.5)) {
-      const method = r.pick(operationMethods);
-      faults.failOperation(method, 1, operationFaultMessage(method));
-    }
-  }
-
-  /** Watches the Vertex AI request log and kills `point.fn` once the model's call `point.after` was answered. */
-  function armKill(
-    point: KillPoint,
-    state: CommitState,
-    markers: { commit: string; deployedModelId: string; endpoint: string },
-    from: number,
-  ): () => void {
-    const marker = ["Predict", "UpdateEndpoint"].includes(point.after)
-      ? markers.endpoint
-      : point.after === "DeployModel"
-        ? markers.deployedModelId
-        : markers.commit;
-    let stopped = false;
-    let seen = from;
-    const timer = setInterval(() => {
-      if (stopped) return;
-      const logEntries = stack.servers.vertex.requestLog;
-      for (; seen < logEntries.length; seen++) {
-        const entry = logEntries[seen] as RequestLogEntry;
-        if (entry.code !== 0 || !entry.method.endsWith(point.after)) continue;
-        if (!JSON.stringify(entry.request).includes(marker)) continue;
-        stopped = true;
-        clearInterval(timer);
-        state.crashes += 1;
-        report.crashes.push({ model: state.model, commit: state.commit, fn: point.fn, point: point.label });
-        log(`kill ${point.fn} ${point.label} (${state.model}@${state.commit.slice(0, 8)})`);
-        void kill(point.fn).catch((error: unknown) => report.problems.push(`restart failed: ${error}`));
-        return;
-      }
-    }, 3);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }
-
+  /** Waits for the commit's `chains`-th chain to complete; past the commit timeout, records what it reached. */
   async function waitForChain(state: CommitState, chains: number): Promise<LedgerEntry[]> {
-    const deadline = Date.now() + commitTimeoutMs;
-    for (;;) {
-      const entries = await runtime.ledger.read(state.model, state.commit);
-      const done = entries.filter(
-        (e) => e.action === "rollout-completed" || e.action === "rollback-completed",
-      ).length;
-      if (done >= chains) return entries;
-      if (Date.now() > deadline) {
-        const errors = new Set(
-          entries
-            .filter((e) => e.outcome === "failed")
-            .map(
-              (e) =>
-                `${e.step}:${e.action}: ${String((e.error as { message?: unknown } | undefined)?.message)}`,
-            ),
-        );
-        const reached = [...new Set(entries.map((e) => `${e.step}:${e.action}`))].join(", ");
-        report.problems.push(
-          `${state.model}@${state.commit.slice(0, 8)} did not finish chain ${chains} in time; reached ${reached}; errors: ${[...errors].join(" | ")}`,
-        );
-        return entries;
-      }
-      await sleep(200);
+    let entries: LedgerEntry[] = [];
+    try {
+      return await eventually(
+        `chain ${chains} of ${state.model}@${state.commit.slice(0, 8)}`,
+        async () => {
+          entries = await runtime.ledger.read(state.model, state.commit);
+          return entries.filter(completesChain).length >= chains ? entries : undefined;
+        },
+        { timeoutMs: commitTimeoutMs, intervalMs: 200 },
+      );
+    } catch {
+      const errors = new Set(
+        entries
+          .filter((e) => e.outcome === Outcome.failed)
+          .map(
+            (e) =>
+              `${e.step}:${e.action}: ${String((e.error as { message?: unknown } | undefined)?.message)}`,
+          ),
+      );
+      const reached = [...new Set(entries.map((e) => `${e.step}:${e.action}`))].join(", ");
+      report.problems.push(
+        `${state.model}@${state.commit.slice(0, 8)} did not finish chain ${chains} in time; reached ${reached}; errors: ${[...errors].join(" | ")}`,
+      );
+      return entries;
     }
   }
 
   async function checkSplit(state: CommitState, entries: LedgerEntry[], before: Record<string, number>) {
-    const verdicts = entries.filter((e) => e.action === "verification-completed");
+    const verdicts = entries.filter((e) => e.action === VerifyAction.verificationCompleted);
     const verdict = verdicts.at(-1)?.details?.verdict;
     const endpoint = await endpoints.getEndpoint(endpointName(config, state.model));
     const id = deployedModelId(state.model, state.commit);
     state.split = JSON.stringify(endpoint.trafficSplit);
-    if (verdict === "pass") {
+    if (verdict === Verdict.pass) {
       state.splitOk =
         JSON.stringify(endpoint.trafficSplit) === JSON.stringify({ [id]: 100 }) &&
         endpoint.deployedModels.length === 1;
@@ -446,10 +201,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const data = i > 0 && (r.chance(0.3) || forcedFailure) ? "shifted" : "normal";
       const state = await newCommit(model, commit, data, false);
       const before = (await endpoints.getEndpoint(endpoint)).trafficSplit;
-      injectVertexFaults(r);
+      report.vertexFaultsInjected += injectVertexFaults(stack.servers.vertex.faults, r);
       const disarm: Array<() => void> = [];
       const from = stack.servers.vertex.requestLog.length;
-      if (r.chance(0.85)) disarm.push(armKill(nextKillPoint(), state, killMarker(model, commit), from));
+      if (r.chance(0.85)) disarm.push(killer.arm(nextKillPoint(), state, killMarker(model, commit), from));
       const deliveryId = crypto.randomUUID();
       state.promotions.push({ correlationHint: "push", deliveryId });
       log(`push ${model}@${commit.slice(0, 8)} (${data})`);
@@ -462,20 +217,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const entries = await waitForChain(state, 1);
       for (const d of disarm) d();
       await checkSplit(state, entries, before);
-      const verdict = entries.find((e) => e.action === "verification-completed")?.details?.verdict;
-      if (verdict === "pass") passed.push(state);
+      const verdict = entries.find((e) => e.action === VerifyAction.verificationCompleted)?.details?.verdict;
+      if (verdict === Verdict.pass) passed.push(state);
     }
     // Promote an earlier passing commit that is not serving now: it deploys as a canary again and is verified.
     const serving = passed.at(-1);
     const older = passed.find((s) => s !== serving);
     if (older) {
       const before = (await endpoints.getEndpoint(endpoint)).trafficSplit;
-      injectVertexFaults(r);
+      report.vertexFaultsInjected += injectVertexFaults(stack.servers.vertex.faults, r);
       // A promotion runs deployModel, verifyDeployment and rolloutModel only: kill one of those.
       const point = killPoints.filter((p) =>
         ["deployModel", "verifyDeployment", "rolloutModel"].includes(p.fn),
       )[r.int(0, 2)] as KillPoint;
-      const disarm = armKill(
+      const disarm = killer.arm(
         point,
         older,
         killMarker(model, older.commit),
@@ -507,7 +262,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const commit = r.hex(40);
     const state = await newCommit(model, commit, "normal", true);
     const before = (await endpoints.getEndpoint(endpointName(config, model))).trafficSplit;
-    holdReplays = true;
+    replayer.hold = true;
     stack.servers.vertex.faults.failNext("CreateCustomJob", 1_000_000, "UNAVAILABLE");
     const deliveryId = crypto.randomUUID();
     state.promotions.push({ correlationHint: "push", deliveryId });
@@ -518,34 +273,43 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       pushPayload({ repository, ref: "refs/heads/main", commit, modified: [`models/${model}/train.py`] }),
       deliveryId,
     );
-    const deadline = Date.now() + commitTimeoutMs;
-    while (!(await runtime.ledger.read(model, commit)).some((e) => e.action === "dead-lettered")) {
-      if (Date.now() > deadline) {
-        report.problems.push(`${model}@${commit.slice(0, 8)}: the outage never dead-lettered its message`);
-        break;
-      }
-      await sleep(250);
-    }
+    await eventually(
+      `the outage to dead-letter ${model}@${commit.slice(0, 8)}`,
+      async () => ((await runtime.ledger.read(model, commit)).some(isDeadLetter) ? true : undefined),
+      { timeoutMs: commitTimeoutMs, intervalMs: 250 },
+    ).catch(() =>
+      report.problems.push(`${model}@${commit.slice(0, 8)}: the outage never dead-lettered its message`),
+    );
     stack.servers.vertex.faults.clear();
-    holdReplays = false;
+    replayer.hold = false;
     log(`outage over: replaying ${model}@${commit.slice(0, 8)}`);
     const entries = await waitForChain(state, 1);
     await checkSplit(state, entries, before);
   }
 
-  try {
+  /** Phase 1: both models' commits side by side (each model's one after another), with faults and kills. */
+  async function pushCommits(): Promise<void> {
     await Promise.all(models.map((model) => runModel(model, rng.fork(model))));
-    await killQueue;
+    await killer.settled();
     stack.servers.vertex.faults.clear();
     await Promise.race([builtInPubSub(stack.servers).idle(), sleep(60_000)]);
-    await runOutage(models[0] ?? "", rng.fork("outage"));
-    // Let every duplicate and redelivery settle before counting effects.
-    await Promise.race([builtInPubSub(stack.servers).idle(), sleep(60_000)]);
-    while (replaying) await sleep(100);
-    await sleep(1000);
-    await Promise.race([builtInPubSub(stack.servers).idle(), sleep(30_000)]);
+  }
 
+  /** Phase 3: every duplicate, redelivery and replay has landed, so effects can be counted. */
+  async function settleDeliveries(): Promise<void> {
+    await Promise.race([builtInPubSub(stack.servers).idle(), sleep(60_000)]);
+    // The operator has replayed every dead letter (the replayer polls every 500 ms) and no replay is running.
+    await eventually("the operator's replays to finish", () => (replayer.caughtUp ? true : undefined), {
+      timeoutMs: commitTimeoutMs,
+      intervalMs: 100,
+    }).catch((error: unknown) => report.problems.push(String(error)));
+    await Promise.race([builtInPubSub(stack.servers).idle(), sleep(30_000)]);
+  }
+
+  /** Phase 4: counts traffic and faults, and each commit's effects against what its promotions allow. */
+  async function tally(): Promise<void> {
     const stats = builtInPubSub(stack.servers).stats();
+    report.replayed = replayer.replayed;
     report.pubsubPublished = stats.published;
     report.pubsubDeliveries = stats.deliveriesAttempted;
     report.deadLettered = stats.deadLettered.length;
@@ -568,8 +332,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           .join("; ")}`,
       );
     }
+  }
+
+  try {
+    await pushCommits();
+    await runOutage(models[0] ?? "", rng.fork("outage"));
+    await settleDeliveries();
+    await tally();
   } finally {
-    clearInterval(replayer);
+    replayer.stop();
     await Promise.allSettled([endpoints.close(), jobs.close(), registry.close()]);
     await stack.close();
   }
@@ -587,13 +358,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const deployments = countDeployments(stack, vertexEvents, endpointName(config, model), model, commit);
     const entries = await runtime.ledger.read(model, commit);
     const verdicts = entries
-      .filter((e) => e.action === "verification-completed")
+      .filter((e) => e.action === VerifyAction.verificationCompleted)
       .map((e) => String(e.details?.verdict));
     const ledgerProblems = ledgerCompleteness(entries, state.promotions.length);
-    const dead = entries.filter((e) => e.action === "dead-lettered").length;
-    const chains = entries.filter(
-      (e) => e.action === "rollout-completed" || e.action === "rollback-completed",
-    ).length;
+    const dead = entries.filter((e) => isDeadLetter(e)).length;
+    const chains = entries.filter(completesChain).length;
     const lost = Math.max(0, state.promotions.length - chains);
     const result: CommitResult = {
       model,
@@ -627,111 +396,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       report.problems.push(`${short}: pushed during the outage but never dead-lettered`);
     if (!state.outage && dead > 0)
       report.problems.push(`${short}: dead-lettered ${dead}× outside the designed outage`);
-    const expectedVerdict = state.data === "normal" ? "pass" : "fail";
+    const expectedVerdict = state.data === "normal" ? Verdict.pass : Verdict.fail;
     if (verdicts.some((v) => v !== expectedVerdict))
       report.problems.push(`${short}: verdicts ${verdicts.join(",")} for ${state.data} data`);
     return result;
   }
-}
-
-/**
- * Every step of the chain on the ledger, once: the records of effects (a job created, a version uploaded, a message
- * published) at most once per promotion, and each step's outcome present. A repeat after a crash may add a
- * decision record instead (`custom-job-reused`, `model-version-reused`, `canary-resumed`): that is the audit of the
- * repeat, not a second effect.
- */
-function ledgerCompleteness(entries: LedgerEntry[], promotions: number): string[] {
-  const problems: string[] = [];
-  const ok = entries.filter((e) => e.outcome !== "failed" && e.outcome !== "refused");
-  const count = (step: string, ...actions: string[]) =>
-    ok.filter((e) => e.step === step && actions.includes(e.action)).length;
-  const expect = (what: string, n: number, min: number, max: number) => {
-    if (n < min || n > max)
-      problems.push(`${what} recorded ${n}× (expected ${min === max ? min : `${min}–${max}`})`);
-  };
-  expect(
-    "githubWebhook accepted",
-    count("githubWebhook", "training-requested", "deployment-requested"),
-    promotions,
-    promotions,
-  );
-  expect("launchTraining custom-job-created", count("launchTraining", "custom-job-created"), 0, 1);
-  expect(
-    "launchTraining job created or reused",
-    count("launchTraining", "custom-job-created", "custom-job-reused"),
-    1,
-    2,
-  );
-  expect("artifactUploaded artifact-ready", count("artifactUploaded", "artifact-ready"), 1, 1);
-  expect("registerModel model-version-uploaded", count("registerModel", "model-version-uploaded"), 0, 1);
-  expect(
-    "registerModel version uploaded or reused",
-    count("registerModel", "model-version-uploaded", "model-version-reused"),
-    1,
-    2,
-  );
-  expect("registerModel registration-published", count("registerModel", "registration-published"), 1, 1);
-  expect("deployModel model-deployed", count("deployModel", "model-deployed"), 0, promotions);
-  expect(
-    "deployModel deployment-ready-published",
-    count("deployModel", "deployment-ready-published"),
-    promotions,
-    promotions,
-  );
-  expect(
-    "verifyDeployment verification-completed",
-    count("verifyDeployment", "verification-completed"),
-    promotions,
-    promotions,
-  );
-  expect(
-    "rolloutModel rollout/rollback-completed",
-    count("rolloutModel", "rollout-completed", "rollback-completed"),
-    promotions,
-    promotions,
-  );
-  return problems;
-}
-
-/**
- * Deployments of the commit's deterministic deployed model: DeployModel calls Vertex AI accepted, minus those whose
- * operation then failed. A model's deployments run one at a time, so a failed DeployModel operation on its endpoint
- * belongs to the last DeployModel accepted there before it.
- */
-function countDeployments(
-  stack: LocalStack,
-  events: Array<Record<string, unknown>>,
-  endpoint: string,
-  model: string,
-  commit: string,
-): number {
-  const id = deployedModelId(model, commit);
-  const accepted = stack.servers.vertex.requestLog.filter(
-    (e) =>
-      e.code === 0 &&
-      e.method.endsWith("DeployModel") &&
-      !e.method.endsWith("UndeployModel") &&
-      (e.request as { endpoint?: string }).endpoint === endpoint,
-  );
-  const failedOps = events.filter(
-    (e) =>
-      e.event === "operation-failed" &&
-      e.message === operationFaultMessage("DeployModel") &&
-      String(e.operation).startsWith(`${endpoint}/operations/`),
-  );
-  let count = 0;
-  for (const [i, call] of accepted.entries()) {
-    const next = accepted[i + 1]?.at ?? Number.POSITIVE_INFINITY;
-    if ((call.request as { deployedModel?: { id?: string } }).deployedModel?.id !== id) continue;
-    // Operation names are not in the request log; a failure event between this call and the next is this one's.
-    const failed = failedOps.some((f) => typeof f.at === "number" && f.at >= call.at && f.at < next);
-    if (!failed) count += 1;
-  }
-  return count;
-}
-
-function sorted(split: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(split).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,4 +1,4 @@
-import type { ChaosReport } from "./harness.js";
+import type { ChaosReport } from "./report.js";
 
 /** The chaos run as text: the totals, then one row per commit. */
 export function formatReport(report: ChaosReport): string {

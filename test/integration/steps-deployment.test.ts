@@ -4,13 +4,11 @@ import { deployModelStep } from "../../functions/deploy-model/step.js";
 import { launchTrainingStep } from "../../functions/launch-training/step.js";
 import { registerModelStep } from "../../functions/register-model/step.js";
 import { rolloutModelStep } from "../../functions/rollout-model/step.js";
-import {
-  type DeploymentReady,
-  type DeploymentRequested,
-  decodeMessage,
-  encodeMessage,
-  type MessageOf,
-  type VerificationCompleted,
+import type {
+  DeploymentReady,
+  DeploymentRequested,
+  MessageOf,
+  VerificationCompleted,
 } from "../../shared/contracts.js";
 import { TransientError } from "../../shared/errors.js";
 import { createLogger } from "../../shared/logger.js";
@@ -29,9 +27,11 @@ import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
+import { drainSubscription } from "../support/drain-subscription.js";
 import { eventually } from "../support/eventually.js";
 import { type ServedFunction, send, serveFunction } from "../support/ingress-http.js";
 import { startLocalServers, type TestServers } from "../support/local-servers.js";
+import { pushEnvelope } from "../support/push-envelope.js";
 
 const model = "fraud-detector";
 const commitA = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
@@ -52,24 +52,9 @@ let served: ServedFunction;
 /** The deployment-ready announced for B's canary, which the rollout test answers. */
 let canaryOfB: DeploymentReady | undefined;
 
-/** A Pub/Sub push envelope, as a trigger subscription POSTs it to a function. */
-function pushEnvelope<T extends TopicName>(topic: T, message: MessageOf<T>, messageId: string, attempt = 1) {
-  const { data, attributes } = encodeMessage(topic, message);
-  return {
-    message: { data: data.toString("base64"), attributes, messageId, publishTime: new Date().toISOString() },
-    subscription: `projects/local-project/subscriptions/${subscriptionFor(topic)}`,
-    deliveryAttempt: attempt,
-  };
-}
-
 /** Everything waiting on a topic's trigger subscription, acknowledged. */
-async function drain<T extends TopicName>(topic: T): Promise<MessageOf<T>[]> {
-  const subscription = `projects/local-project/subscriptions/${subscriptionFor(topic)}`;
-  const [response] = await subscriber.pull({ subscription, maxMessages: 100, returnImmediately: true });
-  const received = response.receivedMessages ?? [];
-  const ackIds = received.map((m) => m.ackId).filter((id): id is string => typeof id === "string");
-  if (ackIds.length > 0) await subscriber.acknowledge({ subscription, ackIds });
-  return received.map((m) => decodeMessage(topic, Buffer.from(m.message?.data ?? new Uint8Array())));
+function drain<T extends TopicName>(topic: T): Promise<MessageOf<T>[]> {
+  return drainSubscription(subscriber, topic);
 }
 
 function envelope(commit: string, correlationId: string) {
@@ -128,7 +113,7 @@ const register = (commit: string) =>
         ...envelope(commit, `train-${commit.slice(0, 4)}`),
         artifactUri: `gs://modelgate-artifacts/models/${model}/${commit}/`,
       },
-      `a-${commit.slice(0, 4)}`,
+      { messageId: `a-${commit.slice(0, 4)}` },
     ),
   );
 
@@ -142,7 +127,7 @@ async function train(commit: string): Promise<void> {
     pushEnvelope(
       Topic.trainingRequested,
       { ...envelope(commit, `train-${commit.slice(0, 4)}`), trigger: "github-push" },
-      `t-${commit.slice(0, 4)}`,
+      { messageId: `t-${commit.slice(0, 4)}` },
     ),
   );
   let state = "no job yet";
@@ -192,6 +177,12 @@ afterAll(async () => {
   vi.unstubAllEnvs();
 });
 
+/** The HTTP body of a deployment-requested push, per delivery attempt. */
+function pushBody(message: DeploymentRequested, messageId: string): (attempt: number) => string {
+  return (attempt) =>
+    JSON.stringify(pushEnvelope(Topic.deploymentRequested, message, { messageId, deliveryAttempt: attempt }));
+}
+
 describe("deployModel and rolloutModel against the local Vertex AI", () => {
   it("writes the last-attempt ledger record for the real push envelope", async () => {
     // A promotion of a commit that is never registered keeps failing retryably; on the subscription's last delivery
@@ -201,8 +192,7 @@ describe("deployModel and rolloutModel against the local Vertex AI", () => {
     // function: the framework's conversion dropped deliveryAttempt, and this record was never written.)
     const commit = "d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4";
     const url = served.url;
-    const body = (attempt: number) =>
-      JSON.stringify(pushEnvelope(Topic.deploymentRequested, promotion(commit, "promote-d"), "d-9", attempt));
+    const body = pushBody(promotion(commit, "promote-d"), "d-9");
     const headers = { "content-type": "application/json" };
     const deadLettered = async () =>
       (await runtime.ledger.read(model, commit)).filter((e) => e.action === "dead-lettered");
@@ -286,12 +276,12 @@ describe("deployModel and rolloutModel against the local Vertex AI", () => {
     const handler = deploy();
     servers.vertex.faults.failNext("DeployModel", 1, "UNAVAILABLE");
     const request = promotion(commitA, "promote-a");
-    await expect(handler(pushEnvelope(Topic.deploymentRequested, request, "d-1"))).rejects.toBeInstanceOf(
-      TransientError,
-    );
-    await handler(pushEnvelope(Topic.deploymentRequested, request, "d-1", 2));
-    await handler(pushEnvelope(Topic.deploymentRequested, request, "d-1", 3));
-    await handler(pushEnvelope(Topic.deploymentRequested, request, "d-2"));
+    await expect(
+      handler(pushEnvelope(Topic.deploymentRequested, request, { messageId: "d-1" })),
+    ).rejects.toBeInstanceOf(TransientError);
+    await handler(pushEnvelope(Topic.deploymentRequested, request, { messageId: "d-1", deliveryAttempt: 2 }));
+    await handler(pushEnvelope(Topic.deploymentRequested, request, { messageId: "d-1", deliveryAttempt: 3 }));
+    await handler(pushEnvelope(Topic.deploymentRequested, request, { messageId: "d-2" }));
 
     expect(okCalls("DeployModel")).toBe(1);
     const state = await deployer.getEndpoint(endpoint);
@@ -312,10 +302,7 @@ describe("deployModel and rolloutModel against the local Vertex AI", () => {
   });
 
   it("keeps a promotion that precedes its registration waiting, then deploys it as a 10% canary", async () => {
-    const body = (attempt: number) =>
-      JSON.stringify(
-        pushEnvelope(Topic.deploymentRequested, promotion(commitB, "promote-b"), "d-3", attempt),
-      );
+    const body = pushBody(promotion(commitB, "promote-b"), "d-3");
     const headers = { "content-type": "application/json" };
     // Not registered yet: a retryable error, so the function answers 500 and Pub/Sub redelivers with backoff.
     expect((await send(served.url, { headers, body: body(1) })).status).toBe(500);
@@ -347,14 +334,24 @@ describe("deployModel and rolloutModel against the local Vertex AI", () => {
     const handler = rollout();
     servers.vertex.faults.failNext("UndeployModel", 1, "UNAVAILABLE");
     await expect(
-      handler(pushEnvelope(Topic.verificationCompleted, verdict(ready, "pass"), "v-1")),
+      handler(pushEnvelope(Topic.verificationCompleted, verdict(ready, "pass"), { messageId: "v-1" })),
     ).rejects.toBeInstanceOf(TransientError);
     const halfway = await deployer.getEndpoint(endpoint);
     expect(halfway.trafficSplit).toEqual({ [idB]: 100 });
     expect(halfway.deployedModels.map((d) => d.id).sort()).toEqual([idA, idB].sort());
 
-    await handler(pushEnvelope(Topic.verificationCompleted, verdict(ready, "pass"), "v-1", 2));
-    await handler(pushEnvelope(Topic.verificationCompleted, verdict(ready, "pass"), "v-1", 3));
+    await handler(
+      pushEnvelope(Topic.verificationCompleted, verdict(ready, "pass"), {
+        messageId: "v-1",
+        deliveryAttempt: 2,
+      }),
+    );
+    await handler(
+      pushEnvelope(Topic.verificationCompleted, verdict(ready, "pass"), {
+        messageId: "v-1",
+        deliveryAttempt: 3,
+      }),
+    );
     const done = await deployer.getEndpoint(endpoint);
     expect(done.deployedModels.map((d) => d.id)).toEqual([idB]);
     expect(done.trafficSplit).toEqual({ [idB]: 100 });
@@ -368,13 +365,15 @@ describe("deployModel and rolloutModel against the local Vertex AI", () => {
 
   it("rolls a failed canary back to exactly the split before it and labels the version failed", async () => {
     // Promoting the older commit again puts it on the endpoint as a canary next to the serving B.
-    await deploy()(pushEnvelope(Topic.deploymentRequested, promotion(commitA, "promote-a-again"), "d-4"));
+    await deploy()(
+      pushEnvelope(Topic.deploymentRequested, promotion(commitA, "promote-a-again"), { messageId: "d-4" }),
+    );
     expect((await deployer.getEndpoint(endpoint)).trafficSplit).toEqual({ [idB]: 90, [idA]: 10 });
     const [ready] = (await drain(Topic.deploymentReady)).filter((m) => m.correlationId === "promote-a-again");
     if (!ready) throw new Error("no deployment-ready for the second promotion of A");
     expect(ready.previousTrafficSplit).toEqual({ [idB]: 100 });
 
-    await rollout()(pushEnvelope(Topic.verificationCompleted, verdict(ready, "fail"), "v-2"));
+    await rollout()(pushEnvelope(Topic.verificationCompleted, verdict(ready, "fail"), { messageId: "v-2" }));
     const state = await deployer.getEndpoint(endpoint);
     expect(state.trafficSplit).toEqual({ [idB]: 100 });
     expect(state.deployedModels.map((d) => d.id)).toEqual([idB]);
@@ -390,14 +389,18 @@ describe("deployModel and rolloutModel against the local Vertex AI", () => {
   });
 
   it("records an INVALID_ARGUMENT from Vertex AI and does not retry it", async () => {
-    await deploy()(pushEnvelope(Topic.deploymentRequested, promotion(commitA, "promote-a-third"), "d-5"));
+    await deploy()(
+      pushEnvelope(Topic.deploymentRequested, promotion(commitA, "promote-a-third"), { messageId: "d-5" }),
+    );
     const [ready] = (await drain(Topic.deploymentReady)).filter((m) => m.correlationId === "promote-a-third");
     if (!ready) throw new Error("no deployment-ready for the third promotion of A");
     // The model that served before was removed by hand meanwhile: restoring its split is refused.
     const stale = verdict({ ...ready, previousTrafficSplit: { "1234567890": 100 } }, "fail");
     const before = servers.vertex.requestLog.filter((e) => e.method === "UpdateEndpoint").length;
-    await rollout()(pushEnvelope(Topic.verificationCompleted, stale, "v-3"));
-    await rollout()(pushEnvelope(Topic.verificationCompleted, stale, "v-3", 2));
+    await rollout()(pushEnvelope(Topic.verificationCompleted, stale, { messageId: "v-3" }));
+    await rollout()(
+      pushEnvelope(Topic.verificationCompleted, stale, { messageId: "v-3", deliveryAttempt: 2 }),
+    );
 
     const updates = servers.vertex.requestLog.filter((e) => e.method === "UpdateEndpoint").slice(before);
     expect(updates.map((e) => e.code)).toEqual([3]);

@@ -3,13 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runCli } from "../../cli/main.js";
 import { launchTrainingStep } from "../../functions/launch-training/step.js";
 import { registerModelStep } from "../../functions/register-model/step.js";
-import {
-  type ArtifactReady,
-  decodeMessage,
-  encodeMessage,
-  type MessageOf,
-  type TrainingRequested,
-} from "../../shared/contracts.js";
+import type { ArtifactReady, MessageOf, TrainingRequested } from "../../shared/contracts.js";
 import { TransientError } from "../../shared/errors.js";
 import { createLogger } from "../../shared/logger.js";
 import { manifestPath } from "../../shared/manifest.js";
@@ -22,8 +16,10 @@ import { loadSettings } from "../../shared/settings.js";
 import { subscriptionFor, Topic, type TopicName } from "../../shared/topology.js";
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
+import { drainSubscription } from "../support/drain-subscription.js";
 import { eventually } from "../support/eventually.js";
 import { startLocalServers, type TestServers } from "../support/local-servers.js";
+import { pushEnvelope } from "../support/push-envelope.js";
 
 const model = "fraud-detector";
 const commitA = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
@@ -62,29 +58,9 @@ afterAll(async () => {
   vi.unstubAllEnvs();
 });
 
-/** A Pub/Sub push envelope, as a trigger subscription POSTs it to a function. */
-function pushEnvelope<T extends TopicName>(topic: T, message: MessageOf<T>, messageId: string, attempt = 1) {
-  const { data, attributes } = encodeMessage(topic, message);
-  return {
-    message: {
-      data: data.toString("base64"),
-      attributes,
-      messageId,
-      publishTime: new Date().toISOString(),
-    },
-    subscription: `projects/local-project/subscriptions/${subscriptionFor(topic)}`,
-    deliveryAttempt: attempt,
-  };
-}
-
 /** Everything waiting on a topic's trigger subscription, acknowledged. */
-async function drain<T extends TopicName>(topic: T): Promise<MessageOf<T>[]> {
-  const subscription = `projects/local-project/subscriptions/${subscriptionFor(topic)}`;
-  const [response] = await subscriber.pull({ subscription, maxMessages: 100, returnImmediately: true });
-  const received = response.receivedMessages ?? [];
-  const ackIds = received.map((m) => m.ackId).filter((id): id is string => typeof id === "string");
-  if (ackIds.length > 0) await subscriber.acknowledge({ subscription, ackIds });
-  return received.map((m) => decodeMessage(topic, Buffer.from(m.message?.data ?? new Uint8Array())));
+function drain<T extends TopicName>(topic: T): Promise<MessageOf<T>[]> {
+  return drainSubscription(subscriber, topic);
 }
 
 function trainingRequested(commit: string): TrainingRequested {
@@ -148,9 +124,9 @@ describe("launchTraining against the local Vertex AI", () => {
   it("creates one CustomJob for a message delivered three times, which trains the model for real", async () => {
     const handler = launch();
     const message = trainingRequested(commitA);
-    await handler(pushEnvelope(Topic.trainingRequested, message, "t-1"));
-    await handler(pushEnvelope(Topic.trainingRequested, message, "t-1", 2));
-    await handler(pushEnvelope(Topic.trainingRequested, message, "t-2"));
+    await handler(pushEnvelope(Topic.trainingRequested, message, { messageId: "t-1" }));
+    await handler(pushEnvelope(Topic.trainingRequested, message, { messageId: "t-1", deliveryAttempt: 2 }));
+    await handler(pushEnvelope(Topic.trainingRequested, message, { messageId: "t-2" }));
 
     expect(calls("CreateCustomJob")).toBe(1);
     const jobs = await launcher.findJobs({ [Label.model]: model, [Label.commit]: commitA });
@@ -185,10 +161,10 @@ describe("launchTraining against the local Vertex AI", () => {
     const handler = launch();
     servers.vertex.faults.failNext("CreateCustomJob", 1, "UNAVAILABLE");
     const message = trainingRequested(commitB);
-    await expect(handler(pushEnvelope(Topic.trainingRequested, message, "t-3"))).rejects.toBeInstanceOf(
-      TransientError,
-    );
-    await handler(pushEnvelope(Topic.trainingRequested, message, "t-3", 2));
+    await expect(
+      handler(pushEnvelope(Topic.trainingRequested, message, { messageId: "t-3" })),
+    ).rejects.toBeInstanceOf(TransientError);
+    await handler(pushEnvelope(Topic.trainingRequested, message, { messageId: "t-3", deliveryAttempt: 2 }));
     expect(await launcher.findJobs({ [Label.commit]: commitB })).toHaveLength(1);
     const failed = (await runtime.ledger.read(model, commitB)).find(
       (e) => e.action === "custom-job-created" && e.outcome === "failed",
@@ -211,8 +187,8 @@ describe("launchTraining against the local Vertex AI", () => {
     );
     const before = servers.vertex.requestLog.length;
     const message = trainingRequested(commitC);
-    await handler(pushEnvelope(Topic.trainingRequested, message, "t-4"));
-    await handler(pushEnvelope(Topic.trainingRequested, message, "t-4", 2));
+    await handler(pushEnvelope(Topic.trainingRequested, message, { messageId: "t-4" }));
+    await handler(pushEnvelope(Topic.trainingRequested, message, { messageId: "t-4", deliveryAttempt: 2 }));
     await wrongRegion.close();
 
     const refused = servers.vertex.requestLog.slice(before);
@@ -235,10 +211,10 @@ describe("retraining a commit whose training failed", () => {
     const identity = { [Label.model]: model, [Label.commit]: commitD };
     servers.vertex.faults.failJob({ labels: identity }, "Injected failure: the VM was preempted.");
     const handler = launch();
-    await handler(pushEnvelope(Topic.trainingRequested, trainingRequested(commitD), "d-1"));
+    await handler(pushEnvelope(Topic.trainingRequested, trainingRequested(commitD), { messageId: "d-1" }));
     expect(await trainingOutcome(commitD)).toBe("JOB_STATE_FAILED");
     // The same push again is a repeat of a handled request: no new job.
-    await handler(pushEnvelope(Topic.trainingRequested, trainingRequested(commitD), "d-2"));
+    await handler(pushEnvelope(Topic.trainingRequested, trainingRequested(commitD), { messageId: "d-2" }));
     expect(await launcher.findJobs(identity)).toHaveLength(1);
 
     const out: string[] = [];
@@ -254,7 +230,7 @@ describe("retraining a commit whose training failed", () => {
     expect(request).toMatchObject({ commit: commitD, retrain: 1, requestedBy: "alice", trigger: "manual" });
     if (!request) throw new Error("expected the retrain's training request");
 
-    await handler(pushEnvelope(Topic.trainingRequested, request, "d-3"));
+    await handler(pushEnvelope(Topic.trainingRequested, request, { messageId: "d-3" }));
     expect(await launcher.findJobs(identity)).toHaveLength(2);
     expect(await trainingOutcome(commitD)).toBe("JOB_STATE_SUCCEEDED");
     const ledger = await runtime.ledger.read(model, commitD);
@@ -275,9 +251,9 @@ describe("registerModel against the local Vertex AI and Cloud Storage", () => {
     await drain(Topic.deploymentRequested);
     const handler = register();
     const message = artifactReady(commitA);
-    await handler(pushEnvelope(Topic.artifactReady, message, "a-1"));
-    await handler(pushEnvelope(Topic.artifactReady, message, "a-1", 2));
-    await handler(pushEnvelope(Topic.artifactReady, message, "a-2"));
+    await handler(pushEnvelope(Topic.artifactReady, message, { messageId: "a-1" }));
+    await handler(pushEnvelope(Topic.artifactReady, message, { messageId: "a-1", deliveryAttempt: 2 }));
+    await handler(pushEnvelope(Topic.artifactReady, message, { messageId: "a-2" }));
 
     expect(calls("UploadModel")).toBe(1);
     const parent = await registry.findParentModel(model);
@@ -314,10 +290,10 @@ describe("registerModel against the local Vertex AI and Cloud Storage", () => {
     const handler = register();
     servers.vertex.faults.failNext("UploadModel", 1, "UNAVAILABLE");
     const message = artifactReady(commitB);
-    await expect(handler(pushEnvelope(Topic.artifactReady, message, "a-3"))).rejects.toBeInstanceOf(
-      TransientError,
-    );
-    await handler(pushEnvelope(Topic.artifactReady, message, "a-3", 2));
+    await expect(
+      handler(pushEnvelope(Topic.artifactReady, message, { messageId: "a-3" })),
+    ).rejects.toBeInstanceOf(TransientError);
+    await handler(pushEnvelope(Topic.artifactReady, message, { messageId: "a-3", deliveryAttempt: 2 }));
 
     const versions = await registry.findVersions(
       "projects/local-project/locations/us-central1/models/fraud-detector",

@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { storageObjectIO } from "../../examples/fraud-detector/object-io.js";
 import { EXAMPLE_OBJECTS, MODEL_NAME } from "../../examples/fraud-detector/seed-data.js";
 import { runTraining } from "../../examples/fraud-detector/train.js";
-import { verifyDeploymentPorts } from "../../functions/verify-deployment/ports.js";
+import { verifyDeploymentAdapters } from "../../functions/verify-deployment/adapters.js";
 import type { VerificationReport } from "../../functions/verify-deployment/report.js";
 import { verifyDeploymentStep } from "../../functions/verify-deployment/step.js";
 import { localVertexClientOptions } from "../../local/vertex/index.js";
-import { type DeploymentReady, encodeMessage } from "../../shared/contracts.js";
+import type { DeploymentReady } from "../../shared/contracts.js";
 import { Label } from "../../shared/model-ports.js";
 import { pubsubFunction } from "../../shared/pubsub-function.js";
 import { storageClientOptions } from "../../shared/runtime.js";
@@ -17,7 +17,8 @@ import { loadSettings } from "../../shared/settings.js";
 import { Topic } from "../../shared/topology.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { startLocalServers, type TestServers } from "../support/local-servers.js";
-import { MemoryPublisher } from "../support/memory-runtime.js";
+import { pushEnvelope } from "../support/push-envelope.js";
+import { RecordingPublisher } from "../support/recording-publisher.js";
 
 /**
  * verifyDeployment through the real PredictionServiceClient (and ModelServiceClient, to find the serving version
@@ -149,16 +150,13 @@ async function canaryEndpoint(
 
 async function verify(
   message: DeploymentReady,
-): Promise<{ publisher: MemoryPublisher; report: VerificationReport }> {
-  const publisher = new MemoryPublisher();
+): Promise<{ publisher: RecordingPublisher; report: VerificationReport }> {
+  const publisher = new RecordingPublisher();
   const runtime = { ...servers.runtime(), publisher };
-  const handler = pubsubFunction(verifyDeploymentStep(verifyDeploymentPorts), () => runtime);
-  const { data } = encodeMessage(Topic.deploymentReady, message);
-  await handler({
-    message: { data: data.toString("base64"), messageId: `m-${message.commit.slice(0, 7)}` },
-    subscription: "projects/local-project/subscriptions/verifyDeployment-deployment-ready",
-    deliveryAttempt: 1,
-  });
+  const handler = pubsubFunction(verifyDeploymentStep(verifyDeploymentAdapters), () => runtime);
+  await handler(
+    pushEnvelope(Topic.deploymentReady, message, { messageId: `m-${message.commit.slice(0, 7)}` }),
+  );
   const [bytes] = await storage
     .bucket(runtime.config.bucket)
     .file(`reports/${MODEL_NAME}/${message.commit}/report.json`)

@@ -11,6 +11,7 @@ import {
   type TrainingLauncher,
   type UploadVersionSpec,
 } from "../../shared/model-ports.js";
+import { provenanceLabels } from "../../shared/vertex/labels.js";
 
 /** The port methods a test can fault or watch. */
 export type FakeVertexMethod =
@@ -71,6 +72,20 @@ export class FakeVertex implements TrainingLauncher, ModelRegistry, EndpointDepl
   /** The next `count` calls of `method` take effect, then throw a TransientError: the caller died after the call. */
   crashAfter(method: FakeVertexMethod, count = 1): void {
     this.crashes.set(method, (this.crashes.get(method) ?? 0) + count);
+  }
+
+  /** Registers a version of `model` trained from `commit`, labelled as registerModel labels it. */
+  async registerCommit(commit: string, model = "fraud-detector"): Promise<ModelVersion> {
+    const parent = await this.findParentModel(model);
+    const { version } = await this.uploadVersion({
+      displayName: model,
+      ...(parent ? { parentModel: parent.modelResource } : {}),
+      artifactUri: `gs://modelgate-artifacts/models/${model}/${commit}/model/`,
+      servingContainer: { imageUri: "serving" },
+      labels: provenanceLabels({ model, commit, repository: "acme/x", correlationId: "c" }),
+      aliases: [],
+    });
+    return version;
   }
 
   /** Creates an empty endpoint; returns its full resource name. */

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { groupByCommit, renderLineage } from "../../cli/lineage-view.js";
 import { runCli } from "../../cli/main.js";
-import type { LedgerEntry } from "../../shared/ports.js";
+import type { LedgerEntry } from "../../shared/ledger.js";
 
 function capture(env: Record<string, string | undefined> = {}) {
   const out: string[] = [];

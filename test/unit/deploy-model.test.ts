@@ -7,36 +7,18 @@ import { Label } from "../../shared/model-ports.js";
 import { pubsubFunction } from "../../shared/pubsub-function.js";
 import { deliveryPolicy, Topic } from "../../shared/topology.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
-import { provenanceLabels } from "../../shared/vertex/labels.js";
 import { FakeVertex } from "../support/fake-vertex.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
+import { rawPushEnvelope } from "../support/push-envelope.js";
+import { promotionRequest } from "../support/step-messages.js";
 
 const v1 = "1111111111111111111111111111111111111111";
 const v2 = "2222222222222222222222222222222222222222";
 const v3 = "3333333333333333333333333333333333333333";
 const resource = "projects/local-project/locations/us-central1/models/fraud-detector";
 
-function request(commit: string, overrides: Partial<DeploymentRequested> = {}): DeploymentRequested {
-  return {
-    schemaVersion: 1,
-    correlationId: `promote-${commit.slice(0, 4)}`,
-    model: "fraud-detector",
-    commit,
-    repository: "acme/fraud-detector",
-    causedBy: [{ source: "github", id: `tag-${commit.slice(0, 4)}` }],
-    createdAt: "2026-01-01T00:00:00.000Z",
-    reason: "promotion-tag",
-    tag: `promote/fraud-detector/${commit.slice(0, 7)}`,
-    ...overrides,
-  };
-}
-
-function pubsubEvent(data: Buffer, messageId: string, deliveryAttempt = 1): unknown {
-  return {
-    message: { data: data.toString("base64"), messageId, publishTime: "2026-01-01T00:00:00Z" },
-    subscription: "projects/local-project/subscriptions/deployModel-deployment-requested",
-    deliveryAttempt,
-  };
+function pubsubEvent(data: Buffer, messageId: string, deliveryAttempt = 1) {
+  return rawPushEnvelope(Topic.deploymentRequested, data, { messageId, deliveryAttempt });
 }
 
 function setup() {
@@ -50,15 +32,7 @@ function setup() {
   const deliver = async (message: DeploymentRequested, messageId = "m-1", attempt = 1) =>
     handler(pubsubEvent(encodeMessage(Topic.deploymentRequested, message).data, messageId, attempt));
   const register = async (commit: string) => {
-    const parent = await vertex.findParentModel("fraud-detector");
-    await vertex.uploadVersion({
-      displayName: "fraud-detector",
-      ...(parent ? { parentModel: parent.modelResource } : {}),
-      artifactUri: `gs://modelgate-artifacts/models/fraud-detector/${commit}/model/`,
-      servingContainer: { imageUri: "serving" },
-      labels: provenanceLabels({ model: "fraud-detector", commit, repository: "acme/x", correlationId: "c" }),
-      aliases: [],
-    });
+    await vertex.registerCommit(commit);
   };
   return { runtime, vertex, endpoint, deliver, register };
 }
@@ -77,7 +51,7 @@ describe("deployModel step", () => {
   it("deploys a first version with all the traffic and announces it", async () => {
     const { runtime, vertex, endpoint, deliver, register } = setup();
     await register(v1);
-    await deliver(request(v1));
+    await deliver(promotionRequest(v1));
 
     const id = deployedModelId("fraud-detector", v1);
     expect(vertex.endpoint(endpoint)).toMatchObject({
@@ -104,8 +78,8 @@ describe("deployModel step", () => {
     const { runtime, vertex, endpoint, deliver, register } = setup();
     await register(v1);
     await register(v2);
-    await deliver(request(v1));
-    await deliver(request(v2), "m-2");
+    await deliver(promotionRequest(v1));
+    await deliver(promotionRequest(v2), "m-2");
 
     const old = deployedModelId("fraud-detector", v1);
     const canary = deployedModelId("fraud-detector", v2);
@@ -127,7 +101,7 @@ describe("deployModel step", () => {
       ["m-1", 2],
       ["m-2", 1],
     ] as const) {
-      await deliver(request(v1), id, attempt);
+      await deliver(promotionRequest(v1), id, attempt);
     }
     expect(vertex.count("deploy")).toBe(1);
     expect(runtime.publisher.on(Topic.deploymentReady)).toHaveLength(1);
@@ -137,7 +111,7 @@ describe("deployModel step", () => {
     const { runtime, vertex, endpoint, deliver, register } = setup();
     const full = "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f";
     await register(full.slice(0, 7));
-    await deliver(request(full));
+    await deliver(promotionRequest(full));
     expect(vertex.endpoint(endpoint).deployedModels.map((d) => d.versionId)).toEqual(["1"]);
     expect(runtime.publisher.on(Topic.deploymentReady)).toMatchObject([
       { commit: full, deployedModelId: deployedModelId("fraud-detector", full) },
@@ -148,8 +122,8 @@ describe("deployModel step", () => {
     const { vertex, endpoint, deliver, register } = setup();
     const full = "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f";
     await register(full);
-    await deliver(request(full.slice(0, 7), { correlationId: "auto" }));
-    await deliver(request(full, { correlationId: "tag" }), "m-2");
+    await deliver(promotionRequest(full.slice(0, 7), { correlationId: "auto" }));
+    await deliver(promotionRequest(full, { correlationId: "tag" }), "m-2");
     expect(vertex.endpoint(endpoint).deployedModels.map((d) => d.id)).toEqual([
       deployedModelId("fraud-detector", full),
     ]);
@@ -160,7 +134,7 @@ describe("deployModel step", () => {
     const { runtime, vertex, deliver, register } = setup();
     await register("abcdef1000000000000000000000000000000000");
     await register("abcdef1999999999999999999999999999999999");
-    await deliver(request("abcdef1"));
+    await deliver(promotionRequest("abcdef1"));
     expect(vertex.count("deploy")).toBe(0);
     const ledger = await runtime.ledger.read("fraud-detector", "abcdef1");
     expect(ledger.find((e) => e.action === "step-failed")).toMatchObject({
@@ -170,21 +144,23 @@ describe("deployModel step", () => {
 
   it("waits for a version that is not registered yet, then deploys it", async () => {
     const { runtime, vertex, endpoint, deliver, register } = setup();
-    await expect(deliver(request(v1))).rejects.toMatchObject({ code: "NOT_FOUND", retryable: true });
+    await expect(deliver(promotionRequest(v1))).rejects.toMatchObject({ code: "NOT_FOUND", retryable: true });
     await register(v2);
-    await expect(deliver(request(v1), "m-1", 2)).rejects.toMatchObject({
+    await expect(deliver(promotionRequest(v1), "m-1", 2)).rejects.toMatchObject({
       code: "NOT_FOUND",
       retryable: true,
     });
     await register(v1);
-    await deliver(request(v1), "m-1", 3);
+    await deliver(promotionRequest(v1), "m-1", 3);
     expect(vertex.endpoint(endpoint).deployedModels.map((d) => d.versionId)).toEqual(["2"]);
     expect(runtime.publisher.on(Topic.deploymentReady)).toHaveLength(1);
   });
 
   it("dead-letters with a ledger record when the version never appears", async () => {
     const { runtime, vertex, deliver } = setup();
-    await expect(deliver(request(v1), "m-1", deliveryPolicy.maxDeliveryAttempts)).rejects.toMatchObject({
+    await expect(
+      deliver(promotionRequest(v1), "m-1", deliveryPolicy.maxDeliveryAttempts),
+    ).rejects.toMatchObject({
       code: "NOT_FOUND",
     });
     expect(vertex.count("deploy")).toBe(0);
@@ -198,8 +174,8 @@ describe("deployModel step", () => {
   it("publishes nothing further when the endpoint already serves the version with all the traffic", async () => {
     const { runtime, vertex, deliver, register } = setup();
     await register(v1);
-    await deliver(request(v1));
-    await deliver(request(v1, { correlationId: "promote-again", reason: "manual" }), "m-2");
+    await deliver(promotionRequest(v1));
+    await deliver(promotionRequest(v1, { correlationId: "promote-again", reason: "manual" }), "m-2");
     expect(vertex.count("deploy")).toBe(1);
     expect(runtime.publisher.on(Topic.deploymentReady)).toHaveLength(1);
     const ledger = await runtime.ledger.read("fraud-detector", v1);
@@ -213,12 +189,12 @@ describe("deployModel step", () => {
     const { runtime, vertex, endpoint, deliver, register } = setup();
     await register(v1);
     await register(v2);
-    await deliver(request(v1));
+    await deliver(promotionRequest(v1));
     vertex.crashAfter("deploy");
-    await expect(deliver(request(v2), "m-2")).rejects.toBeInstanceOf(TransientError);
+    await expect(deliver(promotionRequest(v2), "m-2")).rejects.toBeInstanceOf(TransientError);
     expect(runtime.publisher.on(Topic.deploymentReady)).toHaveLength(1);
 
-    await deliver(request(v2), "m-2", 2);
+    await deliver(promotionRequest(v2), "m-2", 2);
     const old = deployedModelId("fraud-detector", v1);
     const canary = deployedModelId("fraud-detector", v2);
     expect(vertex.count("deploy")).toBe(2);
@@ -238,9 +214,9 @@ describe("deployModel step", () => {
     const { runtime, vertex, deliver, register } = setup();
     await register(v1);
     await register(v2);
-    await deliver(request(v1));
-    await deliver(request(v2, { correlationId: "auto" }), "m-2");
-    await deliver(request(v2, { correlationId: "tag" }), "m-3");
+    await deliver(promotionRequest(v1));
+    await deliver(promotionRequest(v2, { correlationId: "auto" }), "m-2");
+    await deliver(promotionRequest(v2, { correlationId: "tag" }), "m-3");
     expect(vertex.count("deploy")).toBe(2);
     expect(runtime.publisher.on(Topic.deploymentReady)).toHaveLength(2);
     const ledger = await runtime.ledger.read("fraud-detector", v2);
@@ -254,8 +230,8 @@ describe("deployModel step", () => {
     const { runtime, deliver, register } = setup();
     await register(v1);
     await register(v2);
-    await deliver(request(v1));
-    await deliver(request(v2), "m-2");
+    await deliver(promotionRequest(v1));
+    await deliver(promotionRequest(v2), "m-2");
     const plan = await runtime.blobs.read(canaryPlanPath("fraud-detector", v2));
     expect(JSON.parse(String(plan?.data))).toMatchObject({
       correlationId: "promote-2222",
@@ -268,7 +244,7 @@ describe("deployModel step", () => {
     await register(v1);
     await register(v2);
     await register(v3);
-    await deliver(request(v1));
+    await deliver(promotionRequest(v1));
     await vertex.deploy(endpoint, {
       deployedModelId: "42",
       modelResource: resource,
@@ -279,7 +255,7 @@ describe("deployModel step", () => {
       maxReplicas: 1,
       trafficSplit: { [deployedModelId("fraud-detector", v1)]: 70, "42": 30 },
     });
-    await deliver(request(v3), "m-3");
+    await deliver(promotionRequest(v3), "m-3");
     expect(vertex.endpoint(endpoint).trafficSplit).toEqual({
       [deployedModelId("fraud-detector", v1)]: 63,
       "42": 27,
@@ -291,14 +267,14 @@ describe("deployModel step", () => {
     const { runtime, vertex, deliver, register } = setup();
     await register(v1);
     vertex.failNext("deploy", new TransientError("DeployModel failed: 14 UNAVAILABLE"));
-    await expect(deliver(request(v1))).rejects.toBeInstanceOf(TransientError);
-    await deliver(request(v1), "m-1", 2);
+    await expect(deliver(promotionRequest(v1))).rejects.toBeInstanceOf(TransientError);
+    await deliver(promotionRequest(v1), "m-1", 2);
     expect(runtime.publisher.on(Topic.deploymentReady)).toHaveLength(1);
 
     await register(v2);
     vertex.failNext("deploy", new UpstreamError("DeployModel failed: 3 INVALID_ARGUMENT: machine type"));
-    await deliver(request(v2), "m-2");
-    await deliver(request(v2), "m-2", 2);
+    await deliver(promotionRequest(v2), "m-2");
+    await deliver(promotionRequest(v2), "m-2", 2);
     expect(vertex.count("deploy")).toBe(3);
     const failed = (await runtime.ledger.read("fraud-detector", v2)).filter((e) => e.outcome === "failed");
     expect(failed.map((e) => e.action).sort()).toEqual(["model-deployed", "step-failed"]);
@@ -318,7 +294,7 @@ describe("deployModel step", () => {
       deployModelStep(() => ({ registry: vertex, deployer: vertex })),
       () => runtime,
     );
-    await handler(pubsubEvent(encodeMessage(Topic.deploymentRequested, request(v1)).data, "m-1"));
+    await handler(pubsubEvent(encodeMessage(Topic.deploymentRequested, promotionRequest(v1)).data, "m-1"));
     const failed = (await runtime.ledger.read("fraud-detector", v1)).find((e) => e.action === "step-failed");
     expect(failed?.error).toMatchObject({ code: "NOT_FOUND", retryable: false });
   });

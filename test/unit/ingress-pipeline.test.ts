@@ -7,7 +7,7 @@ import { ignore, refuse } from "../../shared/ingress/early-answer.js";
 import { requireMediaType } from "../../shared/ingress/guards.js";
 import { type IngressRequest, IngressStatus, respond } from "../../shared/ingress/http.js";
 import { createIngressHandler, type IngressDefinition } from "../../shared/ingress/pipeline.js";
-import { Outcome } from "../../shared/ports.js";
+import { Outcome } from "../../shared/ledger.js";
 import { issuesToText } from "../../shared/zod-issues.js";
 import { ingressTestDeps } from "../support/ingress-deps.js";
 

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { trainingJobSpec } from "../../functions/launch-training/launch-training.js";
 import { launchTrainingStep } from "../../functions/launch-training/step.js";
-import { encodeMessage, type TrainingRequested } from "../../shared/contracts.js";
+import type { TrainingRequested } from "../../shared/contracts.js";
 import { ForbiddenError } from "../../shared/errors.js";
 import { pubsubFunction } from "../../shared/pubsub-function.js";
 import { Topic } from "../../shared/topology.js";
 import { FakeVertex } from "../support/fake-vertex.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
+import { pushEnvelope } from "../support/push-envelope.js";
 
 // A forged training-requested on Pub/Sub must not choose what runs as the trainer either: launchTraining checks
 // the image against the configuration (modelgate.config.yaml: training.container, training.ciImageRepository).
@@ -54,20 +55,13 @@ describe("launchTraining runs only images the configuration allows", () => {
       launchTrainingStep(() => ({ launcher: vertex })),
       () => runtime,
     );
-    const { data } = encodeMessage(Topic.trainingRequested, {
-      ...message,
-      image: "docker.io/mallory/miner:latest",
-    });
-    // What Pub/Sub's push subscription POSTs to the function (shared/pubsub-push-handler.ts).
-    await handler({
-      message: {
-        data: data.toString("base64"),
-        messageId: "m-forged",
-        publishTime: "2026-01-01T00:00:00Z",
-      },
-      subscription: "projects/local-project/subscriptions/launchTraining-training-requested",
-      deliveryAttempt: 1,
-    });
+    await handler(
+      pushEnvelope(
+        Topic.trainingRequested,
+        { ...message, image: "docker.io/mallory/miner:latest" },
+        { messageId: "m-forged" },
+      ),
+    );
     expect(vertex.calls).toEqual([]);
     expect(await runtime.ledger.read("fraud-detector", commit)).toMatchObject([
       { action: "step-failed", outcome: "failed", error: { code: "FORBIDDEN" } },

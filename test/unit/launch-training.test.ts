@@ -8,6 +8,7 @@ import { pubsubFunction } from "../../shared/pubsub-function.js";
 import { Topic } from "../../shared/topology.js";
 import { FakeVertex } from "../support/fake-vertex.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
+import { rawPushEnvelope } from "../support/push-envelope.js";
 
 const commit = "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f";
 const message: TrainingRequested = {
@@ -21,12 +22,8 @@ const message: TrainingRequested = {
   trigger: "github-push",
 };
 
-function pubsubEvent(data: Buffer, messageId: string, deliveryAttempt = 1): unknown {
-  return {
-    message: { data: data.toString("base64"), messageId, publishTime: "2026-01-01T00:00:00Z" },
-    subscription: "projects/local-project/subscriptions/launchTraining-training-requested",
-    deliveryAttempt,
-  };
+function pubsubEvent(data: Buffer, messageId: string, deliveryAttempt = 1) {
+  return rawPushEnvelope(Topic.trainingRequested, data, { messageId, deliveryAttempt });
 }
 
 /** The ledger's action:outcome pairs, sorted: records written in the same millisecond have no defined order. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../shared/errors.js";
+import type { LedgerRecord } from "../../shared/ledger.js";
 import { BucketLedger } from "../../shared/ledger.js";
-import type { LedgerRecord } from "../../shared/ports.js";
 import { MemoryBlobStore } from "../support/memory-blob-store.js";
 
 const record = (step: string, commit = "abc1234"): LedgerRecord => ({

@@ -1,29 +1,18 @@
 import { describe, expect, it, vi } from "vitest";
 import { BucketClaimStore } from "../../shared/claim-store.js";
-import { encodeMessage, type TrainingRequested } from "../../shared/contracts.js";
+import { encodeMessage } from "../../shared/contracts.js";
 import { ClaimHeldError, TransientError, UpstreamError } from "../../shared/errors.js";
 import { pubsubFunction, type StepDefinition } from "../../shared/pubsub-function.js";
 import { deliveryPolicy, FunctionName, Topic } from "../../shared/topology.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
+import { rawPushEnvelope } from "../support/push-envelope.js";
+import { trainingRequest } from "../support/step-messages.js";
 
-const message: TrainingRequested = {
-  schemaVersion: 1,
-  correlationId: "corr-1",
-  model: "fraud-detector",
-  commit: "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f",
-  repository: "acme/fraud-detector",
-  causedBy: [{ source: "github", id: "d-1" }],
-  createdAt: "2026-01-01T00:00:00.000Z",
-  trigger: "github-push",
-};
+const message = trainingRequest();
 
 /** A Pub/Sub push envelope, as the trigger subscription POSTs it. */
-function eventFor(data: Buffer, deliveryAttempt = 1, id = "m-1"): unknown {
-  return {
-    message: { data: data.toString("base64"), messageId: id, publishTime: "2026-01-01T00:00:00Z" },
-    subscription: "projects/local-project/subscriptions/launchTraining-training-requested",
-    deliveryAttempt,
-  };
+function eventFor(data: Buffer, deliveryAttempt = 1, messageId = "m-1") {
+  return rawPushEnvelope(Topic.trainingRequested, data, { messageId, deliveryAttempt });
 }
 
 const traced = { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" };

@@ -1,20 +1,12 @@
 import type { PubSub } from "@google-cloud/pubsub";
 import { describe, expect, it } from "vitest";
-import { Attribute, type TrainingRequested } from "../../shared/contracts.js";
+import { Attribute } from "../../shared/contracts.js";
 import { TransientError, ValidationError } from "../../shared/errors.js";
 import { PubSubPublisher } from "../../shared/pubsub-publisher.js";
 import { Topic } from "../../shared/topology.js";
+import { trainingRequest } from "../support/step-messages.js";
 
-const message: TrainingRequested = {
-  schemaVersion: 1,
-  correlationId: "corr-1",
-  model: "fraud-detector",
-  commit: "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f",
-  repository: "acme/fraud-detector",
-  causedBy: [{ source: "github", id: "d-1" }],
-  createdAt: "2026-01-01T00:00:00.000Z",
-  trigger: "github-push",
-};
+const message = trainingRequest();
 
 /** A client that records what reaches `publishMessage`; `fail` makes it answer like gRPC UNAVAILABLE. */
 function fakeClient(fail = false) {

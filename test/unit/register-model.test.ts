@@ -13,6 +13,7 @@ import {
 import { Topic } from "../../shared/topology.js";
 import { FakeVertex } from "../support/fake-vertex.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
+import { rawPushEnvelope } from "../support/push-envelope.js";
 
 const commit = "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f";
 const otherCommit = "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567";
@@ -50,12 +51,8 @@ function manifest(forCommit = commit, overrides: Record<string, unknown> = {}) {
   };
 }
 
-function pubsubEvent(data: Buffer, messageId: string, deliveryAttempt = 1): unknown {
-  return {
-    message: { data: data.toString("base64"), messageId, publishTime: "2026-01-01T00:00:00Z" },
-    subscription: "projects/local-project/subscriptions/registerModel-artifact-ready",
-    deliveryAttempt,
-  };
+function pubsubEvent(data: Buffer, messageId: string, deliveryAttempt = 1) {
+  return rawPushEnvelope(Topic.artifactReady, data, { messageId, deliveryAttempt });
 }
 
 async function setup(options: { autoDeploy?: boolean } = {}) {

@@ -3,7 +3,6 @@ import { deployModelStep } from "../../functions/deploy-model/step.js";
 import { rolloutModelStep } from "../../functions/rollout-model/step.js";
 import {
   type DeploymentReady,
-  type DeploymentRequested,
   encodeMessage,
   Verdict,
   type VerificationCompleted,
@@ -16,6 +15,8 @@ import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { provenanceLabels } from "../../shared/vertex/labels.js";
 import { FakeVertex, type FakeVertexMethod } from "../support/fake-vertex.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
+import { rawPushEnvelope } from "../support/push-envelope.js";
+import { promotionRequest } from "../support/step-messages.js";
 
 const v1 = "1111111111111111111111111111111111111111";
 const v2 = "2222222222222222222222222222222222222222";
@@ -24,24 +25,7 @@ const old = deployedModelId("fraud-detector", v1);
 const canary = deployedModelId("fraud-detector", v2);
 
 function pubsubEvent(topic: TopicName, data: Buffer, messageId: string, deliveryAttempt = 1) {
-  return {
-    message: { data: data.toString("base64"), messageId, publishTime: "2026-01-01T00:00:00Z" },
-    subscription: `projects/local-project/subscriptions/s-${topic}`,
-    deliveryAttempt,
-  };
-}
-
-function request(commit: string): DeploymentRequested {
-  return {
-    schemaVersion: 1,
-    correlationId: `promote-${commit.slice(0, 4)}`,
-    model: "fraud-detector",
-    commit,
-    repository: "acme/fraud-detector",
-    causedBy: [{ source: "github", id: `tag-${commit.slice(0, 4)}` }],
-    createdAt: "2026-01-01T00:00:00.000Z",
-    reason: "promotion-tag",
-  };
+  return rawPushEnvelope(topic, data, { messageId, deliveryAttempt });
 }
 
 function verdictOn(ready: DeploymentReady, verdict: Verdict): VerificationCompleted {
@@ -60,31 +44,25 @@ async function canaryOnEndpoint(options: { firstDeployment?: boolean } = {}) {
   const runtime = memoryRuntime();
   const vertex = new FakeVertex();
   const endpoint = vertex.addEndpoint("fraud-detector");
-  for (const commit of [v1, v2]) {
-    const parent = await vertex.findParentModel("fraud-detector");
-    await vertex.uploadVersion({
-      displayName: "fraud-detector",
-      ...(parent ? { parentModel: parent.modelResource } : {}),
-      artifactUri: `gs://modelgate-artifacts/models/fraud-detector/${commit}/model/`,
-      servingContainer: { imageUri: "serving" },
-      labels: provenanceLabels({ model: "fraud-detector", commit, repository: "acme/x", correlationId: "c" }),
-      aliases: [],
-    });
-  }
+  for (const commit of [v1, v2]) await vertex.registerCommit(commit);
   const ports = () => ({ registry: vertex, deployer: vertex });
   const deploy = pubsubFunction(deployModelStep(ports), () => runtime);
   if (!options.firstDeployment) {
     await deploy(
       pubsubEvent(
         Topic.deploymentRequested,
-        encodeMessage(Topic.deploymentRequested, request(v1)).data,
+        encodeMessage(Topic.deploymentRequested, promotionRequest(v1)).data,
         "d-1",
       ),
     );
     await vertex.mergeAliases(resource, "1", ["production"], []);
   }
   await deploy(
-    pubsubEvent(Topic.deploymentRequested, encodeMessage(Topic.deploymentRequested, request(v2)).data, "d-2"),
+    pubsubEvent(
+      Topic.deploymentRequested,
+      encodeMessage(Topic.deploymentRequested, promotionRequest(v2)).data,
+      "d-2",
+    ),
   );
   const ready = runtime.publisher.on(Topic.deploymentReady).at(-1) as DeploymentReady;
   const rollout = pubsubFunction(rolloutModelStep(ports), () => runtime);
@@ -256,7 +234,7 @@ describe("rolloutModel on fail", () => {
     await deploy(
       pubsubEvent(
         Topic.deploymentRequested,
-        encodeMessage(Topic.deploymentRequested, request(third)).data,
+        encodeMessage(Topic.deploymentRequested, promotionRequest(third)).data,
         "d-3",
       ),
     );

@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { mulberry32 } from "../../examples/fraud-detector/dataset.js";
-import type { VerifyVertexPorts } from "../../functions/verify-deployment/ports.js";
+import type { VerifyAdapters } from "../../functions/verify-deployment/adapters.js";
 import type { VerificationReport } from "../../functions/verify-deployment/report.js";
 import { verifyDeploymentStep } from "../../functions/verify-deployment/step.js";
-import { type DeploymentReady, encodeMessage } from "../../shared/contracts.js";
+import type { DeploymentReady } from "../../shared/contracts.js";
 import { jensenShannonDivergence, NumericHistogram } from "../../shared/drift.js";
 import { type Manifest, manifestPath } from "../../shared/manifest.js";
 import { Label } from "../../shared/model-ports.js";
@@ -14,6 +14,7 @@ import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import type { ServedPredictions, ServingPredictor } from "../../shared/vertex/prediction-adapter.js";
 import { FakeVertex } from "../support/fake-vertex.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
+import { pushEnvelope } from "../support/push-envelope.js";
 
 const model = "fraud-detector";
 const candidateCommit = "c0ffee0000000000000000000000000000000001";
@@ -115,13 +116,8 @@ function deploymentReady(previous = true): DeploymentReady {
   };
 }
 
-function eventFor(message: DeploymentReady, id = "m-1"): unknown {
-  const { data } = encodeMessage(Topic.deploymentReady, message);
-  return {
-    message: { data: data.toString("base64"), messageId: id, publishTime: "2026-01-01T00:00:00Z" },
-    subscription: "projects/local-project/subscriptions/verifyDeployment-deployment-ready",
-    deliveryAttempt: 1,
-  };
+function eventFor(message: DeploymentReady, messageId = "m-1") {
+  return pushEnvelope(Topic.deploymentReady, message, { messageId });
 }
 
 let runtime: ReturnType<typeof memoryRuntime>;
@@ -151,7 +147,7 @@ async function registerServing(accuracy: number): Promise<void> {
 }
 
 async function verify(predictor: ServingPredictor, message = deploymentReady()): Promise<void> {
-  const ports: VerifyVertexPorts = {
+  const ports: VerifyAdapters = {
     predictor: () => predictor,
     registry: () => vertex,
     endpoints: () => vertex,

@@ -1,10 +1,10 @@
 import type { EndpointDeployer, ModelRegistry } from "../../shared/model-ports.js";
+import { adaptersPerRuntime } from "../../shared/vertex/adapters-per-runtime.js";
 import type { ServingPredictor, VertexPredictor } from "../../shared/vertex/prediction-adapter.js";
-import { portsPerRuntime } from "../../shared/vertex/runtime-ports.js";
 import type { VertexLocation } from "../../shared/vertex/vertex-client.js";
 
 /** The Vertex AI ports verification calls: Predict always; the registry and endpoint only to find the serving version. */
-export interface VerifyVertexPorts {
+export interface VerifyAdapters {
   predictor: () => ServingPredictor;
   registry: () => Pick<ModelRegistry, "getVersion">;
   endpoints: () => Pick<EndpointDeployer, "getEndpoint">;
@@ -14,7 +14,7 @@ export interface VerifyVertexPorts {
  * The real adapters for a runtime, made once per instance and each only when first needed: the registry and
  * endpoint adapters are imported only if the serving version cannot be found from the registry index.
  */
-export const verifyDeploymentPorts = portsPerRuntime<VerifyVertexPorts>((location) => ({
+export const verifyDeploymentAdapters = adaptersPerRuntime<VerifyAdapters>((location) => ({
   predictor: once(() => new LazyPredictor(location)),
   registry: once(() => new LazyRegistry(location)),
   endpoints: once(() => new LazyEndpoints(location)),

@@ -1,18 +1,19 @@
-import { describeError, isRetryable } from "../errors.js";
-import { Outcome } from "../ports.js";
-import type { StepContext } from "../pubsub-function.js";
+import { describeError, isRetryable } from "./errors.js";
+import { Outcome } from "./ledger.js";
+import type { LedgerAction } from "./ledger-actions.js";
+import type { StepContext } from "./pubsub-function.js";
 
 /** What a step needs to leave a trace: its ledger shortcut and its logger (a StepContext has both). */
 export type TraceContext = Pick<StepContext, "record" | "logger">;
 
 /**
- * Runs one Vertex AI call and leaves its trace: the full response (`raw` when the port returns one, else the value)
+ * Runs one upstream call (Vertex AI, in practice) and leaves its trace: the full response (`raw` when the port returns one, else the value)
  * goes to the ledger and the log under `action`; a failure records the error details before it propagates, so a
  * retried or dead-lettered call is as visible as a successful one.
  */
 export async function recordedCall<T>(
   context: TraceContext,
-  action: string,
+  action: LedgerAction,
   call: () => Promise<T>,
   request?: Record<string, unknown>,
 ): Promise<T> {

@@ -1,13 +1,13 @@
 import type { TrainingLauncher } from "../../shared/model-ports.js";
+import { adaptersPerRuntime } from "../../shared/vertex/adapters-per-runtime.js";
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
-import { portsPerRuntime } from "../../shared/vertex/runtime-ports.js";
 
 /** The ports launchTraining calls Vertex AI through. */
-export interface LaunchTrainingVertexPorts {
+export interface LaunchTrainingAdapters {
   launcher: TrainingLauncher;
 }
 
 /** The real adapters for a runtime, made once per instance (the client itself loads on its first call). */
-export const launchTrainingPorts = portsPerRuntime<LaunchTrainingVertexPorts>((location) => ({
+export const launchTrainingAdapters = adaptersPerRuntime<LaunchTrainingAdapters>((location) => ({
   launcher: new VertexTrainingLauncher(location),
 }));

@@ -1,16 +1,16 @@
 import type { EndpointDeployer, ModelRegistry } from "../../shared/model-ports.js";
+import { adaptersPerRuntime } from "../../shared/vertex/adapters-per-runtime.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
-import { portsPerRuntime } from "../../shared/vertex/runtime-ports.js";
 
-/** The ports deployModel calls Vertex AI through. */
-export interface DeployModelVertexPorts {
+/** The ports rolloutModel calls Vertex AI through. */
+export interface RolloutModelAdapters {
   registry: ModelRegistry;
   deployer: EndpointDeployer;
 }
 
 /** The real adapters for a runtime, made once per instance (each client loads on its first call). */
-export const deployModelPorts = portsPerRuntime<DeployModelVertexPorts>((location) => ({
+export const rolloutModelAdapters = adaptersPerRuntime<RolloutModelAdapters>((location) => ({
   registry: new VertexModelRegistry(location),
   deployer: new VertexEndpointDeployer(location),
 }));

@@ -12,17 +12,17 @@ export function vertexLocation(runtime: Runtime): VertexLocation {
 }
 
 /**
- * Makes a function's Vertex ports once per runtime (one runtime per instance, so once per instance); the adapters
- * load their clients on first call, so making the ports costs nothing at cold start.
+ * Makes a function's Vertex adapters once per runtime (one runtime per instance, so once per instance); the adapters
+ * load their clients on first call, so making them costs nothing at cold start.
  */
-export function portsPerRuntime<P>(make: (location: VertexLocation) => P): (runtime: Runtime) => P {
+export function adaptersPerRuntime<P>(make: (location: VertexLocation) => P): (runtime: Runtime) => P {
   const made = new WeakMap<Runtime, P>();
   return (runtime) => {
-    let ports = made.get(runtime);
-    if (!ports) {
-      ports = make(vertexLocation(runtime));
-      made.set(runtime, ports);
+    let adapters = made.get(runtime);
+    if (!adapters) {
+      adapters = make(vertexLocation(runtime));
+      made.set(runtime, adapters);
     }
-    return ports;
+    return adapters;
   };
 }

@@ -1,0 +1,119 @@
+import { type LedgerEntry, Outcome } from "./ledger.js";
+
+/** Actions the Pub/Sub runtime records around every step (shared/pubsub-function.ts). */
+export const RuntimeAction = {
+  messageRejected: "message-rejected",
+  stepFailed: "step-failed",
+  deadLettered: "dead-lettered",
+} as const;
+
+/** Actions of launchTraining. */
+export const TrainingAction = {
+  jobsListed: "custom-jobs-listed",
+  jobReused: "custom-job-reused",
+  jobsPassedOver: "custom-jobs-passed-over",
+  jobCreated: "custom-job-created",
+} as const;
+
+/** Actions of registerModel. */
+export const RegisterAction = {
+  parentModelFound: "parent-model-found",
+  versionsListed: "model-versions-listed",
+  versionReused: "model-version-reused",
+  versionUploaded: "model-version-uploaded",
+  registrationPublished: "registration-published",
+  deploymentRequested: "deployment-requested",
+} as const;
+
+/** Actions of deployModel. */
+export const DeployAction = {
+  endpointRead: "endpoint-read",
+  parentModelFound: RegisterAction.parentModelFound,
+  versionsListed: RegisterAction.versionsListed,
+  alreadyServing: "already-serving",
+  canaryResumed: "canary-resumed",
+  canaryInProgress: "canary-in-progress",
+  modelDeployed: "model-deployed",
+  deploymentReadyPublished: "deployment-ready-published",
+} as const;
+
+/** Actions of verifyDeployment. */
+export const VerifyAction = {
+  verificationCompleted: "verification-completed",
+} as const;
+
+/** Actions of rolloutModel. */
+export const RolloutAction = {
+  endpointRead: DeployAction.endpointRead,
+  modelVersionRead: "model-version-read",
+  trafficPromoted: "traffic-promoted",
+  productionAliasMoved: "production-alias-moved",
+  previousModelUndeployed: "previous-model-undeployed",
+  trafficRestored: "traffic-restored",
+  candidateUndeployed: "candidate-undeployed",
+  verdictLabelled: "verdict-labelled",
+  rolloutCompleted: "rollout-completed",
+  rollbackCompleted: "rollback-completed",
+} as const;
+
+/**
+ * Actions of the HTTP and storage ingress functions (githubWebhook, tektonEvents, artifactUploaded). A message they
+ * publish is recorded under its topic's name (`Topic.trainingRequested`, `Topic.artifactReady`).
+ */
+export const IngressAction = {
+  webhookPing: "webhook-ping",
+  webhookIgnored: "webhook-ignored",
+  promotionRefused: "promotion-refused",
+  messageRefused: "message-refused",
+  runRefused: "run-refused",
+  runFailed: "run-failed",
+  artifactRefused: "artifact-refused",
+} as const;
+
+/** Actions of the command line. */
+export const CliAction = {
+  retrainRequested: "retrain-requested",
+} as const;
+
+type ValueOf<T> = T[keyof T];
+export type LedgerAction =
+  | ValueOf<typeof RuntimeAction>
+  | ValueOf<typeof TrainingAction>
+  | ValueOf<typeof RegisterAction>
+  | ValueOf<typeof DeployAction>
+  | ValueOf<typeof VerifyAction>
+  | ValueOf<typeof RolloutAction>
+  | ValueOf<typeof IngressAction>
+  | ValueOf<typeof CliAction>;
+
+/** The actions that end the last step: one per promotion that went the whole way (rolled out or back). */
+export const chainCompletedActions: readonly LedgerAction[] = [
+  RolloutAction.rolloutCompleted,
+  RolloutAction.rollbackCompleted,
+];
+
+/** The actions after which a commit's chain goes no further: the last step's end, or a message given up on. */
+export const terminalActions: readonly LedgerAction[] = [
+  ...chainCompletedActions,
+  RuntimeAction.stepFailed,
+  RuntimeAction.deadLettered,
+];
+
+/** Actions that read or list and change nothing (the lineage view hides them unless asked). */
+export const readOnlyActions: readonly LedgerAction[] = [
+  TrainingAction.jobsListed,
+  RegisterAction.parentModelFound,
+  RegisterAction.versionsListed,
+  DeployAction.endpointRead,
+  RolloutAction.modelVersionRead,
+];
+
+/** True once a record ends its commit's chain: a terminal action, or a refusal before the last step. */
+export function endsChain(entry: Pick<LedgerEntry, "action" | "outcome">): boolean {
+  return (terminalActions as readonly string[]).includes(entry.action) || entry.outcome === Outcome.refused;
+}
+
+/** True for a record of the last step's end: the chain went the whole way. */
+export function completesChain(entry: Pick<LedgerEntry, "action">): boolean {
+  return (chainCompletedActions as readonly string[]).includes(entry.action);
+}
