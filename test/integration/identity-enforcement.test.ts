@@ -140,14 +140,22 @@ describe("local identity enforcement", () => {
     // Without a service account the job runs as the Vertex AI service agent: no actAs is needed.
     await expect(jobs.createCustomJob({ parent, customJob })).resolves.toBeDefined();
   });
-  it("refuses githubWebhook a write under models/ (403) but not under deliveries/", async () => {
+  it("refuses githubWebhook a write under models/ (403) but not under pushes/", async () => {
     const bucket = storageAs(Id.githubWebhook);
     await expect(
       bucket.file("models/fraud-detector/abc/modelgate.json").save("{}", { resumable: false }),
     ).rejects.toMatchObject({ code: 403 });
-    await bucket.file("deliveries/a-body.json").save("{}", { resumable: false });
-    // Reading what it just wrote is not in its grants either: deliveries/ is create-only for it.
-    await expect(bucket.file("deliveries/a-body.json").download()).rejects.toMatchObject({ code: 403 });
+    await bucket.file("pushes/fraud-detector/a-commit.json").save("{}", { resumable: false });
+    // Reading what it just wrote is not in its grants either: pushes/ is create-only for it.
+    await expect(bucket.file("pushes/fraud-detector/a-commit.json").download()).rejects.toMatchObject({
+      code: 403,
+    });
+    // deliveries/ is no longer granted at all (bodies are never parked there).
+    await expect(
+      bucket.file("deliveries/a-body.json").save("{}", { resumable: false }),
+    ).rejects.toMatchObject({
+      code: 403,
+    });
   });
 
   it("lets only the trainer write models/, and nobody overwrite the ledger", async () => {
