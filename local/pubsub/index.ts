@@ -1,17 +1,18 @@
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { type Authorize, accessFor, allowAll } from "./authorize.js";
+import type { PubSubStats } from "./delivery-stats.js";
 import { createAgents } from "./http-post.js";
 import { defaultLog, type PubSubLog } from "./log.js";
 import { loadPubSubServices } from "./proto.js";
 import { publisherService } from "./publisher-service.js";
-import { type PubSubStats, PubSubStore } from "./store.js";
+import { PubSubStore } from "./store.js";
 import { subscriberService } from "./subscriber-service.js";
 import type { PubSubFaults } from "./types.js";
 
 export { type Authorize, allowAll, PubSubPermission } from "./authorize.js";
+export type { DeadLetterRecord, PubSubStats } from "./delivery-stats.js";
 export type { PubSubLog } from "./log.js";
 export type { PushAttempt } from "./push-deliverer.js";
-export type { DeadLetterRecord, PubSubStats } from "./store.js";
 export type { PubSubFaults } from "./types.js";
 
 /** Where to listen, where to log, and which faults to inject. */
