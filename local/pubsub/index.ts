@@ -105,16 +105,7 @@ export async function startPubSubServer(opts: PubSubServerOptions = {}): Promise
       abort.abort();
       store.close();
       for (const subscriber of subscribers) subscriber.closeAll();
-      await Promise.all(
-        grpcServers.map(
-          (grpcServer) =>
-            new Promise<void>((resolve) => {
-              grpcServer.tryShutdown(() => resolve());
-              // Calls still open after the streams were told to end (a client that never reads) are cut.
-              setTimeout(() => grpcServer.forceShutdown(), 1000).unref();
-            }),
-        ),
-      );
+      await Promise.all(grpcServers.map(shutdown));
       agents.http.destroy();
       agents.https.destroy();
     })();
@@ -137,4 +128,12 @@ export async function startPubSubServer(opts: PubSubServerOptions = {}): Promise
     idle: () => store.idle(),
     stats: () => store.stats(),
   };
+}
+
+/** Lets a gRPC server finish; calls still open after the streams were told to end (a client that never reads) are cut. */
+function shutdown(grpcServer: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    grpcServer.tryShutdown(() => resolve());
+    setTimeout(() => grpcServer.forceShutdown(), 1000).unref();
+  });
 }

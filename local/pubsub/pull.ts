@@ -1,9 +1,12 @@
+import { type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
 import { type Access, PubSubPermission as P } from "./authorize.js";
+import type { PubSubLog } from "./log.js";
 import { toReceivedMessage } from "./received-message.js";
 import type { ProtoObject } from "./resources.js";
 import { invalidArgument, notFound, type PubSubStatusError } from "./status-error.js";
 import type { PubSubStore } from "./store.js";
 import type { Consumer } from "./subscription-dispatcher.js";
+import { toStatus } from "./unary-handler.js";
 
 /**
  * How long a Pull without return_immediately waits for a message. The real service holds the
@@ -62,5 +65,25 @@ export function startPull(
     sub.dispatcher.removeConsumer(waiter);
     sub.onDelete.delete(onDelete);
     open.delete(onClose);
+  };
+}
+
+/** The grpc-js handler of Subscriber.Pull: answers when messages arrive, the wait ends, or the call is refused. */
+export function pullHandler(
+  context: PullContext,
+  log: PubSubLog,
+): (call: ServerUnaryCall<ProtoObject, ProtoObject>, callback: sendUnaryData<ProtoObject>) => void {
+  return (call, callback) => {
+    try {
+      const abandon = startPull(context, call.request, (error, receivedMessages) => {
+        if (error) callback(toStatus(error));
+        else callback(null, { receivedMessages });
+      });
+      call.on("cancelled", abandon);
+    } catch (error) {
+      const refusal = toStatus(error);
+      log({ event: "refused", method: "Pull", code: status[refusal.code], details: refusal.details });
+      callback(refusal);
+    }
   };
 }

@@ -1,20 +1,14 @@
-import {
-  type ServerDuplexStream,
-  type ServerUnaryCall,
-  type sendUnaryData,
-  status,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
+import type { ServerDuplexStream, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { type Access, PubSubPermission as P } from "./authorize.js";
 import type { PubSubLog } from "./log.js";
 import { paginate } from "./paginate.js";
-import { startPull } from "./pull.js";
+import { pullHandler } from "./pull.js";
 import { validateDeadline } from "./received-message.js";
 import type { ProtoObject } from "./resources.js";
 import { invalidArgument } from "./status-error.js";
 import type { PubSubStore } from "./store.js";
 import { StreamingPullSession } from "./streaming-pull.js";
-import { toStatus, unaryHandler } from "./unary-handler.js";
+import { unaryHandler } from "./unary-handler.js";
 
 type Request = ProtoObject;
 
@@ -96,23 +90,7 @@ export function subscriberService(
       sub.dispatcher.schedule();
       return {};
     }),
-    Pull: (call: ServerUnaryCall<Request, ProtoObject>, callback: sendUnaryData<ProtoObject>) => {
-      try {
-        const abandon = startPull(
-          { store, access, open },
-          call.request as Request,
-          (error, receivedMessages) => {
-            if (error) callback(toStatus(error));
-            else callback(null, { receivedMessages });
-          },
-        );
-        call.on("cancelled", abandon);
-      } catch (error) {
-        const refusal = toStatus(error);
-        log({ event: "refused", method: "Pull", code: status[refusal.code], details: refusal.details });
-        callback(refusal);
-      }
-    },
+    Pull: pullHandler({ store, access, open }, log),
     StreamingPull: (call: ServerDuplexStream<Request, ProtoObject>) =>
       new StreamingPullSession({ store, access, open, log }, call),
   };
