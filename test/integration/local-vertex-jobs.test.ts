@@ -16,6 +16,7 @@ import {
   startVertexServer,
 } from "../../local/vertex/index.js";
 import { eventually } from "../support/eventually.js";
+import { rejection } from "../support/rejection.js";
 
 const BUCKET = "vertex-jobs-test";
 const WRITER_IMAGE = "local/writer-trainer:1";
@@ -279,12 +280,9 @@ describe("CustomJob", () => {
       /gs:\/\//,
     ],
   ])("refuses a job with %s", async (_case, change, message) => {
-    const error = await jobs
-      .createCustomJob({ parent: server.parent, customJob: change(customJob(WRITER_IMAGE)) })
-      .then(
-        () => undefined,
-        (caught: unknown) => caught,
-      );
+    const error = await rejection(
+      jobs.createCustomJob({ parent: server.parent, customJob: change(customJob(WRITER_IMAGE)) }),
+    );
     expect(error).toMatchObject({ code: status.INVALID_ARGUMENT });
     expect((error as Error).message).toMatch(message);
   });
