@@ -1,7 +1,6 @@
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from "./errors.js";
-import { matchesFilter, parseListFilter } from "./list-filter.js";
+import { filteredPage } from "./list-filter.js";
 import type { Endpoint } from "./messages.js";
-import { paginate } from "./pagination.js";
 import type { LocationScope } from "./resource-names.js";
 import { timestamp } from "./timestamps.js";
 import { checkTrafficSplit } from "./traffic-split.js";
@@ -88,13 +87,10 @@ export class EndpointStore {
     nextPageToken: string;
   } {
     const parent = this.scope.checkParent(request.parent);
-    const terms = parseListFilter(request.filter ?? "", ["display_name"]);
-    const matching = [...this.endpoints.values()].filter(
-      (endpoint) =>
-        endpoint.name.startsWith(`${parent}/`) &&
-        matchesFilter(terms, endpoint.labels, () => endpoint.displayName),
+    const inParent = [...this.endpoints.values()].filter((endpoint) =>
+      endpoint.name.startsWith(`${parent}/`),
     );
-    const page = paginate(matching, request.pageSize ?? 0, request.pageToken ?? "");
+    const page = filteredPage(inParent, request, ["display_name"], (endpoint) => endpoint.displayName);
     return { endpoints: page.items, nextPageToken: page.nextPageToken };
   }
 
