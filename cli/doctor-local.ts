@@ -6,7 +6,7 @@ import { z } from "zod";
 import { type Entitlement, entitlements, identityNames } from "../shared/permissions.js";
 import { type DoctorReport, diffEntitlements } from "./doctor-report.js";
 
-/** Kept in step with local/storage/server.ts's `grantsPath` (the CLI does not load the local servers). */
+/** Kept in step with local/storage/request-handler.ts's `grantsPath` (the CLI does not load the local servers). */
 export const localGrantsPath = "/_modelgate/grants";
 
 const grantsDocument = z.object({

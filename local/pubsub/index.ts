@@ -1,17 +1,18 @@
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { type Authorize, accessFor, allowAll } from "./authorize.js";
+import type { PubSubStats } from "./delivery-stats.js";
 import { createAgents } from "./http-post.js";
 import { defaultLog, type PubSubLog } from "./log.js";
 import { loadPubSubServices } from "./proto.js";
 import { publisherService } from "./publisher-service.js";
-import { type PubSubStats, PubSubStore } from "./store.js";
+import { PubSubStore } from "./store.js";
 import { subscriberService } from "./subscriber-service.js";
 import type { PubSubFaults } from "./types.js";
 
 export { type Authorize, allowAll, PubSubPermission } from "./authorize.js";
+export type { DeadLetterRecord, PubSubStats } from "./delivery-stats.js";
 export type { PubSubLog } from "./log.js";
 export type { PushAttempt } from "./push-deliverer.js";
-export type { DeadLetterRecord, PubSubStats } from "./store.js";
 export type { PubSubFaults } from "./types.js";
 
 /** Where to listen, where to log, and which faults to inject. */
@@ -104,16 +105,7 @@ export async function startPubSubServer(opts: PubSubServerOptions = {}): Promise
       abort.abort();
       store.close();
       for (const subscriber of subscribers) subscriber.closeAll();
-      await Promise.all(
-        grpcServers.map(
-          (grpcServer) =>
-            new Promise<void>((resolve) => {
-              grpcServer.tryShutdown(() => resolve());
-              // Calls still open after the streams were told to end (a client that never reads) are cut.
-              setTimeout(() => grpcServer.forceShutdown(), 1000).unref();
-            }),
-        ),
-      );
+      await Promise.all(grpcServers.map(shutdown));
       agents.http.destroy();
       agents.https.destroy();
     })();
@@ -136,4 +128,12 @@ export async function startPubSubServer(opts: PubSubServerOptions = {}): Promise
     idle: () => store.idle(),
     stats: () => store.stats(),
   };
+}
+
+/** Lets a gRPC server finish; calls still open after the streams were told to end (a client that never reads) are cut. */
+function shutdown(grpcServer: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    grpcServer.tryShutdown(() => resolve());
+    setTimeout(() => grpcServer.forceShutdown(), 1000).unref();
+  });
 }

@@ -2,8 +2,9 @@ import type { UntypedServiceImplementation } from "@grpc/grpc-js";
 import { type Access, PubSubPermission as P } from "./authorize.js";
 import type { PubSubLog } from "./log.js";
 import { paginate } from "./paginate.js";
+import type { IncomingMessage } from "./publish-request.js";
 import type { ProtoObject } from "./resources.js";
-import type { IncomingMessage, PubSubStore } from "./store.js";
+import type { PubSubStore } from "./store.js";
 import { unaryHandler } from "./unary-handler.js";
 
 type Request = ProtoObject;

@@ -64,37 +64,8 @@ export function normalizeSubscription(request: ProtoObject): {
   const pushEndpoint = text(pushConfig.pushEndpoint);
   if (pushEndpoint !== "") validatePushEndpoint(pushEndpoint);
 
-  const deadLetterPolicy = record(request.deadLetterPolicy);
-  const deadLetterTopic = text(deadLetterPolicy?.deadLetterTopic);
-  let deadLetter: SubscriptionConfig["deadLetter"];
-  if (deadLetterTopic !== "") {
-    parseTopicName(deadLetterTopic);
-    const requested = Number(deadLetterPolicy?.maxDeliveryAttempts ?? 0);
-    // The real API accepts 5..100; smaller limits are allowed here so tests reach the dead-letter
-    // topic in a few attempts.
-    const maxDeliveryAttempts = requested === 0 ? defaultMaxDeliveryAttempts : requested;
-    if (!Number.isInteger(maxDeliveryAttempts) || maxDeliveryAttempts < 1 || maxDeliveryAttempts > 100) {
-      throw invalidArgument(
-        `Invalid max_delivery_attempts given: ${requested}. It must be between 5 and 100 (1 to 100 locally).`,
-      );
-    }
-    deadLetter = { topic: deadLetterTopic, maxDeliveryAttempts };
-  }
-
-  const retryPolicy = record(request.retryPolicy);
-  let retry: SubscriptionConfig["retry"];
-  if (retryPolicy) {
-    const minimumBackoffMs =
-      durationToMs(retryPolicy.minimumBackoff as ProtoSeconds | null) ?? defaultMinimumBackoffMs;
-    const maximumBackoffMs =
-      durationToMs(retryPolicy.maximumBackoff as ProtoSeconds | null) ?? defaultMaximumBackoffMs;
-    if (minimumBackoffMs < 0 || maximumBackoffMs > maxBackoffMs || minimumBackoffMs > maximumBackoffMs) {
-      throw invalidArgument(
-        `Invalid retry_policy given: minimum_backoff ${minimumBackoffMs} ms and maximum_backoff ${maximumBackoffMs} ms must satisfy 0 <= minimum <= maximum <= 600 s.`,
-      );
-    }
-    retry = { minimumBackoffMs, maximumBackoffMs };
-  }
+  const deadLetter = deadLetterConfig(record(request.deadLetterPolicy));
+  const retry = retryConfig(record(request.retryPolicy));
 
   const { tags: _tags, ...rest } = request;
   const resource: ProtoObject = {
@@ -129,6 +100,38 @@ export function normalizeSubscription(request: ProtoObject): {
     retry,
   };
   return { resource, config };
+}
+
+/** A subscription's dead-letter policy, checked; undefined when it names no topic. */
+function deadLetterConfig(policy: ProtoObject | undefined): SubscriptionConfig["deadLetter"] {
+  const deadLetterTopic = text(policy?.deadLetterTopic);
+  if (deadLetterTopic === "") return undefined;
+  parseTopicName(deadLetterTopic);
+  const requested = Number(policy?.maxDeliveryAttempts ?? 0);
+  // The real API accepts 5..100; smaller limits are allowed here so tests reach the dead-letter
+  // topic in a few attempts.
+  const maxDeliveryAttempts = requested === 0 ? defaultMaxDeliveryAttempts : requested;
+  if (!Number.isInteger(maxDeliveryAttempts) || maxDeliveryAttempts < 1 || maxDeliveryAttempts > 100) {
+    throw invalidArgument(
+      `Invalid max_delivery_attempts given: ${requested}. It must be between 5 and 100 (1 to 100 locally).`,
+    );
+  }
+  return { topic: deadLetterTopic, maxDeliveryAttempts };
+}
+
+/** A subscription's retry policy, checked, with the service's default backoffs; undefined when it has none. */
+function retryConfig(policy: ProtoObject | undefined): SubscriptionConfig["retry"] {
+  if (!policy) return undefined;
+  const minimumBackoffMs =
+    durationToMs(policy.minimumBackoff as ProtoSeconds | null) ?? defaultMinimumBackoffMs;
+  const maximumBackoffMs =
+    durationToMs(policy.maximumBackoff as ProtoSeconds | null) ?? defaultMaximumBackoffMs;
+  if (minimumBackoffMs < 0 || maximumBackoffMs > maxBackoffMs || minimumBackoffMs > maximumBackoffMs) {
+    throw invalidArgument(
+      `Invalid retry_policy given: minimum_backoff ${minimumBackoffMs} ms and maximum_backoff ${maximumBackoffMs} ms must satisfy 0 <= minimum <= maximum <= 600 s.`,
+    );
+  }
+  return { minimumBackoffMs, maximumBackoffMs };
 }
 
 /** INVALID_ARGUMENT unless `endpoint` is an absolute http(s) URL. */

@@ -1,6 +1,9 @@
+import { deadLetterAttributes } from "./dead-letter.js";
+import { DeliveryStats, type PubSubStats } from "./delivery-stats.js";
 import type { HttpAgents } from "./http-post.js";
 import type { PubSubLog } from "./log.js";
-import { type PushAttempt, PushDeliverer } from "./push-deliverer.js";
+import { checkPublishRequest, type IncomingMessage } from "./publish-request.js";
+import { PushDeliverer } from "./push-deliverer.js";
 import {
   deletedTopicName,
   parseProjectName,
@@ -8,37 +11,10 @@ import {
   parseTopicName,
 } from "./resource-names.js";
 import { applyUpdateMask, normalizeSubscription, normalizeTopic, type ProtoObject } from "./resources.js";
-import { alreadyExists, invalidArgument, notFound } from "./status-error.js";
+import { alreadyExists, notFound } from "./status-error.js";
 import { SubscriptionDispatcher } from "./subscription-dispatcher.js";
 import { type QueueEntry, SubscriptionQueue } from "./subscription-queue.js";
 import type { PubSubFaults, StoredMessage, SubscriptionConfig } from "./types.js";
-
-/** A message as a Publish request carries it. */
-export interface IncomingMessage {
-  data?: Buffer | Uint8Array | null;
-  attributes?: Record<string, string> | null;
-  orderingKey?: string | null;
-}
-
-/** A message moved to a dead-letter topic, as recorded for stats(). */
-export interface DeadLetterRecord {
-  subscription: string;
-  messageId: string;
-  deadLetterTopic: string;
-  deadLetterMessageId: string | undefined;
-  deliveryAttempts: number;
-  reason: string | undefined;
-}
-
-/** Counters and records for tests and the end-to-end harness. */
-export interface PubSubStats {
-  published: number;
-  /** Push HTTP requests sent (each duplicate counts). */
-  deliveriesAttempted: number;
-  /** The most recent push attempts (bounded), oldest first. */
-  pushAttempts: readonly PushAttempt[];
-  deadLettered: readonly DeadLetterRecord[];
-}
 
 /** A live subscription: its resource, derived config, queue, dispatcher and (for push) deliverer. */
 export interface SubscriptionRecord {
@@ -64,22 +40,13 @@ export interface StoreDeps {
   signal: AbortSignal;
 }
 
-// Real limits: 10 MB per publish request, attribute keys 256 bytes and values 1024 bytes.
-const maxRequestBytes = 10 * 1024 * 1024;
-const maxAttributeKeyBytes = 256;
-const maxAttributeValueBytes = 1024;
-const maxRecordedAttempts = 10_000;
-
 /** All topics, subscriptions and messages, in memory. */
 export class PubSubStore {
   readonly #topics = new Map<string, TopicRecord>();
   readonly #subscriptions = new Map<string, SubscriptionRecord>();
   readonly #deps: StoreDeps;
   readonly #idleWaiters: Array<() => void> = [];
-  readonly #pushAttempts: PushAttempt[] = [];
-  readonly #deadLettered: DeadLetterRecord[] = [];
-  #published = 0;
-  #deliveriesAttempted = 0;
+  readonly #stats = new DeliveryStats();
   #subscriptionSeq = 0;
   // Ids start from the clock so a restarted local server never reuses ids that idempotency
   // records from an earlier run might still hold.
@@ -132,38 +99,7 @@ export class PubSubStore {
   /** Publishes to a topic, fanning out to its subscriptions; returns the new message ids in order. */
   publish(topicName: string, messages: readonly IncomingMessage[]): string[] {
     const topic = this.#topic(topicName);
-    if (messages.length === 0) {
-      throw invalidArgument(
-        "The value for message_count is too small. You passed 0 in the request, but the minimum value is 1.",
-      );
-    }
-    let bytes = 0;
-    for (const message of messages) {
-      const attributes = message.attributes ?? {};
-      const data = message.data ?? Buffer.alloc(0);
-      if (data.length === 0 && Object.keys(attributes).length === 0) {
-        throw invalidArgument(
-          "Some messages in the publish request are empty. Each message must contain a non-empty data field, or at least one attribute.",
-        );
-      }
-      for (const [key, value] of Object.entries(attributes)) {
-        if (
-          Buffer.byteLength(key) > maxAttributeKeyBytes ||
-          Buffer.byteLength(value) > maxAttributeValueBytes
-        ) {
-          throw invalidArgument(
-            `The attribute "${key.slice(0, 64)}" is too long: keys may be ${maxAttributeKeyBytes} bytes and values ${maxAttributeValueBytes} bytes.`,
-          );
-        }
-        if (key.startsWith("goog")) {
-          throw invalidArgument(`The attribute key "${key}" is reserved: keys must not start with "goog".`);
-        }
-      }
-      bytes += data.length;
-    }
-    if (bytes > maxRequestBytes) {
-      throw invalidArgument(`The publish request is ${bytes} bytes; the limit is ${maxRequestBytes} bytes.`);
-    }
+    checkPublishRequest(messages);
     return messages.map((message) => this.#append(topic, topicName, message));
   }
 
@@ -232,12 +168,7 @@ export class PubSubStore {
   }
 
   stats(): PubSubStats {
-    return {
-      published: this.#published,
-      deliveriesAttempted: this.#deliveriesAttempted,
-      pushAttempts: [...this.#pushAttempts],
-      deadLettered: [...this.#deadLettered],
-    };
+    return this.#stats.snapshot();
   }
 
   /** Resolves once no push subscription has a message pending or in flight. */
@@ -269,7 +200,7 @@ export class PubSubStore {
       orderingKey: incoming.orderingKey ?? "",
       publishTime: new Date(),
     };
-    this.#published += 1;
+    this.#stats.published += 1;
     const now = Date.now();
     for (const subName of topic.subscriptions) {
       const sub = this.#subscriptions.get(subName);
@@ -300,7 +231,7 @@ export class PubSubStore {
         agents: this.#deps.agents,
         signal: this.#deps.signal,
         log: this.#deps.log,
-        recordAttempt: (attempt) => this.#recordAttempt(attempt),
+        recordAttempt: (attempt) => this.#stats.recordAttempt(attempt),
         settled: () => {
           sub.dispatcher.schedule();
           this.#checkIdle();
@@ -313,32 +244,16 @@ export class PubSubStore {
     }
   }
 
-  #recordAttempt(attempt: PushAttempt): void {
-    this.#deliveriesAttempted += 1;
-    this.#pushAttempts.push(attempt);
-    if (this.#pushAttempts.length > maxRecordedAttempts) this.#pushAttempts.shift();
-  }
-
   #deadLetter(sub: SubscriptionRecord, entry: QueueEntry): void {
     const policy = sub.config.deadLetter;
     if (!policy) return;
     const { message } = entry;
-    // The attributes the real service adds when it forwards a message to a dead-letter topic.
-    const attributes: Record<string, string> = {
-      ...message.attributes,
-      CloudPubSubDeadLetterSourceDeliveryCount: String(entry.attempts),
-      CloudPubSubDeadLetterSourceSubscription: sub.config.id,
-      CloudPubSubDeadLetterSourceSubscriptionProject: sub.config.project,
-      CloudPubSubDeadLetterSourceTopicPublishTime: message.publishTime.toISOString(),
-    };
-    if (sub.config.pushEndpoint && entry.lastFailure) {
-      attributes.CloudPubSubDeadLetterSourceDeliveryErrorMessage = entry.lastFailure;
-    }
+    const attributes = deadLetterAttributes(sub.config, entry);
     const topic = this.#topics.get(policy.topic);
     const deadLetterMessageId = topic
       ? this.#append(topic, policy.topic, { data: message.data, attributes })
       : undefined;
-    this.#deadLettered.push({
+    this.#stats.deadLettered.push({
       subscription: sub.config.name,
       messageId: message.messageId,
       deadLetterTopic: policy.topic,

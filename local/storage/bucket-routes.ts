@@ -4,6 +4,7 @@ import { badRequest } from "./errors.js";
 import { parseJsonBody, sendEmpty, sendJson } from "./http-io.js";
 import { validateBucketName } from "./object-metadata.js";
 import { bucketResource } from "./object-resource.js";
+import { parseRequest } from "./request-schema.js";
 import type { RouteContext } from "./route-context.js";
 
 const insertBucketSchema = z.object({
@@ -20,17 +21,13 @@ function requireProject(ctx: RouteContext): void {
 /** POST /b — buckets.insert. */
 export async function insertBucket(ctx: RouteContext): Promise<void> {
   requireProject(ctx);
-  const parsed = insertBucketSchema.safeParse(parseJsonBody(await ctx.body()));
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ");
-    throw badRequest(`Invalid bucket resource: ${issues}`);
-  }
-  const name = validateBucketName(parsed.data.name);
+  const request = parseRequest(insertBucketSchema, parseJsonBody(await ctx.body()), "bucket resource");
+  const name = validateBucketName(request.name);
   await ctx.authorize({ permission: StoragePermission.bucketsCreate, bucket: name });
   const extra: { location?: string; storageClass?: string; labels?: Record<string, string> } = {};
-  if (parsed.data.location !== undefined) extra.location = parsed.data.location;
-  if (parsed.data.storageClass !== undefined) extra.storageClass = parsed.data.storageClass;
-  if (parsed.data.labels !== undefined) extra.labels = parsed.data.labels;
+  if (request.location !== undefined) extra.location = request.location;
+  if (request.storageClass !== undefined) extra.storageClass = request.storageClass;
+  if (request.labels !== undefined) extra.labels = request.labels;
   const bucket = ctx.store.createBucket(name, extra);
   sendJson(ctx.res, 200, bucketResource(bucket, ctx.baseUrl));
 }

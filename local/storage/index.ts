@@ -9,9 +9,9 @@ export {
 export { localStorageClientOptions } from "./client-options.js";
 export { StorageApiError } from "./errors.js";
 export { type DeliveryRetry, FINALIZED_EVENT_TYPE } from "./finalize-dispatcher.js";
+export { grantsPath } from "./request-handler.js";
 export {
   type FinalizeSubscription,
-  grantsPath,
   type LocalStorageServer,
   type StorageServerOptions,
   startStorageServer,

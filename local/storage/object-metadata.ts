@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { badRequest } from "./errors.js";
+import { parseRequest } from "./request-schema.js";
 import type { ObjectAttributes } from "./stored-types.js";
 
 const textFields = [
@@ -51,15 +52,9 @@ export interface InsertMetadata {
 /** A metadata patch: `null` clears a field, a `null` metadata value removes that key. */
 export type MetadataPatch = z.infer<typeof patchSchema>;
 
-function describe(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ");
-}
-
 /** Parses a JSON body (already decoded) into an object-insert request, or throws a 400 naming the field. */
 export function parseInsertMetadata(json: unknown): InsertMetadata {
-  const parsed = insertSchema.safeParse(json ?? {});
-  if (!parsed.success) throw badRequest(`Invalid object metadata: ${describe(parsed.error)}`);
-  const body = parsed.data;
+  const body = parseRequest(insertSchema, json ?? {}, "object metadata");
   const attributes: ObjectAttributes = {};
   for (const field of textFields) {
     const value = body[field];
@@ -79,9 +74,7 @@ export function parseInsertMetadata(json: unknown): InsertMetadata {
 
 /** Parses a PATCH body, or throws a 400 naming the field. */
 export function parseMetadataPatch(json: unknown): MetadataPatch {
-  const parsed = patchSchema.safeParse(json);
-  if (!parsed.success) throw badRequest(`Invalid object metadata: ${describe(parsed.error)}`);
-  return parsed.data;
+  return parseRequest(patchSchema, json, "object metadata");
 }
 
 /** Applies a patch to current attributes, returning the new attributes. */

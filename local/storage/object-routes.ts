@@ -13,6 +13,7 @@ import {
 } from "./object-metadata.js";
 import { objectEtag, objectResource } from "./object-resource.js";
 import { checkPreconditions, parseInt64Param, parsePreconditions } from "./preconditions.js";
+import { parseRequest } from "./request-schema.js";
 import type { RouteContext } from "./route-context.js";
 import type { StoredObject } from "./stored-types.js";
 
@@ -174,17 +175,13 @@ const composeSchema = z.object({
 /** POST /b/:bucket/o/:object/compose — objects.compose: the sources' bytes, concatenated. */
 export async function composeObject(ctx: RouteContext, bucket: string, name: string): Promise<void> {
   validateObjectName(name);
-  const parsed = composeSchema.safeParse(parseJsonBody(await ctx.body()));
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ");
-    throw badRequest(`Invalid compose request: ${issues}`);
-  }
-  const destination = parseInsertMetadata(parsed.data.destination);
-  for (const source of parsed.data.sourceObjects) {
+  const request = parseRequest(composeSchema, parseJsonBody(await ctx.body()), "compose request");
+  const destination = parseInsertMetadata(request.destination);
+  for (const source of request.sourceObjects) {
     await ctx.authorize({ permission: StoragePermission.objectsGet, bucket, object: source.name });
   }
   await authorizeWrite(ctx, bucket, name);
-  const sources = parsed.data.sourceObjects.map((s) => {
+  const sources = request.sourceObjects.map((s) => {
     const generation = s.generation === undefined ? undefined : BigInt(s.generation);
     const object = ctx.store.object({ bucket, name: s.name, generation });
     if (object === undefined) throw noSuchObject(bucket, s.name);

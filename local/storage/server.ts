@@ -1,25 +1,12 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Authorize, allowAll, bearerIdentity } from "./authorize.js";
-import { deleteBucket, getBucket, insertBucket, listBuckets } from "./bucket-routes.js";
-import { badRequest, forbidden, noSuchRoute, StorageApiError } from "./errors.js";
+import { type Authorize, allowAll } from "./authorize.js";
 import { type DeliveryRetry, FinalizeDispatcher, type FinalizeSubscription } from "./finalize-dispatcher.js";
-import { readBody, sendError, sendJson } from "./http-io.js";
 import { defaultLog, type StorageLog } from "./log.js";
 import { validateBucketName } from "./object-metadata.js";
-import { objectResource } from "./object-resource.js";
-import {
-  composeObject,
-  deleteObject,
-  getObject,
-  listObjects,
-  patchObject,
-  rewriteObject,
-} from "./object-routes.js";
 import { ObjectStore } from "./object-store.js";
+import { requestHandler } from "./request-handler.js";
 import { ResumableSessions } from "./resumable-sessions.js";
-import type { RouteContext } from "./route-context.js";
-import { cancelResumable, insertObject, putResumable } from "./upload-routes.js";
 
 export interface StorageServerOptions {
   /** Interface to listen on (default 127.0.0.1). */
@@ -63,193 +50,23 @@ export interface LocalStorageServer {
   identityUrls: Record<string, string>;
 }
 
-/** Where the default port serves the grants its authorize hook enforces (see `grants`). */
-export const grantsPath = "/_modelgate/grants";
-
-type Handler = (ctx: RouteContext, match: string[]) => Promise<void>;
-interface Route {
-  method: string;
-  pattern: RegExp;
-  handler: Handler;
-}
-
-// Object names arrive percent-encoded (slashes as %2F); the catch-all object route also accepts
-// raw slashes, as Cloud Storage does for `.../o/folder/file`.
-const routes: Route[] = [
-  { method: "GET", pattern: /^\/b\/?$/, handler: (ctx) => listBuckets(ctx) },
-  { method: "POST", pattern: /^\/b\/?$/, handler: (ctx) => insertBucket(ctx) },
-  { method: "GET", pattern: /^\/b\/([^/]+)\/?$/, handler: (ctx, [b]) => getBucket(ctx, b as string) },
-  { method: "DELETE", pattern: /^\/b\/([^/]+)\/?$/, handler: (ctx, [b]) => deleteBucket(ctx, b as string) },
-  { method: "GET", pattern: /^\/b\/([^/]+)\/o\/?$/, handler: (ctx, [b]) => listObjects(ctx, b as string) },
-  {
-    method: "POST",
-    pattern: /^\/b\/([^/]+)\/o\/([^/]+)\/compose$/,
-    handler: (ctx, [b, o]) => composeObject(ctx, b as string, o as string),
-  },
-  {
-    method: "POST",
-    pattern: /^\/b\/([^/]+)\/o\/([^/]+)\/(rewriteTo|copyTo)\/b\/([^/]+)\/o\/([^/]+)$/,
-    handler: (ctx, [sb, so, kind, db, dob]) =>
-      rewriteObject(
-        ctx,
-        { bucket: sb as string, name: so as string },
-        { bucket: db as string, name: dob as string },
-        kind as "rewriteTo" | "copyTo",
-      ),
-  },
-  {
-    method: "GET",
-    pattern: /^\/b\/([^/]+)\/o\/(.+)$/,
-    handler: (ctx, [b, o]) => getObject(ctx, b as string, o as string),
-  },
-  {
-    method: "PATCH",
-    pattern: /^\/b\/([^/]+)\/o\/(.+)$/,
-    handler: (ctx, [b, o]) => patchObject(ctx, b as string, o as string),
-  },
-  {
-    method: "DELETE",
-    pattern: /^\/b\/([^/]+)\/o\/(.+)$/,
-    handler: (ctx, [b, o]) => deleteObject(ctx, b as string, o as string),
-  },
-];
-
-const uploadPattern = /^\/upload\/storage\/v1\/b\/([^/]+)\/o\/?$/;
-const downloadPattern = /^\/download\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/;
-
-function decodeSegment(raw: string): string {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    throw badRequest(`Malformed percent-encoding in path segment '${raw}'.`);
-  }
-}
-
-/** Finds the handler for a request; the JSON API lives under /storage/v1 (or at / with STORAGE_EMULATOR_HOST). */
-function resolve(method: string, pathname: string): { handler: Handler; match: string[] } {
-  const upload = uploadPattern.exec(pathname);
-  if (upload !== null) {
-    const bucket = decodeSegment(upload[1] as string);
-    if (method === "POST") return { handler: (ctx) => insertObject(ctx, bucket), match: [] };
-    if (method === "PUT") return { handler: (ctx) => putResumable(ctx, bucket), match: [] };
-    if (method === "DELETE") return { handler: (ctx) => cancelResumable(ctx, bucket), match: [] };
-  }
-  const download = downloadPattern.exec(pathname);
-  if (download !== null && method === "GET") {
-    const [bucket, name] = [decodeSegment(download[1] as string), decodeSegment(download[2] as string)];
-    return {
-      handler: (ctx) => {
-        ctx.params.set("alt", "media");
-        return getObject(ctx, bucket, name);
-      },
-      match: [],
-    };
-  }
-  // The client sends STORAGE_EMULATOR_HOST's JSON calls without the /storage/v1 prefix.
-  const jsonPath = pathname.startsWith("/storage/v1/") ? pathname.slice("/storage/v1".length) : pathname;
-  for (const route of routes) {
-    if (route.method !== method) continue;
-    const match = route.pattern.exec(jsonPath);
-    if (match !== null) return { handler: route.handler, match: match.slice(1).map(decodeSegment) };
-  }
-  throw noSuchRoute(method, pathname);
-}
-
 /** Starts the local Cloud Storage JSON API server. */
 export async function startStorageServer(opts: StorageServerOptions = {}): Promise<LocalStorageServer> {
   const log: StorageLog = opts.log ?? defaultLog();
   const store = ObjectStore.open(opts.dir, log);
-  const sessions = new ResumableSessions();
   const dispatcher = new FinalizeDispatcher(log, opts.delivery);
-  const authorize = opts.authorize ?? allowAll;
-  const maxBodyBytes = opts.maxBodyBytes ?? 1024 ** 3;
   const host = opts.host ?? "127.0.0.1";
   let url = "";
-
-  async function handle(
-    req: IncomingMessage,
-    res: ServerResponse,
-    listener: string | undefined,
-  ): Promise<void> {
-    const method = req.method ?? "GET";
-    let path = req.url ?? "/";
-    try {
-      const parsed = new URL(path, "http://local");
-      path = parsed.pathname;
-      if (path === grantsPath && method === "GET" && listener === undefined && opts.grants) {
-        sendJson(res, 200, opts.grants());
-        return;
-      }
-      const identity = listener ?? bearerIdentity(req.headers);
-      // Links point back at the address the caller used, so they also work through a proxy name.
-      const hostHeader = req.headers.host;
-      const baseUrl =
-        hostHeader !== undefined && /^[\w.:[\]-]+$/.test(hostHeader) ? `http://${hostHeader}` : url;
-      const { handler, match } = resolve(method, parsed.pathname);
-      const ctx: RouteContext = {
-        req,
-        res,
-        url: parsed,
-        params: parsed.searchParams,
-        baseUrl,
-        store,
-        sessions,
-        log,
-        dispatcher,
-        body: () => readBody(req, maxBodyBytes),
-        async authorize(access) {
-          const allowed = await authorize(
-            {
-              method,
-              path: parsed.pathname,
-              headers: req.headers,
-              identity,
-              ...(listener === undefined ? {} : { listener }),
-            },
-            access,
-          );
-          if (!allowed) {
-            throw forbidden(identity, access.permission, access.object === undefined ? "bucket" : "object");
-          }
-        },
-        written(object, via) {
-          const resource = objectResource(object, baseUrl);
-          log({
-            severity: "INFO",
-            message: "object written",
-            bucket: object.bucket,
-            object: object.name,
-            generation: object.generation,
-            via,
-          });
-          dispatcher.objectFinalized(resource);
-          return resource;
-        },
-      };
-      await handler(ctx, match);
-    } catch (caught) {
-      const error =
-        caught instanceof StorageApiError
-          ? caught
-          : new StorageApiError(
-              500,
-              `Internal error: ${(caught as Error)?.message ?? String(caught)}`,
-              "backendError",
-            );
-      if (error.code !== 304) {
-        log({
-          severity: error.code >= 500 ? "ERROR" : "WARNING",
-          message: "request refused",
-          method,
-          path,
-          status: error.code,
-          reason: error.detail.reason,
-          error: error.message,
-        });
-      }
-      sendError(res, error);
-    }
-  }
+  const handle = requestHandler({
+    store,
+    sessions: new ResumableSessions(),
+    dispatcher,
+    log,
+    authorize: opts.authorize ?? allowAll,
+    maxBodyBytes: opts.maxBodyBytes ?? 1024 ** 3,
+    ...(opts.grants ? { grants: opts.grants } : {}),
+    defaultBaseUrl: () => url,
+  });
 
   const idleConnectionMs = 10 * 60_000;
   const listen = async (port: number, listener: string | undefined) => {

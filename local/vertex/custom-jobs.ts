@@ -1,9 +1,8 @@
 import { failedPrecondition, invalidArgument, notFound } from "./errors.js";
 import type { FaultInjector } from "./fault-injector.js";
 import { type RunningProcess, runTrainerProcess, type TrainerCommand } from "./job-runner.js";
-import { matchesFilter, parseListFilter } from "./list-filter.js";
+import { filteredPage } from "./list-filter.js";
 import type { CustomJob, WorkerPoolSpec } from "./messages.js";
-import { paginate } from "./pagination.js";
 import type { LocationScope } from "./resource-names.js";
 import { timestamp } from "./timestamps.js";
 
@@ -80,13 +79,10 @@ export class CustomJobStore {
     nextPageToken: string;
   } {
     const parent = this.deps.scope.checkParent(request.parent);
-    const terms = parseListFilter(request.filter ?? "", ["state", "display_name"]);
-    const matching = [...this.jobs.values()].filter(
-      (job) =>
-        job.name.startsWith(`${parent}/`) &&
-        matchesFilter(terms, job.labels, (field) => (field === "state" ? job.state : job.displayName)),
+    const inParent = [...this.jobs.values()].filter((job) => job.name.startsWith(`${parent}/`));
+    const page = filteredPage(inParent, request, ["state", "display_name"], (job, field) =>
+      field === "state" ? job.state : job.displayName,
     );
-    const page = paginate(matching, request.pageSize ?? 0, request.pageToken ?? "");
     return { customJobs: page.items, nextPageToken: page.nextPageToken };
   }
 

@@ -1,4 +1,5 @@
 import { invalidArgument } from "./errors.js";
+import { paginate } from "./pagination.js";
 
 /** One comparison of an AIP-160 list filter, e.g. `labels.team="fraud"`. */
 export interface FilterTerm {
@@ -54,4 +55,26 @@ export function matchesFilter(
 function toSnakeCase(field: string): string {
   if (field.startsWith("labels.")) return field;
   return field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+/** The filter and paging fields of a List request. */
+export interface ListRequest {
+  filter?: string;
+  pageSize?: number;
+  pageToken?: string;
+}
+
+/**
+ * The page of `items` that pass the request's filter: `fields` are the plain fields the filter may name besides
+ * labels, `read` gives an item's value of one.
+ */
+export function filteredPage<T extends { labels?: Record<string, string> }>(
+  items: readonly T[],
+  request: ListRequest,
+  fields: readonly string[],
+  read: (item: T, field: string) => string | undefined,
+): { items: T[]; nextPageToken: string } {
+  const terms = parseListFilter(request.filter ?? "", fields);
+  const matching = items.filter((item) => matchesFilter(terms, item.labels, (field) => read(item, field)));
+  return paginate(matching, request.pageSize ?? 0, request.pageToken ?? "");
 }

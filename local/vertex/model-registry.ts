@@ -1,7 +1,6 @@
 import { alreadyExists, invalidArgument, notFound } from "./errors.js";
-import { matchesFilter, parseListFilter } from "./list-filter.js";
+import { filteredPage } from "./list-filter.js";
 import type { Model } from "./messages.js";
-import { paginate } from "./pagination.js";
 import type { LocationScope } from "./resource-names.js";
 import { timestamp } from "./timestamps.js";
 
@@ -130,12 +129,10 @@ export class ModelRegistry {
     nextPageToken: string;
   } {
     const parent = this.scope.checkParent(request.parent);
-    const terms = parseListFilter(request.filter ?? "", ["display_name"]);
-    const defaults = [...this.models.entries()]
-      .filter(([name]) => name.startsWith(`${parent}/`))
-      .map(([name]) => this.resolve(name))
-      .filter((model) => matchesFilter(terms, model.labels, () => model.displayName));
-    const page = paginate(defaults, request.pageSize ?? 0, request.pageToken ?? "");
+    const defaults = [...this.models.keys()]
+      .filter((name) => name.startsWith(`${parent}/`))
+      .map((name) => this.resolve(name));
+    const page = filteredPage(defaults, request, ["display_name"], (model) => model.displayName);
     return { models: page.items, nextPageToken: page.nextPageToken };
   }
 
@@ -146,13 +143,12 @@ export class ModelRegistry {
     const { name } = this.scope.parse(request.name, "models", "Model");
     const entry = this.models.get(name);
     if (!entry) throw notFound(`Model \`${name}\` not found.`);
-    const terms = parseListFilter(request.filter ?? "", ["display_name", "version_id"]);
-    const versions = [...entry.versions.values()].filter((model) =>
-      matchesFilter(terms, model.labels, (field) =>
-        field === "version_id" ? model.versionId : model.displayName,
-      ),
+    const page = filteredPage(
+      [...entry.versions.values()],
+      request,
+      ["display_name", "version_id"],
+      (model, field) => (field === "version_id" ? model.versionId : model.displayName),
     );
-    const page = paginate(versions, request.pageSize ?? 0, request.pageToken ?? "");
     return { models: page.items, nextPageToken: page.nextPageToken };
   }
 

@@ -1,29 +1,18 @@
-import {
-  type handleUnaryCall,
-  Server,
-  ServerCredentials,
-  type ServerUnaryCall,
-  type sendUnaryData,
-  status,
-} from "@grpc/grpc-js";
 import { CustomJobStore } from "./custom-jobs.js";
+import { DeploymentStore } from "./deployed-models.js";
 import { EndpointStore } from "./endpoint-store.js";
-import { RpcError, toStatus } from "./errors.js";
 import { FaultInjector, type VertexFaults } from "./fault-injector.js";
+import { GrpcListeners } from "./grpc-listeners.js";
 import type { TrainerCommand } from "./job-runner.js";
+import { type VertexStores, vertexHandlers } from "./method-table.js";
 import { ModelRegistry } from "./model-registry.js";
 import { OperationManager } from "./operations.js";
-import {
-  type Authorize,
-  identityOf,
-  type PermissionCheck,
-  resolveCheck,
-  type VertexMethod,
-  vertexPermissions,
-} from "./permissions.js";
+import type { Authorize } from "./permissions.js";
 import { type PredictorFactory, PredictRouter } from "./predict-router.js";
-import { serviceDefinition, serviceNames, v1 } from "./protos.js";
 import { LocationScope } from "./resource-names.js";
+import { type RequestLogEntry, RpcDispatch } from "./rpc-dispatch.js";
+
+export type { RequestLogEntry } from "./rpc-dispatch.js";
 
 /** Options of `startVertexServer`. */
 export interface VertexServerOptions {
@@ -61,16 +50,6 @@ export interface VertexServerOptions {
   random?: () => number;
 }
 
-/** One RPC the server answered. */
-export interface RequestLogEntry {
-  method: string;
-  request: unknown;
-  code: number;
-  at: number;
-  identity: string | null;
-  message?: string;
-}
-
 /** A running local Vertex AI server. */
 export interface LocalVertexServer {
   /** "127.0.0.1:PORT", for `localVertexClientOptions`. */
@@ -86,10 +65,6 @@ export interface LocalVertexServer {
   requestLog: ReadonlyArray<RequestLogEntry>;
 }
 
-const requestLogLimit = 20_000;
-
-type Handler = (request: never) => unknown;
-
 /** Starts the local Vertex AI gRPC server (JobService, ModelService, EndpointService, PredictionService, Operations). */
 export async function startVertexServer(opts: VertexServerOptions): Promise<LocalVertexServer> {
   if (!opts.storageApiEndpoint || !/^https?:\/\//.test(opts.storageApiEndpoint)) {
@@ -100,10 +75,54 @@ export async function startVertexServer(opts: VertexServerOptions): Promise<Loca
   const host = opts.host ?? "127.0.0.1";
   const log = opts.log ?? defaultLog;
   const scope = new LocationScope(opts.project ?? "local-project", opts.location ?? "us-central1");
-  const delayMs = opts.operationDelayMs ?? 20;
-  const authorize = opts.authorize ?? (() => true);
   const faults = new FaultInjector();
-  const operations = new OperationManager(delayMs, faults, log);
+  const stores = createStores(opts, scope, faults, log);
+  const dispatch = new RpcDispatch({
+    handlers: vertexHandlers(stores),
+    faults,
+    authorize: opts.authorize ?? (() => true),
+    log,
+  });
+  const listeners = new GrpcListeners(host, (method, listener) => dispatch.serve(method, listener));
+  const closeStores = async () => {
+    stores.operations.close();
+    await stores.jobs.close();
+  };
+  const identityAddresses: Record<string, string> = {};
+  let port: number;
+  try {
+    port = await listeners.listen(opts.port ?? 0, null);
+    for (const identity of opts.identities ?? [])
+      identityAddresses[identity] = `${host}:${await listeners.listen(0, identity)}`;
+  } catch (error) {
+    listeners.forceShutdown();
+    await closeStores();
+    throw error;
+  }
+
+  let closed: Promise<void> | undefined;
+  return {
+    address: `${host}:${port}`,
+    identityAddresses,
+    host,
+    port,
+    parent: scope.parent,
+    faults,
+    requestLog: dispatch.requestLog,
+    close() {
+      closed ??= closeStores().then(() => listeners.shutdown());
+      return closed;
+    },
+  };
+}
+
+function createStores(
+  opts: VertexServerOptions,
+  scope: LocationScope,
+  faults: FaultInjector,
+  log: (entry: Record<string, unknown>) => void,
+): VertexStores {
+  const delayMs = opts.operationDelayMs ?? 20;
   const jobs = new CustomJobStore({
     scope,
     trainers: opts.trainers ?? {},
@@ -121,220 +140,10 @@ export async function startVertexServer(opts: VertexServerOptions): Promise<Loca
     predictLatencyMs: opts.predictLatencyMs ?? 0,
     ...(opts.random ? { random: opts.random } : {}),
   });
-  const endpoints = new EndpointStore(scope, registry, router);
-
-  const lro = (
-    method: VertexMethod,
-    metadata: string,
-    response: string,
-    change: { resourceName: string; complete: () => object | Promise<object>; abandon?: () => void },
-  ) =>
-    operations.start({
-      method,
-      resourceName: change.resourceName,
-      metadataType: metadata,
-      responseType: response,
-      complete: change.complete,
-      ...(change.abandon ? { abandon: change.abandon } : {}),
-    });
-
-  const handlers: Record<VertexMethod, Handler> = {
-    CreateCustomJob: (request: Parameters<CustomJobStore["create"]>[0]) => jobs.create(request),
-    GetCustomJob: (request: { name?: string }) => jobs.get(request),
-    ListCustomJobs: (request: Parameters<CustomJobStore["list"]>[0]) => jobs.list(request),
-    CancelCustomJob: (request: { name?: string }) => jobs.cancel(request),
-    UploadModel: (request: Parameters<ModelRegistry["upload"]>[0]) => {
-      const pending = registry.upload(request);
-      return lro("UploadModel", `${v1}.UploadModelOperationMetadata`, `${v1}.UploadModelResponse`, {
-        resourceName: pending.modelName,
-        complete: pending.complete,
-      });
-    },
-    GetModel: (request: { name?: string }) => registry.get(request),
-    ListModels: (request: Parameters<ModelRegistry["list"]>[0]) => registry.list(request),
-    ListModelVersions: (request: Parameters<ModelRegistry["listVersions"]>[0]) =>
-      registry.listVersions(request),
-    MergeVersionAliases: (request: Parameters<ModelRegistry["mergeVersionAliases"]>[0]) =>
-      registry.mergeVersionAliases(request),
-    UpdateModel: (request: Parameters<ModelRegistry["update"]>[0]) => registry.update(request),
-    CreateEndpoint: (request: Parameters<EndpointStore["create"]>[0]) =>
-      lro(
-        "CreateEndpoint",
-        `${v1}.CreateEndpointOperationMetadata`,
-        `${v1}.Endpoint`,
-        endpoints.create(request),
-      ),
-    GetEndpoint: (request: { name?: string }) => endpoints.get(request),
-    ListEndpoints: (request: Parameters<EndpointStore["list"]>[0]) => endpoints.list(request),
-    UpdateEndpoint: (request: Parameters<EndpointStore["update"]>[0]) => endpoints.update(request),
-    DeleteEndpoint: (request: { name?: string }) =>
-      lro(
-        "DeleteEndpoint",
-        `${v1}.DeleteOperationMetadata`,
-        "google.protobuf.Empty",
-        endpoints.delete(request),
-      ),
-    DeployModel: (request: Parameters<EndpointStore["deploy"]>[0]) =>
-      lro(
-        "DeployModel",
-        `${v1}.DeployModelOperationMetadata`,
-        `${v1}.DeployModelResponse`,
-        endpoints.deploy(request),
-      ),
-    UndeployModel: (request: Parameters<EndpointStore["undeploy"]>[0]) =>
-      lro(
-        "UndeployModel",
-        `${v1}.UndeployModelOperationMetadata`,
-        `${v1}.UndeployModelResponse`,
-        endpoints.undeploy(request),
-      ),
-    MutateDeployedModel: (request: Parameters<EndpointStore["mutate"]>[0]) =>
-      lro(
-        "MutateDeployedModel",
-        `${v1}.MutateDeployedModelOperationMetadata`,
-        `${v1}.MutateDeployedModelResponse`,
-        endpoints.mutate(request),
-      ),
-    Predict: (request: { endpoint?: string } & Parameters<PredictRouter["predict"]>[1]) =>
-      router.predict(endpoints.find(request.endpoint, "endpoint"), request),
-    Explain: (request: { endpoint?: string } & Parameters<PredictRouter["explain"]>[1]) =>
-      router.explain(endpoints.find(request.endpoint, "endpoint"), request),
-    GetOperation: (request: { name?: string }) => operations.get(request.name ?? ""),
-    ListOperations: (request: { name?: string; filter?: string; pageSize?: number; pageToken?: string }) =>
-      operations.list(
-        request.name ?? "",
-        request.filter ?? "",
-        request.pageSize ?? 0,
-        request.pageToken ?? "",
-      ),
-    WaitOperation: (request: { name?: string; timeout?: { seconds?: string; nanos?: number } }) => {
-      const requested = request.timeout
-        ? Number(request.timeout.seconds ?? 0) * 1000 + (request.timeout.nanos ?? 0) / 1e6
-        : 60_000;
-      return operations.wait(request.name ?? "", Math.min(requested, 60_000));
-    },
-    CancelOperation: (request: { name?: string }) => {
-      operations.cancel(request.name ?? "");
-      return {};
-    },
-    DeleteOperation: (request: { name?: string }) => {
-      operations.delete(request.name ?? "");
-      return {};
-    },
-  };
-
-  const requestLog: RequestLogEntry[] = [];
-  const record = (entry: RequestLogEntry) => {
-    requestLog.push(entry);
-    if (requestLog.length > requestLogLimit) requestLog.splice(0, requestLog.length - requestLogLimit);
-  };
-
-  const serve =
-    (method: string, listener: string | null): handleUnaryCall<unknown, unknown> =>
-    (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
-      const identity = listener ?? identityOf(call.metadata.get("authorization")[0]);
-      const request = call.request;
-      const run = async () => {
-        const known = method in handlers ? (method as VertexMethod) : undefined;
-        if (!known) {
-          throw new RpcError(
-            "UNIMPLEMENTED",
-            `Method ${method} is not implemented by the local Vertex AI server.`,
-          );
-        }
-        await faults.beforeCall(known);
-        for (const check of vertexPermissions[known] as readonly PermissionCheck[]) {
-          const resolved = resolveCheck(check, request);
-          if (!resolved) continue;
-          const { permission, resourceName } = resolved;
-          if (!(await authorize(identity, permission, resourceName))) {
-            throw new RpcError(
-              "PERMISSION_DENIED",
-              permission.startsWith("iam.")
-                ? `Permission '${permission}' denied on service account ${resourceName} (or it may not exist).`
-                : `Permission '${permission}' denied on resource '//aiplatform.googleapis.com/${resourceName}' (or it may not exist).`,
-            );
-          }
-        }
-        return (handlers[known] as (request: unknown) => unknown)(request);
-      };
-      run().then(
-        (response) => {
-          record({ method, request, code: status.OK, at: Date.now(), identity });
-          callback(null, response);
-        },
-        (error: unknown) => {
-          const { code, message } = toStatus(error);
-          record({ method, request, code, at: Date.now(), identity, message });
-          log({ event: "rpc-refused", method, code: status[code], message, identity });
-          callback({ code, details: message });
-        },
-      );
-    };
-
-  // A gRPC handler cannot tell which port a call came in on, so each identity gets its own server instance over
-  // the same stores, with the handlers bound to that identity.
-  const servers: Server[] = [];
-  const listen = (bindPort: number, listener: string | null) => {
-    const server = new Server();
-    for (const service of Object.values(serviceNames)) {
-      const definition = serviceDefinition(service);
-      const implementation: Record<string, handleUnaryCall<unknown, unknown>> = {};
-      for (const [method, spec] of Object.entries(definition)) {
-        // Streaming methods are left to grpc-js, which answers UNIMPLEMENTED for them.
-        if (!spec.requestStream && !spec.responseStream) implementation[method] = serve(method, listener);
-      }
-      server.addService(definition, implementation);
-    }
-    servers.push(server);
-    return new Promise<number>((resolve, reject) => {
-      server.bindAsync(`${host}:${bindPort}`, ServerCredentials.createInsecure(), (error, bound) =>
-        error ? reject(error) : resolve(bound),
-      );
-    });
-  };
-  const identityAddresses: Record<string, string> = {};
-  let port: number;
-  try {
-    port = await listen(opts.port ?? 0, null);
-    for (const identity of opts.identities ?? [])
-      identityAddresses[identity] = `${host}:${await listen(0, identity)}`;
-  } catch (error) {
-    for (const server of servers) server.forceShutdown();
-    operations.close();
-    await jobs.close();
-    throw error;
-  }
-
-  let closed: Promise<void> | undefined;
-  return {
-    address: `${host}:${port}`,
-    identityAddresses,
-    host,
-    port,
-    parent: scope.parent,
-    faults,
-    requestLog,
-    close() {
-      closed ??= (async () => {
-        operations.close();
-        await jobs.close();
-        await Promise.all(
-          servers.map(
-            (server) =>
-              new Promise<void>((resolve) => {
-                const force = setTimeout(() => server.forceShutdown(), 2000);
-                server.tryShutdown(() => {
-                  clearTimeout(force);
-                  resolve();
-                });
-              }),
-          ),
-        );
-      })();
-      return closed;
-    },
-  };
+  const endpoints = new EndpointStore(scope);
+  const deployments = new DeploymentStore(endpoints, registry, router);
+  const operations = new OperationManager(delayMs, faults, log);
+  return { jobs, registry, endpoints, deployments, router, operations };
 }
 
 function defaultLog(entry: Record<string, unknown>): void {

@@ -11,7 +11,6 @@ import { completesChain, VerifyAction } from "../../shared/ledger-actions.js";
 import { Label } from "../../shared/model-ports.js";
 import { createRuntime, type Runtime } from "../../shared/runtime.js";
 import { loadSettings } from "../../shared/settings.js";
-import { type FunctionName, type TopicName, topicNames } from "../../shared/topology.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";

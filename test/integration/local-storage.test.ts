@@ -14,6 +14,7 @@ import {
   localStorageClientOptions,
   startStorageServer,
 } from "../../local/storage/index.js";
+import { rejection } from "../support/rejection.js";
 
 // Every outgoing HTTP request from this worker, by host: the client must never try Google's
 // auth or metadata servers when pointed at the local server.
@@ -31,15 +32,6 @@ const logs: Record<string, unknown>[] = [];
 /** How the server says an object was written (media, multipart, resumable...). */
 const writesOf = (name: string) =>
   logs.filter((l) => l.message === "object written" && l.object === name).map((l) => l.via);
-
-async function rejection(promise: Promise<unknown>): Promise<Record<string, unknown>> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Record<string, unknown>;
-  }
-  throw new Error("expected the call to fail");
-}
 
 beforeAll(async () => {
   diagnostics.subscribe("http.client.request.start", onHttp);

@@ -2,6 +2,7 @@ import type { EndpointServiceClient } from "@google-cloud/aiplatform/build/src/v
 import { status } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
 import { dedicated, useEchoVertex } from "../support/echo-vertex.js";
+import { rejection } from "../support/rejection.js";
 
 const BUCKET = "vertex-endpoints-test";
 
@@ -173,8 +174,8 @@ describe("DeployModel and the traffic split", () => {
       "model" in change
         ? String(change.model).replace("ALIAS", `${echo.modelName}@golden`)
         : `${echo.modelName}@2`;
-    const error = await echo.endpoints
-      .deployModel({
+    const error = await rejection(
+      echo.endpoints.deployModel({
         endpoint,
         deployedModel: {
           model,
@@ -182,11 +183,8 @@ describe("DeployModel and the traffic split", () => {
           ...("resources" in change ? {} : { dedicatedResources: dedicated }),
         },
         ...("trafficSplit" in change ? { trafficSplit: change.trafficSplit } : {}),
-      })
-      .then(
-        () => undefined,
-        (caught: unknown) => caught,
-      );
+      }),
+    );
     expect(error).toMatchObject({ code });
     expect((error as Error).message).toMatch(message);
     expect((await echo.getEndpoint(endpoint)).deployedModels).toHaveLength(1);

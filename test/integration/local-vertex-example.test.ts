@@ -2,24 +2,18 @@ import { EndpointServiceClient } from "@google-cloud/aiplatform/build/src/v1/end
 import { JobServiceClient } from "@google-cloud/aiplatform/build/src/v1/job_service_client.js";
 import { ModelServiceClient } from "@google-cloud/aiplatform/build/src/v1/model_service_client.js";
 import { PredictionServiceClient } from "@google-cloud/aiplatform/build/src/v1/prediction_service_client.js";
-import { Storage } from "@google-cloud/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildGoldenExamples } from "../../examples/fraud-detector/golden.js";
 import { loadPredictor } from "../../examples/fraud-detector/predictor.js";
 import { EXAMPLE_OBJECTS, seedExampleData } from "../../examples/fraud-detector/seed-data.js";
 import {
-  type LocalStorageServer,
-  localStorageClientOptions,
-  startStorageServer,
-} from "../../local/storage/index.js";
-import {
   fromProtoValue,
   type LocalVertexServer,
   localVertexClientOptions,
-  startVertexServer,
   toProtoValue,
 } from "../../local/vertex/index.js";
 import { eventually } from "../support/eventually.js";
+import { startVertexOverBucket, type VertexOverBucket } from "../support/vertex-over-bucket.js";
 
 const BUCKET = "vertex-example-test";
 const TRAINER_IMAGE = "europe-docker.pkg.dev/modelgate/training/fraud-detector:1";
@@ -27,27 +21,22 @@ const SERVING_IMAGE = "europe-docker.pkg.dev/modelgate/serving/fraud-detector:1"
 const COMMIT = "0123456789abcdef0123456789abcdef01234567";
 const MODEL_DIR = `models/fraud-detector/${COMMIT}`;
 
-let storageServer: LocalStorageServer;
+let servers: VertexOverBucket;
 let server: LocalVertexServer;
-let storage: Storage;
 let jobs: JobServiceClient;
 let models: ModelServiceClient;
 let endpoints: EndpointServiceClient;
 let predictions: PredictionServiceClient;
 
 beforeAll(async () => {
-  storageServer = await startStorageServer({});
-  storageServer.createBucket(BUCKET);
-  storage = new Storage(localStorageClientOptions(storageServer.url));
-  await seedExampleData(storage, BUCKET, { trainRows: 2_000, goldenRows: 300 });
-  server = await startVertexServer({
-    storageApiEndpoint: storageServer.url,
-    operationDelayMs: 5,
+  servers = await startVertexOverBucket(BUCKET, {
     trainers: {
       [TRAINER_IMAGE]: { command: ["node", "--import", "tsx", "examples/fraud-detector/train.ts"] },
     },
     predictors: { [SERVING_IMAGE]: loadPredictor },
   });
+  server = servers.server;
+  await seedExampleData(servers.storage, BUCKET, { trainRows: 2_000, goldenRows: 300 });
   const options = localVertexClientOptions(server.address);
   jobs = new JobServiceClient(options);
   models = new ModelServiceClient(options);
@@ -57,8 +46,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([jobs?.close(), models?.close(), endpoints?.close(), predictions?.close()]);
-  await server?.close();
-  await storageServer?.close();
+  await servers?.close();
 });
 
 describe("the example fraud detector on the local Vertex AI server", () => {
@@ -106,12 +94,15 @@ describe("the example fraud detector on the local Vertex AI server", () => {
       { timeoutMs: 15_000, intervalMs: 25, detail: () => `job state ${state}` },
     );
 
-    const [files] = await storage.bucket(BUCKET).getFiles({ prefix: `${MODEL_DIR}/` });
+    const [files] = await servers.storage.bucket(BUCKET).getFiles({ prefix: `${MODEL_DIR}/` });
     expect(files.map((file) => file.name).sort()).toEqual([
       `${MODEL_DIR}/model/model.json`,
       `${MODEL_DIR}/modelgate.json`,
     ]);
-    const [manifestBytes] = await storage.bucket(BUCKET).file(`${MODEL_DIR}/modelgate.json`).download();
+    const [manifestBytes] = await servers.storage
+      .bucket(BUCKET)
+      .file(`${MODEL_DIR}/modelgate.json`)
+      .download();
     const manifest = JSON.parse(manifestBytes.toString("utf8")) as {
       model: string;
       commit: string;

@@ -2,20 +2,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { JobServiceClient } from "@google-cloud/aiplatform/build/src/v1/job_service_client.js";
-import { Storage } from "@google-cloud/storage";
+import type { Storage } from "@google-cloud/storage";
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type LocalStorageServer,
-  localStorageClientOptions,
-  startStorageServer,
-} from "../../local/storage/index.js";
-import {
-  type LocalVertexServer,
-  localVertexClientOptions,
-  startVertexServer,
-} from "../../local/vertex/index.js";
+import type { LocalStorageServer } from "../../local/storage/index.js";
+import { type LocalVertexServer, localVertexClientOptions } from "../../local/vertex/index.js";
 import { eventually } from "../support/eventually.js";
+import { rejection } from "../support/rejection.js";
+import { startVertexOverBucket, type VertexOverBucket } from "../support/vertex-over-bucket.js";
 
 const BUCKET = "vertex-jobs-test";
 const WRITER_IMAGE = "local/writer-trainer:1";
@@ -37,6 +31,7 @@ new Storage().bucket(bucket).file(prefix + "model.json")
 const failingScript = `console.error("loading data\\nValueError: column 'amount' is missing"); process.exit(3);`;
 const sleeperScript = `require("node:fs").writeFileSync(process.env.PID_FILE, String(process.pid)); setInterval(() => {}, 1000);`;
 
+let servers: VertexOverBucket;
 let storageServer: LocalStorageServer;
 let server: LocalVertexServer;
 let jobs: JobServiceClient;
@@ -44,26 +39,21 @@ let storage: Storage;
 let scratch: string;
 
 beforeAll(async () => {
-  storageServer = await startStorageServer({});
-  storageServer.createBucket(BUCKET);
-  storage = new Storage(localStorageClientOptions(storageServer.url));
   scratch = mkdtempSync(path.join(tmpdir(), "local-vertex-jobs-"));
-  server = await startVertexServer({
-    storageApiEndpoint: storageServer.url,
-    operationDelayMs: 5,
+  servers = await startVertexOverBucket(BUCKET, {
     trainers: {
       [WRITER_IMAGE]: { command: ["node", "-e", writerScript, "--"], env: { TRAINER_FLAVOUR: "mapped" } },
       [FAILING_IMAGE]: { command: ["node", "-e", failingScript] },
       [SLEEPER_IMAGE]: { command: ["node", "-e", sleeperScript] },
     },
   });
+  ({ storageServer, storage, server } = servers);
   jobs = new JobServiceClient(localVertexClientOptions(server.address));
 });
 
 afterAll(async () => {
   await jobs?.close();
-  await server?.close();
-  await storageServer?.close();
+  await servers?.close();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -279,12 +269,9 @@ describe("CustomJob", () => {
       /gs:\/\//,
     ],
   ])("refuses a job with %s", async (_case, change, message) => {
-    const error = await jobs
-      .createCustomJob({ parent: server.parent, customJob: change(customJob(WRITER_IMAGE)) })
-      .then(
-        () => undefined,
-        (caught: unknown) => caught,
-      );
+    const error = await rejection(
+      jobs.createCustomJob({ parent: server.parent, customJob: change(customJob(WRITER_IMAGE)) }),
+    );
     expect(error).toMatchObject({ code: status.INVALID_ARGUMENT });
     expect((error as Error).message).toMatch(message);
   });

@@ -10,6 +10,7 @@ import {
   vertexPermissions,
 } from "../../local/vertex/index.js";
 import { type PermissionCheck, resolveCheck } from "../../local/vertex/permissions.js";
+import { rejection } from "../support/rejection.js";
 
 const IMAGE = "local/serving:1";
 
@@ -112,15 +113,12 @@ describe("UploadModel and versions", () => {
     ["an invalid alias", { versionAliases: ["Champion"] }, /Champion/],
     ["an alias that looks like a version id", { versionAliases: ["2"] }, /\b2\b/],
   ])("refuses a model with %s", async (_case, change, message) => {
-    const error = await models
-      .uploadModel({
+    const error = await rejection(
+      models.uploadModel({
         parent: server.parent,
         model: { displayName: "m", artifactUri: "gs://b/m/", containerSpec: { imageUri: IMAGE }, ...change },
-      })
-      .then(
-        () => undefined,
-        (caught: unknown) => caught,
-      );
+      }),
+    );
     expect(error).toMatchObject({ code: status.INVALID_ARGUMENT });
     expect((error as Error).message).toMatch(message);
   });
@@ -172,10 +170,7 @@ describe("MergeVersionAliases", () => {
     ["an unknown version", "@7", ["x1"], status.NOT_FOUND, /@7/],
   ])("refuses %s", async (_case, suffix, versionAliases, code, message) => {
     const { name } = await upload();
-    const error = await models.mergeVersionAliases({ name: `${name}${suffix}`, versionAliases }).then(
-      () => undefined,
-      (caught: unknown) => caught,
-    );
+    const error = await rejection(models.mergeVersionAliases({ name: `${name}${suffix}`, versionAliases }));
     expect(error).toMatchObject({ code });
     expect((error as Error).message).toMatch(message);
     expect(await aliasesByVersion(name)).toEqual({ "1": ["default"] });
@@ -318,15 +313,12 @@ describe("the authorize hook", () => {
       expect(checks).toContainEqual(["trainer@example", "aiplatform.models.get", operationOwner]);
       expect(checks.map(([, permission]) => permission)).not.toContain("aiplatform.operations.get");
 
-      const denied = await guardedEndpoints
-        .deployModel(
+      const denied = await rejection(
+        guardedEndpoints.deployModel(
           { endpoint: `${guarded.parent}/endpoints/1`, deployedModel: { model: uploaded.model as string } },
           identityCallOptions("deployer@example"),
-        )
-        .then(
-          () => undefined,
-          (caught: unknown) => caught,
-        );
+        ),
+      );
       expect(denied).toMatchObject({ code: status.PERMISSION_DENIED });
       expect((denied as Error).message).toContain(
         `Permission 'aiplatform.endpoints.deploy' denied on resource '//aiplatform.googleapis.com/${guarded.parent}/endpoints/1'`,

@@ -9,6 +9,7 @@ import {
   toProtoValue,
 } from "../../local/vertex/index.js";
 import { dedicated, useEchoVertex } from "../support/echo-vertex.js";
+import { rejection } from "../support/rejection.js";
 
 const BUCKET = "vertex-predict-test";
 
@@ -74,10 +75,7 @@ describe("Predict", () => {
   ])("refuses %s", async (_case, instances, code, message) => {
     const endpoint = await echo.createEndpoint();
     await echo.deploy(endpoint, echo.modelName);
-    const error = await echo.predict(endpoint, instances).then(
-      () => undefined,
-      (caught: unknown) => caught,
-    );
+    const error = await rejection(echo.predict(endpoint, instances));
     expect(error).toMatchObject({ code });
     expect((error as Error).message).toMatch(message);
   });
@@ -209,12 +207,9 @@ describe("Explain with a deployed model id", () => {
   it("refuses a deployed model without an explanation spec with FAILED_PRECONDITION, as Vertex AI does", async () => {
     const endpoint = await echo.createEndpoint();
     const plain = await echo.deploy(endpoint, `${echo.modelName}@2`);
-    const error = await echo.predictions
-      .explain({ endpoint, deployedModelId: plain, instances: [toProtoValue({ n: 1 })] })
-      .then(
-        () => undefined,
-        (caught: unknown) => caught,
-      );
+    const error = await rejection(
+      echo.predictions.explain({ endpoint, deployedModelId: plain, instances: [toProtoValue({ n: 1 })] }),
+    );
     expect(error).toMatchObject({ code: status.FAILED_PRECONDITION });
     expect((error as Error).message).toContain(`Deployed model ${plain} does not support explanation`);
   });
@@ -231,12 +226,9 @@ describe("Explain with a deployed model id", () => {
     const predictions = new PredictionServiceClient(localVertexClientOptions(guarded.address));
     try {
       const endpoint = `${guarded.parent}/endpoints/1`;
-      const error = await predictions
-        .explain({ endpoint, deployedModelId: "1", instances: [toProtoValue({ n: 1 })] })
-        .then(
-          () => undefined,
-          (caught: unknown) => caught,
-        );
+      const error = await rejection(
+        predictions.explain({ endpoint, deployedModelId: "1", instances: [toProtoValue({ n: 1 })] }),
+      );
       expect(error).toMatchObject({ code: status.PERMISSION_DENIED });
       expect((error as Error).message).toContain(
         `Permission 'aiplatform.endpoints.explain' denied on resource '//aiplatform.googleapis.com/${endpoint}'`,

@@ -16,13 +16,7 @@ import { Label } from "../../shared/model-ports.js";
 import { pubsubFunction } from "../../shared/pubsub-function.js";
 import { pubsubClientOptions, type Runtime } from "../../shared/runtime.js";
 import { loadSettings } from "../../shared/settings.js";
-import {
-  deliveryPolicy,
-  FunctionName,
-  subscriptionFor,
-  Topic,
-  type TopicName,
-} from "../../shared/topology.js";
+import { deliveryPolicy, FunctionName, Topic, type TopicName } from "../../shared/topology.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";

@@ -13,7 +13,7 @@ import { readRegistryIndex, registrationPath } from "../../shared/registry-index
 import type { Runtime } from "../../shared/runtime.js";
 import { pubsubClientOptions } from "../../shared/runtime.js";
 import { loadSettings } from "../../shared/settings.js";
-import { subscriptionFor, Topic, type TopicName } from "../../shared/topology.js";
+import { Topic, type TopicName } from "../../shared/topology.js";
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
 import { drainSubscription } from "../support/drain-subscription.js";

@@ -4,7 +4,6 @@ import { BucketLedger } from "../../shared/ledger.js";
 import { createLogger } from "../../shared/logger.js";
 import type { Runtime } from "../../shared/runtime.js";
 import { loadSettings } from "../../shared/settings.js";
-import type { TopicName } from "../../shared/topology.js";
 import { MemoryBlobStore } from "./memory-blob-store.js";
 import { RecordingPublisher } from "./recording-publisher.js";
 
