@@ -3,7 +3,7 @@
 # idempotency/, which are released and taken over in place. So the ledger is protected by:
 #   1. IAM: no identity is ever granted storage.objects.delete (or update) on ledger/, and overwriting needs
 #      delete, so records are create-only; the custom roles hold exactly the table's permissions.
-#   2. Lifecycle: rules delete only under idempotency/ and deliveries/; nothing ever matches ledger/.
+#   2. Lifecycle: the one rule deletes only under idempotency/; nothing ever matches ledger/.
 #   3. Soft delete: an object deleted by a human stays restorable for ledger_soft_delete_days.
 # For a hard WORM guarantee, move the ledger to its own bucket with a locked retention policy (see docs).
 resource "google_storage_bucket" "artifacts" {
@@ -23,16 +23,6 @@ resource "google_storage_bucket" "artifacts" {
     condition {
       age            = var.claim_expiry_days
       matches_prefix = ["idempotency/"]
-    }
-    action {
-      type = "Delete"
-    }
-  }
-
-  lifecycle_rule {
-    condition {
-      age            = 30
-      matches_prefix = ["deliveries/"]
     }
     action {
       type = "Delete"
