@@ -89,3 +89,35 @@ describe("tektonEvents attaches a trace only once the token is checked", () => {
     ).toBe(true);
   });
 });
+
+// Found by the property test: a repeated X-Hub-Signature-256 whose first copy was valid published. A credential
+// presented twice is refused, whichever copy would verify.
+describe("a credential header presented more than once", () => {
+  it("githubWebhook refuses a repeated X-Hub-Signature-256 even when one copy is valid", async () => {
+    const { handler, publisher } = github();
+    const body = ownFixture("github/push-main.json");
+    const headers = await githubHeaders(body);
+    const valid = headers["x-hub-signature-256"] ?? "";
+    const response = await handler({
+      method: "POST",
+      headers: { ...headers, "x-hub-signature-256": [valid, `sha256=${"0".repeat(64)}`] },
+      body: Buffer.from(body),
+    });
+    expect(response.statusCode).toBe(401);
+    expect(response.body.reason).toBe("the X-Hub-Signature-256 header is repeated; send it once");
+    expect(publisher.published).toEqual([]);
+  });
+
+  it("tektonEvents refuses a repeated X-Modelgate-Token even when one copy is valid", async () => {
+    const deps = ingressTestDeps();
+    const handler = createTektonEventsHandler({ ...deps, tokens: [sinkToken] });
+    const event = binaryTektonEvent(ownJson("tekton/pipelinerun-successful.json"));
+    const response = await handler({
+      method: "POST",
+      headers: { ...event.headers, "x-modelgate-token": [sinkToken, sinkToken] },
+      body: Buffer.from(event.body),
+    });
+    expect(response.statusCode).toBe(401);
+    expect(deps.publisher.published).toEqual([]);
+  });
+});
