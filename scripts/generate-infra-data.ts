@@ -226,6 +226,7 @@ function functionsData() {
           ingress_settings: ingressSettings[declaration.ingress],
           secrets: Object.fromEntries(secrets),
           memory: declaration.memory,
+          timeout_seconds: declaration.timeoutSeconds,
           node_options: declaration.nodeOptions,
         },
       ];

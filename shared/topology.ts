@@ -89,10 +89,25 @@ export interface FunctionDeclaration {
   memory: InstanceMemory;
   /** V8 flags beyond the heap Node derives from the memory (shared/function-runtime.ts); "" for none. */
   nodeOptions: string;
+  /**
+   * The longest a request may run (Cloud Run's request timeout; `function_settings` may override it). An ingress
+   * function answers within seconds (GitHub gives up at 10 s), so a sender that trickles its body is cut off after
+   * a minute instead of holding one of the few instances for nine.
+   */
+  timeoutSeconds: number;
 }
 
 /** What a function gets unless its entry says otherwise: internal ingress, no secrets, 512 MiB, no V8 flags. */
-const defaults = { ingress: Ingress.internal, secrets: [], memory: "512M", nodeOptions: "" } as const;
+const defaults = {
+  ingress: Ingress.internal,
+  secrets: [],
+  memory: "512M",
+  nodeOptions: "",
+  timeoutSeconds: 540,
+} as const;
+
+/** An HTTP ingress function's request timeout: far above an honest delivery's seconds, far below the default. */
+const ingressTimeoutSeconds = 60;
 
 /** A function triggered by its topic's push subscription. */
 function pubsubStep(topic: TopicName, summary: string, nodeOptions = ""): FunctionDeclaration {
@@ -110,12 +125,14 @@ export const functions = {
     trigger: { kind: "http", invoker: "public" },
     ingress: Ingress.public,
     secrets: [Secret.githubWebhookSecret],
+    timeoutSeconds: ingressTimeoutSeconds,
   },
   tektonEvents: {
     ...defaults,
     summary: "Tekton CloudEvents sink",
     trigger: { kind: "http", invoker: "forwarder" },
     secrets: [Secret.tektonSinkToken],
+    timeoutSeconds: ingressTimeoutSeconds,
   },
   artifactUploaded: {
     ...defaults,

@@ -67,9 +67,17 @@ describe("function settings (evaluated by the terraform binary)", () => {
     });
     expect(settings.githubWebhook).toEqual({
       memory: fnData("githubWebhook").memory,
-      timeout_seconds: 540,
+      timeout_seconds: 60,
       max_instances: 10,
     });
+  });
+
+  it("cuts the HTTP ingress functions' requests off after a minute; the steps keep nine", async () => {
+    // A sender that trickles its body holds an instance (one request each) until the timeout (issue #14).
+    const settings = await evaluate({});
+    expect(settings.githubWebhook?.timeout_seconds).toBe(60);
+    expect(settings.tektonEvents?.timeout_seconds).toBe(60);
+    expect(settings.verifyDeployment?.timeout_seconds).toBe(540);
   });
 
   it("evaluates with no overrides at all", async () => {

@@ -1,7 +1,7 @@
 locals {
   function_settings = {
     for name, f in local.data.functions : name => merge(
-      { memory = f.memory, timeout_seconds = 540, max_instances = 10 },
+      { memory = f.memory, timeout_seconds = f.timeout_seconds, max_instances = 10 },
       { for key, value in try(var.function_settings[name], {}) : key => value if value != null },
     )
   }

@@ -112,7 +112,7 @@ variable "claim_expiry_days" {
 }
 
 variable "function_settings" {
-  description = "Memory, timeout and instance limits per function; what is unset keeps the default (memory from shared/function-runtime.ts, 540 s, 10 instances)."
+  description = "Memory, timeout and instance limits per function; what is unset keeps the default (memory and timeout from shared/topology.ts: 540 s, 60 s for the HTTP ingress functions; 10 instances)."
   type = map(object({
     memory          = optional(string)
     timeout_seconds = optional(number)
