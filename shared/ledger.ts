@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
 import type { Cause } from "./contracts.js";
 import { ValidationError } from "./errors.js";
+import type { LedgerAction } from "./ledger-actions.js";
 import type { BlobStore, Ledger, LedgerCommitPage } from "./ports.js";
+import type { TopicName } from "./topology.js";
 
 export const Outcome = {
   accepted: "accepted",
@@ -19,8 +21,11 @@ export interface LedgerRecord {
   commit: string;
   /** Function name, e.g. "launchTraining". */
   step: string;
-  /** What happened inside the step: one of the `LedgerAction` names in ledger-actions.ts. */
-  action: string;
+  /**
+   * What happened inside the step: a `LedgerAction` (ledger-actions.ts), or the topic of a message an ingress
+   * function published. Checked when written; a record read back keeps whatever string it holds.
+   */
+  action: LedgerAction | TopicName;
   outcome: Outcome;
   correlationId: string;
   causedBy: Cause[];
@@ -31,7 +36,9 @@ export interface LedgerRecord {
   error?: Record<string, unknown>;
 }
 
-export interface LedgerEntry extends LedgerRecord {
+export interface LedgerEntry extends Omit<LedgerRecord, "action"> {
+  /** As written; a record from an earlier version may hold an action that is no longer named. */
+  action: string;
   /** When the record was written (ISO 8601). */
   at: string;
   /** Object name in the bucket. */

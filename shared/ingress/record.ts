@@ -1,5 +1,5 @@
 import type { Cause } from "../contracts.js";
-import type { Outcome } from "../ledger.js";
+import type { LedgerRecord, Outcome } from "../ledger.js";
 import { unattributed } from "../ledger.js";
 import type { Ledger } from "../ports.js";
 
@@ -7,7 +7,7 @@ import type { Ledger } from "../ports.js";
 export interface EventRecord {
   model?: string | undefined;
   commit?: string | undefined;
-  action: string;
+  action: LedgerRecord["action"];
   outcome: Outcome;
   details: Record<string, unknown>;
   error?: Record<string, unknown>;

@@ -65,7 +65,7 @@ describe("claim store and ledger on Cloud Storage", () => {
           model: "fraud-detector",
           commit: "abcdef1",
           step: `step-${i}`,
-          action: "test",
+          action: "training-requested",
           outcome: "succeeded",
           correlationId: "c",
           causedBy: [{ source: "test", id: String(i) }],

@@ -8,6 +8,7 @@ import { requireMediaType } from "../../shared/ingress/guards.js";
 import { type IngressRequest, IngressStatus, respond } from "../../shared/ingress/http.js";
 import { createIngressHandler, type IngressDefinition } from "../../shared/ingress/pipeline.js";
 import { Outcome } from "../../shared/ledger.js";
+import type { LedgerAction } from "../../shared/ledger-actions.js";
 import { issuesToText } from "../../shared/zod-issues.js";
 import { ingressTestDeps } from "../support/ingress-deps.js";
 
@@ -52,7 +53,8 @@ function fluxReceiver(options: { act?: () => Promise<void>; authenticate?: Authe
       acted.push(event.id);
       context.logger.info(`acted on ${event.id}`);
       await context.record({
-        action: "flux-seen",
+        // A real receiver names its actions in shared/ledger-actions.ts (IngressAction); this stand-in casts its one.
+        action: "flux-seen" as LedgerAction,
         outcome: Outcome.accepted,
         details: { reason: event.reason },
       });

@@ -8,7 +8,7 @@ const record = (step: string, commit = "abc1234"): LedgerRecord => ({
   model: "fraud-detector",
   commit,
   step,
-  action: "test",
+  action: "training-requested",
   outcome: "succeeded",
   correlationId: "c",
   causedBy: [{ source: "test", id: step }],
