@@ -106,26 +106,7 @@ export async function startLocalServers(options: LocalServersOptions): Promise<L
         authorize: pubsubAuthorizer(grants, config.project),
       });
   const pubsubAddress = pubsub?.address ?? (options.pubsubEmulatorHost as string);
-  const trainers = Object.fromEntries(
-    Object.values(config.models).map((m) => [m.training.container, { command: exampleTrainerCommand }]),
-  );
-  const predictors = Object.fromEntries(
-    Object.values(config.models).map((m) => [m.serving.container, loadPredictor]),
-  );
-  const vertex = await startVertexServer({
-    port: options.ports?.vertex ?? 0,
-    project: config.project,
-    location: config.region,
-    storageApiEndpoint: storage.url,
-    // Training jobs run as the trainer account: the only writer of models/.
-    ...(storage.identityUrls.trainer ? { trainerStorageApiEndpoint: storage.identityUrls.trainer } : {}),
-    identities,
-    authorize: vertexAuthorizer(grants, config.project),
-    trainers,
-    predictors,
-    ...options.vertex,
-    ...(log ? { log } : {}),
-  });
+  const vertex = await startLocalVertex(options, storage, grants, identities);
   const env: Record<string, string> = {
     STORAGE_EMULATOR_HOST: storage.url,
     PUBSUB_EMULATOR_HOST: pubsubAddress,
@@ -152,17 +133,11 @@ export async function startLocalServers(options: LocalServersOptions): Promise<L
   const close = async () => {
     await Promise.allSettled([vertex.close(), pubsub?.close(), storage.close()]);
   };
-  const bucketAndData = async () => {
-    const storageClient = new Storage(localStorageClientOptions(storage.url, config.project));
-    const [bucketExists] = await storageClient.bucket(config.bucket).exists();
-    if (!bucketExists) await storageClient.createBucket(config.bucket);
-    if (options.seed !== false) await seedExampleData(storageClient, config.bucket);
-  };
   const topology = () => createTopologyAt(pubsubAddress, config.project, options.topology);
   try {
     // Independent of each other, and of whatever the caller starts meanwhile (the functions, in the stack).
     await Promise.all([
-      bucketAndData(),
+      createBucketAndData(storage.url, config, options.seed !== false),
       topology(),
       createEndpoints(config, vertex.address),
       options.alongsideSetup?.(env, identity),
@@ -172,6 +147,47 @@ export async function startLocalServers(options: LocalServersOptions): Promise<L
     throw error;
   }
   return { storage, pubsub, vertex, env, identity, close };
+}
+
+/**
+ * Starts the Vertex AI server, whose training and serving containers of every configured model run the example
+ * trainer and predictor locally.
+ */
+async function startLocalVertex(
+  options: LocalServersOptions,
+  storage: LocalStorageServer,
+  grants: LocalGrants,
+  identities: readonly Identity[],
+): Promise<LocalVertexServer> {
+  const { config, log } = options;
+  const trainers = Object.fromEntries(
+    Object.values(config.models).map((m) => [m.training.container, { command: exampleTrainerCommand }]),
+  );
+  const predictors = Object.fromEntries(
+    Object.values(config.models).map((m) => [m.serving.container, loadPredictor]),
+  );
+  return startVertexServer({
+    port: options.ports?.vertex ?? 0,
+    project: config.project,
+    location: config.region,
+    storageApiEndpoint: storage.url,
+    // Training jobs run as the trainer account: the only writer of models/.
+    ...(storage.identityUrls.trainer ? { trainerStorageApiEndpoint: storage.identityUrls.trainer } : {}),
+    identities,
+    authorize: vertexAuthorizer(grants, config.project),
+    trainers,
+    predictors,
+    ...options.vertex,
+    ...(log ? { log } : {}),
+  });
+}
+
+/** Creates the bucket if it is missing, and seeds the example model's data into it unless told not to. */
+async function createBucketAndData(storageUrl: string, config: Config, seed: boolean): Promise<void> {
+  const storageClient = new Storage(localStorageClientOptions(storageUrl, config.project));
+  const [bucketExists] = await storageClient.bucket(config.bucket).exists();
+  if (!bucketExists) await storageClient.createBucket(config.bucket);
+  if (seed) await seedExampleData(storageClient, config.bucket);
 }
 
 /**

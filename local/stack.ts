@@ -92,29 +92,16 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
     [Secret.githubWebhookSecret.env]: webhookSecret,
     [Secret.tektonSinkToken.env]: tektonToken,
   } satisfies Record<Secret["env"], string>;
-  const ports: Record<string, number> = {};
-  for (const [i, name] of functionNames.entries()) {
-    ports[name] = options.functionsPort
-      ? options.functionsPort + i
-      : await stablePort(new Set(Object.values(ports)));
-  }
+  const ports = await functionPorts(options.functionsPort);
   const urlOf = (name: FunctionName) => `http://127.0.0.1:${ports[name]}/`;
   const backoff = options.backoffSeconds ?? { minimum: 0.5, maximum: 5 };
 
-  const functionEnv = (env: Record<string, string>, name: FunctionName): Record<string, string> => ({
-    ...env,
-    MODELGATE_CONFIG: options.configPath,
-    MODELGATE_IDENTITY: identityOf(config, name),
-    MODELGATE_CLAIM_TTL_SECONDS: String(claimTtlSecondsFor(backoff)),
-    // Only the secrets the function declares, as Cloud Functions mounts them.
-    ...Object.fromEntries(declared[name].secrets.map((secret) => [secret.env, secretValue[secret.env]])),
-  });
   const start = (envFor: (name: FunctionName) => Record<string, string>, name: FunctionName) =>
     startFunctionProcess({
       target: name,
       port: ports[name] ?? 0,
       source: options.sourceOf?.(name) ?? options.source ?? ".",
-      env: functionEnv(envFor(name), name),
+      env: functionEnv(envFor(name), name, options, backoff, secretValue),
       ...(options.onFunctionLine ? { onLine: options.onFunctionLine } : {}),
     });
 
@@ -152,26 +139,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
     .filter((name) => declared[name].trigger.kind === "storage")
     .map((name) => servers.storage.subscribeFinalize({ bucket: config.bucket, url: urlOf(name) }));
 
-  if (options.stackFile) {
-    mkdirSync(dirname(options.stackFile), { recursive: true });
-    writeFileSync(
-      options.stackFile,
-      JSON.stringify(
-        {
-          pid: process.pid,
-          env: {
-            ...servers.env,
-            MODELGATE_CONFIG: options.configPath,
-            ...secretValue,
-          },
-          urls: Object.fromEntries(functionNames.map((n) => [n, urlOf(n)])),
-        },
-        null,
-        2,
-      ),
-      { mode: 0o600 },
-    );
-  }
+  writeStackFile(options, servers.env, secretValue, urlOf);
 
   return {
     servers,
@@ -191,4 +159,59 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       if (options.stackFile) rmSync(options.stackFile, { force: true });
     },
   };
+}
+
+/** One port per declared function, in declaration order: consecutive from `first`, or free ones when it is 0 or absent. */
+async function functionPorts(first: number | undefined): Promise<Record<string, number>> {
+  const ports: Record<string, number> = {};
+  for (const [i, name] of functionNames.entries()) {
+    ports[name] = first ? first + i : await stablePort(new Set(Object.values(ports)));
+  }
+  return ports;
+}
+
+/** A function's environment: the servers' (its identity's ports), its configuration, identity, claim TTL and secrets. */
+function functionEnv(
+  env: Record<string, string>,
+  name: FunctionName,
+  options: StackOptions,
+  backoff: { minimum: number; maximum: number },
+  secretValue: Record<Secret["env"], string>,
+): Record<string, string> {
+  return {
+    ...env,
+    MODELGATE_CONFIG: options.configPath,
+    MODELGATE_IDENTITY: identityOf(options.config, name),
+    MODELGATE_CLAIM_TTL_SECONDS: String(claimTtlSecondsFor(backoff)),
+    // Only the secrets the function declares, as Cloud Functions mounts them.
+    ...Object.fromEntries(declared[name].secrets.map((secret) => [secret.env, secretValue[secret.env]])),
+  };
+}
+
+/** Writes the stack file the CLI reads (the servers' environment, the secrets, the functions' URLs), if one is asked for. */
+function writeStackFile(
+  options: StackOptions,
+  env: Record<string, string>,
+  secretValue: Record<Secret["env"], string>,
+  urlOf: (name: FunctionName) => string,
+): void {
+  if (!options.stackFile) return;
+  mkdirSync(dirname(options.stackFile), { recursive: true });
+  writeFileSync(
+    options.stackFile,
+    JSON.stringify(
+      {
+        pid: process.pid,
+        env: {
+          ...env,
+          MODELGATE_CONFIG: options.configPath,
+          ...secretValue,
+        },
+        urls: Object.fromEntries(functionNames.map((n) => [n, urlOf(n)])),
+      },
+      null,
+      2,
+    ),
+    { mode: 0o600 },
+  );
 }

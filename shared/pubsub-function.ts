@@ -71,21 +71,7 @@ export function pubsubFunction<T extends TopicName>(
       message = decodeMessage(step.topic, decoded.data);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      // A message that fails its contract can never succeed: record it and acknowledge.
-      logger.error(`rejected a message that does not match the ${step.topic} contract`, {
-        error: error.toJSON(),
-      });
-      await runtime.ledger.append({
-        model: unattributed,
-        commit: unattributed,
-        step: step.name,
-        action: RuntimeAction.messageRejected,
-        outcome: Outcome.refused,
-        correlationId: delivery.messageId,
-        causedBy: [cause],
-        error: error.toJSON(),
-        ...(runtime.identity ? { identity: runtime.identity } : {}),
-      });
+      await rejectMessage(step, runtime, logger, cause, error);
       return;
     }
 
@@ -112,48 +98,86 @@ export function pubsubFunction<T extends TopicName>(
       },
     };
 
-    const key = step.idempotencyKey(message);
-    const outcome = await runtime.claims.claim(step.name, key);
-    if (outcome.state === "completed") {
-      logger.info(`${step.name} already done for ${key}; acknowledging the repeat`, { idempotencyKey: key });
-      return;
-    }
-    // Renewed while the step runs, so a redelivery never takes over a live attempt's claim.
-    const held = holdClaim(runtime.claims, outcome.claim, (error) =>
-      logger.warn(`${step.name} lost its claim on ${key} while running`, { error: describeError(error) }),
-    );
-    try {
-      const result = await step.run(message, context);
-      await held.stop();
-      await runtime.claims.complete(held.current(), { outcome: Outcome.succeeded, result: result ?? null });
-    } catch (error) {
-      await held.stop();
-      if (isRetryable(error)) {
-        await runtime.claims.release(held.current()).catch(() => undefined);
-        const lastAttempt = delivery.deliveryAttempt >= deliveryPolicy.maxDeliveryAttempts;
-        if (lastAttempt) {
-          await context.record({
-            action: RuntimeAction.deadLettered,
-            outcome: Outcome.failed,
-            error: describeError(error),
-          });
-        }
-        logger.warn(`${step.name} failed and will be retried`, {
-          error: describeError(error),
-          deliveryAttempt: delivery.deliveryAttempt,
-          lastAttempt,
-        });
-        throw error;
-      }
-      await context.record({
-        action: RuntimeAction.stepFailed,
-        outcome: Outcome.failed,
-        error: describeError(error),
-      });
-      await runtime.claims.complete(held.current(), { outcome: Outcome.failed, error: describeError(error) });
-      logger.error(`${step.name} failed permanently; recorded and acknowledged`, {
-        error: describeError(error),
-      });
-    }
+    await runClaimed(step, message, context);
   };
+}
+
+/** A message that fails its contract can never succeed: logs and records it, so the delivery can be acknowledged. */
+async function rejectMessage(
+  step: StepDefinition<TopicName>,
+  runtime: Runtime,
+  logger: Logger,
+  cause: Cause,
+  error: ValidationError,
+): Promise<void> {
+  logger.error(`rejected a message that does not match the ${step.topic} contract`, {
+    error: error.toJSON(),
+  });
+  await runtime.ledger.append({
+    model: unattributed,
+    commit: unattributed,
+    step: step.name,
+    action: RuntimeAction.messageRejected,
+    outcome: Outcome.refused,
+    correlationId: cause.id,
+    causedBy: [cause],
+    error: error.toJSON(),
+    ...(runtime.identity ? { identity: runtime.identity } : {}),
+  });
+}
+
+/**
+ * Claims the message's idempotency key (a completed claim acknowledges a repeat), runs the step while holding the
+ * claim, and classifies the outcome: success completes the claim; a retryable failure releases it and rejects (the
+ * last attempt recorded as dead-lettered first); a permanent failure is recorded, completes the claim and resolves.
+ */
+async function runClaimed<T extends TopicName>(
+  step: StepDefinition<T>,
+  message: MessageOf<T>,
+  context: StepContext,
+): Promise<void> {
+  const { runtime, logger, delivery } = context;
+  const key = step.idempotencyKey(message);
+  const outcome = await runtime.claims.claim(step.name, key);
+  if (outcome.state === "completed") {
+    logger.info(`${step.name} already done for ${key}; acknowledging the repeat`, { idempotencyKey: key });
+    return;
+  }
+  // Renewed while the step runs, so a redelivery never takes over a live attempt's claim.
+  const held = holdClaim(runtime.claims, outcome.claim, (error) =>
+    logger.warn(`${step.name} lost its claim on ${key} while running`, { error: describeError(error) }),
+  );
+  try {
+    const result = await step.run(message, context);
+    await held.stop();
+    await runtime.claims.complete(held.current(), { outcome: Outcome.succeeded, result: result ?? null });
+  } catch (error) {
+    await held.stop();
+    if (isRetryable(error)) {
+      await runtime.claims.release(held.current()).catch(() => undefined);
+      const lastAttempt = delivery.deliveryAttempt >= deliveryPolicy.maxDeliveryAttempts;
+      if (lastAttempt) {
+        await context.record({
+          action: RuntimeAction.deadLettered,
+          outcome: Outcome.failed,
+          error: describeError(error),
+        });
+      }
+      logger.warn(`${step.name} failed and will be retried`, {
+        error: describeError(error),
+        deliveryAttempt: delivery.deliveryAttempt,
+        lastAttempt,
+      });
+      throw error;
+    }
+    await context.record({
+      action: RuntimeAction.stepFailed,
+      outcome: Outcome.failed,
+      error: describeError(error),
+    });
+    await runtime.claims.complete(held.current(), { outcome: Outcome.failed, error: describeError(error) });
+    logger.error(`${step.name} failed permanently; recorded and acknowledged`, {
+      error: describeError(error),
+    });
+  }
 }

@@ -8,6 +8,7 @@ import { Outcome } from "../../shared/ledger.js";
 import { DeployAction } from "../../shared/ledger-actions.js";
 import {
   type EndpointDeployer,
+  type EndpointState,
   Label,
   type ModelRegistry,
   type ModelVersion,
@@ -63,7 +64,6 @@ export async function deployModel(
   deps: DeployModelDeps,
 ): Promise<DeployModelResult> {
   const { deployer, trace } = deps;
-  const model = modelConfig(deps.config, request.model);
   const endpoint = endpointName(deps.config, request.model);
   const { version, commit } = await findVersion(request, deps);
   const message: DeploymentRequested = { ...request, commit };
@@ -116,6 +116,25 @@ export async function deployModel(
     return { status: DeployStatus.canaryInProgress, deployedModelId: candidateId };
   }
 
+  return deployCanary(message, version, state, stored?.generation ?? "0", deps, now);
+}
+
+/**
+ * Plans the canary against the endpoint as read (a first deployment takes all the traffic), writes the plan over
+ * the stored one of that generation, deploys the version with the split and announces `deployment-ready`.
+ */
+async function deployCanary(
+  message: DeploymentRequested,
+  version: ModelVersion,
+  state: EndpointState,
+  storedGeneration: string,
+  deps: DeployModelDeps,
+  now: () => Date,
+): Promise<DeployModelResult> {
+  const { deployer, trace } = deps;
+  const model = modelConfig(deps.config, message.model);
+  const endpoint = endpointName(deps.config, message.model);
+  const candidateId = deployedModelId(message.model, message.commit);
   const previous = servingShares(state.trafficSplit);
   const percent = Object.keys(previous).length === 0 ? 100 : model.canary.trafficPercent;
   const split = canarySplit(previous, candidateId, percent);
@@ -134,7 +153,7 @@ export async function deployModel(
     plannedAt: now().toISOString(),
   };
   // Nothing of this commit is deployed, so the endpoint as read now is the truth; replace any older plan.
-  await writeCanaryPlan(deps.blobs, plan, stored?.generation ?? "0");
+  await writeCanaryPlan(deps.blobs, plan, storedGeneration);
 
   const spec = {
     deployedModelId: candidateId,

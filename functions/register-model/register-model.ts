@@ -58,7 +58,7 @@ export async function registerModel(
   artifact: ArtifactReady,
   deps: RegisterModelDeps,
 ): Promise<RegisterModelResult> {
-  const { registry, trace } = deps;
+  const { trace } = deps;
   const model = modelConfig(deps.config, artifact.model);
   const baseUri = `gs://${deps.blobs.bucket}/${modelBaseDir(artifact.model, artifact.commit)}`;
   if (artifact.artifactUri.replace(/\/?$/, "/") !== baseUri) {
@@ -72,77 +72,7 @@ export async function registerModel(
   const commit = fullestCommit(artifact.commit, manifest.commit);
   const message: ArtifactReady = { ...artifact, commit };
 
-  const parent = await recordedCall(
-    trace,
-    RegisterAction.parentModelFound,
-    () => registry.findParentModel(message.model),
-    {
-      model: message.model,
-    },
-  );
-  const existing = parent
-    ? await versionsOfCommit(commit, (labels) =>
-        recordedCall(
-          trace,
-          RegisterAction.versionsListed,
-          () => registry.findVersions(parent.modelResource, labels),
-          { modelResource: parent.modelResource, labels },
-        ),
-      )
-    : [];
-
-  let version: ModelVersion;
-  const earlier = existing[0];
-  if (earlier) {
-    version = earlier;
-    trace.logger.info(
-      `version ${earlier.versionId} already holds ${message.model}@${message.commit}; reusing it`,
-    );
-    await trace.record({
-      action: RegisterAction.versionReused,
-      outcome: Outcome.skipped,
-      details: {
-        modelResource: earlier.modelResource,
-        versionId: earlier.versionId,
-        aliases: earlier.aliases,
-      },
-    });
-  } else {
-    if (manifest.serving.container !== model.serving.container) {
-      // The configured container is the operator's decision; the trainer's claim is recorded, not obeyed.
-      trace.logger.warn(
-        "modelgate.json names another serving container than the configuration; using the configured one",
-        {
-          manifestContainer: manifest.serving.container,
-          configuredContainer: model.serving.container,
-        },
-      );
-    }
-    const predictRoute = model.serving.predictRoute ?? manifest.serving.predictRoute;
-    const healthRoute = model.serving.healthRoute ?? manifest.serving.healthRoute;
-    const spec = {
-      displayName: message.model,
-      ...(parent ? { parentModel: parent.modelResource } : {}),
-      artifactUri,
-      servingContainer: {
-        imageUri: model.serving.container,
-        ...(predictRoute ? { predictRoute } : {}),
-        ...(healthRoute ? { healthRoute } : {}),
-      },
-      labels: provenanceLabels(message),
-      aliases: [commitAlias(message.commit)],
-      description: `${message.repository}@${message.commit} (${manifest.framework})`,
-    };
-    const uploaded = await recordedCall(
-      trace,
-      RegisterAction.versionUploaded,
-      () => registry.uploadVersion(spec),
-      {
-        spec,
-      },
-    );
-    version = uploaded.version;
-  }
+  const { version, reused } = await findOrUploadVersion(message, manifest, artifactUri, deps);
 
   const now = deps.now ?? (() => new Date());
   const registration: Registration = {
@@ -170,27 +100,115 @@ export async function registerModel(
     details: { registration, indexWritten: index.written, indexAttempts: index.attempts },
   });
 
-  let deploymentRequested = false;
-  if (model.promotion.autoDeploy) {
-    const request: DeploymentRequested = {
-      ...followUp(message, deps.cause, now()),
-      reason: "auto-deploy",
-    };
-    const messageId = await deps.publisher.publish(Topic.deploymentRequested, request);
-    trace.logger.info("auto-deploy policy: deployment requested", { messageId });
-    await trace.record({
-      action: RegisterAction.deploymentRequested,
-      outcome: Outcome.succeeded,
-      details: { messageId, reason: "auto-deploy" },
-    });
-    deploymentRequested = true;
-  }
+  if (model.promotion.autoDeploy) await requestAutoDeploy(message, deps, now);
   return {
     modelResource: version.modelResource,
     versionId: version.versionId,
-    reused: !!earlier,
-    deploymentRequested,
+    reused,
+    deploymentRequested: model.promotion.autoDeploy,
   };
+}
+
+/**
+ * The version that holds the message's commit: one already labelled with it in any form is reused; otherwise the
+ * artifact is uploaded as a new version (of the parent model, if there is one) with the configured serving container.
+ */
+async function findOrUploadVersion(
+  message: ArtifactReady,
+  manifest: Manifest,
+  artifactUri: string,
+  deps: RegisterModelDeps,
+): Promise<{ version: ModelVersion; reused: boolean }> {
+  const { registry, trace } = deps;
+  const model = modelConfig(deps.config, message.model);
+  const parent = await recordedCall(
+    trace,
+    RegisterAction.parentModelFound,
+    () => registry.findParentModel(message.model),
+    {
+      model: message.model,
+    },
+  );
+  const existing = parent
+    ? await versionsOfCommit(message.commit, (labels) =>
+        recordedCall(
+          trace,
+          RegisterAction.versionsListed,
+          () => registry.findVersions(parent.modelResource, labels),
+          { modelResource: parent.modelResource, labels },
+        ),
+      )
+    : [];
+
+  const earlier = existing[0];
+  if (earlier) {
+    trace.logger.info(
+      `version ${earlier.versionId} already holds ${message.model}@${message.commit}; reusing it`,
+    );
+    await trace.record({
+      action: RegisterAction.versionReused,
+      outcome: Outcome.skipped,
+      details: {
+        modelResource: earlier.modelResource,
+        versionId: earlier.versionId,
+        aliases: earlier.aliases,
+      },
+    });
+    return { version: earlier, reused: true };
+  }
+  if (manifest.serving.container !== model.serving.container) {
+    // The configured container is the operator's decision; the trainer's claim is recorded, not obeyed.
+    trace.logger.warn(
+      "modelgate.json names another serving container than the configuration; using the configured one",
+      {
+        manifestContainer: manifest.serving.container,
+        configuredContainer: model.serving.container,
+      },
+    );
+  }
+  const predictRoute = model.serving.predictRoute ?? manifest.serving.predictRoute;
+  const healthRoute = model.serving.healthRoute ?? manifest.serving.healthRoute;
+  const spec = {
+    displayName: message.model,
+    ...(parent ? { parentModel: parent.modelResource } : {}),
+    artifactUri,
+    servingContainer: {
+      imageUri: model.serving.container,
+      ...(predictRoute ? { predictRoute } : {}),
+      ...(healthRoute ? { healthRoute } : {}),
+    },
+    labels: provenanceLabels(message),
+    aliases: [commitAlias(message.commit)],
+    description: `${message.repository}@${message.commit} (${manifest.framework})`,
+  };
+  const uploaded = await recordedCall(
+    trace,
+    RegisterAction.versionUploaded,
+    () => registry.uploadVersion(spec),
+    {
+      spec,
+    },
+  );
+  return { version: uploaded.version, reused: false };
+}
+
+/** The model's policy auto-deploys: requests the deployment of the registered commit. */
+async function requestAutoDeploy(
+  message: ArtifactReady,
+  deps: RegisterModelDeps,
+  now: () => Date,
+): Promise<void> {
+  const request: DeploymentRequested = {
+    ...followUp(message, deps.cause, now()),
+    reason: "auto-deploy",
+  };
+  const messageId = await deps.publisher.publish(Topic.deploymentRequested, request);
+  deps.trace.logger.info("auto-deploy policy: deployment requested", { messageId });
+  await deps.trace.record({
+    action: RegisterAction.deploymentRequested,
+    outcome: Outcome.succeeded,
+    details: { messageId, reason: "auto-deploy" },
+  });
 }
 
 /** Reads and validates the artifact's modelgate.json; it must exist and name the message's model, commit and repository. */

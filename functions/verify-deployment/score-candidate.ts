@@ -69,7 +69,65 @@ export async function scoreCandidate<T>(
   options: ScoringOptions,
   sink: ScoringSink<T>,
 ): Promise<ScoringSummary> {
-  const summary: ScoringSummary = {
+  const run: ScoringRun<T> = {
+    predictor,
+    options,
+    sink,
+    summary: emptySummary(),
+    transientRetries: options.transientRetries ?? 3,
+    sleep: options.sleep ?? defaultSleep,
+    routable: predictor.predictOn !== undefined,
+  };
+  const { summary } = run;
+  const batches = batchesOf(items, options.batchSize)[Symbol.asyncIterator]();
+
+  const worker = async (): Promise<void> => {
+    while (!run.failure) {
+      let next: IteratorResult<T[]>;
+      try {
+        next = await batches.next();
+      } catch (error) {
+        run.failure ??= { error };
+        return;
+      }
+      if (next.done) return;
+      summary.batches++;
+      try {
+        await scoreBatch(run, next.value);
+      } catch (error) {
+        run.failure ??= { error };
+      }
+    }
+  };
+
+  const workers = Math.max(1, options.concurrency);
+  await Promise.all(Array.from({ length: workers }, worker));
+  if (run.failure) {
+    // Stop reading the golden set: nothing more will be scored.
+    await batches.return?.(undefined).catch(() => undefined);
+    throw run.failure.error;
+  }
+  summary.instancesPerScoredRow =
+    summary.candidateInstances === 0 ? 0 : round3(summary.instancesSent / summary.candidateInstances);
+  return summary;
+}
+
+/** One scoring run: what it sends through and to, what it has counted so far, and the state its workers share. */
+interface ScoringRun<T> {
+  predictor: ServingPredictor;
+  options: ScoringOptions;
+  sink: ScoringSink<T>;
+  summary: ScoringSummary;
+  transientRetries: number;
+  sleep: (attempt: number) => Promise<void>;
+  /** The first error that abandoned the run; every worker stops at it. */
+  failure?: { error: unknown };
+  /** Whether batches still go to the candidate by its deployed model id (false after a FAILED_PRECONDITION). */
+  routable: boolean;
+}
+
+function emptySummary(): ScoringSummary {
+  return {
     requests: 0,
     instancesSent: 0,
     batches: 0,
@@ -85,124 +143,99 @@ export async function scoreCandidate<T>(
     servedBy: {},
     resendBudgetExhausted: false,
   };
-  const transientRetries = options.transientRetries ?? 3;
-  const sleep = options.sleep ?? defaultSleep;
-  const batches = batchesOf(items, options.batchSize)[Symbol.asyncIterator]();
-  let failure: { error: unknown } | undefined;
-  let routable = predictor.predictOn !== undefined;
+}
 
-  const request = (batch: T[], routed: boolean): Promise<ServedPredictions> =>
-    routed && predictor.predictOn
-      ? predictor.predictOn(options.endpoint, options.candidateDeployedModelId, batch as unknown[])
-      : predictor.predict(options.endpoint, batch as unknown[]);
-
-  const send = async (batch: T[]): Promise<ServedPredictions> => {
-    for (let attempt = 0; ; attempt++) {
-      const routed = routable;
-      summary.requests++;
-      summary.instancesSent += batch.length;
-      if (routed) summary.routedRequests++;
-      try {
-        const answer = await request(batch, routed);
-        if (answer.predictions.length !== batch.length) {
-          throw new UpstreamError(
-            `Predict on ${options.endpoint} returned ${answer.predictions.length} predictions for ${batch.length} instances`,
-            { details: { deployedModelId: answer.deployedModelId } },
-          );
-        }
-        return answer;
-      } catch (error) {
-        if (routed && hasGrpcCode(error, GrpcCode.FAILED_PRECONDITION)) {
-          // This deployed model cannot be addressed directly: fall back to the traffic split, without a penalty.
-          routable = false;
-          attempt--;
-          continue;
-        }
-        summary.failedRequests++;
-        summary.firstError ??= describeError(error);
-        if (!isRetryable(error) || attempt >= transientRetries || failure) throw error;
-        await sleep(attempt);
+/**
+ * Sends one batch, to the candidate by id while the run is routable, else by traffic split. A routed send refused
+ * with FAILED_PRECONDITION switches the run to the traffic split without costing an attempt; a transient error is
+ * retried up to the run's bound; anything else, or any error once the run has failed, is thrown.
+ */
+async function sendBatch<T>(run: ScoringRun<T>, batch: T[]): Promise<ServedPredictions> {
+  const { predictor, options, summary } = run;
+  for (let attempt = 0; ; attempt++) {
+    const routed = run.routable;
+    summary.requests++;
+    summary.instancesSent += batch.length;
+    if (routed) summary.routedRequests++;
+    try {
+      const answer =
+        routed && predictor.predictOn
+          ? await predictor.predictOn(options.endpoint, options.candidateDeployedModelId, batch as unknown[])
+          : await predictor.predict(options.endpoint, batch as unknown[]);
+      if (answer.predictions.length !== batch.length) {
+        throw new UpstreamError(
+          `Predict on ${options.endpoint} returned ${answer.predictions.length} predictions for ${batch.length} instances`,
+          { details: { deployedModelId: answer.deployedModelId } },
+        );
       }
+      return answer;
+    } catch (error) {
+      if (routed && hasGrpcCode(error, GrpcCode.FAILED_PRECONDITION)) {
+        // This deployed model cannot be addressed directly: fall back to the traffic split, without a penalty.
+        run.routable = false;
+        attempt--;
+        continue;
+      }
+      summary.failedRequests++;
+      summary.firstError ??= describeError(error);
+      if (!isRetryable(error) || attempt >= run.transientRetries || run.failure) throw error;
+      await run.sleep(attempt);
     }
-  };
-
-  const scoreBatch = async (batch: T[]): Promise<void> => {
-    const fedOthers = new Set<string>();
-    for (let sends = 0; ; sends++) {
-      if (failure) return;
-      if (sends > 0) {
-        if (sends >= options.maxSendsPerBatch || summary.resends >= options.maxResends) {
-          if (summary.resends >= options.maxResends) summary.resendBudgetExhausted = true;
-          summary.unscoredInstances += batch.length;
-          return;
-        }
-        summary.resends++;
-      }
-      let answer: ServedPredictions;
-      try {
-        answer = await send(batch);
-      } catch (error) {
-        if (!isInvalidArgument(error)) throw error;
-        if (batch.length === 1) {
-          summary.refusedInstances++;
-          summary.unscoredInstances++;
-          return;
-        }
-        const middle = Math.ceil(batch.length / 2);
-        await scoreBatch(batch.slice(0, middle));
-        await scoreBatch(batch.slice(middle));
-        return;
-      }
-      const id = answer.deployedModelId;
-      summary.responsesByDeployedModel[id] = (summary.responsesByDeployedModel[id] ?? 0) + 1;
-      if (!(id in summary.servedBy)) {
-        summary.servedBy[id] = {
-          ...(answer.model === undefined ? {} : { model: answer.model }),
-          ...(answer.modelVersionId === undefined ? {} : { modelVersionId: answer.modelVersionId }),
-        };
-      }
-      if (id === options.candidateDeployedModelId) {
-        summary.candidateInstances += batch.length;
-        sink.candidate(batch, answer.predictions);
-        return;
-      }
-      summary.instancesServedByOthers += batch.length;
-      if (sink.other && !fedOthers.has(id)) {
-        fedOthers.add(id);
-        sink.other(id, batch, answer.predictions);
-      }
-    }
-  };
-
-  const worker = async (): Promise<void> => {
-    while (!failure) {
-      let next: IteratorResult<T[]>;
-      try {
-        next = await batches.next();
-      } catch (error) {
-        failure ??= { error };
-        return;
-      }
-      if (next.done) return;
-      summary.batches++;
-      try {
-        await scoreBatch(next.value);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-
-  const workers = Math.max(1, options.concurrency);
-  await Promise.all(Array.from({ length: workers }, worker));
-  if (failure) {
-    // Stop reading the golden set: nothing more will be scored.
-    await batches.return?.(undefined).catch(() => undefined);
-    throw failure.error;
   }
-  summary.instancesPerScoredRow =
-    summary.candidateInstances === 0 ? 0 : round3(summary.instancesSent / summary.candidateInstances);
-  return summary;
+}
+
+/**
+ * Sends a batch until the candidate answers it (its answers go to the sink; another model's first answer may feed
+ * the comparison), within the per-batch and whole-run re-send bounds. A batch refused with INVALID_ARGUMENT is
+ * split in halves until the refused instances are alone.
+ */
+async function scoreBatch<T>(run: ScoringRun<T>, batch: T[]): Promise<void> {
+  const { options, summary, sink } = run;
+  const fedOthers = new Set<string>();
+  for (let sends = 0; ; sends++) {
+    if (run.failure) return;
+    if (sends > 0) {
+      if (sends >= options.maxSendsPerBatch || summary.resends >= options.maxResends) {
+        if (summary.resends >= options.maxResends) summary.resendBudgetExhausted = true;
+        summary.unscoredInstances += batch.length;
+        return;
+      }
+      summary.resends++;
+    }
+    let answer: ServedPredictions;
+    try {
+      answer = await sendBatch(run, batch);
+    } catch (error) {
+      if (!isInvalidArgument(error)) throw error;
+      if (batch.length === 1) {
+        summary.refusedInstances++;
+        summary.unscoredInstances++;
+        return;
+      }
+      const middle = Math.ceil(batch.length / 2);
+      await scoreBatch(run, batch.slice(0, middle));
+      await scoreBatch(run, batch.slice(middle));
+      return;
+    }
+    const id = answer.deployedModelId;
+    summary.responsesByDeployedModel[id] = (summary.responsesByDeployedModel[id] ?? 0) + 1;
+    if (!(id in summary.servedBy)) {
+      summary.servedBy[id] = {
+        ...(answer.model === undefined ? {} : { model: answer.model }),
+        ...(answer.modelVersionId === undefined ? {} : { modelVersionId: answer.modelVersionId }),
+      };
+    }
+    if (id === options.candidateDeployedModelId) {
+      summary.candidateInstances += batch.length;
+      sink.candidate(batch, answer.predictions);
+      return;
+    }
+    summary.instancesServedByOthers += batch.length;
+    if (sink.other && !fedOthers.has(id)) {
+      fedOthers.add(id);
+      sink.other(id, batch, answer.predictions);
+    }
+  }
 }
 
 /** Regroups groups of items (as a stream delivers them) into batches of `size`; the last may be shorter. */
