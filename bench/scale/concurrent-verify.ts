@@ -13,8 +13,8 @@ import { Topic } from "../../shared/topology.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import type { TestServers } from "../../test/support/local-servers.js";
 import { RecordingPublisher } from "../../test/support/recording-publisher.js";
+import type { VertexFixture } from "../../test/support/vertex-fixture.js";
 import { load1 } from "./machine.js";
-import type { VertexFixture } from "./vertex-fixture.js";
 
 export interface VerifyRow {
   routing: "traffic split" | "deployed model id";
