@@ -6,11 +6,10 @@ import { verifyDeploymentStep } from "../../functions/verify-deployment/step.js"
 import type { DeploymentReady } from "../../shared/contracts.js";
 import { pubsubFunction } from "../../shared/pubsub-function.js";
 import { Topic } from "../../shared/topology.js";
-import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { startLocalServers, type TestServers } from "../support/local-servers.js";
 import { pushEnvelope } from "../support/push-envelope.js";
 import { RecordingPublisher } from "../support/recording-publisher.js";
-import { type VertexFixture, vertexFixture } from "../support/vertex-fixture.js";
+import { deployCanary, type VertexFixture, vertexFixture } from "../support/vertex-fixture.js";
 
 /**
  * verifyDeployment through the real PredictionServiceClient (and ModelServiceClient, to find the serving version
@@ -50,34 +49,14 @@ async function canaryEndpoint(
   candidateCommit: string,
   candidateExplanationSpec?: object,
 ): Promise<DeploymentReady> {
-  const endpoint = await vertex.newEndpoint(name);
-  const servingId = deployedModelId(MODEL_NAME, servingCommit);
-  const candidateId = deployedModelId(MODEL_NAME, candidateCommit);
-  await vertex.deploy(endpoint, await vertex.upload(servingCommit), servingId, { "0": 100 });
-  const candidate = await vertex.upload(candidateCommit);
-  await vertex.deploy(
-    endpoint,
-    candidate,
-    candidateId,
-    { [servingId]: 90, "0": 10 },
-    candidateExplanationSpec,
-  );
-  return {
-    schemaVersion: 1,
+  return deployCanary(vertex, {
+    endpoint: await vertex.newEndpoint(name),
+    serving: { commit: servingCommit, version: await vertex.upload(servingCommit) },
+    candidate: { commit: candidateCommit, version: await vertex.upload(candidateCommit) },
     correlationId: `corr-${candidateCommit.slice(0, 7)}`,
-    model: MODEL_NAME,
-    commit: candidateCommit,
-    repository: "acme/fraud-detector",
-    causedBy: [{ source: "pubsub:deployment-requested", id: "m-0" }],
-    createdAt: new Date().toISOString(),
-    endpoint,
-    modelResource: candidate.model,
-    versionId: candidate.versionId,
-    deployedModelId: candidateId,
-    canaryPercent: 10,
-    previousTrafficSplit: { [servingId]: 100 },
-    previousDeployedModelId: servingId,
-  };
+    causeId: "m-0",
+    explanationSpec: candidateExplanationSpec,
+  });
 }
 
 async function verify(

@@ -8,9 +8,11 @@ import { storageObjectIO } from "../../examples/fraud-detector/object-io.js";
 import { EXAMPLE_OBJECTS, MODEL_NAME } from "../../examples/fraud-detector/seed-data.js";
 import { runTraining } from "../../examples/fraud-detector/train.js";
 import { localVertexClientOptions } from "../../local/vertex/index.js";
+import type { DeploymentReady } from "../../shared/contracts.js";
 import { Label } from "../../shared/model-ports.js";
 import { storageClientOptions } from "../../shared/runtime.js";
 import { loadSettings } from "../../shared/settings.js";
+import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import type { TestServers } from "./local-servers.js";
 
 export interface VertexFixture {
@@ -113,5 +115,45 @@ export function vertexFixture(servers: TestServers): VertexFixture {
     async close() {
       await Promise.allSettled([models.close(), endpoints.close()]);
     },
+  };
+}
+
+type Version = { model: string; versionId: string };
+
+/** A canary to arrange: both versions uploaded, the endpoint made; `explanationSpec` makes the candidate explainable. */
+export interface CanaryPlan {
+  endpoint: string;
+  serving: { commit: string; version: Version };
+  candidate: { commit: string; version: Version };
+  correlationId: string;
+  causeId: string;
+  explanationSpec?: object | undefined;
+}
+
+/**
+ * Deploys the serving version with 100 %, then the candidate beside it at 10 % (the serving one keeps 90 %), as
+ * deployModel leaves an endpoint, and returns the deployment-ready message deployModel publishes for it.
+ */
+export async function deployCanary(vertex: VertexFixture, plan: CanaryPlan): Promise<DeploymentReady> {
+  const servingId = deployedModelId(MODEL_NAME, plan.serving.commit);
+  const candidateId = deployedModelId(MODEL_NAME, plan.candidate.commit);
+  await vertex.deploy(plan.endpoint, plan.serving.version, servingId, { "0": 100 });
+  const split = { [servingId]: 90, "0": 10 };
+  await vertex.deploy(plan.endpoint, plan.candidate.version, candidateId, split, plan.explanationSpec);
+  return {
+    schemaVersion: 1,
+    correlationId: plan.correlationId,
+    model: MODEL_NAME,
+    commit: plan.candidate.commit,
+    repository: "acme/fraud-detector",
+    causedBy: [{ source: "pubsub:deployment-requested", id: plan.causeId }],
+    createdAt: new Date().toISOString(),
+    endpoint: plan.endpoint,
+    modelResource: plan.candidate.version.model,
+    versionId: plan.candidate.version.versionId,
+    deployedModelId: candidateId,
+    canaryPercent: 10,
+    previousTrafficSplit: { [servingId]: 100 },
+    previousDeployedModelId: servingId,
   };
 }
