@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
-import { banner, buildFunction, externalPackages } from "../scripts/build-functions.js";
+import { buildFunction, functionBundleOptions } from "../scripts/build-functions.js";
 import { vertexProtosPlugin } from "../scripts/vertex-protos-plugin.js";
 import { type FunctionName, functionNames } from "../shared/topology.js";
 
@@ -40,21 +40,7 @@ export interface BenchBundles {
 async function bundleEntry(entry: string, dir: string, plugins: Plugin[]): Promise<Bundle> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const result = await build({
-    entryPoints: [join(root, entry)],
-    outfile: join(dir, "index.mjs"),
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node22",
-    external: [...externalPackages],
-    banner: { js: banner },
-    plugins,
-    metafile: true,
-    legalComments: "none",
-    logLevel: "warning",
-    absWorkingDir: root,
-  });
+  const result = await build(functionBundleOptions(join(root, entry), join(dir, "index.mjs"), plugins));
   writeFileSync(join(dir, "package.json"), `${JSON.stringify({ type: "module", main: "index.mjs" })}\n`);
   writeFileSync(join(dir, "modelgate.config.yaml"), readFileSync(join(root, "modelgate.config.yaml")));
   return {

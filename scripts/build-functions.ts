@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { build, type BuildOptions as EsbuildOptions, type Plugin } from "esbuild";
 import { type FunctionName, functionFolder, functionNames } from "../shared/topology.js";
 import { vertexProtosPlugin } from "./vertex-protos-plugin.js";
 import { createZip } from "./zip.js";
@@ -28,6 +28,25 @@ export const banner = [
   "const __filename = __mgFileURLToPath(import.meta.url);",
   "const __dirname = __mgDirname(__filename);",
 ].join("\n");
+
+/** How a function is bundled: one ESM file for Node 22, the external packages left out, the banner on top. */
+export function functionBundleOptions(entry: string, outfile: string, plugins: Plugin[]) {
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node22",
+    external: [...externalPackages],
+    banner: { js: banner },
+    plugins,
+    metafile: true,
+    legalComments: "none",
+    logLevel: "warning",
+    absWorkingDir: root,
+  } satisfies EsbuildOptions & { metafile: true };
+}
 
 export interface BuiltFunction {
   name: FunctionName;
@@ -75,22 +94,8 @@ export async function buildFunction(name: FunctionName, options: BuildOptions = 
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
 
-  const result = await build({
-    entryPoints: [entry],
-    outfile: join(dir, "index.mjs"),
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node22",
-    external: [...externalPackages],
-    banner: { js: banner },
-    // Each Vertex AI client gets only its own service's protos (see vertex-protos-plugin.ts).
-    plugins: [vertexProtosPlugin()],
-    metafile: true,
-    legalComments: "none",
-    logLevel: "warning",
-    absWorkingDir: root,
-  });
+  // Each Vertex AI client gets only its own service's protos (see vertex-protos-plugin.ts).
+  const result = await build(functionBundleOptions(entry, join(dir, "index.mjs"), [vertexProtosPlugin()]));
   const bundle = readFileSync(join(dir, "index.mjs"));
   const packageJson = `${JSON.stringify(
     { type: "module", main: "index.mjs", dependencies: pinnedVersions(externalPackages) },

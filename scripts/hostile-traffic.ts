@@ -17,7 +17,6 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { createGzip, deflateSync } from "node:zlib";
-import { type Message, PubSub } from "@google-cloud/pubsub";
 import { Storage } from "@google-cloud/storage";
 import { pushPayload } from "../cli/github-push.js";
 import { stablePort } from "../local/free-port.js";
@@ -28,7 +27,7 @@ import { GcsBlobStore } from "../shared/gcs-blob-store.js";
 import { BucketLedger } from "../shared/ledger.js";
 import { pubsubClientOptions, storageClientOptions } from "../shared/runtime.js";
 import { loadSettings } from "../shared/settings.js";
-import { subscriptionFor, Topic } from "../shared/topology.js";
+import { trainingRequestedCommits } from "./training-requested-commits.js";
 
 const mb = 1024 * 1024;
 
@@ -339,23 +338,9 @@ export async function runHostileTraffic(options: HostileOptions): Promise<Functi
     }
 
     // githubWebhook: one training-requested per valid push, read from the trigger subscription.
-    const pubsub = new PubSub(pubsubClientOptions(loadSettings(servers.env), config.project));
-    const landed = new Set<string>();
-    const subscription = pubsub.subscription(subscriptionFor(Topic.trainingRequested), {
-      flowControl: { maxMessages: 500 },
-    });
-    await new Promise<void>((done, fail) => {
-      let timer = setTimeout(done, 2000);
-      subscription.on("error", fail);
-      subscription.on("message", (message: Message) => {
-        message.ack();
-        landed.add((JSON.parse(message.data.toString("utf8")) as { commit: string }).commit);
-        clearTimeout(timer);
-        timer = setTimeout(done, 2000);
-      });
-    });
-    await subscription.close();
-    await pubsub.close();
+    const landed = new Set(
+      await trainingRequestedCommits(pubsubClientOptions(loadSettings(servers.env), config.project)),
+    );
     (figures.get("githubWebhook") as FunctionFigures).validLanded = sentCommits.filter((c) =>
       landed.has(c),
     ).length;

@@ -12,7 +12,6 @@ import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { type Message, PubSub } from "@google-cloud/pubsub";
 import { pushPayload } from "../cli/github-push.js";
 import { stablePort } from "../local/free-port.js";
 import { startFunctionProcess } from "../local/function-process.js";
@@ -20,7 +19,7 @@ import { startLocalServers } from "../local/servers.js";
 import { loadConfig } from "../shared/config.js";
 import { pubsubClientOptions } from "../shared/runtime.js";
 import { loadSettings } from "../shared/settings.js";
-import { subscriptionFor, Topic } from "../shared/topology.js";
+import { trainingRequestedCommits } from "./training-requested-commits.js";
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -205,25 +204,12 @@ export async function runWebhookLoad(options: LoadOptions): Promise<LoadReport> 
     }
 
     // Every training-requested message, read from the trigger subscription until it stays quiet.
-    const pubsub = new PubSub(pubsubClientOptions(loadSettings(servers.env), config.project));
+    const commits = await trainingRequestedCommits(
+      pubsubClientOptions(loadSettings(servers.env), config.project),
+    );
     const perCommit = new Map<string, number>();
-    const subscription = pubsub.subscription(subscriptionFor(Topic.trainingRequested), {
-      flowControl: { maxMessages: 500 },
-    });
-    await new Promise<void>((done, fail) => {
-      let timer = setTimeout(done, 2000);
-      subscription.on("error", fail);
-      subscription.on("message", (message: Message) => {
-        message.ack();
-        const { commit } = JSON.parse(message.data.toString("utf8")) as { commit: string };
-        perCommit.set(commit, (perCommit.get(commit) ?? 0) + 1);
-        report.published += 1;
-        clearTimeout(timer);
-        timer = setTimeout(done, 2000);
-      });
-    });
-    await subscription.close();
-    await pubsub.close();
+    for (const commit of commits) perCommit.set(commit, (perCommit.get(commit) ?? 0) + 1);
+    report.published += commits.length;
 
     report.accepted = acceptedIds.size;
     const byCommit = new Map(deliveries.map((d) => [d.commit, d]));

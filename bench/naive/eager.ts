@@ -3,9 +3,12 @@
 // uses constructed while the module loads. The adapters are then handed these clients, so the handler is the
 // same code the real function runs.
 import { v1 } from "@google-cloud/aiplatform";
+import { cloudEvent } from "@google-cloud/functions-framework";
 import { loadConfig } from "../../shared/config.js";
-import type { Runtime } from "../../shared/runtime.js";
+import { pubsubFunction, type StepDefinition } from "../../shared/pubsub-function.js";
+import { type Runtime, sharedRuntime } from "../../shared/runtime.js";
 import { loadSettings } from "../../shared/settings.js";
+import type { TopicName } from "../../shared/topology.js";
 import { vertexLocation } from "../../shared/vertex/adapters-per-runtime.js";
 import { vertexClientOptions } from "../../shared/vertex/client-options.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
@@ -47,7 +50,7 @@ export function eagerPorts(runtime: Runtime) {
   };
 }
 
-export function oncePerRuntime<P>(make: (runtime: Runtime) => P): (runtime: Runtime) => P {
+function oncePerRuntime<P>(make: (runtime: Runtime) => P): (runtime: Runtime) => P {
   const made = new WeakMap<Runtime, P>();
   return (runtime) => {
     let ports = made.get(runtime);
@@ -57,4 +60,13 @@ export function oncePerRuntime<P>(make: (runtime: Runtime) => P): (runtime: Runt
     }
     return ports;
   };
+}
+
+/** Registers a step as a naive function under the step's own name, its adapters picked from the eager ones. */
+export function registerNaiveStep<T extends TopicName, P>(
+  step: (adapters: (runtime: Runtime) => P) => StepDefinition<T>,
+  pick: (ports: ReturnType<typeof eagerPorts>) => P,
+): void {
+  const definition = step(oncePerRuntime((runtime) => pick(eagerPorts(runtime))));
+  cloudEvent(definition.name, pubsubFunction(definition, sharedRuntime));
 }

@@ -1,20 +1,5 @@
 // Naive launchTraining: @google-cloud/aiplatform required at the top, its clients constructed eagerly (see eager.ts).
-import { cloudEvent } from "@google-cloud/functions-framework";
 import { launchTrainingStep } from "../../functions/launch-training/step.js";
-import { pubsubFunction } from "../../shared/pubsub-function.js";
-import { sharedRuntime } from "../../shared/runtime.js";
-import { FunctionName } from "../../shared/topology.js";
-import { eagerPorts, oncePerRuntime } from "./eager.js";
+import { registerNaiveStep } from "./eager.js";
 
-cloudEvent(
-  FunctionName.launchTraining,
-  pubsubFunction(
-    launchTrainingStep(
-      oncePerRuntime((runtime) => {
-        const ports = eagerPorts(runtime);
-        return { launcher: ports.launcher };
-      }),
-    ),
-    sharedRuntime,
-  ),
-);
+registerNaiveStep(launchTrainingStep, (ports) => ({ launcher: ports.launcher }));

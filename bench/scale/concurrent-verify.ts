@@ -10,11 +10,10 @@ import { verifyDeploymentStep } from "../../functions/verify-deployment/step.js"
 import { type DeploymentReady, encodeMessage } from "../../shared/contracts.js";
 import { pubsubFunction } from "../../shared/pubsub-function.js";
 import { Topic } from "../../shared/topology.js";
-import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import type { TestServers } from "../../test/support/local-servers.js";
 import { RecordingPublisher } from "../../test/support/recording-publisher.js";
+import { deployCanary, type VertexFixture } from "../../test/support/vertex-fixture.js";
 import { load1 } from "./machine.js";
-import type { VertexFixture } from "./vertex-fixture.js";
 
 export interface VerifyRow {
   routing: "traffic split" | "deployed model id";
@@ -41,38 +40,20 @@ export async function benchConcurrentVerify(
   options: { models: number; servingCommit: string; candidateCommit: string; routed: boolean; round: number },
 ): Promise<VerifyRow> {
   const servingVersion = await vertex.upload(options.servingCommit);
-  const servingId = deployedModelId(MODEL_NAME, options.servingCommit);
   const messages: DeploymentReady[] = [];
   for (let i = 0; i < options.models; i++) {
     const commit = `${options.round.toString(16)}${i.toString(16).padStart(3, "0")}${"c".repeat(36)}`;
     await vertex.train(commit, options.candidateCommit);
-    const candidate = await vertex.upload(commit);
-    const endpoint = await vertex.newEndpoint(`scale-verify-${options.round}-${i}`);
-    const candidateId = deployedModelId(MODEL_NAME, commit);
-    await vertex.deploy(endpoint, servingVersion, servingId, { "0": 100 });
-    await vertex.deploy(
-      endpoint,
-      candidate,
-      candidateId,
-      { [servingId]: 90, "0": 10 },
-      options.routed ? explanationSpec : undefined,
+    messages.push(
+      await deployCanary(vertex, {
+        endpoint: await vertex.newEndpoint(`scale-verify-${options.round}-${i}`),
+        serving: { commit: options.servingCommit, version: servingVersion },
+        candidate: { commit, version: await vertex.upload(commit) },
+        correlationId: `scale-${options.round}-${i}`,
+        causeId: `m-${i}`,
+        explanationSpec: options.routed ? explanationSpec : undefined,
+      }),
     );
-    messages.push({
-      schemaVersion: 1,
-      correlationId: `scale-${options.round}-${i}`,
-      model: MODEL_NAME,
-      commit,
-      repository: "acme/fraud-detector",
-      causedBy: [{ source: "pubsub:deployment-requested", id: `m-${i}` }],
-      createdAt: new Date().toISOString(),
-      endpoint,
-      modelResource: candidate.model,
-      versionId: candidate.versionId,
-      deployedModelId: candidateId,
-      canaryPercent: 10,
-      previousTrafficSplit: { [servingId]: 100 },
-      previousDeployedModelId: servingId,
-    });
   }
 
   const runtime = servers.runtime();

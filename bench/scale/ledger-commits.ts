@@ -16,8 +16,8 @@ import { BucketLedger } from "../../shared/ledger.js";
 import { addToRegistryIndex } from "../../shared/registry-index.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { startLocalServers, type TestServers } from "../../test/support/local-servers.js";
+import { type VertexFixture, vertexFixture } from "../../test/support/vertex-fixture.js";
 import { load1, median } from "./machine.js";
-import { type VertexFixture, vertexFixture } from "./vertex-fixture.js";
 
 /** The records one commit leaves when its chain runs through (read-only records left out). */
 const trail = [

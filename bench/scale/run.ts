@@ -5,10 +5,10 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { startLocalServers } from "../../test/support/local-servers.js";
+import { vertexFixture } from "../../test/support/vertex-fixture.js";
 import { benchConcurrentVerify, type VerifyRow } from "./concurrent-verify.js";
 import { benchLedger } from "./ledger-commits.js";
 import { machineLine, median, ms, sizesFrom, table } from "./machine.js";
-import { vertexFixture } from "./vertex-fixture.js";
 
 const env = process.env;
 const sections = new Set((env.SCALE_SECTIONS ?? "webhook,ledger,verify").split(","));

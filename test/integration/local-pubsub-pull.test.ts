@@ -1,6 +1,7 @@
-import { type Message, PubSub, type Subscription, v1 } from "@google-cloud/pubsub";
+import { type Message, PubSub, type Subscription, type v1 } from "@google-cloud/pubsub";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { onOurServerOnly, type PubSubUnderTest, startPubSubUnderTest } from "../support/pubsub-under-test.js";
+import { pullSome, subscriberClientFor } from "../support/subscriber-client.js";
 
 const projectId = "local-project";
 const topicPath = (id: string) => `projects/${projectId}/topics/${id}`;
@@ -15,11 +16,7 @@ beforeAll(async () => {
   vi.stubEnv("METADATA_SERVER_DETECTION", "none");
   target = await startPubSubUnderTest();
   pubsub = new PubSub({ projectId, apiEndpoint: target.address, emulatorMode: true });
-  // The generated client, for unary Pull; the config carries the emulator's insecure credentials.
-  // Its options type is stricter than the ClientConfig type under exactOptionalPropertyTypes; same shape.
-  subscriber = new v1.SubscriberClient(
-    (await pubsub.getClientConfig()) as ConstructorParameters<typeof v1.SubscriberClient>[0],
-  );
+  subscriber = await subscriberClientFor(pubsub);
 });
 
 afterAll(async () => {
@@ -44,16 +41,6 @@ function receive(
       if (received.length === count) resolve(received);
     });
   });
-}
-
-/** Unary Pull until at least one message comes back (Pull may legitimately answer empty). */
-async function pullSome(subscription: string, maxMessages = 10) {
-  for (let i = 0; i < 20; i++) {
-    const [response] = await subscriber.pull({ subscription, maxMessages });
-    const messages = response.receivedMessages ?? [];
-    if (messages.length > 0) return messages;
-  }
-  throw new Error(`no message arrived on ${subscription}`);
 }
 
 describe("local Pub/Sub server: StreamingPull through subscription.on('message')", () => {
@@ -136,7 +123,7 @@ describe("local Pub/Sub server: unary Pull", () => {
     await topic.createSubscription("late-sub");
     const afterId = await topic.publishMessage({ data: Buffer.from("after") });
 
-    const messages = await pullSome(subscriptionPath("late-sub"));
+    const messages = await pullSome(subscriber, subscriptionPath("late-sub"));
     expect(messages.map((m) => m.message?.messageId)).toEqual([afterId]);
     await subscriber.acknowledge({
       subscription: subscriptionPath("late-sub"),
@@ -150,11 +137,11 @@ describe("local Pub/Sub server: unary Pull", () => {
     const id = await topic.publishMessage({ data: Buffer.from("x"), attributes: { a: "1" } });
     const subscription = subscriptionPath("modack-sub");
 
-    const [first] = await pullSome(subscription);
+    const [first] = await pullSome(subscriber, subscription);
     expect(first?.message?.attributes).toEqual({ a: "1" });
     await subscriber.modifyAckDeadline({ subscription, ackIds: [first?.ackId ?? ""], ackDeadlineSeconds: 0 });
 
-    const [second] = await pullSome(subscription);
+    const [second] = await pullSome(subscriber, subscription);
     expect(second?.message?.messageId).toBe(id);
     expect(second?.ackId).not.toBe(first?.ackId);
     await subscriber.acknowledge({ subscription, ackIds: [second?.ackId ?? ""] });
@@ -175,7 +162,7 @@ describe("local Pub/Sub server: unary Pull", () => {
 
       const attempts: number[] = [];
       for (let i = 0; i < 3; i++) {
-        const [received] = await pullSome(subscription);
+        const [received] = await pullSome(subscriber, subscription);
         expect(received?.message?.messageId).toBe(id);
         attempts.push(received?.deliveryAttempt ?? -1);
         await subscriber.modifyAckDeadline({
@@ -186,7 +173,7 @@ describe("local Pub/Sub server: unary Pull", () => {
       }
       expect(attempts).toEqual([1, 2, 3]);
 
-      const [dead] = await pullSome(subscriptionPath("pull-dl-dead-sub"));
+      const [dead] = await pullSome(subscriber, subscriptionPath("pull-dl-dead-sub"));
       expect(dead?.message?.data?.toString()).toBe("poison");
       expect(dead?.message?.attributes).toEqual({
         kind: "bad",

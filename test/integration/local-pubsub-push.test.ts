@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { http } from "@google-cloud/functions-framework";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
-import { PubSub, v1 } from "@google-cloud/pubsub";
+import { PubSub, type v1 } from "@google-cloud/pubsub";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   againstEmulator,
@@ -10,6 +10,7 @@ import {
   type PubSubUnderTest,
   startPubSubUnderTest,
 } from "../support/pubsub-under-test.js";
+import { pullSome, subscriberClientFor } from "../support/subscriber-client.js";
 
 const projectId = "local-project";
 const topicPath = (id: string) => `projects/${projectId}/topics/${id}`;
@@ -84,10 +85,7 @@ beforeAll(async () => {
   vi.stubEnv("METADATA_SERVER_DETECTION", "none");
   target = await startPubSubUnderTest();
   pubsub = new PubSub({ projectId, apiEndpoint: target.address, emulatorMode: true });
-  // Its options type is stricter than the ClientConfig type under exactOptionalPropertyTypes; same shape.
-  subscriber = new v1.SubscriberClient(
-    (await pubsub.getClientConfig()) as ConstructorParameters<typeof v1.SubscriberClient>[0],
-  );
+  subscriber = await subscriberClientFor(pubsub);
 
   functionServer = getTestServer("localPubsubPushProbe");
   functionUrl = await listen(functionServer);
@@ -128,16 +126,6 @@ afterAll(async () => {
   await close(plainServer);
   vi.unstubAllEnvs();
 });
-
-/** Unary Pull until at least one message comes back. */
-async function pullSome(subscription: string) {
-  for (let i = 0; i < 20; i++) {
-    const [response] = await subscriber.pull({ subscription, maxMessages: 10 });
-    const messages = response.receivedMessages ?? [];
-    if (messages.length > 0) return messages;
-  }
-  throw new Error(`no message arrived on ${subscription}`);
-}
 
 describe("local Pub/Sub server: push as Pub/Sub sends it to a Cloud Function", () => {
   it("POSTs the push envelope, as JSON, to an HTTP function served by the Functions Framework", async () => {
@@ -183,7 +171,7 @@ describe("local Pub/Sub server: push as Pub/Sub sends it to a Cloud Function", (
       const gaps = attempts.slice(1).map((e, i) => e.at - (attempts[i]?.at ?? 0));
       for (let i = 1; i < gaps.length; i++) expect(gaps[i]).toBeGreaterThan(gaps[i - 1] ?? 0);
 
-      const [dead] = await pullSome(subscriptionPath("ff-fail-dead-sub"));
+      const [dead] = await pullSome(subscriber, subscriptionPath("ff-fail-dead-sub"));
       expect(dead?.message?.data?.toString()).toBe("poison");
       expect(dead?.message?.attributes).toMatchObject({
         fail: "always",
@@ -274,7 +262,7 @@ describe("local Pub/Sub server: push responses, faults and ordering", () => {
       });
       await local().idle();
       expect(plainRequests.filter((r) => r.id === id).map((r) => r.data.deliveryAttempt)).toEqual([1, 2]);
-      const [dead] = await pullSome(deadSubscription);
+      const [dead] = await pullSome(subscriber, deadSubscription);
       expect(dead?.message?.attributes?.CloudPubSubDeadLetterSourceDeliveryErrorMessage).toBe(
         `HTTP ${status}`,
       );
@@ -287,7 +275,7 @@ describe("local Pub/Sub server: push responses, faults and ordering", () => {
       const { publisher, deadSubscription } = await pushTopic({ endpoint: refusedUrl });
       await publisher.publishMessage({ data: Buffer.from("nobody home") });
       await local().idle();
-      const [dead] = await pullSome(deadSubscription);
+      const [dead] = await pullSome(subscriber, deadSubscription);
       expect(dead?.message?.attributes?.CloudPubSubDeadLetterSourceDeliveryCount).toBe("2");
       expect(dead?.message?.attributes?.CloudPubSubDeadLetterSourceDeliveryErrorMessage).toMatch(
         /ECONNREFUSED/,

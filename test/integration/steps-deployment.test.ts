@@ -1,4 +1,4 @@
-import { PubSub, v1 } from "@google-cloud/pubsub";
+import { PubSub, type v1 } from "@google-cloud/pubsub";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { deployModelStep } from "../../functions/deploy-model/step.js";
 import { launchTrainingStep } from "../../functions/launch-training/step.js";
@@ -26,6 +26,7 @@ import { eventually } from "../support/eventually.js";
 import { type ServedFunction, send, serveFunction } from "../support/ingress-http.js";
 import { startLocalServers, type TestServers } from "../support/local-servers.js";
 import { pushEnvelope } from "../support/push-envelope.js";
+import { subscriberClientFor } from "../support/subscriber-client.js";
 
 const model = "fraud-detector";
 const commitA = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
@@ -151,9 +152,7 @@ beforeAll(async () => {
   registry = new VertexModelRegistry(location);
   deployer = new VertexEndpointDeployer(location);
   pubsub = new PubSub(pubsubClientOptions(loadSettings(servers.env), "local-project"));
-  subscriber = new v1.SubscriberClient(
-    (await pubsub.getClientConfig()) as ConstructorParameters<typeof v1.SubscriberClient>[0],
-  );
+  subscriber = await subscriberClientFor(pubsub);
   await Promise.all([train(commitA), train(commitB)]);
   await register(commitA);
   await drain(Topic.deploymentRequested);

@@ -1,4 +1,4 @@
-import { PubSub, v1 } from "@google-cloud/pubsub";
+import { PubSub, type v1 } from "@google-cloud/pubsub";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runCli } from "../../cli/main.js";
 import { launchTrainingStep } from "../../functions/launch-training/step.js";
@@ -20,6 +20,7 @@ import { drainSubscription } from "../support/drain-subscription.js";
 import { eventually } from "../support/eventually.js";
 import { startLocalServers, type TestServers } from "../support/local-servers.js";
 import { pushEnvelope } from "../support/push-envelope.js";
+import { subscriberClientFor } from "../support/subscriber-client.js";
 
 const model = "fraud-detector";
 const commitA = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
@@ -47,9 +48,7 @@ beforeAll(async () => {
   launcher = new VertexTrainingLauncher(location);
   registry = new VertexModelRegistry(location);
   pubsub = new PubSub(pubsubClientOptions(loadSettings(servers.env), runtime.config.project));
-  subscriber = new v1.SubscriberClient(
-    (await pubsub.getClientConfig()) as ConstructorParameters<typeof v1.SubscriberClient>[0],
-  );
+  subscriber = await subscriberClientFor(pubsub);
 });
 
 afterAll(async () => {
@@ -120,6 +119,17 @@ const register = () =>
     () => runtime,
   );
 
+/** The first delivery is rejected as retryable (Pub/Sub redelivers it); the redelivery, attempt 2, is handled. */
+async function failThenRedeliver<T extends TopicName>(
+  handler: (envelope: unknown) => Promise<void>,
+  topic: T,
+  message: MessageOf<T>,
+  messageId: string,
+) {
+  await expect(handler(pushEnvelope(topic, message, { messageId }))).rejects.toBeInstanceOf(TransientError);
+  await handler(pushEnvelope(topic, message, { messageId, deliveryAttempt: 2 }));
+}
+
 describe("launchTraining against the local Vertex AI", () => {
   it("creates one CustomJob for a message delivered three times, which trains the model for real", async () => {
     const handler = launch();
@@ -161,10 +171,7 @@ describe("launchTraining against the local Vertex AI", () => {
     const handler = launch();
     servers.vertex.faults.failNext("CreateCustomJob", 1, "UNAVAILABLE");
     const message = trainingRequested(commitB);
-    await expect(
-      handler(pushEnvelope(Topic.trainingRequested, message, { messageId: "t-3" })),
-    ).rejects.toBeInstanceOf(TransientError);
-    await handler(pushEnvelope(Topic.trainingRequested, message, { messageId: "t-3", deliveryAttempt: 2 }));
+    await failThenRedeliver(handler, Topic.trainingRequested, message, "t-3");
     expect(await launcher.findJobs({ [Label.commit]: commitB })).toHaveLength(1);
     const failed = (await runtime.ledger.read(model, commitB)).find(
       (e) => e.action === "custom-job-created" && e.outcome === "failed",
@@ -290,10 +297,7 @@ describe("registerModel against the local Vertex AI and Cloud Storage", () => {
     const handler = register();
     servers.vertex.faults.failNext("UploadModel", 1, "UNAVAILABLE");
     const message = artifactReady(commitB);
-    await expect(
-      handler(pushEnvelope(Topic.artifactReady, message, { messageId: "a-3" })),
-    ).rejects.toBeInstanceOf(TransientError);
-    await handler(pushEnvelope(Topic.artifactReady, message, { messageId: "a-3", deliveryAttempt: 2 }));
+    await failThenRedeliver(handler, Topic.artifactReady, message, "a-3");
 
     const versions = await registry.findVersions(
       "projects/local-project/locations/us-central1/models/fraud-detector",

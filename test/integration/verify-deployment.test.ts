@@ -1,24 +1,15 @@
-import { EndpointServiceClient } from "@google-cloud/aiplatform/build/src/v1/endpoint_service_client.js";
-import { ModelServiceClient } from "@google-cloud/aiplatform/build/src/v1/model_service_client.js";
-import { Storage } from "@google-cloud/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { storageObjectIO } from "../../examples/fraud-detector/object-io.js";
 import { EXAMPLE_OBJECTS, MODEL_NAME } from "../../examples/fraud-detector/seed-data.js";
-import { runTraining } from "../../examples/fraud-detector/train.js";
 import { verifyDeploymentAdapters } from "../../functions/verify-deployment/adapters.js";
 import type { VerificationReport } from "../../functions/verify-deployment/report.js";
 import { verifyDeploymentStep } from "../../functions/verify-deployment/step.js";
-import { localVertexClientOptions } from "../../local/vertex/index.js";
 import type { DeploymentReady } from "../../shared/contracts.js";
-import { Label } from "../../shared/model-ports.js";
 import { pubsubFunction } from "../../shared/pubsub-function.js";
-import { storageClientOptions } from "../../shared/runtime.js";
-import { loadSettings } from "../../shared/settings.js";
 import { Topic } from "../../shared/topology.js";
-import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { startLocalServers, type TestServers } from "../support/local-servers.js";
 import { pushEnvelope } from "../support/push-envelope.js";
 import { RecordingPublisher } from "../support/recording-publisher.js";
+import { deployCanary, type VertexFixture, vertexFixture } from "../support/vertex-fixture.js";
 
 /**
  * verifyDeployment through the real PredictionServiceClient (and ModelServiceClient, to find the serving version
@@ -32,91 +23,25 @@ const shiftedCommit = "c000000000000000000000000000000000000003";
 const routedCommit = "d000000000000000000000000000000000000004";
 
 let servers: TestServers;
-let storage: Storage;
-let models: ModelServiceClient;
-let endpoints: EndpointServiceClient;
-let parent: string;
-let servingContainer: string;
+let vertex: VertexFixture;
 
 beforeAll(async () => {
   servers = await startLocalServers();
-  const config = servers.runtime().config;
-  const modelConfig = config.models[MODEL_NAME];
-  if (!modelConfig) throw new Error("the example configuration has no fraud-detector");
-  servingContainer = modelConfig.serving.container;
-  parent = servers.vertex.parent;
-  storage = new Storage(storageClientOptions(loadSettings(servers.env), config.project));
-  const options = localVertexClientOptions(servers.vertex.address);
-  models = new ModelServiceClient(options);
-  endpoints = new EndpointServiceClient(options);
-
-  const io = storageObjectIO(storage);
-  const bucket = config.bucket;
+  vertex = vertexFixture(servers);
   for (const [commit, data] of [
     [servingCommit, EXAMPLE_OBJECTS.train],
     [goodCommit, EXAMPLE_OBJECTS.train],
     [shiftedCommit, EXAMPLE_OBJECTS.trainShifted],
     [routedCommit, EXAMPLE_OBJECTS.train],
   ] as const) {
-    await runTraining(
-      {
-        data: `gs://${bucket}/${data}`,
-        model: MODEL_NAME,
-        commit,
-        repository: modelConfig.repository,
-        servingContainer,
-        modelDir: `gs://${bucket}/models/${MODEL_NAME}/${commit}/model/`,
-      },
-      io,
-    );
+    await vertex.trainOn(commit, data);
   }
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.allSettled([models?.close(), endpoints?.close()]);
+  await vertex?.close();
   await servers?.close();
 });
-
-async function upload(commit: string): Promise<{ model: string; versionId: string }> {
-  const bucket = servers.runtime().config.bucket;
-  const [operation] = await models.uploadModel({
-    parent,
-    model: {
-      displayName: MODEL_NAME,
-      artifactUri: `gs://${bucket}/models/${MODEL_NAME}/${commit}/model/`,
-      containerSpec: { imageUri: servingContainer },
-      labels: { [Label.model]: MODEL_NAME, [Label.commit]: commit },
-    },
-  });
-  const [uploaded] = await operation.promise();
-  return { model: uploaded.model as string, versionId: uploaded.modelVersionId as string };
-}
-
-async function deploy(
-  endpoint: string,
-  version: { model: string; versionId: string },
-  id: string,
-  trafficSplit: Record<string, number>,
-  explanationSpec?: object,
-): Promise<void> {
-  const [operation] = await endpoints.deployModel({
-    endpoint,
-    deployedModel: {
-      id,
-      model: `${version.model}@${version.versionId}`,
-      dedicatedResources: { machineSpec: { machineType: "n1-standard-2" }, minReplicaCount: 1 },
-      ...(explanationSpec ? { explanationSpec } : {}),
-    },
-    trafficSplit,
-  });
-  await operation.promise();
-}
-
-async function newEndpoint(name: string): Promise<string> {
-  const [operation] = await endpoints.createEndpoint({ parent, endpoint: { displayName: name } });
-  const [endpoint] = await operation.promise();
-  return endpoint.name as string;
-}
 
 /** An endpoint where the serving model has 90 % and the candidate 10 %, as deployModel leaves it. */
 async function canaryEndpoint(
@@ -124,28 +49,14 @@ async function canaryEndpoint(
   candidateCommit: string,
   candidateExplanationSpec?: object,
 ): Promise<DeploymentReady> {
-  const endpoint = await newEndpoint(name);
-  const servingId = deployedModelId(MODEL_NAME, servingCommit);
-  const candidateId = deployedModelId(MODEL_NAME, candidateCommit);
-  await deploy(endpoint, await upload(servingCommit), servingId, { "0": 100 });
-  const candidate = await upload(candidateCommit);
-  await deploy(endpoint, candidate, candidateId, { [servingId]: 90, "0": 10 }, candidateExplanationSpec);
-  return {
-    schemaVersion: 1,
+  return deployCanary(vertex, {
+    endpoint: await vertex.newEndpoint(name),
+    serving: { commit: servingCommit, version: await vertex.upload(servingCommit) },
+    candidate: { commit: candidateCommit, version: await vertex.upload(candidateCommit) },
     correlationId: `corr-${candidateCommit.slice(0, 7)}`,
-    model: MODEL_NAME,
-    commit: candidateCommit,
-    repository: "acme/fraud-detector",
-    causedBy: [{ source: "pubsub:deployment-requested", id: "m-0" }],
-    createdAt: new Date().toISOString(),
-    endpoint,
-    modelResource: candidate.model,
-    versionId: candidate.versionId,
-    deployedModelId: candidateId,
-    canaryPercent: 10,
-    previousTrafficSplit: { [servingId]: 100 },
-    previousDeployedModelId: servingId,
-  };
+    causeId: "m-0",
+    explanationSpec: candidateExplanationSpec,
+  });
 }
 
 async function verify(
@@ -157,7 +68,7 @@ async function verify(
   await handler(
     pushEnvelope(Topic.deploymentReady, message, { messageId: `m-${message.commit.slice(0, 7)}` }),
   );
-  const [bytes] = await storage
+  const [bytes] = await vertex.storage
     .bucket(runtime.config.bucket)
     .file(`reports/${MODEL_NAME}/${message.commit}/report.json`)
     .download();
@@ -192,7 +103,7 @@ describe("verifyDeployment against the local Vertex AI endpoint", () => {
 
     const ledger = await servers.runtime().ledger.read(MODEL_NAME, goodCommit);
     expect(ledger.map((r) => r.action)).toEqual(["verification-completed"]);
-    const [html] = await storage
+    const [html] = await vertex.storage
       .bucket(servers.runtime().config.bucket)
       .file(`reports/${MODEL_NAME}/${goodCommit}/report.html`)
       .download();
@@ -223,7 +134,7 @@ describe("verifyDeployment against the local Vertex AI endpoint", () => {
     expect(calls.filter((r) => r.method === "Explain")).toHaveLength(10);
     expect(calls.filter((r) => r.method === "Predict")).toHaveLength(0);
     // Production traffic was not touched to get there.
-    const [endpoint] = await endpoints.getEndpoint({ name: message.endpoint });
+    const [endpoint] = await vertex.endpoints.getEndpoint({ name: message.endpoint });
     expect(endpoint.trafficSplit).toEqual({
       [message.previousDeployedModelId ?? ""]: 90,
       [message.deployedModelId]: 10,

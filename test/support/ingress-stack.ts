@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PubSub, v1 } from "@google-cloud/pubsub";
+import { PubSub } from "@google-cloud/pubsub";
 import { Storage } from "@google-cloud/storage";
 import { type LocalPubSubServer, startPubSubServer } from "../../local/pubsub/index.js";
 import {
@@ -14,6 +14,7 @@ import { decodeMessage, type MessageOf } from "../../shared/contracts.js";
 import { GcsBlobStore } from "../../shared/gcs-blob-store.js";
 import { BucketLedger } from "../../shared/ledger.js";
 import type { TopicName } from "../../shared/topology.js";
+import { subscriberClientFor } from "./subscriber-client.js";
 
 export const stackProject = "local-project";
 
@@ -52,11 +53,7 @@ export async function startIngressStack(options: {
     const [created] = await client.createTopic(topic);
     await created.createSubscription(`test-${topic}`);
   }
-  // The client config carries the emulator endpoint and insecure credentials; its optional fields are typed loosely.
-  const clientConfig = (await client.getClientConfig()) as ConstructorParameters<
-    typeof v1.SubscriberClient
-  >[0];
-  const subscriber = new v1.SubscriberClient(clientConfig);
+  const subscriber = await subscriberClientFor(client);
   const blobs = new GcsBlobStore(
     new Storage(localStorageClientOptions(storage.url, stackProject)),
     options.bucket,

@@ -52,22 +52,22 @@ describe("BucketClaimStore and its own retried writes (issue 14, item 6)", () =>
     await expect(store.claim("s", "k")).resolves.toEqual({ state: "completed", result: "taken over" });
   });
 
-  it("counts a completion that landed though the retry got 412 as done", async () => {
+  // The write whose answer is lost: the completion itself, or a renewal before it.
+  it.each([
+    [
+      "counts a completion that landed though the retry got 412 as done",
+      async (_store: BucketClaimStore, claim: Claim) => claim,
+    ],
+    [
+      "keeps a claim whose renewal landed though the retry got 412",
+      (store: BucketClaimStore, claim: Claim) => store.renew(claim),
+    ],
+  ] as const)("%s", async (_name, beforeCompleting) => {
     const blobs = new LostAnswerBlobStore();
     const store = new BucketClaimStore(blobs);
     const claim = acquired(await store.claim("s", "k"));
     blobs.lost = 1;
-    await store.complete(claim, "done");
-    await expect(store.claim("s", "k")).resolves.toEqual({ state: "completed", result: "done" });
-  });
-
-  it("keeps a claim whose renewal landed though the retry got 412", async () => {
-    const blobs = new LostAnswerBlobStore();
-    const store = new BucketClaimStore(blobs);
-    const claim = acquired(await store.claim("s", "k"));
-    blobs.lost = 1;
-    const renewed = await store.renew(claim);
-    await store.complete(renewed, "done");
+    await store.complete(await beforeCompleting(store, claim), "done");
     await expect(store.claim("s", "k")).resolves.toEqual({ state: "completed", result: "done" });
   });
 

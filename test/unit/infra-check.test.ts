@@ -40,6 +40,10 @@ const openToAll = (t: ParsedTerraform, fn: string) => {
     ],
   };
 };
+/** Plants one more google_project_iam_member, named `name`. */
+const grantOnProject = (t: ParsedTerraform, name: string, grant: Record<string, unknown>) => {
+  resources(t).google_project_iam_member = { ...resources(t).google_project_iam_member, [name]: [grant] };
+};
 const resources = (t: ParsedTerraform) =>
   t.resource as Record<string, Record<string, Array<Record<string, unknown>>>>;
 
@@ -56,16 +60,11 @@ describe("the Terraform module against the permission table", () => {
 
   it("names an account that holds a grant the table does not give", () => {
     const t = copy(terraform);
-    resources(t).google_project_iam_member = {
-      ...resources(t).google_project_iam_member,
-      extra: [
-        {
-          project: "${var.project_id}",
-          role: '${google_project_iam_custom_role.modelgate["modelgateLaunchTraining"].id}',
-          member: 'serviceAccount:${google_service_account.identity["deployModel"].email}',
-        },
-      ],
-    };
+    grantOnProject(t, "extra", {
+      project: "${var.project_id}",
+      role: '${google_project_iam_custom_role.modelgate["modelgateLaunchTraining"].id}',
+      member: 'serviceAccount:${google_service_account.identity["deployModel"].email}',
+    });
     const found = messages(t, data);
     expect(found).toContain(
       "over-granted: deployModel holds aiplatform.customJobs.create on project (google_project_iam_member.extra), which the permission table does not grant",
@@ -105,15 +104,10 @@ describe("the Terraform module against the permission table", () => {
 
   it("names an account given a predefined role the table does not know", () => {
     const t = copy(terraform);
-    resources(t).google_project_iam_member = {
-      ...resources(t).google_project_iam_member,
-      broad: [
-        {
-          role: "roles/aiplatform.user",
-          member: 'serviceAccount:${google_service_account.identity["registerModel"].email}',
-        },
-      ],
-    };
+    grantOnProject(t, "broad", {
+      role: "roles/aiplatform.user",
+      member: 'serviceAccount:${google_service_account.identity["registerModel"].email}',
+    });
     const found = messages(t, data);
     expect(found.some((m) => m.includes("registerModel holds roles/aiplatform.user"))).toBe(true);
     expect(found.some((m) => m.includes("grants roles/aiplatform.user, which modelgate never grants"))).toBe(
@@ -168,10 +162,7 @@ describe("the Terraform module against the permission table", () => {
   it("refuses service-account keys, basic roles and public members beyond the webhook", () => {
     const t = copy(terraform);
     resources(t).google_service_account_key = { leaked: [{ service_account_id: "x" }] };
-    resources(t).google_project_iam_member = {
-      ...resources(t).google_project_iam_member,
-      owner: [{ role: "roles/owner", member: "user:someone@example.com" }],
-    };
+    grantOnProject(t, "owner", { role: "roles/owner", member: "user:someone@example.com" });
     openToAll(t, "deployModel");
     const found = messages(t, data);
     expect(found).toContain(

@@ -1,5 +1,6 @@
-// The example model trained for real once, and the few Vertex AI calls the scale benchmarks arrange endpoints with,
-// through the real clients against the local servers (as test/integration/verify-deployment.test.ts does).
+// The example model trained for real, and the few Vertex AI calls that arrange endpoints for
+// test/integration/verify-deployment.test.ts and the scale benchmarks, through the real clients against the local
+// servers.
 import { EndpointServiceClient } from "@google-cloud/aiplatform/build/src/v1/endpoint_service_client.js";
 import { ModelServiceClient } from "@google-cloud/aiplatform/build/src/v1/model_service_client.js";
 import { Storage } from "@google-cloud/storage";
@@ -7,10 +8,12 @@ import { storageObjectIO } from "../../examples/fraud-detector/object-io.js";
 import { EXAMPLE_OBJECTS, MODEL_NAME } from "../../examples/fraud-detector/seed-data.js";
 import { runTraining } from "../../examples/fraud-detector/train.js";
 import { localVertexClientOptions } from "../../local/vertex/index.js";
+import type { DeploymentReady } from "../../shared/contracts.js";
 import { Label } from "../../shared/model-ports.js";
 import { storageClientOptions } from "../../shared/runtime.js";
 import { loadSettings } from "../../shared/settings.js";
-import type { TestServers } from "../../test/support/local-servers.js";
+import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
+import type { TestServers } from "./local-servers.js";
 
 export interface VertexFixture {
   storage: Storage;
@@ -18,6 +21,8 @@ export interface VertexFixture {
   endpoints: EndpointServiceClient;
   /** Trains `commit` on the example data (or copies `from`'s trained model under `commit`, manifest rewritten). */
   train(commit: string, from?: string): Promise<void>;
+  /** Trains `commit` on one of the example data objects (EXAMPLE_OBJECTS). */
+  trainOn(commit: string, data: string): Promise<void>;
   upload(commit: string): Promise<{ model: string; versionId: string }>;
   newEndpoint(name: string): Promise<string>;
   deploy(
@@ -40,26 +45,29 @@ export function vertexFixture(servers: TestServers): VertexFixture {
   const endpoints = new EndpointServiceClient(options);
   const bucket = storage.bucket(config.bucket);
   const modelDir = (commit: string) => `models/${MODEL_NAME}/${commit}/model/`;
+  const { repository, serving } = modelConfig;
+
+  async function trainOn(commit: string, data: string): Promise<void> {
+    await runTraining(
+      {
+        data: `gs://${config.bucket}/${data}`,
+        model: MODEL_NAME,
+        commit,
+        repository,
+        servingContainer: serving.container,
+        modelDir: `gs://${config.bucket}/${modelDir(commit)}`,
+      },
+      storageObjectIO(storage),
+    );
+  }
 
   return {
     storage,
     models,
     endpoints,
+    trainOn,
     async train(commit, from) {
-      if (from === undefined) {
-        await runTraining(
-          {
-            data: `gs://${config.bucket}/${EXAMPLE_OBJECTS.train}`,
-            model: MODEL_NAME,
-            commit,
-            repository: modelConfig.repository,
-            servingContainer: modelConfig.serving.container,
-            modelDir: `gs://${config.bucket}/${modelDir(commit)}`,
-          },
-          storageObjectIO(storage),
-        );
-        return;
-      }
+      if (from === undefined) return trainOn(commit, EXAMPLE_OBJECTS.train);
       const [files] = await bucket.getFiles({ prefix: `models/${MODEL_NAME}/${from}/` });
       for (const file of files) {
         const target = file.name.replace(`/${from}/`, `/${commit}/`);
@@ -107,5 +115,45 @@ export function vertexFixture(servers: TestServers): VertexFixture {
     async close() {
       await Promise.allSettled([models.close(), endpoints.close()]);
     },
+  };
+}
+
+type Version = { model: string; versionId: string };
+
+/** A canary to arrange: both versions uploaded, the endpoint made; `explanationSpec` makes the candidate explainable. */
+export interface CanaryPlan {
+  endpoint: string;
+  serving: { commit: string; version: Version };
+  candidate: { commit: string; version: Version };
+  correlationId: string;
+  causeId: string;
+  explanationSpec?: object | undefined;
+}
+
+/**
+ * Deploys the serving version with 100 %, then the candidate beside it at 10 % (the serving one keeps 90 %), as
+ * deployModel leaves an endpoint, and returns the deployment-ready message deployModel publishes for it.
+ */
+export async function deployCanary(vertex: VertexFixture, plan: CanaryPlan): Promise<DeploymentReady> {
+  const servingId = deployedModelId(MODEL_NAME, plan.serving.commit);
+  const candidateId = deployedModelId(MODEL_NAME, plan.candidate.commit);
+  await vertex.deploy(plan.endpoint, plan.serving.version, servingId, { "0": 100 });
+  const split = { [servingId]: 90, "0": 10 };
+  await vertex.deploy(plan.endpoint, plan.candidate.version, candidateId, split, plan.explanationSpec);
+  return {
+    schemaVersion: 1,
+    correlationId: plan.correlationId,
+    model: MODEL_NAME,
+    commit: plan.candidate.commit,
+    repository: "acme/fraud-detector",
+    causedBy: [{ source: "pubsub:deployment-requested", id: plan.causeId }],
+    createdAt: new Date().toISOString(),
+    endpoint: plan.endpoint,
+    modelResource: plan.candidate.version.model,
+    versionId: plan.candidate.version.versionId,
+    deployedModelId: candidateId,
+    canaryPercent: 10,
+    previousTrafficSplit: { [servingId]: 100 },
+    previousDeployedModelId: servingId,
   };
 }
