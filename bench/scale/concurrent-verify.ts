@@ -2,15 +2,15 @@
 // 90 % and its candidate at 10 %, and its own golden set stream; all N verifyDeployment runs start together.
 // Run twice: candidates without an explanation spec (Predict by the traffic split, re-sending), and with one
 // (Explain with the candidate's deployed model id, one request per batch).
-import { CloudEvent } from "cloudevents";
 import { MODEL_NAME } from "../../examples/fraud-detector/seed-data.js";
 import { verifyDeploymentAdapters } from "../../functions/verify-deployment/adapters.js";
 import type { VerificationReport } from "../../functions/verify-deployment/report.js";
 import { verifyDeploymentStep } from "../../functions/verify-deployment/step.js";
-import { type DeploymentReady, encodeMessage } from "../../shared/contracts.js";
+import type { DeploymentReady } from "../../shared/contracts.js";
 import { pubsubFunction } from "../../shared/pubsub-function.js";
 import { Topic } from "../../shared/topology.js";
 import type { TestServers } from "../../test/support/local-servers.js";
+import { pushEnvelope } from "../../test/support/push-envelope.js";
 import { RecordingPublisher } from "../../test/support/recording-publisher.js";
 import { deployCanary, type VertexFixture } from "../../test/support/vertex-fixture.js";
 import { load1 } from "./machine.js";
@@ -60,20 +60,9 @@ export async function benchConcurrentVerify(
   const quiet = { ...runtime, publisher: new RecordingPublisher() };
   const handler = pubsubFunction(verifyDeploymentStep(verifyDeploymentAdapters), () => quiet);
   const verify = async (message: DeploymentReady): Promise<number> => {
-    const { data } = encodeMessage(Topic.deploymentReady, message);
     const started = performance.now();
-    await handler(
-      new CloudEvent({
-        id: `event-${message.commit}`,
-        source: "//pubsub.googleapis.com/projects/local-project/topics/deployment-ready",
-        type: "google.cloud.pubsub.topic.v1.messagePublished",
-        data: {
-          message: { data: data.toString("base64"), messageId: `m-${message.commit}` },
-          subscription: "projects/local-project/subscriptions/verifyDeployment-deployment-ready",
-          deliveryAttempt: 1,
-        },
-      }),
-    );
+    // What the deployment-ready push subscription POSTs to verifyDeployment (shared/pubsub-push-handler.ts).
+    await handler(pushEnvelope(Topic.deploymentReady, message, { messageId: `m-${message.commit}` }));
     return performance.now() - started;
   };
 
