@@ -3,9 +3,10 @@
 // uses constructed while the module loads. The adapters are then handed these clients, so the handler is the
 // same code the real function runs.
 import { v1 } from "@google-cloud/aiplatform";
-import { cloudEvent } from "@google-cloud/functions-framework";
+import { http } from "@google-cloud/functions-framework";
 import { loadConfig } from "../../shared/config.js";
-import { pubsubFunction, type StepDefinition } from "../../shared/pubsub-function.js";
+import type { StepDefinition } from "../../shared/pubsub-function.js";
+import { pubsubPushHandler } from "../../shared/pubsub-push-handler.js";
 import { type Runtime, sharedRuntime } from "../../shared/runtime.js";
 import { loadSettings } from "../../shared/settings.js";
 import type { TopicName } from "../../shared/topology.js";
@@ -68,5 +69,6 @@ export function registerNaiveStep<T extends TopicName, P>(
   pick: (ports: ReturnType<typeof eagerPorts>) => P,
 ): void {
   const definition = step(oncePerRuntime((runtime) => pick(eagerPorts(runtime))));
-  cloudEvent(definition.name, pubsubFunction(definition, sharedRuntime));
+  // Served as the real steps are: an HTTP function taking Pub/Sub's push envelope (shared/pubsub-push-handler.ts).
+  http(definition.name, pubsubPushHandler(definition, sharedRuntime));
 }

@@ -23,19 +23,12 @@ export function envelope(commit: string, correlationId: string) {
   };
 }
 
-/** A Pub/Sub push of `message` as Eventarc delivers it: a binary-mode CloudEvent. */
+/** A Pub/Sub push of `message` as the topic's push subscription POSTs it: the push envelope (docs/pubsub-push.md). */
 export function pubsubEvent<T extends TopicName>(topic: T, message: MessageOf<T>): HttpRequest {
   const { data, attributes } = encodeMessage(topic, message);
   const messageId = randomUUID();
   return {
-    headers: {
-      "content-type": "application/json",
-      "ce-specversion": "1.0",
-      "ce-id": messageId,
-      "ce-source": `//pubsub.googleapis.com/projects/${config.project}/topics/${topic}`,
-      "ce-type": "google.cloud.pubsub.topic.v1.messagePublished",
-      "ce-time": new Date().toISOString(),
-    },
+    headers: { "content-type": "application/json" },
     body: JSON.stringify({
       message: {
         data: data.toString("base64"),
