@@ -1,8 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are Terraform expressions, not templates
 import { describe, expect, it } from "vitest";
 import { vertexPermissions } from "../../local/vertex/permissions.js";
-import { effectivePermissions, type GrantTarget, type IamCatalogue } from "../../shared/iam-catalogue.js";
 import { exactPredefinedRoles } from "../../shared/permissions.js";
+import { effectivePermissions, type GrantTarget, type IamCatalogue } from "../support/infra/iam-catalogue.js";
 import { checkIamCatalogue } from "../support/infra/iam-catalogue-check.js";
 import {
   checkInfrastructure,

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parse } from "@cdktf/hcl2json";
-import { type IamCatalogue, loadIamCatalogue } from "../../../shared/iam-catalogue.js";
+import { type IamCatalogue, loadIamCatalogue } from "../../support/infra/iam-catalogue.js";
 import { type InfraDataJson, mergeTerraform, type ParsedTerraform } from "../../support/infra/infra-check.js";
 import type { ProviderSchema } from "../../support/infra/provider-schema-check.js";
 

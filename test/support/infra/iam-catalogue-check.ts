@@ -4,8 +4,9 @@
  * predefined role infra grants. A permission Google does not know makes creating the custom role fail with 400
  * "Permission ... is not valid"; an unknown role fails the grant.
  */
-import type { IamCatalogue } from "../../../shared/iam-catalogue.js";
+
 import { adapters, entitlements, exactPredefinedRoles, scopeKey } from "../../../shared/permissions.js";
+import type { IamCatalogue } from "./iam-catalogue.js";
 import { type Finding, type InfraDataJson, type ParsedTerraform, stringsIn } from "./infra-check.js";
 
 /** `roles/NAME` not preceded by a path (`projects/p/roles/x` is a custom role). */

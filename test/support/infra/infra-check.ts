@@ -6,7 +6,7 @@
  * `local.data.*`, `each.key`, `each.value.*`, indexed references) and treats anything else as opaque, so a grant
  * that cannot be attributed still counts against the account it names. Only the tests run it (it lives beside them).
  */
-import { effectivePermissions, type GrantTarget, type IamCatalogue } from "../../../shared/iam-catalogue.js";
+
 import {
   type AdapterSpec,
   adapters,
@@ -22,6 +22,7 @@ import {
   trainingPermission,
 } from "../../../shared/permissions.js";
 import { type FunctionName, functionNames, type Invoker, type TopicName } from "../../../shared/topology.js";
+import { effectivePermissions, type GrantTarget, type IamCatalogue } from "./iam-catalogue.js";
 
 /** hcl2json's shape for a module: `resource.<type>.<name>` is a list of block bodies. */
 export interface ParsedTerraform {

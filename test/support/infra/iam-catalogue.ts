@@ -3,7 +3,7 @@
  * reference folder the project did not write (MODELGATE_REFERENCE, see docs/reference-checks.md), and what a
  * predefined role's permissions mean when the role is granted on one resource rather than the project.
  */
-import type { ScopeKind } from "./permissions.js";
+import type { ScopeKind } from "../../../shared/permissions.js";
 
 export interface IamCatalogue {
   permissions: ReadonlySet<string>;
