@@ -1,4 +1,5 @@
 import type { ClientOptions } from "google-gax";
+import { classifyClientError } from "../grpc-errors.js";
 import type { VertexEndpoint } from "../settings.js";
 import { vertexClientOptions } from "./client-options.js";
 
@@ -39,6 +40,34 @@ export function lazyClient<C extends { close(): Promise<void> }>(
       if (made) await (await made).close();
     },
   });
+}
+
+/**
+ * What every Vertex AI adapter starts from: one service client, loaded from its own module (not the package index,
+ * which loads every service) on the first call, once per instance, and closed by `close()`.
+ */
+export abstract class VertexServiceAdapter<C extends { close(): Promise<void> }> {
+  protected readonly client: LazyClient<C>;
+
+  /** `load` imports the client's module and gives its constructor. */
+  constructor(location: VertexLocation, load: () => Promise<new (options: ClientOptions) => C>) {
+    this.client = lazyClient(location, async (options) => new (await load())(options));
+  }
+
+  /** Closes the client's channel, if it was opened. */
+  close(): Promise<void> {
+    return this.client.close();
+  }
+
+  /** One call on the client; a failure is classified (retryable or not) and named after the API method. */
+  protected async call<R>(method: string, run: (client: C) => Promise<R>): Promise<R> {
+    const client = await this.client();
+    try {
+      return await run(client);
+    } catch (error) {
+      throw classifyClientError(error, method);
+    }
+  }
 }
 
 /** A list filter that matches resources carrying all these labels (`labels.k="v" AND …`). */
