@@ -16,11 +16,12 @@ import { loadSettings } from "../../shared/settings.js";
 import { Topic, type TopicName } from "../../shared/topology.js";
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
+import { artifactNotice } from "../support/artifact-notice.js";
 import { drainSubscription } from "../support/drain-subscription.js";
 import { eventually } from "../support/eventually.js";
 import { startLocalServers, type TestServers } from "../support/local-servers.js";
 import { pushEnvelope } from "../support/push-envelope.js";
-import { artifactNotice, trainingRequest } from "../support/step-messages.js";
+import { trainingRequest } from "../support/step-messages.js";
 import { subscriberClientFor } from "../support/subscriber-client.js";
 
 const model = "fraud-detector";

@@ -1,10 +1,10 @@
-import type { ArtifactReady, Cause, DeploymentRequested, TrainingRequested } from "../../shared/contracts.js";
+import type { DeploymentRequested, TrainingRequested } from "../../shared/contracts.js";
 
 /** What every message about fraud-detector at `commit` carries. */
-function aboutCommit(
+export function aboutCommit(
   commit: string,
   correlationId: string,
-  cause: Cause,
+  cause: TrainingRequested["causedBy"][number],
 ): Pick<
   TrainingRequested,
   "schemaVersion" | "correlationId" | "model" | "commit" | "repository" | "causedBy" | "createdAt"
@@ -44,18 +44,6 @@ export function trainingRequest(
   return {
     ...aboutCommit(commit, "corr-1", { source: "github", id: "d-1" }),
     trigger: "github-push",
-    ...overrides,
-  };
-}
-
-/** An artifact-ready message as the bucket's notice of fraud-detector's manifest at `commit` sends it. */
-export function artifactNotice(commit: string, overrides: Partial<ArtifactReady> = {}): ArtifactReady {
-  return {
-    ...aboutCommit(commit, `corr-${commit.slice(0, 6)}`, {
-      source: "gcs",
-      id: `modelgate-artifacts/models/fraud-detector/${commit}/modelgate.json#1`,
-    }),
-    artifactUri: `gs://modelgate-artifacts/models/fraud-detector/${commit}/`,
     ...overrides,
   };
 }

@@ -11,10 +11,10 @@ import {
   registryIndexPath,
 } from "../../shared/registry-index.js";
 import { Topic } from "../../shared/topology.js";
+import { artifactNotice } from "../support/artifact-notice.js";
 import { FakeVertex } from "../support/fake-vertex.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
 import { rawPushEnvelope } from "../support/push-envelope.js";
-import { artifactNotice } from "../support/step-messages.js";
 
 const commit = "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f";
 const otherCommit = "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567";
