@@ -2,7 +2,13 @@ import type { EndpointServiceClient } from "@google-cloud/aiplatform/build/src/v
 import { TransientError } from "../errors.js";
 import { classifyClientError, GrpcCode } from "../grpc-errors.js";
 import type { DeploySpec, EndpointDeployer, EndpointState } from "../model-ports.js";
-import { plainMessage, type VertexLocation, VertexServiceAdapter } from "./vertex-client.js";
+import {
+  type LazyClient,
+  lazyClient,
+  plainMessage,
+  type VertexLocation,
+  VertexServiceAdapter,
+} from "./vertex-client.js";
 
 /** DeployModel's traffic split names the model being deployed "0"; Vertex fills in its real id. */
 const beingDeployed = "0";
@@ -12,13 +18,16 @@ export class VertexEndpointDeployer
   extends VertexServiceAdapter<EndpointServiceClient>
   implements EndpointDeployer
 {
+  protected readonly client: LazyClient<EndpointServiceClient>;
+
   constructor(location: VertexLocation) {
-    super(
-      location,
-      async () =>
-        (await import("@google-cloud/aiplatform/build/src/v1/endpoint_service_client.js"))
-          .EndpointServiceClient,
-    );
+    super();
+    this.client = lazyClient(location, async (options) => {
+      const { EndpointServiceClient } = await import(
+        "@google-cloud/aiplatform/build/src/v1/endpoint_service_client.js"
+      );
+      return new EndpointServiceClient(options);
+    });
   }
 
   async getEndpoint(endpoint: string): Promise<EndpointState> {

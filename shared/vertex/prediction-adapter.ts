@@ -3,7 +3,7 @@ import type { PredictionServiceClient } from "@google-cloud/aiplatform/build/src
 import { UpstreamError } from "../errors.js";
 import type { Predictor } from "../model-ports.js";
 import { fromProtobufValue, type ProtobufValue, toProtobufValue } from "./protobuf-value.js";
-import { type VertexLocation, VertexServiceAdapter } from "./vertex-client.js";
+import { type LazyClient, lazyClient, type VertexLocation, VertexServiceAdapter } from "./vertex-client.js";
 
 /** One Predict answer: which deployed model served it (and, when Vertex AI says, which model version). */
 export interface ServedPredictions {
@@ -25,18 +25,25 @@ export interface ServingPredictor extends Predictor {
   predictOn?(endpoint: string, deployedModelId: string, instances: unknown[]): Promise<ServedPredictions>;
 }
 
-/** The Predictor port on Vertex AI's PredictionService. */
+/**
+ * The Predictor port on Vertex AI's PredictionService. The client is loaded from its own module (not the
+ * package index, which loads every service) on the first call, once per instance.
+ */
 export class VertexPredictor
   extends VertexServiceAdapter<PredictionServiceClient>
   implements ServingPredictor
 {
+  protected readonly client: LazyClient<PredictionServiceClient>;
+
   constructor(location: VertexLocation) {
-    super(
-      location,
-      async () =>
-        (await import("@google-cloud/aiplatform/build/src/v1/prediction_service_client.js"))
-          .PredictionServiceClient,
-    );
+    super();
+    this.client = lazyClient(location, async (options) => {
+      const { PredictionServiceClient } = await import(
+        "@google-cloud/aiplatform/build/src/v1/prediction_service_client.js"
+      );
+      // The shared options type is narrower than gax's ClientOptions (exact optional fields); the fields match.
+      return new PredictionServiceClient(options as ConstructorParameters<typeof PredictionServiceClient>[0]);
+    });
   }
 
   async predict(endpoint: string, instances: unknown[]): Promise<ServedPredictions> {

@@ -43,16 +43,12 @@ export function lazyClient<C extends { close(): Promise<void> }>(
 }
 
 /**
- * What every Vertex AI adapter starts from: one service client, loaded from its own module (not the package index,
- * which loads every service) on the first call, once per instance, and closed by `close()`.
+ * What every Vertex AI adapter shares: its one service client, closed by `close()`, and `call()`, which classifies a
+ * failed call. Each adapter makes its client with `lazyClient`, importing the client's own module by name (not the
+ * package index, which loads every service), so a function's bundle carries only the services it calls.
  */
 export abstract class VertexServiceAdapter<C extends { close(): Promise<void> }> {
-  protected readonly client: LazyClient<C>;
-
-  /** `load` imports the client's module and gives its constructor. */
-  constructor(location: VertexLocation, load: () => Promise<new (options: ClientOptions) => C>) {
-    this.client = lazyClient(location, async (options) => new (await load())(options));
-  }
+  protected abstract readonly client: LazyClient<C>;
 
   /** Closes the client's channel, if it was opened. */
   close(): Promise<void> {
