@@ -1,12 +1,18 @@
-import { type Message, PubSub, type Subscription, type v1 } from "@google-cloud/pubsub";
+import type { Message, PubSub, Subscription, v1 } from "@google-cloud/pubsub";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { onOurServerOnly, type PubSubUnderTest, startPubSubUnderTest } from "../support/pubsub-under-test.js";
-import { pullSome, subscriberClientFor } from "../support/subscriber-client.js";
+import {
+  onOurServerOnly,
+  type PubSubClients,
+  type PubSubUnderTest,
+  startPubSubClients,
+} from "../support/pubsub-under-test.js";
+import { pullSome } from "../support/subscriber-client.js";
 
 const projectId = "local-project";
 const topicPath = (id: string) => `projects/${projectId}/topics/${id}`;
 const subscriptionPath = (id: string) => `projects/${projectId}/subscriptions/${id}`;
 
+let clients: PubSubClients | undefined;
 let target: PubSubUnderTest;
 let pubsub: PubSub;
 let subscriber: v1.SubscriberClient;
@@ -14,15 +20,12 @@ let subscriber: v1.SubscriberClient;
 beforeAll(async () => {
   // Keep the client's credential discovery from probing the GCE metadata server.
   vi.stubEnv("METADATA_SERVER_DETECTION", "none");
-  target = await startPubSubUnderTest();
-  pubsub = new PubSub({ projectId, apiEndpoint: target.address, emulatorMode: true });
-  subscriber = await subscriberClientFor(pubsub);
+  clients = await startPubSubClients();
+  ({ target, pubsub, subscriber } = clients);
 });
 
 afterAll(async () => {
-  await subscriber?.close();
-  await pubsub?.close();
-  await target?.close();
+  await clients?.close();
   vi.unstubAllEnvs();
 });
 

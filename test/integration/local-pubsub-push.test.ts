@@ -2,15 +2,16 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { http } from "@google-cloud/functions-framework";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
-import { PubSub, type v1 } from "@google-cloud/pubsub";
+import type { PubSub, v1 } from "@google-cloud/pubsub";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   againstEmulator,
   onOurServerOnly,
+  type PubSubClients,
   type PubSubUnderTest,
-  startPubSubUnderTest,
+  startPubSubClients,
 } from "../support/pubsub-under-test.js";
-import { pullSome, subscriberClientFor } from "../support/subscriber-client.js";
+import { pullSome } from "../support/subscriber-client.js";
 
 const projectId = "local-project";
 const topicPath = (id: string) => `projects/${projectId}/topics/${id}`;
@@ -55,6 +56,7 @@ const plainRequests: Array<Seen & { inFlightForKey: number }> = [];
 const inFlightByKey = new Map<string, number>();
 const failedOnce = new Set<string>();
 
+let clients: PubSubClients | undefined;
 let target: PubSubUnderTest;
 let pubsub: PubSub;
 let subscriber: v1.SubscriberClient;
@@ -83,9 +85,8 @@ function local() {
 
 beforeAll(async () => {
   vi.stubEnv("METADATA_SERVER_DETECTION", "none");
-  target = await startPubSubUnderTest();
-  pubsub = new PubSub({ projectId, apiEndpoint: target.address, emulatorMode: true });
-  subscriber = await subscriberClientFor(pubsub);
+  clients = await startPubSubClients();
+  ({ target, pubsub, subscriber } = clients);
 
   functionServer = getTestServer("localPubsubPushProbe");
   functionUrl = await listen(functionServer);
@@ -119,9 +120,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await subscriber?.close();
-  await pubsub?.close();
-  await target?.close();
+  await clients?.close();
   await close(functionServer);
   await close(plainServer);
   vi.unstubAllEnvs();
