@@ -6,6 +6,7 @@ import {
   startPubSubServer,
 } from "../../local/pubsub/index.js";
 import { subscriberClientFor } from "./subscriber-client.js";
+import { useStarted } from "./use-started.js";
 
 /**
  * The Pub/Sub server the behavioural tests run against: ours, or — with MODELGATE_CONFORMANCE_PUBSUB=host:port, as
@@ -90,4 +91,9 @@ export async function startPubSubClients(options: PubSubServerOptions = {}): Pro
       await target.close();
     },
   };
+}
+
+/** startPubSubClients before the file's tests, closed after them (see useStarted). */
+export function usePubSubClients(options: PubSubServerOptions = {}): PubSubClients {
+  return useStarted("the Pub/Sub server under test", () => startPubSubClients(options));
 }
