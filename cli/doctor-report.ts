@@ -128,24 +128,8 @@ export function renderReport(report: DoctorReport): string {
   lines.push(...table(rows).map((l) => `  ${l}`));
   const problems: string[][] = [];
   for (const i of report.identities) {
-    for (const gap of i.missing) {
-      problems.push([
-        i.identity,
-        "missing",
-        gap.permission,
-        `on ${gap.scope}`,
-        gap.why ? `(${gap.why})` : "",
-      ]);
-    }
-    for (const gap of i.excess) {
-      problems.push([
-        i.identity,
-        "excess",
-        gap.permission,
-        `on ${gap.scope}`,
-        "(not in the permission table)",
-      ]);
-    }
+    for (const gap of i.missing) problems.push(gapRow(i, "missing", gap, gap.why ? `(${gap.why})` : ""));
+    for (const gap of i.excess) problems.push(gapRow(i, "excess", gap, "(not in the permission table)"));
     for (const error of i.errors) problems.push([i.identity, "error", error]);
   }
   for (const error of report.errors) problems.push(["-", "error", error]);
@@ -171,4 +155,9 @@ export function renderReport(report: DoctorReport): string {
       : `${count} problem(s): the deployment does not match the permission table (shared/permissions.ts)`,
   );
   return `${lines.join("\n")}\n`;
+}
+
+/** One line of the problems table: who, which kind of gap, the permission, where, and why. */
+function gapRow(i: IdentityReport, kind: string, gap: PermissionGap, why: string): string[] {
+  return [i.identity, kind, gap.permission, `on ${gap.scope}`, why];
 }

@@ -49,26 +49,24 @@ const banner = [
   "const __dirname = __mgDirname(__filename);",
 ].join("\n");
 
+/** The builds that make one module with every dependency left external. */
+const singleModuleBuilds = {
+  main: { output: "dist/index.js", entry: "functions/index.ts" },
+  start: { output: "dist/local/start.mjs", entry: "local/start.ts" },
+};
+
 /**
  * The builds, by name: `main`, `start`, and `functions/<folder>` for each function. The functions are built
  * together (esbuild reads their shared sources once) but recorded one by one, so an edit inside one function's
  * folder rebuilds only that function.
  */
 function builds(name) {
-  if (name === "main") {
+  const single = singleModuleBuilds[name];
+  if (single) {
     return {
-      group: "main",
-      output: "dist/index.js",
-      options: async () => ({ outfile: "dist/index.js", packages: "external", sourcemap: true }),
-      entry: "functions/index.ts",
-    };
-  }
-  if (name === "start") {
-    return {
-      group: "start",
-      output: "dist/local/start.mjs",
-      options: async () => ({ outfile: "dist/local/start.mjs", packages: "external", sourcemap: true }),
-      entry: "local/start.ts",
+      group: name,
+      ...single,
+      options: async () => ({ outfile: single.output, packages: "external", sourcemap: true }),
     };
   }
   const folder = name.slice("functions/".length);

@@ -156,16 +156,20 @@ function totalOf(counts: ArrayLike<number>, name: string): number {
   return total;
 }
 
+/** The totals of two distributions over the same bins; an error names different bins or a bad count. */
+function totalsOf(p: ArrayLike<number>, q: ArrayLike<number>): [number, number] {
+  if (p.length !== q.length)
+    throw new Error(`distributions need the same bins, got ${p.length} and ${q.length}`);
+  return [totalOf(p, "p"), totalOf(q, "q")];
+}
+
 /**
  * Jensen-Shannon divergence of two count vectors over the same bins, normalised to
  * distributions P and Q: ½·KL(P‖M) + ½·KL(Q‖M) with M = ½(P+Q), in bits, so 0 ≤ JS ≤ 1.
  * Bins empty in one distribution are fine: M is positive wherever P or Q is, and 0·log 0 = 0.
  */
 export function jensenShannonDivergence(p: ArrayLike<number>, q: ArrayLike<number>): number {
-  if (p.length !== q.length)
-    throw new Error(`distributions need the same bins, got ${p.length} and ${q.length}`);
-  const pTotal = totalOf(p, "p");
-  const qTotal = totalOf(q, "q");
+  const [pTotal, qTotal] = totalsOf(p, q);
   let sum = 0;
   for (let i = 0; i < p.length; i++) {
     const pi = (p[i] as number) / pTotal;
@@ -184,10 +188,7 @@ export function jensenShannonDivergence(p: ArrayLike<number>, q: ArrayLike<numbe
  * distributions P and Q: the largest |P_i − Q_i|, so 0 ≤ L∞ ≤ 1.
  */
 export function lInfinityDistance(p: ArrayLike<number>, q: ArrayLike<number>): number {
-  if (p.length !== q.length)
-    throw new Error(`distributions need the same bins, got ${p.length} and ${q.length}`);
-  const pTotal = totalOf(p, "p");
-  const qTotal = totalOf(q, "q");
+  const [pTotal, qTotal] = totalsOf(p, q);
   let distance = 0;
   for (let i = 0; i < p.length; i++) {
     const difference = Math.abs((p[i] as number) / pTotal - (q[i] as number) / qTotal);

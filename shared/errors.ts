@@ -48,6 +48,18 @@ export class ModelgateError extends Error {
   }
 }
 
+/**
+ * The base of an error class that differs from its siblings only by its code (and, for a retryable one, that it
+ * always is): `class XError extends errorWithCode(ErrorCode.x) {}`. Its name is still the subclass's own.
+ */
+function errorWithCode(code: ErrorCode, fixed: { retryable?: true } = {}) {
+  return class extends ModelgateError {
+    constructor(message: string, options: ModelgateErrorOptions = {}) {
+      super(code, message, { ...options, ...fixed });
+    }
+  };
+}
+
 /** A message, event or request that does not satisfy its contract. Permanent. */
 export class ValidationError extends ModelgateError {
   readonly issues: ReadonlyArray<{ path: string; message: string }>;
@@ -62,53 +74,25 @@ export class ValidationError extends ModelgateError {
 }
 
 /** The configuration file or environment is wrong; raised at start, names the field. Permanent. */
-export class ConfigError extends ModelgateError {
-  constructor(message: string, options: ModelgateErrorOptions = {}) {
-    super(ErrorCode.invalidConfig, message, options);
-  }
-}
+export class ConfigError extends errorWithCode(ErrorCode.invalidConfig) {}
 
 /** An artifact (modelgate.json, model files) is missing, malformed or does not match the event. Permanent. */
-export class ArtifactError extends ModelgateError {
-  constructor(message: string, options: ModelgateErrorOptions = {}) {
-    super(ErrorCode.invalidArtifact, message, options);
-  }
-}
+export class ArtifactError extends errorWithCode(ErrorCode.invalidArtifact) {}
 
 /** The caller is known but not allowed to do this (repository, namespace, promoter). Permanent. */
-export class ForbiddenError extends ModelgateError {
-  constructor(message: string, options: ModelgateErrorOptions = {}) {
-    super(ErrorCode.forbidden, message, options);
-  }
-}
+export class ForbiddenError extends errorWithCode(ErrorCode.forbidden) {}
 
 /** A resource does not exist. Retryable only when it may still appear (say so with `retryable`). */
-export class NotFoundError extends ModelgateError {
-  constructor(message: string, options: ModelgateErrorOptions = {}) {
-    super(ErrorCode.notFound, message, options);
-  }
-}
+export class NotFoundError extends errorWithCode(ErrorCode.notFound) {}
 
 /** Another attempt holds the claim for this step right now: try again later. Retryable. */
-export class ClaimHeldError extends ModelgateError {
-  constructor(message: string, options: ModelgateErrorOptions = {}) {
-    super(ErrorCode.claimHeld, message, { ...options, retryable: true });
-  }
-}
+export class ClaimHeldError extends errorWithCode(ErrorCode.claimHeld, { retryable: true }) {}
 
 /** A passing fault (network, UNAVAILABLE, RESOURCE_EXHAUSTED, timeouts). Retryable. */
-export class TransientError extends ModelgateError {
-  constructor(message: string, options: ModelgateErrorOptions = {}) {
-    super(ErrorCode.transient, message, { ...options, retryable: true });
-  }
-}
+export class TransientError extends errorWithCode(ErrorCode.transient, { retryable: true }) {}
 
 /** An upstream service refused the request for good (INVALID_ARGUMENT, FAILED_PRECONDITION that cannot clear). */
-export class UpstreamError extends ModelgateError {
-  constructor(message: string, options: ModelgateErrorOptions = {}) {
-    super(ErrorCode.upstream, message, options);
-  }
-}
+export class UpstreamError extends errorWithCode(ErrorCode.upstream) {}
 
 /** True when the platform should redeliver: modelgate errors say so; unknown errors are assumed transient. */
 export function isRetryable(error: unknown): boolean {

@@ -127,7 +127,6 @@ export const adapters = {
       // A job that runs as a service account also needs iam.serviceAccounts.actAs on it (granted per identity).
       createCustomJob: ["aiplatform.customJobs.create"],
       listCustomJobs: ["aiplatform.customJobs.list"],
-      close: [],
     },
   },
   "shared/vertex/models-adapter.ts": {
@@ -142,7 +141,6 @@ export const adapters = {
       uploadModel: ["aiplatform.models.upload", "aiplatform.models.get"],
       mergeVersionAliases: ["aiplatform.models.update"],
       updateModel: ["aiplatform.models.update"],
-      close: [],
     },
   },
   "shared/vertex/endpoints-adapter.ts": {
@@ -155,7 +153,6 @@ export const adapters = {
       deployModel: ["aiplatform.endpoints.deploy", "aiplatform.endpoints.get"],
       undeployModel: ["aiplatform.endpoints.undeploy", "aiplatform.endpoints.get"],
       updateEndpoint: ["aiplatform.endpoints.update"],
-      close: [],
     },
   },
   "shared/vertex/prediction-adapter.ts": {

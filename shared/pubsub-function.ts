@@ -29,6 +29,26 @@ export function stepDeps(context: StepContext) {
   return { blobs, publisher, config, trace: context, cause: context.cause };
 }
 
+/** What `stepDeps` gives a step's logic. */
+export type StepDeps = ReturnType<typeof stepDeps>;
+
+/**
+ * The chain's step shape: logic over (message, its adapters + `stepDeps`), served with adapters made per runtime
+ * (the real ones in production, fakes in tests). Returns the step for a given way of making the adapters.
+ */
+export function adaptedStep<T extends TopicName, A>(step: {
+  name: FunctionName;
+  topic: T;
+  idempotencyKey: (message: MessageOf<T>) => string;
+  logic: (message: MessageOf<T>, deps: A & StepDeps) => Promise<unknown>;
+}): (adapters: (runtime: Runtime) => A) => StepDefinition<T> {
+  const { logic, ...definition } = step;
+  return (adapters) => ({
+    ...definition,
+    run: (message, context) => logic(message, { ...adapters(context.runtime), ...stepDeps(context) }),
+  });
+}
+
 /** A Pub/Sub-triggered step: its contract, its idempotency key, and its logic. */
 export interface StepDefinition<T extends TopicName> {
   name: FunctionName;

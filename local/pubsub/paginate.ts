@@ -20,3 +20,21 @@ export function paginate<T>(
   const end = pageSize === 0 ? all.length : Math.min(all.length, offset + pageSize);
   return { items: all.slice(offset, end), nextPageToken: end < all.length ? String(end) : "" };
 }
+
+/** A List call's answer: one page of `all` under the field the API names (`topics`, `subscriptions`). */
+export function listResponse<K extends string, T>(
+  field: K,
+  all: readonly T[],
+  request: { pageSize?: unknown; pageToken?: unknown },
+): Record<K, T[]> & { nextPageToken: string } {
+  const page = paginate(all, request);
+  return { [field]: page.items, nextPageToken: page.nextPageToken } as Record<K, T[]> & {
+    nextPageToken: string;
+  };
+}
+
+/** The field paths of an Update call's `update_mask` (none when absent). */
+export function updateMaskPaths(request: { updateMask?: unknown }): string[] {
+  const mask = request.updateMask as { paths?: string[] } | null | undefined;
+  return mask?.paths ?? [];
+}

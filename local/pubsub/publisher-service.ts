@@ -1,18 +1,13 @@
 import type { UntypedServiceImplementation } from "@grpc/grpc-js";
 import { type Access, PubSubPermission as P } from "./authorize.js";
 import type { PubSubLog } from "./log.js";
-import { paginate } from "./paginate.js";
+import { listResponse, updateMaskPaths } from "./paginate.js";
 import type { IncomingMessage } from "./publish-request.js";
 import type { ProtoObject } from "./resources.js";
 import type { PubSubStore } from "./store.js";
 import { unaryHandler } from "./unary-handler.js";
 
 type Request = ProtoObject;
-
-function paths(request: Request): string[] {
-  const mask = request.updateMask as { paths?: string[] } | null | undefined;
-  return mask?.paths ?? [];
-}
 
 /**
  * google.pubsub.v1.Publisher over the store; methods left out answer UNIMPLEMENTED. `access` checks each call's
@@ -35,17 +30,15 @@ export function publisherService(
     UpdateTopic: unaryHandler("UpdateTopic", log, (request: Request) => {
       const topic = (request.topic ?? {}) as ProtoObject;
       access(P.topicsUpdate, String(topic.name));
-      return store.updateTopic(topic, paths(request));
+      return store.updateTopic(topic, updateMaskPaths(request));
     }),
     ListTopics: unaryHandler("ListTopics", log, (request: Request) => {
       access(P.topicsList, String(request.project));
-      const page = paginate(store.listTopics(String(request.project)), request);
-      return { topics: page.items, nextPageToken: page.nextPageToken };
+      return listResponse("topics", store.listTopics(String(request.project)), request);
     }),
     ListTopicSubscriptions: unaryHandler("ListTopicSubscriptions", log, (request: Request) => {
       access(P.topicsGet, String(request.topic));
-      const page = paginate(store.listTopicSubscriptions(String(request.topic)), request);
-      return { subscriptions: page.items, nextPageToken: page.nextPageToken };
+      return listResponse("subscriptions", store.listTopicSubscriptions(String(request.topic)), request);
     }),
     DeleteTopic: unaryHandler("DeleteTopic", log, (request: Request) => {
       access(P.topicsDelete, String(request.topic));

@@ -1,7 +1,7 @@
 import type { ServerDuplexStream, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { type Access, PubSubPermission as P } from "./authorize.js";
 import type { PubSubLog } from "./log.js";
-import { paginate } from "./paginate.js";
+import { listResponse, updateMaskPaths } from "./paginate.js";
 import { pullHandler } from "./pull.js";
 import { validateDeadline } from "./received-message.js";
 import type { ProtoObject } from "./resources.js";
@@ -51,15 +51,13 @@ export function subscriberService(
       return store.subscription(String(request.subscription)).resource;
     }),
     UpdateSubscription: unaryHandler("UpdateSubscription", log, (request: Request) => {
-      const mask = request.updateMask as { paths?: string[] } | null | undefined;
       const subscription = (request.subscription ?? {}) as ProtoObject;
       access(P.subscriptionsUpdate, String(subscription.name));
-      return store.updateSubscription(subscription, mask?.paths ?? []);
+      return store.updateSubscription(subscription, updateMaskPaths(request));
     }),
     ListSubscriptions: unaryHandler("ListSubscriptions", log, (request: Request) => {
       access(P.subscriptionsList, String(request.project));
-      const page = paginate(store.listSubscriptions(String(request.project)), request);
-      return { subscriptions: page.items, nextPageToken: page.nextPageToken };
+      return listResponse("subscriptions", store.listSubscriptions(String(request.project)), request);
     }),
     DeleteSubscription: unaryHandler("DeleteSubscription", log, (request: Request) => {
       access(P.subscriptionsDelete, String(request.subscription));

@@ -2,16 +2,26 @@ import type { EndpointServiceClient } from "@google-cloud/aiplatform/build/src/v
 import { TransientError } from "../errors.js";
 import { classifyClientError, GrpcCode } from "../grpc-errors.js";
 import type { DeploySpec, EndpointDeployer, EndpointState } from "../model-ports.js";
-import { type LazyClient, lazyClient, plainMessage, type VertexLocation } from "./vertex-client.js";
+import {
+  type LazyClient,
+  lazyClient,
+  plainMessage,
+  type VertexLocation,
+  VertexServiceAdapter,
+} from "./vertex-client.js";
 
 /** DeployModel's traffic split names the model being deployed "0"; Vertex fills in its real id. */
 const beingDeployed = "0";
 
 /** EndpointDeployer on Vertex AI's EndpointService; long-running calls are awaited to completion. */
-export class VertexEndpointDeployer implements EndpointDeployer {
-  private readonly client: LazyClient<EndpointServiceClient>;
+export class VertexEndpointDeployer
+  extends VertexServiceAdapter<EndpointServiceClient>
+  implements EndpointDeployer
+{
+  protected readonly client: LazyClient<EndpointServiceClient>;
 
   constructor(location: VertexLocation) {
+    super();
     this.client = lazyClient(location, async (options) => {
       const { EndpointServiceClient } = await import(
         "@google-cloud/aiplatform/build/src/v1/endpoint_service_client.js"
@@ -20,19 +30,11 @@ export class VertexEndpointDeployer implements EndpointDeployer {
     });
   }
 
-  /** Closes the client's channel, if it was opened. */
-  close(): Promise<void> {
-    return this.client.close();
-  }
-
   async getEndpoint(endpoint: string): Promise<EndpointState> {
-    const client = await this.client();
-    try {
+    return this.call("GetEndpoint", async (client) => {
       const [found] = await client.getEndpoint({ name: endpoint });
       return toEndpointState(found);
-    } catch (error) {
-      throw classifyClientError(error, "GetEndpoint");
-    }
+    });
   }
 
   async deploy(endpoint: string, spec: DeploySpec): Promise<unknown> {
@@ -73,16 +75,13 @@ export class VertexEndpointDeployer implements EndpointDeployer {
   }
 
   async setTrafficSplit(endpoint: string, split: Record<string, number>): Promise<unknown> {
-    const client = await this.client();
-    try {
+    return this.call("UpdateEndpoint", async (client) => {
       const [updated] = await client.updateEndpoint({
         endpoint: { name: endpoint, trafficSplit: split },
         updateMask: { paths: ["traffic_split"] },
       });
       return plainMessage(updated);
-    } catch (error) {
-      throw classifyClientError(error, "UpdateEndpoint");
-    }
+    });
   }
 
   async undeploy(
@@ -90,8 +89,7 @@ export class VertexEndpointDeployer implements EndpointDeployer {
     deployedModelId: string,
     trafficSplit?: Record<string, number>,
   ): Promise<unknown> {
-    const client = await this.client();
-    try {
+    return this.call("UndeployModel", async (client) => {
       const [op] = await client.undeployModel({
         endpoint,
         deployedModelId,
@@ -99,9 +97,7 @@ export class VertexEndpointDeployer implements EndpointDeployer {
       });
       const [response, metadata] = await op.promise();
       return { operation: op.name, response: plainMessage(response), metadata: plainMessage(metadata) };
-    } catch (error) {
-      throw classifyClientError(error, "UndeployModel");
-    }
+    });
   }
 }
 

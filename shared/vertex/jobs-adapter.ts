@@ -1,5 +1,4 @@
 import type { JobServiceClient } from "@google-cloud/aiplatform/build/src/v1/job_service_client.js";
-import { classifyClientError } from "../grpc-errors.js";
 import type { TrainingJob, TrainingJobSpec, TrainingLauncher } from "../model-ports.js";
 import {
   type LazyClient,
@@ -7,13 +6,18 @@ import {
   lazyClient,
   plainMessage,
   type VertexLocation,
+  VertexServiceAdapter,
 } from "./vertex-client.js";
 
 /** TrainingLauncher on Vertex AI's JobService (CustomJobs); the client module loads on the first call. */
-export class VertexTrainingLauncher implements TrainingLauncher {
-  private readonly client: LazyClient<JobServiceClient>;
+export class VertexTrainingLauncher
+  extends VertexServiceAdapter<JobServiceClient>
+  implements TrainingLauncher
+{
+  protected readonly client: LazyClient<JobServiceClient>;
 
   constructor(private readonly location: VertexLocation) {
+    super();
     this.client = lazyClient(location, async (options) => {
       const { JobServiceClient } = await import(
         "@google-cloud/aiplatform/build/src/v1/job_service_client.js"
@@ -22,14 +26,8 @@ export class VertexTrainingLauncher implements TrainingLauncher {
     });
   }
 
-  /** Closes the client's channel, if it was opened. */
-  close(): Promise<void> {
-    return this.client.close();
-  }
-
   async findJobs(labels: Record<string, string>): Promise<TrainingJob[]> {
-    const client = await this.client();
-    try {
+    return this.call("ListCustomJobs", async (client) => {
       const [jobs] = await client.listCustomJobs({
         parent: this.location.parent,
         filter: labelFilter(labels),
@@ -37,14 +35,11 @@ export class VertexTrainingLauncher implements TrainingLauncher {
       return jobs
         .map((job) => toTrainingJob(job))
         .sort((a, b) => createdAt(b.raw) - createdAt(a.raw) || (a.name < b.name ? 1 : -1));
-    } catch (error) {
-      throw classifyClientError(error, "ListCustomJobs");
-    }
+    });
   }
 
   async createJob(spec: TrainingJobSpec): Promise<TrainingJob> {
-    const client = await this.client();
-    try {
+    return this.call("CreateCustomJob", async (client) => {
       const [job] = await client.createCustomJob({
         parent: this.location.parent,
         customJob: {
@@ -70,9 +65,7 @@ export class VertexTrainingLauncher implements TrainingLauncher {
         },
       });
       return toTrainingJob(job);
-    } catch (error) {
-      throw classifyClientError(error, "CreateCustomJob");
-    }
+    });
   }
 }
 

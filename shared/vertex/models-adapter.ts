@@ -8,6 +8,7 @@ import {
   lazyClient,
   plainMessage,
   type VertexLocation,
+  VertexServiceAdapter,
 } from "./vertex-client.js";
 
 /** Valid Vertex AI model ids (`[a-z0-9_-]`, not starting with a digit or '-', up to 63); modelgate model names are. */
@@ -18,10 +19,11 @@ const modelIdPattern = /^[a-z_][a-z0-9_-]{0,62}$/;
  * name as its id, so two first registrations racing each other cannot make two parents: the loser gets
  * ALREADY_EXISTS, which is reported as transient, and its retry finds the parent and adds a version.
  */
-export class VertexModelRegistry implements ModelRegistry {
-  private readonly client: LazyClient<ModelServiceClient>;
+export class VertexModelRegistry extends VertexServiceAdapter<ModelServiceClient> implements ModelRegistry {
+  protected readonly client: LazyClient<ModelServiceClient>;
 
   constructor(private readonly location: VertexLocation) {
+    super();
     this.client = lazyClient(location, async (options) => {
       const { ModelServiceClient } = await import(
         "@google-cloud/aiplatform/build/src/v1/model_service_client.js"
@@ -30,14 +32,8 @@ export class VertexModelRegistry implements ModelRegistry {
     });
   }
 
-  /** Closes the client's channel, if it was opened. */
-  close(): Promise<void> {
-    return this.client.close();
-  }
-
   async findParentModel(model: string): Promise<{ modelResource: string } | null> {
-    const client = await this.client();
-    try {
+    return this.call("ListModels", async (client) => {
       const [models] = await client.listModels({
         parent: this.location.parent,
         filter: labelFilter({ [Label.model]: model }),
@@ -46,31 +42,23 @@ export class VertexModelRegistry implements ModelRegistry {
       // Prefer the parent modelgate itself created (its id is the model name) over any other labelled copy.
       const found = names.find((name) => name.endsWith(`/models/${model}`)) ?? names.sort()[0];
       return found ? { modelResource: stripVersion(found) } : null;
-    } catch (error) {
-      throw classifyClientError(error, "ListModels");
-    }
+    });
   }
 
   async findVersions(modelResource: string, labels: Record<string, string>): Promise<ModelVersion[]> {
-    const client = await this.client();
-    try {
+    return this.call("ListModelVersions", async (client) => {
       const [versions] = await client.listModelVersions({ name: modelResource, filter: labelFilter(labels) });
       return versions
         .map((version) => toModelVersion(version))
         .sort((a, b) => Number(a.versionId) - Number(b.versionId));
-    } catch (error) {
-      throw classifyClientError(error, "ListModelVersions");
-    }
+    });
   }
 
   async getVersion(modelResource: string, versionIdOrAlias: string): Promise<ModelVersion> {
-    const client = await this.client();
-    try {
+    return this.call("GetModel", async (client) => {
       const [version] = await client.getModel({ name: `${modelResource}@${versionIdOrAlias}` });
       return toModelVersion(version);
-    } catch (error) {
-      throw classifyClientError(error, "GetModel");
-    }
+    });
   }
 
   async uploadVersion(spec: UploadVersionSpec): Promise<{ version: ModelVersion; raw: unknown }> {
@@ -122,16 +110,13 @@ export class VertexModelRegistry implements ModelRegistry {
     add: string[],
     remove: string[],
   ): Promise<unknown> {
-    const client = await this.client();
-    try {
+    return this.call("MergeVersionAliases", async (client) => {
       const [version] = await client.mergeVersionAliases({
         name: `${modelResource}@${versionId}`,
         versionAliases: [...add, ...remove.map((alias) => `-${alias}`)],
       });
       return plainMessage(version);
-    } catch (error) {
-      throw classifyClientError(error, "MergeVersionAliases");
-    }
+    });
   }
 
   async setLabels(
@@ -139,17 +124,14 @@ export class VertexModelRegistry implements ModelRegistry {
     versionId: string,
     labels: Record<string, string>,
   ): Promise<unknown> {
-    const client = await this.client();
-    try {
+    return this.call("UpdateModel", async (client) => {
       // A name with "@<version>" makes this a version-specific update: the version's labels, not the model's.
       const [version] = await client.updateModel({
         model: { name: `${modelResource}@${versionId}`, labels },
         updateMask: { paths: ["labels"] },
       });
       return plainMessage(version);
-    } catch (error) {
-      throw classifyClientError(error, "UpdateModel");
-    }
+    });
   }
 }
 

@@ -1,10 +1,9 @@
 import type { protos } from "@google-cloud/aiplatform";
 import type { PredictionServiceClient } from "@google-cloud/aiplatform/build/src/v1/prediction_service_client.js";
 import { UpstreamError } from "../errors.js";
-import { classifyClientError } from "../grpc-errors.js";
 import type { Predictor } from "../model-ports.js";
 import { fromProtobufValue, type ProtobufValue, toProtobufValue } from "./protobuf-value.js";
-import { lazyClient, type VertexLocation } from "./vertex-client.js";
+import { type LazyClient, lazyClient, type VertexLocation, VertexServiceAdapter } from "./vertex-client.js";
 
 /** One Predict answer: which deployed model served it (and, when Vertex AI says, which model version). */
 export interface ServedPredictions {
@@ -30,10 +29,14 @@ export interface ServingPredictor extends Predictor {
  * The Predictor port on Vertex AI's PredictionService. The client is loaded from its own module (not the
  * package index, which loads every service) on the first call, once per instance.
  */
-export class VertexPredictor implements ServingPredictor {
-  private readonly client: () => Promise<PredictionServiceClient>;
+export class VertexPredictor
+  extends VertexServiceAdapter<PredictionServiceClient>
+  implements ServingPredictor
+{
+  protected readonly client: LazyClient<PredictionServiceClient>;
 
   constructor(location: VertexLocation) {
+    super();
     this.client = lazyClient(location, async (options) => {
       const { PredictionServiceClient } = await import(
         "@google-cloud/aiplatform/build/src/v1/prediction_service_client.js"
@@ -44,17 +47,11 @@ export class VertexPredictor implements ServingPredictor {
   }
 
   async predict(endpoint: string, instances: unknown[]): Promise<ServedPredictions> {
-    const client = await this.client();
     const request = {
       endpoint,
       instances: instances.map(toProtobufValue),
     } as protos.google.cloud.aiplatform.v1.IPredictRequest;
-    let response: protos.google.cloud.aiplatform.v1.IPredictResponse;
-    try {
-      [response] = await client.predict(request);
-    } catch (error) {
-      throw classifyClientError(error, `Predict on ${endpoint}`);
-    }
+    const [response] = await this.call(`Predict on ${endpoint}`, (client) => client.predict(request));
     if (!response.deployedModelId) {
       throw new UpstreamError(`Predict on ${endpoint} answered without a deployedModelId`);
     }
@@ -71,18 +68,15 @@ export class VertexPredictor implements ServingPredictor {
     deployedModelId: string,
     instances: unknown[],
   ): Promise<ServedPredictions> {
-    const client = await this.client();
     const request = {
       endpoint,
       deployedModelId,
       instances: instances.map(toProtobufValue),
     } as protos.google.cloud.aiplatform.v1.IExplainRequest;
-    let response: protos.google.cloud.aiplatform.v1.IExplainResponse;
-    try {
-      [response] = await client.explain(request);
-    } catch (error) {
-      throw classifyClientError(error, `Explain on ${endpoint} (deployed model ${deployedModelId})`);
-    }
+    const [response] = await this.call(
+      `Explain on ${endpoint} (deployed model ${deployedModelId})`,
+      (client) => client.explain(request),
+    );
     if (response.deployedModelId !== deployedModelId) {
       throw new UpstreamError(
         `Explain on ${endpoint} for deployed model ${deployedModelId} was answered by ${response.deployedModelId || "no deployed model"}`,

@@ -1,4 +1,5 @@
 import type { ClientOptions } from "google-gax";
+import { classifyClientError } from "../grpc-errors.js";
 import type { VertexEndpoint } from "../settings.js";
 import { vertexClientOptions } from "./client-options.js";
 
@@ -39,6 +40,30 @@ export function lazyClient<C extends { close(): Promise<void> }>(
       if (made) await (await made).close();
     },
   });
+}
+
+/**
+ * What every Vertex AI adapter shares: its one service client, closed by `close()`, and `call()`, which classifies a
+ * failed call. Each adapter makes its client with `lazyClient`, importing the client's own module by name (not the
+ * package index, which loads every service), so a function's bundle carries only the services it calls.
+ */
+export abstract class VertexServiceAdapter<C extends { close(): Promise<void> }> {
+  protected abstract readonly client: LazyClient<C>;
+
+  /** Closes the client's channel, if it was opened. */
+  close(): Promise<void> {
+    return this.client.close();
+  }
+
+  /** One call on the client; a failure is classified (retryable or not) and named after the API method. */
+  protected async call<R>(method: string, run: (client: C) => Promise<R>): Promise<R> {
+    const client = await this.client();
+    try {
+      return await run(client);
+    } catch (error) {
+      throw classifyClientError(error, method);
+    }
+  }
 }
 
 /** A list filter that matches resources carrying all these labels (`labels.k="v" AND …`). */

@@ -36,6 +36,14 @@ const messages = (d: InfraDataJson, t: ParsedTerraform = modelgate) =>
     ...checkInfrastructure(t, d, { catalogue }).map((f) => f),
   ].map((f) => f.message);
 
+/** What the checks say of the module with one more `google_project_iam_member`, named `name`. */
+function messagesWithProjectGrant(name: string, grant: Record<string, unknown>): string[] {
+  const t = copy(modelgate);
+  const resources = t.resource as Record<string, Record<string, Array<Record<string, unknown>>>>;
+  resources.google_project_iam_member = { ...resources.google_project_iam_member, [name]: [grant] };
+  return messages(data, t);
+}
+
 describe("names against Google Cloud's IAM catalogue", () => {
   it("fails, naming the file and the variable, when the reference folder is missing", () => {
     expect(() => referenceDir({ MODELGATE_REFERENCE: "/nonexistent/reference" })).toThrow(
@@ -117,19 +125,11 @@ describe("effective permissions against the table, predefined roles expanded fro
   });
 
   it("names what a predefined role carries when granted on the project instead of one resource", () => {
-    const t = copy(modelgate);
-    const resources = t.resource as Record<string, Record<string, Array<Record<string, unknown>>>>;
-    resources.google_project_iam_member = {
-      ...resources.google_project_iam_member,
-      project_wide_secrets: [
-        {
-          project: "${var.project_id}",
-          role: "roles/secretmanager.secretAccessor",
-          member: 'serviceAccount:${google_service_account.identity["githubWebhook"].email}',
-        },
-      ],
-    };
-    const found = messages(data, t);
+    const found = messagesWithProjectGrant("project_wide_secrets", {
+      project: "${var.project_id}",
+      role: "roles/secretmanager.secretAccessor",
+      member: 'serviceAccount:${google_service_account.identity["githubWebhook"].email}',
+    });
     for (const permission of ["resourcemanager.projects.get", "secretmanager.versions.access"]) {
       expect(found).toContain(
         `over-granted: githubWebhook holds ${permission} on project via roles/secretmanager.secretAccessor (google_project_iam_member.project_wide_secrets), which the permission table does not grant`,
@@ -138,18 +138,10 @@ describe("effective permissions against the table, predefined roles expanded fro
   });
 
   it("still names a planted roles/editor", () => {
-    const t = copy(modelgate);
-    const resources = t.resource as Record<string, Record<string, Array<Record<string, unknown>>>>;
-    resources.google_project_iam_member = {
-      ...resources.google_project_iam_member,
-      editor: [
-        {
-          role: "roles/editor",
-          member: 'serviceAccount:${google_service_account.identity["rolloutModel"].email}',
-        },
-      ],
-    };
-    const found = messages(data, t);
+    const found = messagesWithProjectGrant("editor", {
+      role: "roles/editor",
+      member: 'serviceAccount:${google_service_account.identity["rolloutModel"].email}',
+    });
     expect(found).toContain(
       "resource.google_project_iam_member.editor[0].role grants roles/editor, which modelgate never grants",
     );

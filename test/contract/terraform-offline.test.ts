@@ -48,6 +48,13 @@ function plant(file: string, from: string, to: string): void {
   writeFileSync(file, text.replace(from, to));
 }
 
+/** Probes a copy of the infrastructure in which each `[file, from, to]` replaces `from` in a module file. */
+async function probeWithModuleEdits(edits: Array<[file: string, from: string, to: string]>) {
+  const { root, example, varFile } = infraCopy();
+  for (const [file, from, to] of edits) plant(join(root, "infra", "modules", "modelgate", file), from, to);
+  return probeConfiguration(example, varFile);
+}
+
 describe("the real terraform binary on infra/", () => {
   it("is installed", async () => {
     const version = await terraform(["version"], tmpdir());
@@ -77,13 +84,9 @@ describe("the real terraform binary on infra/", () => {
   it(
     "catches the lookup() whose default is not of the map's element type",
     async () => {
-      const { root, example, varFile } = infraCopy();
-      plant(
-        join(root, "infra", "modules", "modelgate", "functions.tf"),
-        "try(var.function_settings[name], {})",
-        "lookup(var.function_settings, name, {})",
-      );
-      const result = await probeConfiguration(example, varFile);
+      const result = await probeWithModuleEdits([
+        ["functions.tf", "try(var.function_settings[name], {})", "lookup(var.function_settings, name, {})"],
+      ]);
       expect(result.ok).toBe(false);
       const output = result.output.replace(/\s+/g, " ");
       expect(output).toContain("the default value must have the same type as the map elements");
@@ -96,18 +99,18 @@ describe("the real terraform binary on infra/", () => {
   it(
     "catches an attribute the data does not have, and a reference to an instance that does not exist",
     async () => {
-      const { root, example, varFile } = infraCopy();
-      plant(
-        join(root, "infra", "modules", "modelgate", "pubsub.tf"),
-        "local.data.delivery_policy.ack_deadline_seconds",
-        "local.data.delivery_policy.ack_deadline",
-      );
-      plant(
-        join(root, "infra", "modules", "modelgate", "functions.tf"),
-        "google_cloudfunctions2_function.function[local.data.public_function].name",
-        'google_cloudfunctions2_function.function["tekton-events"].name',
-      );
-      const result = await probeConfiguration(example, varFile);
+      const result = await probeWithModuleEdits([
+        [
+          "pubsub.tf",
+          "local.data.delivery_policy.ack_deadline_seconds",
+          "local.data.delivery_policy.ack_deadline",
+        ],
+        [
+          "functions.tf",
+          "google_cloudfunctions2_function.function[local.data.public_function].name",
+          'google_cloudfunctions2_function.function["tekton-events"].name',
+        ],
+      ]);
       expect(result.ok).toBe(false);
       expect(result.output).toContain("local.data.delivery_policy.ack_deadline");
       expect(result.output).toMatch(/Unsupported attribute/);

@@ -1,30 +1,13 @@
-import { type Message, PubSub, type Subscription, type v1 } from "@google-cloud/pubsub";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { onOurServerOnly, type PubSubUnderTest, startPubSubUnderTest } from "../support/pubsub-under-test.js";
-import { pullSome, subscriberClientFor } from "../support/subscriber-client.js";
+import type { Message, Subscription } from "@google-cloud/pubsub";
+import { describe, expect, it } from "vitest";
+import { onOurServerOnly, usePubSubClients } from "../support/pubsub-under-test.js";
+import { pullSome } from "../support/subscriber-client.js";
 
 const projectId = "local-project";
 const topicPath = (id: string) => `projects/${projectId}/topics/${id}`;
 const subscriptionPath = (id: string) => `projects/${projectId}/subscriptions/${id}`;
 
-let target: PubSubUnderTest;
-let pubsub: PubSub;
-let subscriber: v1.SubscriberClient;
-
-beforeAll(async () => {
-  // Keep the client's credential discovery from probing the GCE metadata server.
-  vi.stubEnv("METADATA_SERVER_DETECTION", "none");
-  target = await startPubSubUnderTest();
-  pubsub = new PubSub({ projectId, apiEndpoint: target.address, emulatorMode: true });
-  subscriber = await subscriberClientFor(pubsub);
-});
-
-afterAll(async () => {
-  await subscriber?.close();
-  await pubsub?.close();
-  await target?.close();
-  vi.unstubAllEnvs();
-});
+const under = usePubSubClients();
 
 /** Collects messages from a StreamingPull subscription until `count` arrived, handling each with `handle`. */
 function receive(
@@ -45,7 +28,7 @@ function receive(
 
 describe("local Pub/Sub server: StreamingPull through subscription.on('message')", () => {
   it("delivers data, attributes and publish time, and stops after the ack", async () => {
-    const [topic] = await pubsub.createTopic("stream-topic");
+    const [topic] = await under.pubsub.createTopic("stream-topic");
     const [subscription] = await topic.createSubscription("stream-sub");
     const id = await topic.publishMessage({
       data: Buffer.from("hello"),
@@ -62,7 +45,7 @@ describe("local Pub/Sub server: StreamingPull through subscription.on('message')
     expect(message?.deliveryAttempt).toBe(0);
 
     // Acknowledged: nothing is left for a later pull.
-    const [response] = await subscriber.pull({
+    const [response] = await under.subscriber.pull({
       subscription: subscriptionPath("stream-sub"),
       maxMessages: 10,
       returnImmediately: true,
@@ -71,7 +54,7 @@ describe("local Pub/Sub server: StreamingPull through subscription.on('message')
   });
 
   it("redelivers a nacked message", async () => {
-    const [topic] = await pubsub.createTopic("nack-topic");
+    const [topic] = await under.pubsub.createTopic("nack-topic");
     const [subscription] = await topic.createSubscription("nack-sub");
     const id = await topic.publishMessage({ data: Buffer.from("again") });
 
@@ -86,8 +69,8 @@ describe("local Pub/Sub server: StreamingPull through subscription.on('message')
   });
 
   it("keeps ordering keys and delivers one key's messages in publish order", async () => {
-    const topic = (await pubsub.createTopic("ordered-topic"))[0];
-    const ordered = pubsub.topic("ordered-topic", { messageOrdering: true });
+    const topic = (await under.pubsub.createTopic("ordered-topic"))[0];
+    const ordered = under.pubsub.topic("ordered-topic", { messageOrdering: true });
     const [subscription] = await topic.createSubscription("ordered-sub", { enableMessageOrdering: true });
     const ids: string[] = [];
     for (const n of [1, 2, 3, 4, 5]) {
@@ -103,14 +86,14 @@ describe("local Pub/Sub server: StreamingPull through subscription.on('message')
 
 describe("local Pub/Sub server: StreamingPull lifecycle", () => {
   it("ends open streams with NOT_FOUND when their subscription is deleted", async () => {
-    const [topic] = await pubsub.createTopic("vanishing-topic");
+    const [topic] = await under.pubsub.createTopic("vanishing-topic");
     const [subscription] = await topic.createSubscription("vanishing-sub");
     const failed = new Promise<{ code?: number }>((resolve) => subscription.on("error", resolve));
     // Wait for the stream to be serving before deleting the subscription under it.
     const id = await topic.publishMessage({ data: Buffer.from("first") });
     const [message] = await receive(subscription, 1, (m) => m.ack());
     expect(message?.id).toBe(id);
-    await pubsub.subscription("vanishing-sub").delete();
+    await under.pubsub.subscription("vanishing-sub").delete();
     await expect(failed).resolves.toMatchObject({ code: 5 });
     await subscription.close();
   });
@@ -118,40 +101,44 @@ describe("local Pub/Sub server: StreamingPull lifecycle", () => {
 
 describe("local Pub/Sub server: unary Pull", () => {
   it("delivers only messages published after the subscription was created", async () => {
-    const [topic] = await pubsub.createTopic("late-topic");
+    const [topic] = await under.pubsub.createTopic("late-topic");
     await topic.publishMessage({ data: Buffer.from("before") });
     await topic.createSubscription("late-sub");
     const afterId = await topic.publishMessage({ data: Buffer.from("after") });
 
-    const messages = await pullSome(subscriber, subscriptionPath("late-sub"));
+    const messages = await pullSome(under.subscriber, subscriptionPath("late-sub"));
     expect(messages.map((m) => m.message?.messageId)).toEqual([afterId]);
-    await subscriber.acknowledge({
+    await under.subscriber.acknowledge({
       subscription: subscriptionPath("late-sub"),
       ackIds: [messages[0]?.ackId ?? ""],
     });
   });
 
   it("redelivers after ModifyAckDeadline 0 with a new ack id", async () => {
-    const [topic] = await pubsub.createTopic("modack-topic");
+    const [topic] = await under.pubsub.createTopic("modack-topic");
     await topic.createSubscription("modack-sub");
     const id = await topic.publishMessage({ data: Buffer.from("x"), attributes: { a: "1" } });
     const subscription = subscriptionPath("modack-sub");
 
-    const [first] = await pullSome(subscriber, subscription);
+    const [first] = await pullSome(under.subscriber, subscription);
     expect(first?.message?.attributes).toEqual({ a: "1" });
-    await subscriber.modifyAckDeadline({ subscription, ackIds: [first?.ackId ?? ""], ackDeadlineSeconds: 0 });
+    await under.subscriber.modifyAckDeadline({
+      subscription,
+      ackIds: [first?.ackId ?? ""],
+      ackDeadlineSeconds: 0,
+    });
 
-    const [second] = await pullSome(subscriber, subscription);
+    const [second] = await pullSome(under.subscriber, subscription);
     expect(second?.message?.messageId).toBe(id);
     expect(second?.ackId).not.toBe(first?.ackId);
-    await subscriber.acknowledge({ subscription, ackIds: [second?.ackId ?? ""] });
+    await under.subscriber.acknowledge({ subscription, ackIds: [second?.ackId ?? ""] });
   });
 
   // gcloud's emulator neither counts delivery attempts nor dead-letters (docs/pubsub-push.md).
   onOurServerOnly(() => {
     it("counts delivery attempts with a dead-letter policy and dead-letters after the limit", async () => {
-      const [topic] = await pubsub.createTopic("pull-dl-topic");
-      const [deadLetters] = await pubsub.createTopic("pull-dl-dead");
+      const [topic] = await under.pubsub.createTopic("pull-dl-topic");
+      const [deadLetters] = await under.pubsub.createTopic("pull-dl-dead");
       await deadLetters.createSubscription("pull-dl-dead-sub");
       await topic.createSubscription("pull-dl-sub", {
         deadLetterPolicy: { deadLetterTopic: topicPath("pull-dl-dead"), maxDeliveryAttempts: 3 },
@@ -162,10 +149,10 @@ describe("local Pub/Sub server: unary Pull", () => {
 
       const attempts: number[] = [];
       for (let i = 0; i < 3; i++) {
-        const [received] = await pullSome(subscriber, subscription);
+        const [received] = await pullSome(under.subscriber, subscription);
         expect(received?.message?.messageId).toBe(id);
         attempts.push(received?.deliveryAttempt ?? -1);
-        await subscriber.modifyAckDeadline({
+        await under.subscriber.modifyAckDeadline({
           subscription,
           ackIds: [received?.ackId ?? ""],
           ackDeadlineSeconds: 0,
@@ -173,7 +160,7 @@ describe("local Pub/Sub server: unary Pull", () => {
       }
       expect(attempts).toEqual([1, 2, 3]);
 
-      const [dead] = await pullSome(subscriber, subscriptionPath("pull-dl-dead-sub"));
+      const [dead] = await pullSome(under.subscriber, subscriptionPath("pull-dl-dead-sub"));
       expect(dead?.message?.data?.toString()).toBe("poison");
       expect(dead?.message?.attributes).toEqual({
         kind: "bad",
@@ -182,24 +169,24 @@ describe("local Pub/Sub server: unary Pull", () => {
         CloudPubSubDeadLetterSourceSubscriptionProject: projectId,
         CloudPubSubDeadLetterSourceTopicPublishTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       });
-      expect(target.local?.stats().deadLettered).toContainEqual(
+      expect(under.target.local?.stats().deadLettered).toContainEqual(
         expect.objectContaining({ subscription, messageId: id, deliveryAttempts: 3 }),
       );
 
       // Gone from the source subscription.
-      const [rest] = await subscriber.pull({ subscription, maxMessages: 10, returnImmediately: true });
+      const [rest] = await under.subscriber.pull({ subscription, maxMessages: 10, returnImmediately: true });
       expect(rest.receivedMessages ?? []).toEqual([]);
     });
   });
 
   it("answers NOT_FOUND for a missing subscription and INVALID_ARGUMENT for max_messages 0", async () => {
     await expect(
-      subscriber.pull({ subscription: subscriptionPath("nope-sub"), maxMessages: 1 }),
+      under.subscriber.pull({ subscription: subscriptionPath("nope-sub"), maxMessages: 1 }),
     ).rejects.toMatchObject({ code: 5 });
-    const [topic] = await pubsub.createTopic("zero-topic");
+    const [topic] = await under.pubsub.createTopic("zero-topic");
     await topic.createSubscription("zero-sub");
     await expect(
-      subscriber.pull({ subscription: subscriptionPath("zero-sub"), maxMessages: 0 }),
+      under.subscriber.pull({ subscription: subscriptionPath("zero-sub"), maxMessages: 0 }),
     ).rejects.toMatchObject({ code: 3 });
   });
 });

@@ -2,15 +2,9 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { http } from "@google-cloud/functions-framework";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
-import { PubSub, type v1 } from "@google-cloud/pubsub";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import {
-  againstEmulator,
-  onOurServerOnly,
-  type PubSubUnderTest,
-  startPubSubUnderTest,
-} from "../support/pubsub-under-test.js";
-import { pullSome, subscriberClientFor } from "../support/subscriber-client.js";
+import { againstEmulator, onOurServerOnly, usePubSubClients } from "../support/pubsub-under-test.js";
+import { pullSome } from "../support/subscriber-client.js";
 
 const projectId = "local-project";
 const topicPath = (id: string) => `projects/${projectId}/topics/${id}`;
@@ -55,9 +49,7 @@ const plainRequests: Array<Seen & { inFlightForKey: number }> = [];
 const inFlightByKey = new Map<string, number>();
 const failedOnce = new Set<string>();
 
-let target: PubSubUnderTest;
-let pubsub: PubSub;
-let subscriber: v1.SubscriberClient;
+const under = usePubSubClients();
 let functionServer: Server;
 let functionUrl: string;
 let plainServer: Server;
@@ -77,15 +69,12 @@ function close(httpServer: Server | undefined): Promise<void> {
 
 /** Our server, for the tests of what only it offers (faults, stats, dead-lettering over push). */
 function local() {
-  if (!target.local) throw new Error("needs modelgate's own Pub/Sub server");
-  return target.local;
+  if (!under.target.local) throw new Error("needs modelgate's own Pub/Sub server");
+  return under.target.local;
 }
 
 beforeAll(async () => {
   vi.stubEnv("METADATA_SERVER_DETECTION", "none");
-  target = await startPubSubUnderTest();
-  pubsub = new PubSub({ projectId, apiEndpoint: target.address, emulatorMode: true });
-  subscriber = await subscriberClientFor(pubsub);
 
   functionServer = getTestServer("localPubsubPushProbe");
   functionUrl = await listen(functionServer);
@@ -119,9 +108,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await subscriber?.close();
-  await pubsub?.close();
-  await target?.close();
   await close(functionServer);
   await close(plainServer);
   vi.unstubAllEnvs();
@@ -129,12 +115,12 @@ afterAll(async () => {
 
 describe("local Pub/Sub server: push as Pub/Sub sends it to a Cloud Function", () => {
   it("POSTs the push envelope, as JSON, to an HTTP function served by the Functions Framework", async () => {
-    const [topic] = await pubsub.createTopic("ff-topic");
+    const [topic] = await under.pubsub.createTopic("ff-topic");
     await topic.createSubscription("ff-sub", { pushConfig: { pushEndpoint: functionUrl } });
     const payload = { model: "fraud-detector", gitCommit: "3f2c1a9" };
     const id = await topic.publishMessage({ json: payload, attributes: { source: "tekton" } });
     const seen = () => functionRequests.filter((e) => e.id === id);
-    await target.settle(() => seen().length > 0, "the function got the message");
+    await under.target.settle(() => seen().length > 0, "the function got the message");
 
     expect(seen()).toHaveLength(1);
     const { headers, data } = seen()[0] ?? expect.unreachable();
@@ -155,8 +141,8 @@ describe("local Pub/Sub server: push as Pub/Sub sends it to a Cloud Function", (
   // gcloud's emulator neither counts push attempts nor dead-letters (docs/pubsub-push.md).
   onOurServerOnly(() => {
     it("retries a failing function with growing backoff, counts attempts, then dead-letters it", async () => {
-      const [topic] = await pubsub.createTopic("ff-fail-topic");
-      const [deadLetters] = await pubsub.createTopic("ff-fail-dead");
+      const [topic] = await under.pubsub.createTopic("ff-fail-topic");
+      const [deadLetters] = await under.pubsub.createTopic("ff-fail-dead");
       await deadLetters.createSubscription("ff-fail-dead-sub");
       await topic.createSubscription("ff-fail-sub", {
         pushConfig: { pushEndpoint: functionUrl },
@@ -171,7 +157,7 @@ describe("local Pub/Sub server: push as Pub/Sub sends it to a Cloud Function", (
       const gaps = attempts.slice(1).map((e, i) => e.at - (attempts[i]?.at ?? 0));
       for (let i = 1; i < gaps.length; i++) expect(gaps[i]).toBeGreaterThan(gaps[i - 1] ?? 0);
 
-      const [dead] = await pullSome(subscriber, subscriptionPath("ff-fail-dead-sub"));
+      const [dead] = await pullSome(under.subscriber, subscriptionPath("ff-fail-dead-sub"));
       expect(dead?.message?.data?.toString()).toBe("poison");
       expect(dead?.message?.attributes).toMatchObject({
         fail: "always",
@@ -199,8 +185,8 @@ describe("local Pub/Sub server: push responses, faults and ordering", () => {
    */
   async function pushTopic(options: { ordered?: boolean; endpoint?: string; deadLetter?: boolean } = {}) {
     seq += 1;
-    const [topic] = await pubsub.createTopic(`plain-topic-${seq}`, {});
-    const [dead] = await pubsub.createTopic(`plain-dead-${seq}`);
+    const [topic] = await under.pubsub.createTopic(`plain-topic-${seq}`, {});
+    const [dead] = await under.pubsub.createTopic(`plain-dead-${seq}`);
     await dead.createSubscription(`plain-dead-sub-${seq}`);
     await topic.createSubscription(`plain-sub-${seq}`, {
       pushConfig: { pushEndpoint: options.endpoint ?? plainUrl },
@@ -210,7 +196,9 @@ describe("local Pub/Sub server: push responses, faults and ordering", () => {
         ? {}
         : { deadLetterPolicy: { deadLetterTopic: topicPath(`plain-dead-${seq}`), maxDeliveryAttempts: 2 } }),
     });
-    const publisher = options.ordered ? pubsub.topic(`plain-topic-${seq}`, { messageOrdering: true }) : topic;
+    const publisher = options.ordered
+      ? under.pubsub.topic(`plain-topic-${seq}`, { messageOrdering: true })
+      : topic;
     return { publisher, deadSubscription: subscriptionPath(`plain-dead-sub-${seq}`) };
   }
 
@@ -218,7 +206,7 @@ describe("local Pub/Sub server: push responses, faults and ordering", () => {
     const { publisher } = await pushTopic({ deadLetter: false });
     const id = await publisher.publishMessage({ data: Buffer.from("h") });
     const seen = () => plainRequests.filter((r) => r.id === id);
-    await target.settle(() => seen().length > 0, "the endpoint got the message");
+    await under.target.settle(() => seen().length > 0, "the endpoint got the message");
     const request = seen()[0] ?? expect.unreachable();
     expect(request.headers["content-type"]).toMatch(/^application\/json/);
     expect(Object.keys(request.headers).filter((h) => h.startsWith("ce-"))).toEqual([]);
@@ -236,7 +224,7 @@ describe("local Pub/Sub server: push responses, faults and ordering", () => {
         attributes: { status: String(status) },
       });
       const seen = () => plainRequests.filter((r) => r.id === id);
-      await target.settle(() => seen().length > 0, `the endpoint answered ${status}`);
+      await under.target.settle(() => seen().length > 0, `the endpoint answered ${status}`);
       expect(seen()).toHaveLength(1);
     },
   );
@@ -248,7 +236,7 @@ describe("local Pub/Sub server: push responses, faults and ordering", () => {
       attributes: { failFirst: "true" },
     });
     const seen = () => plainRequests.filter((r) => r.id === id);
-    await target.settle(() => seen().length >= 2, "the endpoint got the message again after a 500");
+    await under.target.settle(() => seen().length >= 2, "the endpoint got the message again after a 500");
     expect(seen()).toHaveLength(2);
   });
 
@@ -262,7 +250,7 @@ describe("local Pub/Sub server: push responses, faults and ordering", () => {
       });
       await local().idle();
       expect(plainRequests.filter((r) => r.id === id).map((r) => r.data.deliveryAttempt)).toEqual([1, 2]);
-      const [dead] = await pullSome(subscriber, deadSubscription);
+      const [dead] = await pullSome(under.subscriber, deadSubscription);
       expect(dead?.message?.attributes?.CloudPubSubDeadLetterSourceDeliveryErrorMessage).toBe(
         `HTTP ${status}`,
       );
@@ -275,7 +263,7 @@ describe("local Pub/Sub server: push responses, faults and ordering", () => {
       const { publisher, deadSubscription } = await pushTopic({ endpoint: refusedUrl });
       await publisher.publishMessage({ data: Buffer.from("nobody home") });
       await local().idle();
-      const [dead] = await pullSome(subscriber, deadSubscription);
+      const [dead] = await pullSome(under.subscriber, deadSubscription);
       expect(dead?.message?.attributes?.CloudPubSubDeadLetterSourceDeliveryCount).toBe("2");
       expect(dead?.message?.attributes?.CloudPubSubDeadLetterSourceDeliveryErrorMessage).toMatch(
         /ECONNREFUSED/,

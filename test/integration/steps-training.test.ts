@@ -16,10 +16,12 @@ import { loadSettings } from "../../shared/settings.js";
 import { Topic, type TopicName } from "../../shared/topology.js";
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
+import { artifactNotice } from "../support/artifact-notice.js";
 import { drainSubscription } from "../support/drain-subscription.js";
 import { eventually } from "../support/eventually.js";
 import { startLocalServers, type TestServers } from "../support/local-servers.js";
 import { pushEnvelope } from "../support/push-envelope.js";
+import { trainingRequest } from "../support/step-messages.js";
 import { subscriberClientFor } from "../support/subscriber-client.js";
 
 const model = "fraud-detector";
@@ -63,29 +65,18 @@ function drain<T extends TopicName>(topic: T): Promise<MessageOf<T>[]> {
 }
 
 function trainingRequested(commit: string): TrainingRequested {
-  return {
-    schemaVersion: 1,
+  return trainingRequest(commit, {
     correlationId: `push-${commit.slice(0, 6)}`,
-    model,
-    commit,
-    repository: "acme/fraud-detector",
-    causedBy: [{ source: "github", id: `delivery-${commit.slice(0, 6)}` }],
     createdAt: new Date().toISOString(),
-    trigger: "github-push",
-  };
+  });
 }
 
 function artifactReady(commit: string): ArtifactReady {
-  return {
-    schemaVersion: 1,
+  return artifactNotice(commit, {
     correlationId: `push-${commit.slice(0, 6)}`,
-    model,
-    commit,
-    repository: "acme/fraud-detector",
     causedBy: [{ source: "gcs", id: `modelgate-artifacts/${manifestPath(model, commit)}` }],
     createdAt: new Date().toISOString(),
-    artifactUri: `gs://modelgate-artifacts/models/${model}/${commit}/`,
-  };
+  });
 }
 
 function calls(method: string): number {
@@ -130,13 +121,23 @@ async function failThenRedeliver<T extends TopicName>(
   await handler(pushEnvelope(topic, message, { messageId, deliveryAttempt: 2 }));
 }
 
+/** Delivers one message three times: as `<prefix>-1`, its redelivery (attempt 2), and again as `<prefix>-2`. */
+async function deliverThrice<T extends TopicName>(
+  handler: (envelope: unknown) => Promise<void>,
+  topic: T,
+  message: MessageOf<T>,
+  prefix: string,
+) {
+  await handler(pushEnvelope(topic, message, { messageId: `${prefix}-1` }));
+  await handler(pushEnvelope(topic, message, { messageId: `${prefix}-1`, deliveryAttempt: 2 }));
+  await handler(pushEnvelope(topic, message, { messageId: `${prefix}-2` }));
+}
+
 describe("launchTraining against the local Vertex AI", () => {
   it("creates one CustomJob for a message delivered three times, which trains the model for real", async () => {
     const handler = launch();
     const message = trainingRequested(commitA);
-    await handler(pushEnvelope(Topic.trainingRequested, message, { messageId: "t-1" }));
-    await handler(pushEnvelope(Topic.trainingRequested, message, { messageId: "t-1", deliveryAttempt: 2 }));
-    await handler(pushEnvelope(Topic.trainingRequested, message, { messageId: "t-2" }));
+    await deliverThrice(handler, Topic.trainingRequested, message, "t");
 
     expect(calls("CreateCustomJob")).toBe(1);
     const jobs = await launcher.findJobs({ [Label.model]: model, [Label.commit]: commitA });
@@ -258,9 +259,7 @@ describe("registerModel against the local Vertex AI and Cloud Storage", () => {
     await drain(Topic.deploymentRequested);
     const handler = register();
     const message = artifactReady(commitA);
-    await handler(pushEnvelope(Topic.artifactReady, message, { messageId: "a-1" }));
-    await handler(pushEnvelope(Topic.artifactReady, message, { messageId: "a-1", deliveryAttempt: 2 }));
-    await handler(pushEnvelope(Topic.artifactReady, message, { messageId: "a-2" }));
+    await deliverThrice(handler, Topic.artifactReady, message, "a");
 
     expect(calls("UploadModel")).toBe(1);
     const parent = await registry.findParentModel(model);

@@ -2,7 +2,6 @@ import { EndpointServiceClient } from "@google-cloud/aiplatform/build/src/v1/end
 import { ModelServiceClient } from "@google-cloud/aiplatform/build/src/v1/model_service_client.js";
 import { PredictionServiceClient } from "@google-cloud/aiplatform/build/src/v1/prediction_service_client.js";
 import { Storage } from "@google-cloud/storage";
-import { afterAll, beforeAll } from "vitest";
 import {
   type LocalStorageServer,
   localStorageClientOptions,
@@ -15,6 +14,7 @@ import {
   startVertexServer,
   toProtoValue,
 } from "../../local/vertex/index.js";
+import { useStarted } from "./use-started.js";
 
 export const ECHO_IMAGE = "local/echo-server:1";
 export const dedicated = {
@@ -144,22 +144,7 @@ export async function startEchoVertex(bucket: string): Promise<EchoVertex> {
   };
 }
 
-/**
- * Starts the echo set-up before the file's tests and closes it after them; the object it returns stands for the
- * started one (reading it before `beforeAll` has run is an error that says so).
- */
+/** The echo set-up, started before the file's tests and closed after them (see useStarted). */
 export function useEchoVertex(bucket: string): EchoVertex {
-  let echo: EchoVertex | undefined;
-  beforeAll(async () => {
-    echo = await startEchoVertex(bucket);
-  });
-  afterAll(async () => {
-    await echo?.close();
-  });
-  return new Proxy({} as EchoVertex, {
-    get: (_target, key) => {
-      if (!echo) throw new Error("the echo Vertex AI set-up is used before its beforeAll ran");
-      return echo[key as keyof EchoVertex];
-    },
-  });
+  return useStarted("the echo Vertex AI set-up", () => startEchoVertex(bucket));
 }

@@ -1,9 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { PubSub, type v1 } from "@google-cloud/pubsub";
 import {
   type LocalPubSubServer,
   type PubSubServerOptions,
   startPubSubServer,
 } from "../../local/pubsub/index.js";
+import { subscriberClientFor } from "./subscriber-client.js";
+import { useStarted } from "./use-started.js";
 
 /**
  * The Pub/Sub server the behavioural tests run against: ours, or — with MODELGATE_CONFORMANCE_PUBSUB=host:port, as
@@ -62,4 +65,35 @@ export async function startPubSubUnderTest(options: PubSubServerOptions = {}): P
     },
     close: () => server.close(),
   };
+}
+
+/** The server under test with a PubSub client and a SubscriberClient on it, for project `local-project`. */
+export interface PubSubClients {
+  target: PubSubUnderTest;
+  pubsub: PubSub;
+  subscriber: v1.SubscriberClient;
+  /** Closes the clients, then the server. */
+  close(): Promise<void>;
+}
+
+/** Starts the server under test (see startPubSubUnderTest) and the clients the behavioural tests use on it. */
+export async function startPubSubClients(options: PubSubServerOptions = {}): Promise<PubSubClients> {
+  const target = await startPubSubUnderTest(options);
+  const pubsub = new PubSub({ projectId: "local-project", apiEndpoint: target.address, emulatorMode: true });
+  const subscriber = await subscriberClientFor(pubsub);
+  return {
+    target,
+    pubsub,
+    subscriber,
+    close: async () => {
+      await subscriber.close();
+      await pubsub.close();
+      await target.close();
+    },
+  };
+}
+
+/** startPubSubClients before the file's tests, closed after them (see useStarted). */
+export function usePubSubClients(options: PubSubServerOptions = {}): PubSubClients {
+  return useStarted("the Pub/Sub server under test", () => startPubSubClients(options));
 }

@@ -1,18 +1,35 @@
 import type { DeploymentRequested, TrainingRequested } from "../../shared/contracts.js";
 
+/** What every message about fraud-detector at `commit` carries. */
+export function aboutCommit(
+  commit: string,
+  correlationId: string,
+  cause: TrainingRequested["causedBy"][number],
+): Pick<
+  TrainingRequested,
+  "schemaVersion" | "correlationId" | "model" | "commit" | "repository" | "causedBy" | "createdAt"
+> {
+  return {
+    schemaVersion: 1,
+    correlationId,
+    model: "fraud-detector",
+    commit,
+    repository: "acme/fraud-detector",
+    causedBy: [cause],
+    createdAt: "2026-01-01T00:00:00.000Z",
+  };
+}
+
 /** A deployment-requested message as a promotion tag of fraud-detector at `commit` sends it. */
 export function promotionRequest(
   commit: string,
   overrides: Partial<DeploymentRequested> = {},
 ): DeploymentRequested {
   return {
-    schemaVersion: 1,
-    correlationId: `promote-${commit.slice(0, 4)}`,
-    model: "fraud-detector",
-    commit,
-    repository: "acme/fraud-detector",
-    causedBy: [{ source: "github", id: `tag-${commit.slice(0, 4)}` }],
-    createdAt: "2026-01-01T00:00:00.000Z",
+    ...aboutCommit(commit, `promote-${commit.slice(0, 4)}`, {
+      source: "github",
+      id: `tag-${commit.slice(0, 4)}`,
+    }),
     reason: "promotion-tag",
     tag: `promote/fraud-detector/${commit.slice(0, 7)}`,
     ...overrides,
@@ -25,13 +42,7 @@ export function trainingRequest(
   overrides: Partial<TrainingRequested> = {},
 ): TrainingRequested {
   return {
-    schemaVersion: 1,
-    correlationId: "corr-1",
-    model: "fraud-detector",
-    commit,
-    repository: "acme/fraud-detector",
-    causedBy: [{ source: "github", id: "d-1" }],
-    createdAt: "2026-01-01T00:00:00.000Z",
+    ...aboutCommit(commit, "corr-1", { source: "github", id: "d-1" }),
     trigger: "github-push",
     ...overrides,
   };

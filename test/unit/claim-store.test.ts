@@ -96,17 +96,23 @@ describe("holdClaim (lease renewal)", () => {
     }
   }
 
-  it("keeps a claim alive past its lifetime while the step runs, so a redelivery waits", async () => {
+  /** A store on fake timers and a clock of its own (claims live 900 ms), and a claim acquired on it. */
+  async function acquiredOnFakeClock(step: string, key: string) {
     vi.useFakeTimers();
     const clock = { now: 1_000 };
     const store = new BucketClaimStore(new MemoryBlobStore(), () => clock.now, 900);
-    const first = await store.claim("verifyDeployment", "m@c");
+    const first = await store.claim(step, key);
     if (first.state !== "acquired") throw new Error("expected to acquire");
-    const held = holdClaim(store, first.claim);
+    return { clock, store, claim: first.claim };
+  }
+
+  it("keeps a claim alive past its lifetime while the step runs, so a redelivery waits", async () => {
+    const { clock, store, claim } = await acquiredOnFakeClock("verifyDeployment", "m@c");
+    const held = holdClaim(store, claim);
     await pass(clock, 3_000);
     await expect(store.claim("verifyDeployment", "m@c")).rejects.toBeInstanceOf(ClaimHeldError);
     await held.stop();
-    expect(held.current().generation).not.toBe(first.claim.generation);
+    expect(held.current().generation).not.toBe(claim.generation);
     await store.complete(held.current(), "verified once");
     await expect(store.claim("verifyDeployment", "m@c")).resolves.toEqual({
       state: "completed",
@@ -115,12 +121,8 @@ describe("holdClaim (lease renewal)", () => {
   });
 
   it("stops renewing when stopped, so a crashed attempt's claim still expires and is taken over", async () => {
-    vi.useFakeTimers();
-    const clock = { now: 1_000 };
-    const store = new BucketClaimStore(new MemoryBlobStore(), () => clock.now, 900);
-    const first = await store.claim("s", "k");
-    if (first.state !== "acquired") throw new Error("expected to acquire");
-    const held = holdClaim(store, first.claim);
+    const { clock, store, claim } = await acquiredOnFakeClock("s", "k");
+    const held = holdClaim(store, claim);
     await pass(clock, 600);
     await held.stop();
     await pass(clock, 1_000);
@@ -128,17 +130,13 @@ describe("holdClaim (lease renewal)", () => {
   });
 
   it("reports a claim lost to a takeover and stops renewing it", async () => {
-    vi.useFakeTimers();
-    const clock = { now: 1_000 };
-    const store = new BucketClaimStore(new MemoryBlobStore(), () => clock.now, 900);
-    const first = await store.claim("s", "k");
-    if (first.state !== "acquired") throw new Error("expected to acquire");
+    const { clock, store, claim } = await acquiredOnFakeClock("s", "k");
     const lost: unknown[] = [];
     // The clock jumps past the lifetime before the first renewal (an instance frozen for a while).
     clock.now += 1_000;
     const other = await store.claim("s", "k");
     expect(other.state).toBe("acquired");
-    const held = holdClaim(store, first.claim, (error) => lost.push(error));
+    const held = holdClaim(store, claim, (error) => lost.push(error));
     await pass(clock, 600);
     await held.stop();
     expect(lost).toHaveLength(1);

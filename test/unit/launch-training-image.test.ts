@@ -1,28 +1,23 @@
 import { describe, expect, it } from "vitest";
 import { trainingJobSpec } from "../../functions/launch-training/launch-training.js";
 import { launchTrainingStep } from "../../functions/launch-training/step.js";
-import type { TrainingRequested } from "../../shared/contracts.js";
 import { ForbiddenError } from "../../shared/errors.js";
 import { pubsubFunction } from "../../shared/pubsub-function.js";
 import { Topic } from "../../shared/topology.js";
 import { FakeVertex } from "../support/fake-vertex.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
 import { pushEnvelope } from "../support/push-envelope.js";
+import { trainingRequest } from "../support/step-messages.js";
 
 // A forged training-requested on Pub/Sub must not choose what runs as the trainer either: launchTraining checks
 // the image against the configuration (modelgate.config.yaml: training.container, training.ciImageRepository).
 const commit = "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f";
-const message: TrainingRequested = {
-  schemaVersion: 1,
+const message = trainingRequest(commit, {
   correlationId: "forged-1",
-  model: "fraud-detector",
-  commit,
-  repository: "acme/fraud-detector",
   causedBy: [{ source: "pubsub", id: "forged-1" }],
-  createdAt: "2026-01-01T00:00:00.000Z",
   trigger: "tekton",
   requestedBy: "tekton:ml-ci/whoever",
-};
+});
 const ciImage = `us-docker.pkg.dev/local-project/ci/fraud-detector-trainer@sha256:${"a".repeat(64)}`;
 
 describe("launchTraining runs only images the configuration allows", () => {

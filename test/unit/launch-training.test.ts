@@ -9,18 +9,13 @@ import { Topic } from "../../shared/topology.js";
 import { FakeVertex } from "../support/fake-vertex.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
 import { rawPushEnvelope } from "../support/push-envelope.js";
+import { trainingRequest } from "../support/step-messages.js";
 
 const commit = "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f";
-const message: TrainingRequested = {
-  schemaVersion: 1,
+const message = trainingRequest(commit, {
   correlationId: "gh-delivery-72d3162e",
-  model: "fraud-detector",
-  commit,
-  repository: "acme/fraud-detector",
   causedBy: [{ source: "github", id: "72d3162e-cc78-11e3-81ab-4c9367dc0958" }],
-  createdAt: "2026-01-01T00:00:00.000Z",
-  trigger: "github-push",
-};
+});
 
 function pubsubEvent(data: Buffer, messageId: string, deliveryAttempt = 1) {
   return rawPushEnvelope(Topic.trainingRequested, data, { messageId, deliveryAttempt });
@@ -43,7 +38,9 @@ function setup() {
     launchTrainingStep(() => ({ launcher: vertex })),
     () => runtime,
   );
-  return { runtime, vertex, handler };
+  const deliver = (body: TrainingRequested, id: string) =>
+    handler(pubsubEvent(encodeMessage(Topic.trainingRequested, body).data, id));
+  return { runtime, vertex, handler, deliver };
 }
 
 describe("trainingJobSpec", () => {
@@ -164,9 +161,7 @@ describe("launchTraining step", () => {
   });
 
   it("trains a commit whose job failed again only on an explicit retrain, once per retrain attempt", async () => {
-    const { runtime, vertex, handler } = setup();
-    const deliver = (body: TrainingRequested, id: string) =>
-      handler(pubsubEvent(encodeMessage(Topic.trainingRequested, body).data, id));
+    const { runtime, vertex, deliver } = setup();
     await deliver(message, "m-1");
     const [first] = vertex.jobs;
     if (!first) throw new Error("expected a job");
@@ -196,9 +191,7 @@ describe("launchTraining step", () => {
   });
 
   it("trains anew on a retrain although an earlier request's job succeeded", async () => {
-    const { vertex, handler } = setup();
-    const deliver = (body: TrainingRequested, id: string) =>
-      handler(pubsubEvent(encodeMessage(Topic.trainingRequested, body).data, id));
+    const { vertex, deliver } = setup();
     await deliver(message, "m-1");
     const [first] = vertex.jobs;
     if (!first) throw new Error("expected a job");

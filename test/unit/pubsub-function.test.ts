@@ -28,6 +28,17 @@ function step(
   };
 }
 
+/** A handler over a step that counts its runs (`run` gets the count so far) on a fresh in-memory runtime. */
+function countingHandler(run: (runs: number) => Promise<unknown> = async () => undefined) {
+  const runtime = memoryRuntime();
+  let runs = 0;
+  const handler = pubsubFunction(
+    step(async () => run(++runs)),
+    () => runtime,
+  );
+  return { runtime, handler, runs: () => runs };
+}
+
 describe("pubsubFunction", () => {
   it("keeps its claim while a step runs longer than the claim's lifetime: a duplicate waits, the step runs once", async () => {
     vi.useFakeTimers();
@@ -64,17 +75,12 @@ describe("pubsubFunction", () => {
   });
 
   it("runs the step once per idempotency key however often the message arrives", async () => {
-    const runtime = memoryRuntime();
-    let runs = 0;
-    const handler = pubsubFunction(
-      step(async () => ++runs),
-      () => runtime,
-    );
+    const { runtime, handler, runs } = countingHandler();
     const { data } = encodeMessage(Topic.trainingRequested, message);
     await handler(eventFor(data, 1, "m-1"), traced);
     await handler(eventFor(data, 1, "m-2"), traced);
     await handler(eventFor(data, 2, "m-1"), traced);
-    expect(runs).toBe(1);
+    expect(runs()).toBe(1);
     const lines = runtime.logLines.filter((l) => String(l.message).includes("already done"));
     expect(lines).toHaveLength(2);
     expect(lines[0]?.["logging.googleapis.com/trace"]).toBe(
@@ -84,35 +90,23 @@ describe("pubsubFunction", () => {
   });
 
   it("throws a retryable failure so the platform redelivers, and the retry runs the step again", async () => {
-    const runtime = memoryRuntime();
-    let runs = 0;
-    const handler = pubsubFunction(
-      step(async () => {
-        runs += 1;
-        if (runs === 1) throw new TransientError("UNAVAILABLE");
-      }),
-      () => runtime,
-    );
+    const { handler, runs } = countingHandler(async (run) => {
+      if (run === 1) throw new TransientError("UNAVAILABLE");
+    });
     const { data } = encodeMessage(Topic.trainingRequested, message);
     await expect(handler(eventFor(data))).rejects.toBeInstanceOf(TransientError);
     await handler(eventFor(data, 2));
-    expect(runs).toBe(2);
+    expect(runs()).toBe(2);
   });
 
   it("records a permanent failure in the ledger and acknowledges it without retrying", async () => {
-    const runtime = memoryRuntime();
-    let runs = 0;
-    const handler = pubsubFunction(
-      step(async () => {
-        runs += 1;
-        throw new UpstreamError("INVALID_ARGUMENT: machine type unknown");
-      }),
-      () => runtime,
-    );
+    const { runtime, handler, runs } = countingHandler(async () => {
+      throw new UpstreamError("INVALID_ARGUMENT: machine type unknown");
+    });
     const { data } = encodeMessage(Topic.trainingRequested, message);
     await handler(eventFor(data));
     await handler(eventFor(data, 2));
-    expect(runs).toBe(1);
+    expect(runs()).toBe(1);
     const entries = await runtime.ledger.read("fraud-detector", message.commit);
     expect(entries.map((e) => [e.action, e.outcome])).toEqual([["step-failed", "failed"]]);
     expect(entries[0]?.error?.message).toContain("machine type unknown");
@@ -138,14 +132,9 @@ describe("pubsubFunction", () => {
     ["a message of another contract", Buffer.from(JSON.stringify({ ...message, trigger: "cron" }))],
     ["an empty message", Buffer.alloc(0)],
   ])("acknowledges and records %s without running the step", async (_name, data) => {
-    const runtime = memoryRuntime();
-    let runs = 0;
-    const handler = pubsubFunction(
-      step(async () => ++runs),
-      () => runtime,
-    );
+    const { runtime, handler, runs } = countingHandler();
     await handler(eventFor(data));
-    expect(runs).toBe(0);
+    expect(runs()).toBe(0);
     const entries = await runtime.ledger.read("_unattributed");
     expect(entries).toHaveLength(1);
     expect(entries[0]?.action).toBe("message-rejected");

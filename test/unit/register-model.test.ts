@@ -11,6 +11,7 @@ import {
   registryIndexPath,
 } from "../../shared/registry-index.js";
 import { Topic } from "../../shared/topology.js";
+import { artifactNotice } from "../support/artifact-notice.js";
 import { FakeVertex } from "../support/fake-vertex.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
 import { rawPushEnvelope } from "../support/push-envelope.js";
@@ -20,19 +21,7 @@ const otherCommit = "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567";
 const serving = "us-docker.pkg.dev/local-project/modelgate/fraud-detector-serving:latest";
 
 function artifactReady(forCommit = commit, overrides: Partial<ArtifactReady> = {}): ArtifactReady {
-  return {
-    schemaVersion: 1,
-    correlationId: `corr-${forCommit.slice(0, 6)}`,
-    model: "fraud-detector",
-    commit: forCommit,
-    repository: "acme/fraud-detector",
-    causedBy: [
-      { source: "gcs", id: `modelgate-artifacts/models/fraud-detector/${forCommit}/modelgate.json#1` },
-    ],
-    createdAt: "2026-01-01T00:00:00.000Z",
-    artifactUri: `gs://modelgate-artifacts/models/fraud-detector/${forCommit}/`,
-    ...overrides,
-  };
+  return artifactNotice(forCommit, overrides);
 }
 
 function manifest(forCommit = commit, overrides: Record<string, unknown> = {}) {
@@ -69,6 +58,14 @@ async function setup(options: { autoDeploy?: boolean } = {}) {
   const writeManifest = (forCommit: string, body: unknown) =>
     runtime.blobs.write(`models/fraud-detector/${forCommit}/modelgate.json`, JSON.stringify(body));
   return { runtime, vertex, deliver, writeManifest };
+}
+
+/** Registers `commit`, then `otherCommit`, each from its own manifest. */
+async function registerBothCommits({ deliver, writeManifest }: Awaited<ReturnType<typeof setup>>) {
+  await writeManifest(commit, manifest());
+  await writeManifest(otherCommit, manifest(otherCommit));
+  await deliver(artifactReady());
+  await deliver(artifactReady(otherCommit), "m-2");
 }
 
 async function ledgerEntries(runtime: ReturnType<typeof memoryRuntime>, forCommit = commit) {
@@ -134,11 +131,9 @@ describe("registerModel step", () => {
   });
 
   it("adds later commits as new versions of the same parent model", async () => {
-    const { vertex, deliver, writeManifest } = await setup();
-    await writeManifest(commit, manifest());
-    await writeManifest(otherCommit, manifest(otherCommit));
-    await deliver(artifactReady());
-    await deliver(artifactReady(otherCommit), "m-2");
+    const steps = await setup();
+    await registerBothCommits(steps);
+    const { vertex } = steps;
 
     const resource = "projects/local-project/locations/us-central1/models/fraud-detector";
     expect(vertex.versions(resource).map((v) => [v.versionId, v.labels[Label.commit], v.aliases])).toEqual([
@@ -150,11 +145,9 @@ describe("registerModel step", () => {
   });
 
   it("writes the registration and the version index for CI", async () => {
-    const { runtime, deliver, writeManifest } = await setup();
-    await writeManifest(commit, manifest());
-    await writeManifest(otherCommit, manifest(otherCommit));
-    await deliver(artifactReady());
-    await deliver(artifactReady(otherCommit), "m-2");
+    const steps = await setup();
+    await registerBothCommits(steps);
+    const { runtime } = steps;
 
     const record = await runtime.blobs.read(registrationPath("fraud-detector", commit));
     expect(JSON.parse(String(record?.data))).toMatchObject({

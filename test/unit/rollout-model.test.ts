@@ -93,6 +93,20 @@ function mutations(vertex: FakeVertex, since = 0): FakeVertexMethod[] {
     .filter((m) => mutating.has(m));
 }
 
+/**
+ * A canary whose verdict's first attempt dies right after `method` (Pub/Sub redelivers) and whose redelivery,
+ * attempt 2, finishes; `repeats` are the calls of `method` both attempts made.
+ */
+async function verdictAfterCrash(verdict: Verdict, method: FakeVertexMethod) {
+  const canaryRun = await canaryOnEndpoint();
+  const { vertex, ready, deliver } = canaryRun;
+  const mark = vertex.calls.length;
+  vertex.crashAfter(method);
+  await expect(deliver(verdictOn(ready, verdict))).rejects.toBeInstanceOf(TransientError);
+  await deliver(verdictOn(ready, verdict), "v-1", 2);
+  return { ...canaryRun, repeats: mutations(vertex, mark).filter((m) => m === method) };
+}
+
 describe("rolloutModel on pass", () => {
   it("gives the candidate all traffic, moves the production alias, undeploys the old model, labels the verdict", async () => {
     const { runtime, vertex, endpoint, ready, deliver } = await canaryOnEndpoint();
@@ -131,11 +145,7 @@ describe("rolloutModel on pass", () => {
   it.each<FakeVertexMethod>(["setTrafficSplit", "mergeAliases", "undeploy", "setLabels"])(
     "finishes the job when an attempt died right after %s",
     async (method) => {
-      const { vertex, endpoint, ready, deliver } = await canaryOnEndpoint();
-      const mark = vertex.calls.length;
-      vertex.crashAfter(method);
-      await expect(deliver(verdictOn(ready, "pass"))).rejects.toBeInstanceOf(TransientError);
-      await deliver(verdictOn(ready, "pass"), "v-1", 2);
+      const { vertex, endpoint, repeats } = await verdictAfterCrash("pass", method);
 
       expect(vertex.endpoint(endpoint)).toMatchObject({
         deployedModels: [{ id: canary }],
@@ -146,7 +156,7 @@ describe("rolloutModel on pass", () => {
         labels: { [Label.verdict]: "passed" },
       });
       // Nothing done twice: each sub-step checked the state before acting.
-      expect(mutations(vertex, mark).filter((m) => m === method)).toHaveLength(1);
+      expect(repeats).toHaveLength(1);
     },
   );
 
@@ -249,17 +259,13 @@ describe("rolloutModel on fail", () => {
   it.each<FakeVertexMethod>(["setTrafficSplit", "undeploy", "setLabels"])(
     "finishes the rollback when an attempt died right after %s",
     async (method) => {
-      const { vertex, endpoint, ready, deliver } = await canaryOnEndpoint();
-      const mark = vertex.calls.length;
-      vertex.crashAfter(method);
-      await expect(deliver(verdictOn(ready, "fail"))).rejects.toBeInstanceOf(TransientError);
-      await deliver(verdictOn(ready, "fail"), "v-1", 2);
+      const { vertex, endpoint, repeats } = await verdictAfterCrash("fail", method);
       expect(vertex.endpoint(endpoint)).toMatchObject({
         deployedModels: [{ id: old }],
         trafficSplit: { [old]: 100 },
       });
       expect(vertex.versions(resource)[1]?.labels[Label.verdict]).toBe("failed");
-      expect(mutations(vertex, mark).filter((m) => m === method)).toHaveLength(1);
+      expect(repeats).toHaveLength(1);
     },
   );
 

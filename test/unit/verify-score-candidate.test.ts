@@ -108,18 +108,23 @@ const options: ScoringOptions = {
   sleep: async () => undefined,
 };
 
+/** A `candidate` callback that checks each prediction came from the candidate and collects the scored items. */
+function scoreInto(scored: unknown[]) {
+  return (items: readonly unknown[], predictions: readonly unknown[]) => {
+    for (let i = 0; i < items.length; i++) {
+      expect(predictions[i]).toEqual({ servedBy: "candidate", instance: items[i] });
+      scored.push(items[i]);
+    }
+  };
+}
+
 describe("scoreCandidate", () => {
   it("scores only the candidate's answers, each golden item exactly once", async () => {
     const predictor = new SplitEndpoint({ serving: 90, candidate: 10 });
     const scored: unknown[] = [];
     const others: string[] = [];
     const summary = await scoreCandidate(numbers(1_000), predictor, options, {
-      candidate: (items, predictions) => {
-        for (let i = 0; i < items.length; i++) {
-          expect(predictions[i]).toEqual({ servedBy: "candidate", instance: items[i] });
-          scored.push(items[i]);
-        }
-      },
+      candidate: scoreInto(scored),
       other: (id) => others.push(id),
     });
     expect(scored.sort((a, b) => (a as number) - (b as number))).toEqual(
@@ -151,12 +156,7 @@ describe("scoreCandidate", () => {
     const predictor = new RoutableEndpoint({ serving: 90, candidate: 10 }, new Set(["candidate", "serving"]));
     const scored: unknown[] = [];
     const summary = await scoreCandidate(numbers(1_000), predictor, options, {
-      candidate: (items, predictions) => {
-        for (let i = 0; i < items.length; i++) {
-          expect(predictions[i]).toEqual({ servedBy: "candidate", instance: items[i] });
-          scored.push(items[i]);
-        }
-      },
+      candidate: scoreInto(scored),
     });
     expect(scored).toHaveLength(1_000);
     expect(new Set(scored).size).toBe(1_000);
@@ -177,12 +177,7 @@ describe("scoreCandidate", () => {
     const predictor = new RoutableEndpoint({ serving: 90, candidate: 10 }, new Set(["serving"]));
     const scored: unknown[] = [];
     const summary = await scoreCandidate(numbers(1_000), predictor, options, {
-      candidate: (items, predictions) => {
-        for (let i = 0; i < items.length; i++) {
-          expect(predictions[i]).toEqual({ servedBy: "candidate", instance: items[i] });
-          scored.push(items[i]);
-        }
-      },
+      candidate: scoreInto(scored),
     });
     expect(new Set(scored).size).toBe(1_000);
     expect(summary.candidateInstances).toBe(1_000);
