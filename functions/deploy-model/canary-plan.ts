@@ -17,6 +17,8 @@ export interface CanaryPlan {
   canaryPercent: number;
   previousTrafficSplit: Record<string, number>;
   previousDeployedModelId?: string;
+  /** The rollout step the canary starts at (the last one for a first deployment); absent in older plans: 0. */
+  rolloutStep?: number;
   plannedAt: string;
 }
 

@@ -1,4 +1,5 @@
 import type { EndpointDeployer, ModelRegistry } from "../../shared/model-ports.js";
+import type { StepScheduler } from "../../shared/step-scheduler.js";
 import { adaptersPerRuntime } from "../../shared/vertex/adapters-per-runtime.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
@@ -7,6 +8,8 @@ import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
 export interface RolloutModelAdapters {
   registry: ModelRegistry;
   deployer: EndpointDeployer;
+  /** Schedules a step after its bake (Cloud Tasks). */
+  scheduler?: StepScheduler;
 }
 
 /** The real adapters for a runtime, made once per instance (each client loads on its first call). */

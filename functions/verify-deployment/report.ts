@@ -20,6 +20,7 @@ export interface VerificationReport {
     deployedModelId: string;
     canaryPercent: number;
     previousDeployedModelId?: string;
+    rolloutStep?: number;
   };
   verdict: Verdict;
   reasons: string[];
@@ -35,6 +36,9 @@ export interface VerificationReport {
     batchSize: number;
     concurrency: number;
     maxRequests: number;
+    /** A rollout step's sample (the first N golden lines) and the confidence of its intervals. */
+    sampleSize?: number;
+    confidence?: number;
   };
   goldenSet: { uri: string; lines: number; examples: number; badLines: number; badLineSamples: BadLine[] };
   candidate: { scored: number; correct: number; unreadable: number; outputKey: string };
@@ -58,9 +62,12 @@ export interface VerificationReport {
   } | null;
 }
 
-/** Where a model commit's verification report lives in the artifact bucket. */
-export function reportObjectNames(model: string, commit: string): { json: string; html: string } {
-  const base = `reports/${model}/${commit}/`;
+/**
+ * Where a model commit's verification report lives in the artifact bucket: the first rollout step's (the single
+ * canary's) under the commit, each later step's under `step-<n>/` beside it.
+ */
+export function reportObjectNames(model: string, commit: string, step = 0): { json: string; html: string } {
+  const base = `reports/${model}/${commit}/${step > 0 ? `step-${step}/` : ""}`;
   return { json: `${base}report.json`, html: `${base}report.html` };
 }
 
@@ -75,5 +82,6 @@ export function deploymentOf(message: DeploymentReady): VerificationReport["depl
     ...(message.previousDeployedModelId === undefined
       ? {}
       : { previousDeployedModelId: message.previousDeployedModelId }),
+    ...(message.rolloutStep === undefined ? {} : { rolloutStep: message.rolloutStep }),
   };
 }

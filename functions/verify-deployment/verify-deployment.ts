@@ -20,7 +20,7 @@ import { buildReport } from "./report-build.js";
 import { renderReportHtml } from "./report-html.js";
 import { type ScoringSummary, scoreCandidate, sendsPerBatchBound } from "./score-candidate.js";
 import { findServingVersion, type ServingVersion } from "./serving-version.js";
-import { coverageOf, type Decision, decideVerdict } from "./verdict.js";
+import { coverageOf, type Decision, decideVerdict, intervalMetrics } from "./verdict.js";
 
 /** What verification needs besides its message; Vertex AI ports are functions so they are created on first use. */
 export interface VerifyDeps {
@@ -36,6 +36,9 @@ export interface VerifyDeps {
   /** Wait before retrying a transient Predict error (tests pass a no-op). */
   sleep?: (attempt: number) => Promise<void>;
 }
+
+/** The model's verification settings, with the rollout step's sample size and confidence when it has steps. */
+export type VerificationSettings = ModelConfig["verification"] & { sampleSize?: number; confidence?: number };
 
 export interface VerifyOutcome {
   verdict: Verdict;
@@ -61,7 +64,7 @@ export interface Measured {
  */
 export async function verifyDeployment(
   message: DeploymentReady,
-  settings: ModelConfig["verification"],
+  settings: VerificationSettings,
   deps: VerifyDeps,
 ): Promise<VerifyOutcome> {
   const now = deps.now ?? (() => new Date());
@@ -70,7 +73,7 @@ export async function verifyDeployment(
   const serving = await servingVersionOf(message, scoring, deps);
   const { decision, metrics, drift } = judge(measured, serving, settings);
 
-  const names = reportObjectNames(message.model, message.commit);
+  const names = reportObjectNames(message.model, message.commit, message.rolloutStep);
   const reportUri = `gs://${deps.blobs.bucket}/${names.json}`;
   const report = buildReport({
     message,
@@ -102,6 +105,7 @@ export async function verifyDeployment(
     canaryPercent: message.canaryPercent,
     previousTrafficSplit: message.previousTrafficSplit,
     ...(previousId === undefined ? {} : { previousDeployedModelId: previousId }),
+    ...(message.rolloutStep === undefined ? {} : { rolloutStep: message.rolloutStep }),
     verdict: decision.verdict,
     reasons: decision.reasons.slice(0, 50),
     metrics,
@@ -140,7 +144,7 @@ export async function verifyDeployment(
 /** Streams the golden set through the endpoint, scoring the candidate's answers (and noting the serving one's). */
 async function measure(
   message: DeploymentReady,
-  settings: ModelConfig["verification"],
+  settings: VerificationSettings,
   deps: VerifyDeps,
 ): Promise<Measured> {
   const manifest = await readCandidateManifest(deps.blobs, message);
@@ -151,7 +155,7 @@ async function measure(
   const tally = newGoldenTally();
 
   const scoring = await scoreCandidate<GoldenExample>(
-    streamGoldenSet(deps.blobs, settings.goldenSet, tally),
+    streamGoldenSet(deps.blobs, settings.goldenSet, tally, settings.sampleSize),
     instanceSender(deps.predictor()),
     {
       endpoint: message.endpoint,
@@ -198,7 +202,7 @@ async function servingVersionOf(
 function judge(
   { candidate, servingObserved, tally, scoring }: Measured,
   serving: ServingVersion | undefined,
-  settings: ModelConfig["verification"],
+  settings: VerificationSettings,
 ): { decision: Decision; metrics: Record<string, number>; drift: number | undefined } {
   const servingAccuracy = serving?.manifest?.metrics.accuracy;
   const accuracy = candidate.accuracy;
@@ -213,6 +217,8 @@ function judge(
     driftMetric: settings.drift.metric,
     drift,
     driftThreshold: settings.drift.threshold,
+    correct: candidate.correct,
+    ...(settings.confidence === undefined ? {} : { confidence: settings.confidence }),
   });
   const metrics: Record<string, number> = {
     ...(accuracy === undefined ? {} : { accuracy }),
@@ -232,6 +238,7 @@ function judge(
     ...(servingObserved?.accuracy === undefined ? {} : { servingObservedAccuracy: servingObserved.accuracy }),
     requests: scoring.requests,
     resends: scoring.resends,
+    ...intervalMetrics(decision),
   };
   return { decision, metrics, drift };
 }
