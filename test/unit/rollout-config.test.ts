@@ -127,7 +127,7 @@ describe("an inconclusive step", () => {
     const decision = decideVerdict(base);
     expect(decision.verdict).toBe("inconclusive");
     expect(decision.reasons[0]).toMatch(
-      /accuracy 0.8750, 95 % interval \[0.7395, 0.9454\], straddles minimum 0.8500/,
+      /accuracy 0.8750, 95 % interval \[0.7389, 0.9454\], straddles minimum 0.8500/,
     );
     expect(decision.checks.find((c) => c.name === "accuracy")?.interval).toMatchObject({ confidence: 0.95 });
   });
