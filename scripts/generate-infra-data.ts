@@ -135,6 +135,7 @@ function grantTables() {
   const topicGrants: Record<string, { identity: Identity; topic: string; role: string }> = {};
   const accountGrants: Record<string, { identity: Identity; target: Identity; role: string }> = {};
   const secretGrants: Record<string, { identity: Identity; secret: string; role: string }> = {};
+  const queueGrants: Record<string, { identity: Identity; queue: string; role: string }> = {};
   const customRole = (key: string, roleId: string, title: string, permissions: readonly string[]) => {
     customRoles[key] ??= { role_id: roleId, title, permissions: [...permissions].sort() };
     return key;
@@ -182,6 +183,12 @@ function grantTables() {
           secretGrants[`${identity}:${grant.scope.value}`] = { identity, secret: grant.scope.value, role };
           break;
         }
+        case "queue": {
+          const roleId = `modelgateQueue${verbs(permissions)}`;
+          const role = customRole(roleId, roleId, `modelgate queue: ${permissions.join(", ")}`, permissions);
+          queueGrants[`${identity}:${grant.scope.value}`] = { identity, queue: grant.scope.value, role };
+          break;
+        }
         case "endpoint":
           throw new Error(
             "endpoint-scoped grants need the google-beta provider; modelgate grants Vertex AI per project",
@@ -196,6 +203,7 @@ function grantTables() {
     topic_grants: topicGrants,
     service_account_grants: accountGrants,
     secret_grants: secretGrants,
+    queue_grants: queueGrants,
   };
 }
 

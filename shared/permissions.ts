@@ -4,7 +4,7 @@
  * (test/support/infra/infra-check.ts), the identity matrix (docs/identity-matrix.md) and the local stand-ins'
  * identity enforcement all read it from here.
  */
-import { FunctionName, functions, Topic, type TopicName } from "./topology.js";
+import { FunctionName, functions, rolloutQueue, Topic, type TopicName } from "./topology.js";
 
 /** Every principal modelgate runs as: each function, the training job, and CI reading results. */
 export const Identity = {
@@ -13,6 +13,8 @@ export const Identity = {
   trainer: "trainer",
   /** GitHub Actions through Workload Identity Federation: reads what was registered and verified. */
   githubActions: "githubActions",
+  /** The OIDC identity of the rollout queue's tasks: its one right is invoking advanceRollout. */
+  rolloutTasks: "rolloutTasks",
 } as const;
 export type Identity = (typeof Identity)[keyof typeof Identity];
 
@@ -25,6 +27,7 @@ export const ScopeKind = {
   endpoint: "endpoint",
   serviceAccount: "service-account",
   secret: "secret",
+  queue: "queue",
 } as const;
 export type ScopeKind = (typeof ScopeKind)[keyof typeof ScopeKind];
 
@@ -38,7 +41,8 @@ export type Scope =
   | { kind: "topic"; value: TopicName }
   | { kind: "endpoint"; value: string }
   | { kind: "service-account"; value: Identity }
-  | { kind: "secret"; value: string };
+  | { kind: "secret"; value: string }
+  | { kind: "queue"; value: string };
 
 export interface Grant {
   scope: Scope;
@@ -77,6 +81,7 @@ export const Library = {
   storage: "@google-cloud/storage",
   pubsub: "@google-cloud/pubsub",
   aiplatform: "@google-cloud/aiplatform",
+  tasks: "@google-cloud/tasks",
 } as const;
 export type Library = (typeof Library)[keyof typeof Library];
 
@@ -165,6 +170,14 @@ export const adapters = {
       predict: ["aiplatform.endpoints.predict"],
       // Explain with a deployed model id: the candidate's predictions without the traffic split (docs/decisions.md).
       explain: ["aiplatform.endpoints.explain"],
+    },
+  },
+  "shared/tasks/cloud-tasks-scheduler.ts": {
+    library: Library.tasks,
+    clientModules: [],
+    calls: {
+      // A task with an OIDC token for a service account also needs iam.serviceAccounts.actAs on it (per identity).
+      createTask: ["cloudtasks.tasks.create"],
     },
   },
 } as const satisfies Record<string, AdapterSpec>;
@@ -363,11 +376,24 @@ export const permissionTable = {
     description: "Pub/Sub verification-completed: promote or roll back",
     uses: {
       "shared/gcs-blob-store.ts": blobCalls,
+      "shared/pubsub-publisher.ts": publishCalls,
       "shared/vertex/models-adapter.ts": ["getModel", "mergeVersionAliases", "updateModel"],
       "shared/vertex/endpoints-adapter.ts": ["getEndpoint", "updateEndpoint", "undeployModel"],
+      "shared/tasks/cloud-tasks-scheduler.ts": ["createTask"],
     },
     grants: [
       ...stepBasics(FunctionName.rolloutModel),
+      publishGrant(Topic.deploymentReady, "hand the next rollout step without a bake to verification"),
+      {
+        scope: { kind: "queue", value: rolloutQueue.id },
+        permissions: ["cloudtasks.tasks.create"],
+        why: "schedule the next rollout step's verification after its bake",
+      },
+      {
+        scope: { kind: "service-account", value: Identity.rolloutTasks },
+        permissions: ["iam.serviceAccounts.actAs"],
+        why: "the step's task calls advanceRollout with an OIDC token of the rollout-tasks account",
+      },
       projectGrant(
         [
           "aiplatform.endpoints.get",
@@ -379,6 +405,21 @@ export const permissionTable = {
         "move traffic, undeploy the loser, move the alias, label a failed version",
       ),
     ],
+  },
+  advanceRollout: {
+    accountId: "mg-advance-rollout",
+    description: "HTTP (Cloud Tasks): a rollout step's bake is over",
+    uses: { "shared/gcs-blob-store.ts": blobCalls, "shared/pubsub-publisher.ts": publishCalls },
+    grants: [
+      ...stepBasics(FunctionName.advanceRollout),
+      publishGrant(Topic.deploymentReady, "hand the baked rollout step to verification"),
+    ],
+  },
+  rolloutTasks: {
+    accountId: "mg-rollout-tasks",
+    description: "OIDC identity of the rollout queue's tasks: invokes advanceRollout, nothing else",
+    uses: {},
+    grants: [],
   },
   trainer: {
     accountId: "mg-trainer",
