@@ -82,6 +82,7 @@ export async function advanceStep(
       traffic: step.traffic,
       trafficSplit: target,
       task: name,
+      scheduledAt: now.toISOString(),
       scheduleTime: at.toISOString(),
       scheduled,
     },
