@@ -1,6 +1,7 @@
 import type { DeploymentReady, Verdict } from "../../shared/contracts.js";
 import type { DriftMetricName } from "../../shared/drift-metrics.js";
 import type { BadLine } from "./golden-stream.js";
+import type { StepSummary } from "./report-steps.js";
 import type { DistributionPair } from "./report-svg.js";
 import type { ScoringSummary } from "./score-candidate.js";
 import type { Check } from "./verdict.js";
@@ -60,6 +61,8 @@ export interface VerificationReport {
     observedScored?: number;
     problem?: string;
   } | null;
+  /** A rollout in steps: the steps verified before this one, oldest first (this one is the report itself). */
+  earlierSteps?: StepSummary[];
 }
 
 /**

@@ -18,6 +18,7 @@ import { ModelMeasure } from "./model-measure.js";
 import { reportObjectNames } from "./report.js";
 import { buildReport } from "./report-build.js";
 import { renderReportHtml } from "./report-html.js";
+import { earlierSteps } from "./report-steps.js";
 import { type ScoringSummary, scoreCandidate, sendsPerBatchBound } from "./score-candidate.js";
 import { findServingVersion, type ServingVersion } from "./serving-version.js";
 import { coverageOf, type Decision, decideVerdict, intervalMetrics } from "./verdict.js";
@@ -86,6 +87,7 @@ export async function verifyDeployment(
     bucket: deps.blobs.bucket,
     createdAt: now(),
   });
+  if (message.rolloutStep) report.earlierSteps = await earlierSteps(deps.blobs, message);
   // The record the URI points at and its rendering, written side by side (a failed write fails the step, and the
   // redelivery writes both again from a fresh verification).
   await Promise.all([
