@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { PubSub } from "@google-cloud/pubsub";
-import { readCanaryPlan } from "../../functions/deploy-model/canary-plan.js";
+import { plannedDeployment, readCanaryPlan } from "../../functions/deploy-model/canary-plan.js";
 import { reportObjectNames } from "../../functions/verify-deployment/report.js";
 import { findModelConfig } from "../../shared/config.js";
 import { parseMessage, type ResumeAction, type VerificationCompleted } from "../../shared/contracts.js";
@@ -145,13 +145,7 @@ async function decisionMessage(
     repository: modelConfig?.repository,
     causedBy,
     createdAt: who.at,
-    endpoint: plan.endpoint,
-    modelResource: plan.modelResource,
-    versionId: plan.versionId,
-    deployedModelId: plan.deployedModelId,
-    canaryPercent: plan.canaryPercent,
-    previousTrafficSplit: plan.previousTrafficSplit,
-    ...(plan.previousDeployedModelId ? { previousDeployedModelId: plan.previousDeployedModelId } : {}),
+    ...plannedDeployment(plan),
     rolloutStep: step,
     verdict: "fail",
     reasons: [`aborted by ${who.by} at ${who.at}`],

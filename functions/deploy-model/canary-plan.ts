@@ -22,6 +22,19 @@ export interface CanaryPlan {
   plannedAt: string;
 }
 
+/** The deployment fields of the messages about a planned canary (deployment-ready, an abort's fail). */
+export function plannedDeployment(plan: CanaryPlan) {
+  return {
+    endpoint: plan.endpoint,
+    modelResource: plan.modelResource,
+    versionId: plan.versionId,
+    deployedModelId: plan.deployedModelId,
+    canaryPercent: plan.canaryPercent,
+    previousTrafficSplit: plan.previousTrafficSplit,
+    ...(plan.previousDeployedModelId ? { previousDeployedModelId: plan.previousDeployedModelId } : {}),
+  };
+}
+
 /** `registry/<model>/deployments/<commit>.json`: next to the registration CI already reads. */
 export function canaryPlanPath(model: string, commit: string): string {
   return `registry/${model}/deployments/${commit}.json`;

@@ -20,7 +20,7 @@ import { type RolloutStep, rolloutSteps } from "../../shared/rollout-plan.js";
 import { Topic } from "../../shared/topology.js";
 import { canarySplit, dominantModel, servingShares } from "../../shared/traffic-split.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
-import { type CanaryPlan, readCanaryPlan, writeCanaryPlan } from "./canary-plan.js";
+import { type CanaryPlan, plannedDeployment, readCanaryPlan, writeCanaryPlan } from "./canary-plan.js";
 
 /** What deployModel needs: the registry to find the version, the endpoint, the bucket for its plan, a publisher. */
 export interface DeployModelDeps {
@@ -242,13 +242,7 @@ async function announce(
 ): Promise<void> {
   const ready: DeploymentReady = {
     ...followUp(message, deps.cause, now()),
-    endpoint: plan.endpoint,
-    modelResource: plan.modelResource,
-    versionId: plan.versionId,
-    deployedModelId: plan.deployedModelId,
-    canaryPercent: plan.canaryPercent,
-    previousTrafficSplit: plan.previousTrafficSplit,
-    ...(plan.previousDeployedModelId ? { previousDeployedModelId: plan.previousDeployedModelId } : {}),
+    ...plannedDeployment(plan),
     ...(plan.rolloutStep === undefined ? {} : { rolloutStep: plan.rolloutStep }),
   };
   const messageId = await deps.publisher.publish(Topic.deploymentReady, ready);

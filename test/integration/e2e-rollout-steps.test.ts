@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { deliverGithubEvent, pushPayload, randomHex } from "../../cli/github-push.js";
@@ -15,7 +15,8 @@ import { loadSettings } from "../../shared/settings.js";
 import { rolloutQueuePath } from "../../shared/tasks/cloud-tasks-scheduler.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
-import { eventually } from "../support/eventually.js";
+
+import { waitForLedger } from "../support/wait-for-ledger.js";
 
 // Progressive delivery on the local stack: each commit is trained, registered and deployed for real, then goes
 // through three steps — 10 % on the first 100 golden lines (too few to decide the accuracy drop: inconclusive),
@@ -87,19 +88,8 @@ describe("a rollout in steps on the local stack", () => {
     expect(reply.status).toBe(202);
   }
 
-  async function waitFor(commit: string, actions: string[], count = 1): Promise<LedgerEntry[]> {
-    let seen: LedgerEntry[] = [];
-    return eventually(
-      `${commit} to reach ${actions}`,
-      async () => {
-        seen = await runtime.ledger.read(model, commit);
-        const failure = seen.find((e) => e.action === "step-failed" || e.action === "dead-lettered");
-        if (failure) throw new Error(`chain for ${commit} failed: ${JSON.stringify(failure.error)}`);
-        return seen.filter((e) => actions.includes(e.action)).length >= count ? seen : undefined;
-      },
-      { timeoutMs: 80_000, intervalMs: 200, detail: () => `ledger ${seen.map((e) => e.action)}` },
-    );
-  }
+  const waitFor = (commit: string, actions: string[], count = 1): Promise<LedgerEntry[]> =>
+    waitForLedger(runtime.ledger, { model, commit }, actions, { count, timeoutMs: 80_000 });
 
   async function cli(...argv: string[]): Promise<{ code: number; text: string }> {
     const out: string[] = [];

@@ -187,7 +187,8 @@ export function checkInfrastructure(
     const held = new Map<string, { address: string; role: string }>();
     // Invoking a function is the topology's to declare (a tasks-invoked function's invoker is an identity):
     // the invoker rule above checks those grants, not the permission table.
-    const invokes = (g: EffectiveGrant) => g.scope.kind === "other" && scopeText(g.scope).startsWith("invoker:");
+    const invokes = (g: EffectiveGrant) =>
+      g.scope.kind === "other" && scopeText(g.scope).startsWith("invoker:");
     for (const grant of grants.filter((g) => g.principal === principal && !invokes(g))) {
       if (grant.permissions === undefined) {
         findings.push({
