@@ -4,11 +4,12 @@ import { deliverGithubEvent, pushPayload } from "../../cli/github-push.js";
 import { buildExampleObjects, EXAMPLE_OBJECTS } from "../../examples/fraud-detector/seed-data.js";
 import { builtInPubSub } from "../../local/servers.js";
 import { type LocalStack, startStack } from "../../local/stack.js";
-import { type Config, endpointName, loadConfig, vertexParent } from "../../shared/config.js";
+import { type Config, endpointName, loadConfig, modelConfig, vertexParent } from "../../shared/config.js";
 import { Verdict } from "../../shared/contracts.js";
 import { type LedgerEntry, Outcome } from "../../shared/ledger.js";
 import { completesChain, VerifyAction } from "../../shared/ledger-actions.js";
 import { Label } from "../../shared/model-ports.js";
+import { rolloutSteps } from "../../shared/rollout-plan.js";
 import { createRuntime, type Runtime } from "../../shared/runtime.js";
 import { loadSettings } from "../../shared/settings.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
@@ -359,7 +360,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const verdicts = entries
       .filter((e) => e.action === VerifyAction.verificationCompleted)
       .map((e) => String(e.details?.verdict));
-    const ledgerProblems = ledgerCompleteness(entries, state.promotions.length);
+    const steps = rolloutSteps(modelConfig(config, model)).length;
+    const ledgerProblems = ledgerCompleteness(entries, state.promotions.length, steps);
     const dead = entries.filter((e) => isDeadLetter(e)).length;
     const chains = entries.filter(completesChain).length;
     const lost = Math.max(0, state.promotions.length - chains);
