@@ -358,7 +358,11 @@ export const permissionTable = {
         "read the baseline distribution; resolve a short commit label by listing",
       ),
       bucketGrant(Prefix.registry, get, "read versions.json to find the serving version's commit"),
-      bucketGrant(Prefix.reports, replace, "write the verification report (a redelivery rewrites it)"),
+      bucketGrant(
+        Prefix.reports,
+        rewrite,
+        "write the verification report (a redelivery rewrites it); read the earlier rollout steps' reports",
+      ),
       projectGrant(
         [
           "aiplatform.endpoints.explain",

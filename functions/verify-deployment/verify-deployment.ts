@@ -3,7 +3,7 @@ import { readCommitManifest } from "../../shared/commit-artifact.js";
 import type { ModelConfig } from "../../shared/config-schema.js";
 import type { Cause, DeploymentReady, Verdict, VerificationCompleted } from "../../shared/contracts.js";
 import { followUp } from "../../shared/contracts.js";
-import { ArtifactError } from "../../shared/errors.js";
+import { ArtifactError, describeError } from "../../shared/errors.js";
 import { Outcome } from "../../shared/ledger.js";
 import { VerifyAction } from "../../shared/ledger-actions.js";
 import type { Logger } from "../../shared/logger.js";
@@ -87,7 +87,13 @@ export async function verifyDeployment(
     bucket: deps.blobs.bucket,
     createdAt: now(),
   });
-  if (message.rolloutStep) report.earlierSteps = await earlierSteps(deps.blobs, message);
+  // The steps before are for the reader: failing to read them must not fail this step's verdict.
+  if (message.rolloutStep) {
+    report.earlierSteps = await earlierSteps(deps.blobs, message).catch((error: unknown) => {
+      deps.logger.warn("could not read the earlier rollout steps' reports", { error: describeError(error) });
+      return [];
+    });
+  }
   // The record the URI points at and its rendering, written side by side (a failed write fails the step, and the
   // redelivery writes both again from a fresh verification).
   await Promise.all([

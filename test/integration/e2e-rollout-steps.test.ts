@@ -200,6 +200,10 @@ describe("a rollout in steps on the local stack", () => {
         (await runtime.blobs.read(`reports/${model}/${commit}/step-1/report.json`))?.data.toString() ?? "{}",
       );
       expect(report.verdict).toBe("fail");
+      // The step's report shows the step before it, read back as verifyDeployment's own identity.
+      expect(report.earlierSteps).toEqual([
+        expect.objectContaining({ step: 0, canaryPercent: 10, verdict: "inconclusive", lines: 100 }),
+      ]);
     } finally {
       await runtime.blobs.write(EXAMPLE_OBJECTS.golden, golden, { contentType: "application/x-ndjson" });
     }
