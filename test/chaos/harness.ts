@@ -196,15 +196,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (let i = 0; i < options.commitsPerModel; i++) {
       const commit = r.hex(40);
       // The first commit of a model always passes (something to roll back to); after it, about 30% fail. The last
-      // commit of the second model always fails, so even the smallest run rolls back.
-      const forcedFailure = i > 0 && i === options.commitsPerModel - 1 && model === models[1];
+      // commit of the first model always fails, so even the smallest run rolls back; the second model's (which rolls
+      // out in steps) pass unless chance says otherwise, so its steps are gone through.
+      const forcedFailure = i > 0 && i === options.commitsPerModel - 1 && model === models[0];
       const data = i > 0 && (r.chance(0.3) || forcedFailure) ? "shifted" : "normal";
       const state = await newCommit(model, commit, data, false);
       const before = (await endpoints.getEndpoint(endpoint)).trafficSplit;
       report.vertexFaultsInjected += injectVertexFaults(stack.servers.vertex.faults, r);
       const disarm: Array<() => void> = [];
       const from = stack.servers.vertex.requestLog.length;
-      if (r.chance(0.85)) disarm.push(killer.arm(nextKillPoint(), state, killMarker(model, commit), from));
+      // A model in steps after its first commit: kill rolloutModel between a traffic move and the next step.
+      const betweenSteps = i > 0 && rolloutSteps(modelConfig(config, model)).length > 1;
+      const point = betweenSteps
+        ? (killPoints.find((p) => p.fn === "rolloutModel") as KillPoint)
+        : nextKillPoint();
+      if (betweenSteps || r.chance(0.85))
+        disarm.push(killer.arm(point, state, killMarker(model, commit), from));
       const deliveryId = crypto.randomUUID();
       state.promotions.push({ correlationHint: "push", deliveryId });
       log(`push ${model}@${commit.slice(0, 8)} (${data})`);
