@@ -225,20 +225,6 @@ async function rollBack(
     return performed;
   }
   const target = rollbackSplit(message.previousTrafficSplit, candidate);
-  const gone = Object.keys(target).filter((id) => !isDeployed(state, id));
-  if (gone.length > 0) {
-    // Only a finished rollout undeploys the models that served before: there is nothing left to go back to.
-    throw new UpstreamError(
-      `cannot roll ${message.model}@${message.commit} back: ${gone.join(", ")} of the split before the rollout are no longer deployed (the rollout finished)`,
-      {
-        details: {
-          endpoint: message.endpoint,
-          restore: target,
-          deployedModels: state.deployedModels.map((d) => d.id),
-        },
-      },
-    );
-  }
   const move = { endpoint: message.endpoint, from: state, to: target, action: RolloutAction.trafficRestored };
   if (await routeTraffic({ deployer, trace }, move)) performed.push(RolloutAction.trafficRestored);
   const undeployed = await undeployIfPresent(
