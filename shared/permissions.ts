@@ -223,7 +223,6 @@ const read = ["storage.objects.get", "storage.objects.list"] as const;
 const create = ["storage.objects.create"] as const;
 // Rewriting an object in place (a claim takeover, an index updated under ifGenerationMatch) needs delete too.
 const rewrite = ["storage.objects.create", "storage.objects.delete", "storage.objects.get"] as const;
-const replace = ["storage.objects.create", "storage.objects.delete"] as const;
 
 // Every step claims its idempotency key and appends to the ledger; the ledger grant never includes delete.
 const stepBasics = (fn: FunctionName): Grant[] => [

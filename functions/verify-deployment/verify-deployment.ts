@@ -87,13 +87,7 @@ export async function verifyDeployment(
     bucket: deps.blobs.bucket,
     createdAt: now(),
   });
-  // The steps before are for the reader: failing to read them must not fail this step's verdict.
-  if (message.rolloutStep) {
-    report.earlierSteps = await earlierSteps(deps.blobs, message).catch((error: unknown) => {
-      deps.logger.warn("could not read the earlier rollout steps' reports", { error: describeError(error) });
-      return [];
-    });
-  }
+  if (message.rolloutStep) report.earlierSteps = await readEarlierSteps(message, deps);
   // The record the URI points at and its rendering, written side by side (a failed write fails the step, and the
   // redelivery writes both again from a fresh verification).
   await Promise.all([
@@ -147,6 +141,14 @@ export async function verifyDeployment(
     requests: scoring.requests,
   });
   return { verdict: decision.verdict, reasons: decision.reasons, metrics, reportUri };
+}
+
+/** The rollout's steps before this one, for the reader: failing to read them must not fail this step's verdict. */
+function readEarlierSteps(message: DeploymentReady, deps: VerifyDeps) {
+  return earlierSteps(deps.blobs, message).catch((error: unknown) => {
+    deps.logger.warn("could not read the earlier rollout steps' reports", { error: describeError(error) });
+    return [];
+  });
 }
 
 /** Streams the golden set through the endpoint, scoring the candidate's answers (and noting the serving one's). */
