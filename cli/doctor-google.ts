@@ -15,7 +15,8 @@ import {
   permissionTable,
   type ScopeKind,
 } from "../shared/permissions.js";
-import { deadLetterTopic, Secret, topicNames } from "../shared/topology.js";
+import { rolloutQueuePath } from "../shared/tasks/cloud-tasks-scheduler.js";
+import { deadLetterTopic, rolloutQueue, Secret, topicNames } from "../shared/topology.js";
 import { type DoctorReport, emptyReport, type IdentityReport, whyOf } from "./doctor-report.js";
 
 /** One testIamPermissions call: on what, by which request, for which permissions. */
@@ -71,7 +72,7 @@ const inTable = (identity: Identity, permission: string, resource: { kind: Scope
   allows(identity, permission, resource);
 
 /** The testIamPermissions calls that cover the table for a project and bucket. */
-export function planProbes(config: Pick<Config, "project" | "bucket">): Probe[] {
+export function planProbes(config: Pick<Config, "project" | "bucket" | "region">): Probe[] {
   const p = encodeURIComponent(config.project);
   const probes: Probe[] = [
     {
@@ -117,6 +118,16 @@ export function planProbes(config: Pick<Config, "project" | "bucket">): Probe[] 
       expected: (identity, permission) => inTable(identity, permission, { kind: "secret", value: secretId }),
     });
   }
+  probes.push({
+    scope: `queue:${rolloutQueue.id}`,
+    request: {
+      method: "POST",
+      url: `https://cloudtasks.googleapis.com/v2/${rolloutQueuePath(config)}:testIamPermissions`,
+    },
+    permissions: ["cloudtasks.tasks.create"],
+    expected: (identity, permission) =>
+      inTable(identity, permission, { kind: "queue", value: rolloutQueue.id }),
+  });
   for (const target of identityNames) {
     const email = serviceAccountEmail(config.project, target);
     probes.push({
@@ -178,7 +189,7 @@ export function compareProbe(report: IdentityReport, probe: Probe, held: readonl
 
 /** Runs every probe for every identity through `tester` and compares with the table. */
 export async function googleDoctor(
-  config: Pick<Config, "project" | "bucket">,
+  config: Pick<Config, "project" | "bucket" | "region">,
   tester: PermissionTester,
   identities: readonly Identity[] = identityNames,
 ): Promise<DoctorReport> {

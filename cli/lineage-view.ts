@@ -19,6 +19,11 @@ const highlights = [
   "messageId",
   "reason",
   "object",
+  // A rollout in steps: which step, when its task runs, and who promoted or aborted it when.
+  "step",
+  "scheduleTime",
+  "resume",
+  "by",
 ] as const;
 
 /** Fields of a recorded Vertex AI response worth showing: the resource it made or changed. */

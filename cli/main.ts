@@ -8,6 +8,7 @@ import { githubRegister } from "./commands/github-register.js";
 import { lineage } from "./commands/lineage.js";
 import { replay } from "./commands/replay.js";
 import { retrain } from "./commands/retrain.js";
+import { abort, promote } from "./commands/rollout-decision.js";
 import { status } from "./commands/status.js";
 
 /** Every command, in the order `modelgate --help` lists them. */
@@ -17,6 +18,8 @@ export const commands: Command[] = [
   status,
   replay,
   retrain,
+  promote,
+  abort,
   githubRegister,
   configCheck,
   doctor,

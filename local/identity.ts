@@ -14,6 +14,7 @@ import {
 } from "../shared/permissions.js";
 import type { Authorize as PubSubAuthorize } from "./pubsub/index.js";
 import type { Authorize as StorageAuthorize } from "./storage/index.js";
+import type { Authorize as TasksAuthorize } from "./tasks/index.js";
 import type { Authorize as VertexAuthorize } from "./vertex/index.js";
 
 export interface IdentityOptions {
@@ -55,7 +56,7 @@ export function isIdentity(value: string): value is Identity {
 
 /** What a refused call looked like, for logs and tests. */
 export interface Refusal {
-  server: "storage" | "pubsub" | "vertex";
+  server: "storage" | "pubsub" | "vertex" | "tasks";
   identity: string;
   permission: string;
   resource: string;
@@ -148,6 +149,18 @@ export function vertexAuthorizer(grants: LocalGrants, project: string): VertexAu
   };
 }
 
+/** Cloud Tasks: tasks by their queue's id in the project; an OIDC token's account (actAs) by its table identity. */
+export function tasksAuthorizer(grants: LocalGrants, project: string): TasksAuthorize {
+  return (identity, permission, resourceName) => {
+    const queue = /^projects\/([^/]+)\/locations\/[^/]+\/queues\/([^/]+)/.exec(resourceName);
+    const account = identityOfAccount(resourceName, project);
+    let resource: ScopedResource | null = null;
+    if (queue && queue[1] === project) resource = { kind: "queue", value: queue[2] ?? "" };
+    else if (account !== undefined) resource = { kind: "service-account", value: account };
+    return grants.check("tasks", identity, permission, resourceName, resource);
+  };
+}
+
 /** The table identity whose service account `email` is in `project` (`mg-trainer@p.iam.gserviceaccount.com`). */
 export function identityOfAccount(email: string, project: string): Identity | undefined {
   const match = /^([a-z][a-z0-9-]{4,28}[a-z0-9])@([a-z][a-z0-9-]+)\.iam\.gserviceaccount\.com$/.exec(email);
@@ -155,11 +168,12 @@ export function identityOfAccount(email: string, project: string): Identity | un
   return identityNames.find((name) => permissionTable[name].accountId === match[1]);
 }
 
-/** Each identity's addresses on the three servers. */
+/** Each identity's addresses on the servers. */
 export interface IdentityPorts {
   storage: string;
   pubsub: string;
   vertex: string;
+  tasks: string;
 }
 
 /** What `GET /_modelgate/grants` on the storage server's default port answers (and `modelgate doctor` reads). */
@@ -183,5 +197,6 @@ export function identityEnv(
     STORAGE_EMULATOR_HOST: ports.storage,
     PUBSUB_EMULATOR_HOST: ports.pubsub,
     MODELGATE_VERTEX_ENDPOINT: ports.vertex,
+    MODELGATE_TASKS_ENDPOINT: ports.tasks,
   };
 }

@@ -11,6 +11,8 @@ import { loadPredictor } from "../examples/fraud-detector/predictor.js";
 import { seedExampleData } from "../examples/fraud-detector/seed-data.js";
 import type { Config } from "../shared/config.js";
 import { type Identity, identityNames } from "../shared/permissions.js";
+import { rolloutQueuePath } from "../shared/tasks/cloud-tasks-scheduler.js";
+import { rolloutQueue } from "../shared/topology.js";
 import {
   type GrantsDocument,
   type IdentityOptions,
@@ -19,11 +21,13 @@ import {
   LocalGrants,
   pubsubAuthorizer,
   storageAuthorizer,
+  tasksAuthorizer,
   vertexAuthorizer,
 } from "./identity.js";
 import { type LocalPubSubServer, startPubSubServer } from "./pubsub/index.js";
 import { localStorageClientOptions } from "./storage/client-options.js";
 import { type LocalStorageServer, startStorageServer } from "./storage/index.js";
+import { type LocalTasksServer, startTasksServer } from "./tasks/index.js";
 import { createTopologyAt, type TopologyOptions } from "./topology-setup.js";
 import { type LocalVertexServer, startVertexServer } from "./vertex/index.js";
 import { serviceNames, vertexProtos } from "./vertex/protos.js";
@@ -57,6 +61,8 @@ export interface LocalServers {
   /** The built-in Pub/Sub server; null when `pubsubEmulatorHost` named another one. */
   pubsub: LocalPubSubServer | null;
   vertex: LocalVertexServer;
+  /** Cloud Tasks, with the rollout queue (shared/topology.ts). */
+  tasks: LocalTasksServer;
   /**
    * The environment that points the Google client libraries (and modelgate's runtime) at these servers' default
    * ports, where calls carry no identity and are allowed as the admin's.
@@ -107,7 +113,15 @@ export async function startLocalServers(options: LocalServersOptions): Promise<L
       });
   const pubsubAddress = pubsub?.address ?? (options.pubsubEmulatorHost as string);
   const vertex = await startLocalVertex(options, storage, grants, identities);
+  const tasks = await startTasksServer({
+    queues: { [rolloutQueuePath(config)]: rolloutRetry },
+    identities,
+    authorize: tasksAuthorizer(grants, config.project),
+    ...(log ? { log } : {}),
+  });
   const env: Record<string, string> = {
+    MODELGATE_TASKS_ENDPOINT: tasks.address,
+    MODELGATE_TASKS_INSECURE: "true",
     STORAGE_EMULATOR_HOST: storage.url,
     PUBSUB_EMULATOR_HOST: pubsubAddress,
     MODELGATE_VERTEX_ENDPOINT: vertex.address,
@@ -117,12 +131,13 @@ export async function startLocalServers(options: LocalServersOptions): Promise<L
   };
   for (const name of identities) {
     // Another Pub/Sub server enforces nothing: every identity reaches it on its one address.
-    const [s, p, v] = [
+    const [s, p, v, t] = [
       storage.identityUrls[name],
       pubsub ? pubsub.identityAddresses[name] : pubsubAddress,
       vertex.identityAddresses[name],
+      tasks.identityAddresses[name],
     ];
-    if (s && p && v) ports[name] = { storage: s, pubsub: p, vertex: v };
+    if (s && p && v && t) ports[name] = { storage: s, pubsub: p, vertex: v, tasks: t };
   }
   const identity: LocalIdentities = {
     enforced,
@@ -131,7 +146,7 @@ export async function startLocalServers(options: LocalServersOptions): Promise<L
     envFor: (name) => identityEnv(env, ports[name]),
   };
   const close = async () => {
-    await Promise.allSettled([vertex.close(), pubsub?.close(), storage.close()]);
+    await Promise.allSettled([vertex.close(), pubsub?.close(), storage.close(), tasks.close()]);
   };
   const topology = () => createTopologyAt(pubsubAddress, config.project, options.topology);
   try {
@@ -146,8 +161,15 @@ export async function startLocalServers(options: LocalServersOptions): Promise<L
     await close();
     throw error;
   }
-  return { storage, pubsub, vertex, env, identity, close };
+  return { storage, pubsub, vertex, tasks, env, identity, close };
 }
+
+/** The rollout queue's retry policy, as Terraform gives it to the real queue. */
+const rolloutRetry = {
+  maxAttempts: rolloutQueue.maxAttempts,
+  minBackoffMs: rolloutQueue.minBackoffSeconds * 1000,
+  maxBackoffMs: rolloutQueue.maxBackoffSeconds * 1000,
+};
 
 /**
  * Starts the Vertex AI server, whose training and serving containers of every configured model run the example

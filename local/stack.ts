@@ -5,7 +5,7 @@ import type { Config } from "../shared/config.js";
 import {
   functions as declared,
   deliveryPolicy,
-  type FunctionName,
+  FunctionName,
   functionFolder,
   functionNames,
   Secret,
@@ -101,7 +101,11 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       target: name,
       port: ports[name] ?? 0,
       source: options.sourceOf?.(name) ?? options.source ?? ".",
-      env: functionEnv(envFor(name), name, options, backoff, secretValue),
+      env: {
+        ...functionEnv(envFor(name), name, options, backoff, secretValue),
+        // Where a rollout step's task calls back, as Terraform sets it from the function's URL.
+        MODELGATE_ADVANCE_ROLLOUT_URL: urlOf(FunctionName.advanceRollout),
+      },
       ...(options.onFunctionLine ? { onLine: options.onFunctionLine } : {}),
     });
 

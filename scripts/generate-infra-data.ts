@@ -9,7 +9,7 @@ import { secretFileVariable } from "../shared/ingress/env.js";
 import {
   exactPredefinedRoles,
   type Grant,
-  type Identity,
+  Identity,
   identityNames,
   permissionTable,
 } from "../shared/permissions.js";
@@ -25,6 +25,7 @@ import {
   functionNames,
   Ingress,
   invokerOf,
+  rolloutQueue,
   Secret,
   subscriptionFor,
   topicNames,
@@ -135,6 +136,7 @@ function grantTables() {
   const topicGrants: Record<string, { identity: Identity; topic: string; role: string }> = {};
   const accountGrants: Record<string, { identity: Identity; target: Identity; role: string }> = {};
   const secretGrants: Record<string, { identity: Identity; secret: string; role: string }> = {};
+  const queueGrants: Record<string, { identity: Identity; queue: string; role: string }> = {};
   const customRole = (key: string, roleId: string, title: string, permissions: readonly string[]) => {
     customRoles[key] ??= { role_id: roleId, title, permissions: [...permissions].sort() };
     return key;
@@ -182,6 +184,12 @@ function grantTables() {
           secretGrants[`${identity}:${grant.scope.value}`] = { identity, secret: grant.scope.value, role };
           break;
         }
+        case "queue": {
+          const roleId = `modelgateQueue${verbs(permissions)}`;
+          const role = customRole(roleId, roleId, `modelgate queue: ${permissions.join(", ")}`, permissions);
+          queueGrants[`${identity}:${grant.scope.value}`] = { identity, queue: grant.scope.value, role };
+          break;
+        }
         case "endpoint":
           throw new Error(
             "endpoint-scoped grants need the google-beta provider; modelgate grants Vertex AI per project",
@@ -196,7 +204,21 @@ function grantTables() {
     topic_grants: topicGrants,
     service_account_grants: accountGrants,
     secret_grants: secretGrants,
+    queue_grants: queueGrants,
   };
+}
+
+/** Whether a function's code creates Cloud Tasks tasks (its identity calls the tasks adapter). */
+function schedulesTasks(name: FunctionName): boolean {
+  return "shared/tasks/cloud-tasks-scheduler.ts" in permissionTable[name].uses;
+}
+
+/** The function the queue's tasks call: the one whose invoker is the tasks identity. */
+function tasksTarget(): FunctionName {
+  const targets = functionNames.filter((name) => invokerOf(name) === "tasks");
+  if (targets.length !== 1)
+    throw new Error(`expected one function invoked by tasks, found ${targets.join(", ")}`);
+  return targets[0] as FunctionName;
 }
 
 /** Each function as Terraform creates it, from its declaration in shared/topology.ts. */
@@ -228,6 +250,7 @@ function functionsData() {
           memory: declaration.memory,
           timeout_seconds: declaration.timeoutSeconds,
           node_options: declaration.nodeOptions,
+          schedules_tasks: schedulesTasks(name),
         },
       ];
     }),
@@ -257,6 +280,21 @@ export function infraData(config: Config = readConfigFile()) {
         .map(([name, f]) => [name, { account_id: f.trigger_account_id, trigger: f.trigger }]),
     ),
     public_function: publicFunction(),
+    tasks_target: tasksTarget(),
+    tasks_functions: Object.fromEntries(
+      Object.entries(functions)
+        .filter(([, f]) => f.invoker === "tasks")
+        .map(([name]) => [name, { identity: Identity.rolloutTasks }]),
+    ),
+    queues: {
+      [rolloutQueue.id]: {
+        id: rolloutQueue.id,
+        max_attempts: rolloutQueue.maxAttempts,
+        min_backoff: `${rolloutQueue.minBackoffSeconds}s`,
+        max_backoff: `${rolloutQueue.maxBackoffSeconds}s`,
+        max_doublings: 6,
+      },
+    },
     forwarder_functions: Object.fromEntries(
       Object.entries(functions)
         .filter(([, f]) => f.invoker === "forwarder")

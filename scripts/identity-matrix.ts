@@ -19,6 +19,8 @@ function scopeText(scope: Scope): string {
       return `account ${code(permissionTable[scope.value].accountId)}`;
     case "secret":
       return `secret ${code(scope.value)}`;
+    case "queue":
+      return `queue ${code(scope.value)}`;
   }
 }
 

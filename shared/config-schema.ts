@@ -3,6 +3,7 @@ import { sameRepository } from "./commit.js";
 import { defaultDriftMetric, driftMetricNames } from "./drift-metrics.js";
 import { globProblem } from "./glob.js";
 import { ModelName, RepositoryName } from "./names.js";
+import { RolloutConfig } from "./rollout-config.js";
 
 const Percent = z.number().int().min(1).max(100);
 
@@ -112,6 +113,8 @@ export const ModelConfig = z.strictObject({
     .regex(/^[a-z][a-z0-9-]{0,62}$|^[0-9]{1,19}$/, "an endpoint id ([a-z0-9-], or numeric)"),
   promotion: PromotionConfig.prefault({}),
   canary: z.strictObject({ trafficPercent: Percent.max(99).default(10) }).prefault({}),
+  /** Progressive delivery in steps (shared/rollout-plan.ts); absent, the single canary above, then 100 %. */
+  rollout: RolloutConfig.optional(),
   verification: VerificationConfig,
   tekton: TektonMapping.optional(),
 });

@@ -66,6 +66,8 @@ const deploymentFields = {
   previousTrafficSplit: TrafficSplit,
   /** The deployed model that served before (compared against), if any. */
   previousDeployedModelId: z.string().min(1).optional(),
+  /** Which step of the model's rollout (shared/rollout-plan.ts) the candidate is at; absent: the first. */
+  rolloutStep: z.number().int().min(0).max(19).optional(),
 };
 
 export const DeploymentReady = z.strictObject({
@@ -74,8 +76,21 @@ export const DeploymentReady = z.strictObject({
 });
 
 /** What verification concluded about a candidate: rolloutModel promotes on pass and rolls back on fail. */
-export const Verdict = { pass: "pass", fail: "fail" } as const;
+export const Verdict = { pass: "pass", fail: "fail", inconclusive: "inconclusive" } as const;
 export type Verdict = (typeof Verdict)[keyof typeof Verdict];
+
+/** What a person asked of a paused or running rollout (`modelgate promote` / `modelgate abort`). */
+export const ResumeAction = { promote: "promote", abort: "abort" } as const;
+export type ResumeAction = (typeof ResumeAction)[keyof typeof ResumeAction];
+
+/** A person's decision on a rollout: promote continues past the pause it stands at, abort rolls back. */
+export const Resume = z.strictObject({
+  action: z.enum(ResumeAction),
+  /** The login it was given as (one of promotion.promoters). */
+  by: z.string().min(1).max(256),
+  at: z.iso.datetime({ offset: true }),
+});
+export type Resume = z.infer<typeof Resume>;
 
 export const VerificationCompleted = z.strictObject({
   ...envelope,
@@ -84,6 +99,8 @@ export const VerificationCompleted = z.strictObject({
   reasons: z.array(z.string()).max(50),
   metrics: z.record(z.string(), z.number()),
   reportUri: GcsUri,
+  /** Set when a person's promote or abort re-sends the step's verdict (cli/commands/rollout-decision.ts). */
+  resume: Resume.optional(),
 });
 
 /** One schema per topic: the sender types its message with it, the receiver validates with it. */

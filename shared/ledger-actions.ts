@@ -54,6 +54,22 @@ export const RolloutAction = {
   verdictLabelled: "verdict-labelled",
   rolloutCompleted: "rollout-completed",
   rollbackCompleted: "rollback-completed",
+  /** The split moved to the next step's share. */
+  trafficAdvanced: "traffic-advanced",
+  /** The next step's deployment-ready published at once (no bake). */
+  stepPublished: "rollout-step-published",
+  /** The next step's deployment-ready scheduled after its bake (a Cloud Tasks task). */
+  stepScheduled: "rollout-step-scheduled",
+  /** The step passed and the next one needs a person's approval (`modelgate promote`). */
+  awaitingApproval: "rollout-awaiting-approval",
+  /** The step's sample could not decide; a person promotes or aborts. */
+  pausedInconclusive: "rollout-paused-inconclusive",
+  /** A person's promote let the rollout go on (who and when in details.resume). */
+  resumed: "rollout-resumed",
+  /** A person's abort rolled the rollout back (who and when in details.resume). */
+  aborted: "rollout-aborted",
+  /** A step's verdict arrived for a candidate no longer deployed (rolled back or aborted meanwhile). */
+  stepSuperseded: "rollout-step-superseded",
 } as const;
 
 /**
@@ -73,6 +89,8 @@ export const IngressAction = {
 /** Actions of the command line. */
 export const CliAction = {
   retrainRequested: "retrain-requested",
+  promoteRequested: "promote-requested",
+  abortRequested: "abort-requested",
 } as const;
 
 type ValueOf<T> = T[keyof T];
@@ -106,6 +124,12 @@ export const readOnlyActions: readonly LedgerAction[] = [
   RegisterAction.versionsListed,
   DeployAction.endpointRead,
   RolloutAction.modelVersionRead,
+];
+
+/** Records of a rollout waiting for a person at a step: `modelgate promote` or `abort` goes on from there. */
+export const pausedActions: readonly LedgerAction[] = [
+  RolloutAction.awaitingApproval,
+  RolloutAction.pausedInconclusive,
 ];
 
 /** True once a record ends its commit's chain: a terminal action, or a refusal before the last step. */

@@ -4,7 +4,7 @@
  * (test/support/infra/infra-check.ts), the identity matrix (docs/identity-matrix.md) and the local stand-ins'
  * identity enforcement all read it from here.
  */
-import { FunctionName, functions, Topic, type TopicName } from "./topology.js";
+import { FunctionName, functions, rolloutQueue, Topic, type TopicName } from "./topology.js";
 
 /** Every principal modelgate runs as: each function, the training job, and CI reading results. */
 export const Identity = {
@@ -13,6 +13,8 @@ export const Identity = {
   trainer: "trainer",
   /** GitHub Actions through Workload Identity Federation: reads what was registered and verified. */
   githubActions: "githubActions",
+  /** The OIDC identity of the rollout queue's tasks: its one right is invoking advanceRollout. */
+  rolloutTasks: "rolloutTasks",
 } as const;
 export type Identity = (typeof Identity)[keyof typeof Identity];
 
@@ -25,6 +27,7 @@ export const ScopeKind = {
   endpoint: "endpoint",
   serviceAccount: "service-account",
   secret: "secret",
+  queue: "queue",
 } as const;
 export type ScopeKind = (typeof ScopeKind)[keyof typeof ScopeKind];
 
@@ -38,7 +41,8 @@ export type Scope =
   | { kind: "topic"; value: TopicName }
   | { kind: "endpoint"; value: string }
   | { kind: "service-account"; value: Identity }
-  | { kind: "secret"; value: string };
+  | { kind: "secret"; value: string }
+  | { kind: "queue"; value: string };
 
 export interface Grant {
   scope: Scope;
@@ -77,6 +81,7 @@ export const Library = {
   storage: "@google-cloud/storage",
   pubsub: "@google-cloud/pubsub",
   aiplatform: "@google-cloud/aiplatform",
+  tasks: "@google-cloud/tasks",
 } as const;
 export type Library = (typeof Library)[keyof typeof Library];
 
@@ -164,6 +169,14 @@ export const adapters = {
       explain: ["aiplatform.endpoints.explain"],
     },
   },
+  "shared/tasks/cloud-tasks-scheduler.ts": {
+    library: Library.tasks,
+    clientModules: [],
+    calls: {
+      // A task with an OIDC token for a service account also needs iam.serviceAccounts.actAs on it (per identity).
+      createTask: ["cloudtasks.tasks.create"],
+    },
+  },
 } as const satisfies Record<string, AdapterSpec>;
 export type AdapterModule = keyof typeof adapters;
 
@@ -207,7 +220,6 @@ const read = ["storage.objects.get", "storage.objects.list"] as const;
 const create = ["storage.objects.create"] as const;
 // Rewriting an object in place (a claim takeover, an index updated under ifGenerationMatch) needs delete too.
 const rewrite = ["storage.objects.create", "storage.objects.delete", "storage.objects.get"] as const;
-const replace = ["storage.objects.create", "storage.objects.delete"] as const;
 
 // Every step claims its idempotency key and appends to the ledger; the ledger grant never includes delete.
 const stepBasics = (fn: FunctionName): Grant[] => [
@@ -342,7 +354,11 @@ export const permissionTable = {
         "read the baseline distribution; resolve a short commit label by listing",
       ),
       bucketGrant(Prefix.registry, get, "read versions.json to find the serving version's commit"),
-      bucketGrant(Prefix.reports, replace, "write the verification report (a redelivery rewrites it)"),
+      bucketGrant(
+        Prefix.reports,
+        rewrite,
+        "write the verification report (a redelivery rewrites it); read the earlier rollout steps' reports",
+      ),
       projectGrant(
         [
           "aiplatform.endpoints.explain",
@@ -360,11 +376,24 @@ export const permissionTable = {
     description: "Pub/Sub verification-completed: promote or roll back",
     uses: {
       "shared/gcs-blob-store.ts": blobCalls,
+      "shared/pubsub-publisher.ts": publishCalls,
       "shared/vertex/models-adapter.ts": ["getModel", "mergeVersionAliases", "updateModel"],
       "shared/vertex/endpoints-adapter.ts": ["getEndpoint", "updateEndpoint", "undeployModel"],
+      "shared/tasks/cloud-tasks-scheduler.ts": ["createTask"],
     },
     grants: [
       ...stepBasics(FunctionName.rolloutModel),
+      publishGrant(Topic.deploymentReady, "hand the next rollout step without a bake to verification"),
+      {
+        scope: { kind: "queue", value: rolloutQueue.id },
+        permissions: ["cloudtasks.tasks.create"],
+        why: "schedule the next rollout step's verification after its bake",
+      },
+      {
+        scope: { kind: "service-account", value: Identity.rolloutTasks },
+        permissions: ["iam.serviceAccounts.actAs"],
+        why: "the step's task calls advanceRollout with an OIDC token of the rollout-tasks account",
+      },
       projectGrant(
         [
           "aiplatform.endpoints.get",
@@ -376,6 +405,21 @@ export const permissionTable = {
         "move traffic, undeploy the loser, move the alias, label a failed version",
       ),
     ],
+  },
+  advanceRollout: {
+    accountId: "mg-advance-rollout",
+    description: "HTTP (Cloud Tasks): a rollout step's bake is over",
+    uses: { "shared/gcs-blob-store.ts": blobCalls, "shared/pubsub-publisher.ts": publishCalls },
+    grants: [
+      ...stepBasics(FunctionName.advanceRollout),
+      publishGrant(Topic.deploymentReady, "hand the baked rollout step to verification"),
+    ],
+  },
+  rolloutTasks: {
+    accountId: "mg-rollout-tasks",
+    description: "OIDC identity of the rollout queue's tasks: invokes advanceRollout, nothing else",
+    uses: {},
+    grants: [],
   },
   trainer: {
     accountId: "mg-trainer",

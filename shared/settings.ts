@@ -30,24 +30,32 @@ export interface Settings {
   claimTtlMs: number;
   /** MODELGATE_IDENTITY: the service account this function runs as, recorded in the ledger. */
   identity: string | undefined;
+  /** MODELGATE_TASKS_ENDPOINT ("host:port") with MODELGATE_TASKS_INSECURE; undefined → cloudtasks.googleapis.com. */
+  tasksEndpoint: VertexEndpoint | undefined;
+  /** MODELGATE_ADVANCE_ROLLOUT_URL: advanceRollout's URL, the target of a rollout step's task (Terraform sets it). */
+  advanceRolloutUrl: string | undefined;
 }
 
 /** An unset or empty variable is absent. */
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
 
+const HostPort = z
+  .string()
+  .regex(/^[^:\s]+:\d{1,5}$/, 'must be "host:port"')
+  .transform((value) => {
+    const at = value.lastIndexOf(":");
+    return { host: value.slice(0, at), port: Number(value.slice(at + 1)) };
+  })
+  .refine((endpoint) => endpoint.port > 0 && endpoint.port <= 65535, "the port must be 1 to 65535");
+const TrueFalse = z.enum(["true", "false"], 'must be "true" or "false"');
+
 const SettingsEnv = z.object({
-  MODELGATE_VERTEX_ENDPOINT: optional(
-    z
-      .string()
-      .regex(/^[^:\s]+:\d{1,5}$/, 'must be "host:port"')
-      .transform((value) => {
-        const at = value.lastIndexOf(":");
-        return { host: value.slice(0, at), port: Number(value.slice(at + 1)) };
-      })
-      .refine((endpoint) => endpoint.port > 0 && endpoint.port <= 65535, "the port must be 1 to 65535"),
-  ),
-  MODELGATE_VERTEX_INSECURE: optional(z.enum(["true", "false"], 'must be "true" or "false"')),
+  MODELGATE_VERTEX_ENDPOINT: optional(HostPort),
+  MODELGATE_VERTEX_INSECURE: optional(TrueFalse),
+  MODELGATE_TASKS_ENDPOINT: optional(HostPort),
+  MODELGATE_TASKS_INSECURE: optional(TrueFalse),
+  MODELGATE_ADVANCE_ROLLOUT_URL: optional(z.url({ protocol: /^https?$/ })),
   STORAGE_EMULATOR_HOST: optional(z.string()),
   PUBSUB_EMULATOR_HOST: optional(z.string()),
   MODELGATE_CLAIM_TTL_SECONDS: optional(
@@ -78,5 +86,10 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     claimTtlMs:
       e.MODELGATE_CLAIM_TTL_SECONDS === undefined ? defaultClaimTtlMs : e.MODELGATE_CLAIM_TTL_SECONDS * 1000,
     identity: e.MODELGATE_IDENTITY,
+    tasksEndpoint: e.MODELGATE_TASKS_ENDPOINT && {
+      ...e.MODELGATE_TASKS_ENDPOINT,
+      insecure: e.MODELGATE_TASKS_INSECURE === "true",
+    },
+    advanceRolloutUrl: e.MODELGATE_ADVANCE_ROLLOUT_URL,
   };
 }

@@ -60,10 +60,11 @@ export type Ingress = (typeof Ingress)[keyof typeof Ingress];
 /**
  * Who may invoke a function (Cloud Run's run.invoker): `public`, anyone (Terraform's webhook_invoker_members,
  * allUsers by default; the function authenticates each request itself); `forwarder`, only the in-cluster
- * forwarder's account (docs/tekton-sink-auth.md); `trigger`, only its own trigger account (its push
- * subscription's, or Eventarc's for a bucket event).
+ * forwarder's account (docs/tekton-sink-auth.md); `tasks`, only the OIDC identity of the rollout queue's tasks
+ * (docs/rollout-steps.md); `trigger`, only its own trigger account (its push subscription's, or Eventarc's for a
+ * bucket event).
  */
-export type Invoker = "public" | "forwarder" | "trigger";
+export type Invoker = "public" | "forwarder" | "tasks" | "trigger";
 
 /** How a function is invoked: an HTTP request (and by whom), a bucket finalize event, or its topic's push. */
 export type Trigger =
@@ -152,7 +153,24 @@ export const functions = {
     "--max-semi-space-size=16",
   ),
   rolloutModel: pubsubStep(Topic.verificationCompleted, "promotes or rolls back the canary"),
+  advanceRollout: {
+    ...defaults,
+    summary: "a rollout step's bake is over: hand the step to verification (Cloud Tasks)",
+    trigger: { kind: "http", invoker: "tasks" },
+    timeoutSeconds: ingressTimeoutSeconds,
+  },
 } as const satisfies Record<string, FunctionDeclaration>;
+
+/**
+ * The Cloud Tasks queue rolloutModel schedules a step's verification on after its bake (docs/rollout-steps.md).
+ * A task that keeps failing is retried with backoff up to `maxAttempts`, then dropped; every attempt is in the log.
+ */
+export const rolloutQueue = {
+  id: "modelgate-rollout-steps",
+  maxAttempts: 20,
+  minBackoffSeconds: 10,
+  maxBackoffSeconds: 600,
+} as const;
 
 /** Functions Framework target names: the declarations' keys. */
 export type FunctionName = keyof typeof functions;

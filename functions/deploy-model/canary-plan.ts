@@ -17,7 +17,22 @@ export interface CanaryPlan {
   canaryPercent: number;
   previousTrafficSplit: Record<string, number>;
   previousDeployedModelId?: string;
+  /** The rollout step the canary starts at (the last one for a first deployment); absent in older plans: 0. */
+  rolloutStep?: number;
   plannedAt: string;
+}
+
+/** The deployment fields of the messages about a planned canary (deployment-ready, an abort's fail). */
+export function plannedDeployment(plan: CanaryPlan) {
+  return {
+    endpoint: plan.endpoint,
+    modelResource: plan.modelResource,
+    versionId: plan.versionId,
+    deployedModelId: plan.deployedModelId,
+    canaryPercent: plan.canaryPercent,
+    previousTrafficSplit: plan.previousTrafficSplit,
+    ...(plan.previousDeployedModelId ? { previousDeployedModelId: plan.previousDeployedModelId } : {}),
+  };
 }
 
 /** `registry/<model>/deployments/<commit>.json`: next to the registration CI already reads. */

@@ -16,10 +16,11 @@ import {
 import { shortSha } from "../../shared/names.js";
 import type { BlobStore, Publisher } from "../../shared/ports.js";
 import { recordedCall, type TraceContext } from "../../shared/recorded-call.js";
+import { type RolloutStep, rolloutSteps } from "../../shared/rollout-plan.js";
 import { Topic } from "../../shared/topology.js";
 import { canarySplit, dominantModel, servingShares } from "../../shared/traffic-split.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
-import { type CanaryPlan, readCanaryPlan, writeCanaryPlan } from "./canary-plan.js";
+import { type CanaryPlan, plannedDeployment, readCanaryPlan, writeCanaryPlan } from "./canary-plan.js";
 
 /** What deployModel needs: the registry to find the version, the endpoint, the bucket for its plan, a publisher. */
 export interface DeployModelDeps {
@@ -136,7 +137,11 @@ async function deployCanary(
   const endpoint = endpointName(deps.config, message.model);
   const candidateId = deployedModelId(message.model, message.commit);
   const previous = servingShares(state.trafficSplit);
-  const percent = Object.keys(previous).length === 0 ? 100 : model.canary.trafficPercent;
+  // A first deployment has nobody to share with: it takes all the traffic and is verified as the last step.
+  const steps = rolloutSteps(model);
+  const firstDeployment = Object.keys(previous).length === 0;
+  const step = firstDeployment ? (steps.at(-1) as RolloutStep) : (steps[0] as RolloutStep);
+  const percent = firstDeployment ? 100 : step.traffic;
   const split = canarySplit(previous, candidateId, percent);
   const previousDeployedModelId = dominantModel(previous);
   const plan: CanaryPlan = {
@@ -150,6 +155,7 @@ async function deployCanary(
     canaryPercent: split[candidateId] ?? percent,
     previousTrafficSplit: previous,
     ...(previousDeployedModelId ? { previousDeployedModelId } : {}),
+    rolloutStep: step.index,
     plannedAt: now().toISOString(),
   };
   // Nothing of this commit is deployed, so the endpoint as read now is the truth; replace any older plan.
@@ -236,13 +242,8 @@ async function announce(
 ): Promise<void> {
   const ready: DeploymentReady = {
     ...followUp(message, deps.cause, now()),
-    endpoint: plan.endpoint,
-    modelResource: plan.modelResource,
-    versionId: plan.versionId,
-    deployedModelId: plan.deployedModelId,
-    canaryPercent: plan.canaryPercent,
-    previousTrafficSplit: plan.previousTrafficSplit,
-    ...(plan.previousDeployedModelId ? { previousDeployedModelId: plan.previousDeployedModelId } : {}),
+    ...plannedDeployment(plan),
+    ...(plan.rolloutStep === undefined ? {} : { rolloutStep: plan.rolloutStep }),
   };
   const messageId = await deps.publisher.publish(Topic.deploymentReady, ready);
   deps.trace.logger.info("deployment-ready published", { messageId, deployedModelId: plan.deployedModelId });
@@ -253,6 +254,7 @@ async function announce(
       messageId,
       canaryPercent: plan.canaryPercent,
       previousTrafficSplit: plan.previousTrafficSplit,
+      rolloutStep: plan.rolloutStep ?? 0,
     },
   });
 }

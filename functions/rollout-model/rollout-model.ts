@@ -1,78 +1,163 @@
-import { type Config, endpointName } from "../../shared/config.js";
-import { Verdict, type VerificationCompleted } from "../../shared/contracts.js";
-import { NotFoundError, UpstreamError, ValidationError } from "../../shared/errors.js";
+import { type Config, modelConfig } from "../../shared/config.js";
+import type { Cause, VerificationCompleted } from "../../shared/contracts.js";
+import { UpstreamError } from "../../shared/errors.js";
 import { Outcome } from "../../shared/ledger.js";
-import { type LedgerAction, RolloutAction } from "../../shared/ledger-actions.js";
+import { RolloutAction } from "../../shared/ledger-actions.js";
 import {
   type EndpointDeployer,
   type EndpointState,
   Label,
   type ModelRegistry,
 } from "../../shared/model-ports.js";
+import type { Publisher } from "../../shared/ports.js";
 import { recordedCall, type TraceContext } from "../../shared/recorded-call.js";
-import { promotedSplit, rollbackSplit, sameRouting } from "../../shared/traffic-split.js";
-import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
+import { rolloutStep, rolloutSteps } from "../../shared/rollout-plan.js";
+import type { StepScheduler } from "../../shared/step-scheduler.js";
+import { promotedSplit, rollbackSplit } from "../../shared/traffic-split.js";
+import { advanceStep } from "./advance-step.js";
+import { checkResume, checkTarget } from "./check-message.js";
+import { routeTraffic, undeployIfPresent } from "./endpoint-moves.js";
+import { nextMove, PauseReason, type RolloutMove } from "./next-move.js";
 
-/** What rolloutModel needs: the endpoint, the registry (alias and verdict label), configuration and a trace. */
+/**
+ * What rolloutModel needs: the endpoint, the registry (alias and verdict label), a publisher and a scheduler for
+ * the next step, configuration and a trace.
+ */
 export interface RolloutModelDeps {
   registry: ModelRegistry;
   deployer: EndpointDeployer;
+  publisher: Publisher;
+  scheduler?: StepScheduler;
   config: Config;
   trace: TraceContext;
+  cause: Cause;
+  now?: () => Date;
 }
 
 /** The alias that follows the version serving production traffic. */
 const productionAlias = "production";
 
-/** The value of the version's verdict label for each verdict. */
-const verdictLabel = { pass: "passed", fail: "failed" } as const satisfies Record<Verdict, string>;
+/** The value of the version's verdict label at the end of a rollout. */
+const verdictLabel = { finish: "passed", "roll-back": "failed" } as const;
 
 export interface RolloutModelResult {
-  verdict: Verdict;
+  move: RolloutMove["kind"];
   /** The sub-steps this attempt carried out; the rest were found done already. */
   performed: string[];
   trafficSplit: Record<string, number>;
 }
 
 /**
- * Ends a canary. Pass: all traffic to the candidate, the `production` alias moved to its version, the models that
- * served before undeployed. Fail: the split from before the canary restored exactly, the candidate undeployed.
- * Either way the version is labelled with the verdict. Each sub-step looks at the current state first and does
- * only what is still missing, so a repeat after a crash half-way finishes the job and a second repeat does nothing.
+ * Acts on a step's verdict (functions/rollout-model/next-move.ts). Finish — the last step passed: all traffic to
+ * the candidate, the `production` alias moved to its version, the models that served before undeployed. Roll back
+ * — a fail or an abort at any step: the split from before the rollout began restored exactly, the candidate
+ * undeployed. Either way the version is labelled. Advance — the next step's share and its verification, at once or
+ * after its bake. Pause — a step waits for `modelgate promote` or `abort`, recorded with the reason. Each sub-step
+ * looks at the current state first and does only what is still missing, so a repeat after a crash half-way
+ * finishes the job and a second repeat does nothing.
  */
 export async function rolloutModel(
   message: VerificationCompleted,
   deps: RolloutModelDeps,
 ): Promise<RolloutModelResult> {
   checkTarget(message, deps.config);
-  const state = await recordedCall(
-    deps.trace,
-    RolloutAction.endpointRead,
-    () => deps.deployer.getEndpoint(message.endpoint),
-    {
+  const model = modelConfig(deps.config, message.model);
+  const at = rolloutStep(model, message.model, message.rolloutStep ?? 0);
+  checkResume(message, model.promotion.promoters);
+  const move = nextMove(message, rolloutSteps(model));
+  const readEndpoint = () =>
+    recordedCall(deps.trace, RolloutAction.endpointRead, () => deps.deployer.getEndpoint(message.endpoint), {
       endpoint: message.endpoint,
-    },
-  );
+    });
+  const state = await readEndpoint();
+  if (message.resume) await recordResume(message, deps);
+  if (move.kind === "pause") {
+    await recordPause(message, move.step, move.reason, deps);
+    return { move: move.kind, performed: [], trafficSplit: state.trafficSplit };
+  }
+  if (move.kind === "advance") {
+    if (!isDeployed(state, message.deployedModelId)) return supersede(message, at.index, state, deps);
+    const performed = await advanceStep(message, state, move.step, {
+      ...deps,
+      now: deps.now ?? (() => new Date()),
+    });
+    return { move: move.kind, performed, trafficSplit: (await readEndpoint()).trafficSplit };
+  }
   const performed =
-    message.verdict === Verdict.pass
-      ? await promote(message, state, deps)
-      : await rollBack(message, state, deps);
-  performed.push(...(await labelVerdict(message, deps)));
-  const final = await recordedCall(
-    deps.trace,
-    RolloutAction.endpointRead,
-    () => deps.deployer.getEndpoint(message.endpoint),
-    {
-      endpoint: message.endpoint,
-    },
-  );
+    move.kind === "finish" ? await promote(message, state, deps) : await rollBack(message, state, deps);
+  performed.push(...(await labelVerdict(message, verdictLabel[move.kind], deps)));
+  const final = await readEndpoint();
   await deps.trace.record({
-    action:
-      message.verdict === Verdict.pass ? RolloutAction.rolloutCompleted : RolloutAction.rollbackCompleted,
+    action: move.kind === "finish" ? RolloutAction.rolloutCompleted : RolloutAction.rollbackCompleted,
     outcome: Outcome.succeeded,
-    details: { performed, trafficSplit: final.trafficSplit, deployedModels: final.deployedModels },
+    details: {
+      performed,
+      step: at.index,
+      trafficSplit: final.trafficSplit,
+      deployedModels: final.deployedModels,
+      ...(message.resume ? { resume: message.resume } : {}),
+    },
   });
-  return { verdict: message.verdict, performed, trafficSplit: final.trafficSplit };
+  return { move: move.kind, performed, trafficSplit: final.trafficSplit };
+}
+
+function isDeployed(state: EndpointState, id: string): boolean {
+  return state.deployedModels.some((deployed) => deployed.id === id);
+}
+
+/** A pass for a candidate that is gone (aborted or rolled back meanwhile) must not bring it back: recorded, done. */
+async function supersede(
+  message: VerificationCompleted,
+  step: number,
+  state: EndpointState,
+  { trace }: RolloutModelDeps,
+): Promise<RolloutModelResult> {
+  trace.logger.info(
+    `the candidate ${message.deployedModelId} is no longer deployed; step ${step}'s verdict changes nothing`,
+  );
+  await trace.record({
+    action: RolloutAction.stepSuperseded,
+    outcome: Outcome.skipped,
+    details: { step, verdict: message.verdict, deployedModels: state.deployedModels.map((d) => d.id) },
+  });
+  return { move: "advance", performed: [], trafficSplit: state.trafficSplit };
+}
+
+/** The pause, with everything `modelgate promote` needs to re-send this verdict (details.verification). */
+async function recordPause(
+  message: VerificationCompleted,
+  step: number,
+  reason: PauseReason,
+  { trace }: RolloutModelDeps,
+): Promise<void> {
+  const why =
+    reason === PauseReason.approval
+      ? `step ${step} needs approval: modelgate promote ${message.model} --commit ${message.commit}`
+      : `step ${step} is inconclusive: ${message.reasons.join("; ")}`;
+  trace.logger.info(`rollout of ${message.model}@${message.commit} paused: ${why}`);
+  await trace.record({
+    action:
+      reason === PauseReason.approval ? RolloutAction.awaitingApproval : RolloutAction.pausedInconclusive,
+    outcome: Outcome.succeeded,
+    details: {
+      step,
+      reason: why,
+      verdict: message.verdict,
+      reportUri: message.reportUri,
+      verification: message,
+    },
+  });
+}
+
+/** Who promoted or aborted, and when, goes to the ledger before the move it asks for. */
+async function recordResume(message: VerificationCompleted, { trace }: RolloutModelDeps): Promise<void> {
+  const resume = message.resume;
+  if (!resume) return;
+  await trace.record({
+    action: resume.action === "abort" ? RolloutAction.aborted : RolloutAction.resumed,
+    outcome: Outcome.accepted,
+    details: { resume, step: message.rolloutStep ?? 0, verdict: message.verdict },
+  });
 }
 
 async function promote(
@@ -156,56 +241,11 @@ async function rollBack(
   return performed;
 }
 
-/** Sets the endpoint's split to `to` unless it already routes that way; true when it changed it. */
-async function routeTraffic(
-  { deployer, trace }: Pick<RolloutModelDeps, "deployer" | "trace">,
-  move: { endpoint: string; from: EndpointState; to: Record<string, number>; action: LedgerAction },
-): Promise<boolean> {
-  if (sameRouting(move.from.trafficSplit, move.to)) return false;
-  await recordedCall(trace, move.action, () => deployer.setTrafficSplit(move.endpoint, move.to), {
-    endpoint: move.endpoint,
-    trafficSplit: move.to,
-  });
-  return true;
-}
-
-/** Undeploys a model that no longer has traffic; one that vanished meanwhile is already where we want it. */
-async function undeployIfPresent(
-  endpoint: string,
-  id: string,
-  remainingSplit: Record<string, number>,
-  action: LedgerAction,
-  { deployer, trace }: Pick<RolloutModelDeps, "deployer" | "trace">,
-): Promise<boolean> {
-  const remaining = Object.keys(remainingSplit).length > 0 ? remainingSplit : undefined;
-  try {
-    await recordedCall(trace, action, () => deployer.undeploy(endpoint, id, remaining), {
-      endpoint,
-      deployedModelId: id,
-      ...(remaining ? { trafficSplit: remaining } : {}),
-    });
-    return true;
-  } catch (error) {
-    if (error instanceof NotFoundError) {
-      const now = await recordedCall(
-        trace,
-        RolloutAction.endpointRead,
-        () => deployer.getEndpoint(endpoint),
-        {
-          endpoint,
-        },
-      );
-      if (!now.deployedModels.some((deployed) => deployed.id === id)) return false;
-    }
-    throw error;
-  }
-}
-
 async function labelVerdict(
   message: VerificationCompleted,
+  verdict: string,
   { registry, trace }: RolloutModelDeps,
 ): Promise<string[]> {
-  const verdict = verdictLabel[message.verdict];
   const version = await recordedCall(
     trace,
     RolloutAction.modelVersionRead,
@@ -221,29 +261,4 @@ async function labelVerdict(
     { modelResource: message.modelResource, versionId: message.versionId, labels },
   );
   return [RolloutAction.verdictLabelled];
-}
-
-/** The message must be about this model's configured endpoint and the canary deployModel would have made. */
-function checkTarget(message: VerificationCompleted, config: Config): void {
-  const endpoint = endpointName(config, message.model);
-  const expectedId = deployedModelId(message.model, message.commit);
-  const issues = [
-    ...(message.endpoint === endpoint
-      ? []
-      : [{ path: "endpoint", message: `expected ${endpoint}, the configured endpoint of ${message.model}` }]),
-    ...(message.deployedModelId === expectedId
-      ? []
-      : [
-          {
-            path: "deployedModelId",
-            message: `expected ${expectedId}, the canary id of ${message.model}@${message.commit}`,
-          },
-        ]),
-  ];
-  if (issues.length > 0) {
-    throw new ValidationError(
-      `verification-completed for ${message.model}@${message.commit} names a target modelgate did not deploy`,
-      issues,
-    );
-  }
 }

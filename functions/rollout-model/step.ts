@@ -4,15 +4,22 @@ import { FunctionName, Topic } from "../../shared/topology.js";
 import type { RolloutModelAdapters } from "./adapters.js";
 import { rolloutModel } from "./rollout-model.js";
 
-/** rolloutModel as a Pub/Sub step on `verification-completed`: each verdict is acted on once. */
+/**
+ * rolloutModel as a Pub/Sub step on `verification-completed`: each verdict at each rollout step is acted on once,
+ * and a person's promote or abort of it once more.
+ */
 export function rolloutModelStep(
   adapters: (runtime: Runtime) => RolloutModelAdapters,
+  options: { now?: () => Date } = {},
 ): StepDefinition<typeof Topic.verificationCompleted> {
   return {
     name: FunctionName.rolloutModel,
     topic: Topic.verificationCompleted,
     idempotencyKey: (message) =>
-      `${message.model}@${message.commit}#${message.correlationId}/${message.deployedModelId}/${message.verdict}`,
-    run: (message, context) => rolloutModel(message, { ...adapters(context.runtime), ...stepDeps(context) }),
+      `${message.model}@${message.commit}#${message.correlationId}/${message.deployedModelId}/${message.verdict}` +
+      (message.rolloutStep ? `/step-${message.rolloutStep}` : "") +
+      (message.resume ? `/${message.resume.action}` : ""),
+    run: (message, context) =>
+      rolloutModel(message, { ...adapters(context.runtime), ...stepDeps(context), ...options }),
   };
 }

@@ -72,10 +72,12 @@ function lineText(bytes: Buffer): string {
  * Parses groups of golden JSONL lines (`{"instance": …, "label": …}`) into groups of examples. Blank lines are
  * skipped; a line that is not such an object is counted in `tally` and skipped, never fatal: one bad line must
  * not stop a rollout's verification, and the verdict's coverage rule still fails a golden set that is mostly bad.
+ * With a `limit`, only the first `limit` non-blank lines count (a rollout step's sample, deterministic).
  */
 export async function* goldenExamples(
   lineGroups: AsyncIterable<readonly string[]>,
   tally: GoldenTally,
+  limit = Number.POSITIVE_INFINITY,
 ): AsyncGenerator<GoldenExample[]> {
   let lineNumber = 0;
   for await (const lines of lineGroups) {
@@ -83,6 +85,7 @@ export async function* goldenExamples(
     for (const line of lines) {
       lineNumber++;
       if (line.trim() === "") continue;
+      if (tally.lines >= limit) break;
       tally.lines++;
       const parsed = parseGoldenLine(line);
       if (typeof parsed === "string") {
@@ -96,6 +99,8 @@ export async function* goldenExamples(
       examples.push(parsed);
     }
     if (examples.length > 0) yield examples;
+    // A rollout step's sample is the first `limit` lines: the rest of the object is not read.
+    if (tally.lines >= limit) return;
   }
 }
 
@@ -126,9 +131,10 @@ export async function* streamGoldenSet(
   blobs: BlobStore,
   objectName: string,
   tally: GoldenTally,
+  sampleSize?: number,
 ): AsyncGenerator<GoldenExample[]> {
   try {
-    yield* goldenExamples(jsonLines(blobs.readStream(objectName)), tally);
+    yield* goldenExamples(jsonLines(blobs.readStream(objectName)), tally, sampleSize);
   } catch (error) {
     if (error instanceof NotFoundError) {
       throw new ArtifactError(

@@ -1,4 +1,3 @@
-import type { ModelConfig } from "../../shared/config-schema.js";
 import type { DeploymentReady } from "../../shared/contracts.js";
 import type { Manifest } from "../../shared/manifest.js";
 import type { ModelMeasure } from "./model-measure.js";
@@ -6,11 +5,11 @@ import { deploymentOf, type VerificationReport } from "./report.js";
 import type { DistributionPair } from "./report-svg.js";
 import type { ServingVersion } from "./serving-version.js";
 import { type Decision, minCoverage } from "./verdict.js";
-import type { Measured } from "./verify-deployment.js";
+import type { Measured, VerificationSettings } from "./verify-deployment.js";
 
 export interface ReportInput {
   message: DeploymentReady;
-  settings: ModelConfig["verification"];
+  settings: VerificationSettings;
   measured: Measured;
   serving: ServingVersion | undefined;
   decision: Decision;
@@ -46,6 +45,8 @@ export function buildReport(input: ReportInput): VerificationReport {
       batchSize: settings.batchSize,
       concurrency: settings.concurrency,
       maxRequests: settings.maxRequests,
+      ...(settings.sampleSize === undefined ? {} : { sampleSize: settings.sampleSize }),
+      ...(settings.confidence === undefined ? {} : { confidence: settings.confidence }),
     },
     goldenSet: { uri: `gs://${bucket}/${settings.goldenSet}`, ...tally },
     candidate: {

@@ -11,6 +11,7 @@ th, td { text-align: left; padding: 0.25rem 0.75rem; border-bottom: 1px solid #e
 .verdict { display: inline-block; padding: 0.2rem 0.8rem; border-radius: 0.3rem; color: #fff; font-weight: 600; }
 .verdict.pass, tr.pass td:nth-child(2) { background: #2e7d32; color: #fff; }
 .verdict.fail, tr.fail td:nth-child(2) { background: #c62828; color: #fff; }
+.verdict.inconclusive, tr.undecided td:nth-child(2) { background: #ef6c00; color: #fff; }
 code { font-size: 0.9em; }
 </style>`;
 
@@ -27,7 +28,7 @@ export function renderReportHtml(report: VerificationReport): string {
   const checkRows = report.checks
     .map(
       (c) =>
-        `<tr class="${c.passed ? "pass" : "fail"}"><th>${e(c.name)}</th><td>${c.passed ? "passed" : "failed"}</td><td>${e(c.detail)}</td></tr>`,
+        `<tr class="${checkClass(c)}"><th>${e(c.name)}</th><td>${checkClass(c) === "pass" ? "passed" : checkClass(c) === "fail" ? "failed" : "undecided"}</td><td>${e(c.detail)}</td></tr>`,
     )
     .join("\n");
   const responses = Object.entries(report.scoring.responsesByDeployedModel)
@@ -61,9 +62,10 @@ ${style}
 </head>
 <body>
 <h1>${e(report.model)} <code>${e(report.commit)}</code></h1>
-<p><span class="verdict ${report.verdict}">${report.verdict === Verdict.pass ? "PASS" : "FAIL"}</span>
+<p><span class="verdict ${report.verdict}">${report.verdict.toUpperCase()}</span>
  verified ${e(report.createdAt)} on <code>${e(report.deployment.endpoint)}</code>,
- deployed model <code>${e(report.deployment.deployedModelId)}</code> (${report.deployment.canaryPercent}% canary)</p>
+ deployed model <code>${e(report.deployment.deployedModelId)}</code> (${report.deployment.canaryPercent}% canary${report.deployment.rolloutStep === undefined ? "" : `, rollout step ${report.deployment.rolloutStep}`})${report.settings.sampleSize === undefined ? "" : `, on a sample of the first ${report.settings.sampleSize} golden lines`}${report.settings.confidence === undefined ? "" : `, intervals at ${report.settings.confidence * 100} %`}</p>
+${rolloutHtml(report)}
 <h2>Reasons</h2>
 <ul>${report.reasons.map((r) => `<li>${e(r)}</li>`).join("")}</ul>
 <h2>Checks</h2>
@@ -95,6 +97,31 @@ ${report.scoring.firstError ? `<tr><th>first error</th><td>${e(String(report.sco
 </body>
 </html>
 `;
+}
+
+function checkClass(check: VerificationReport["checks"][number]): "pass" | "fail" | "undecided" {
+  return check.passed ? "pass" : check.undecided ? "undecided" : "fail";
+}
+
+/** The rollout so far: each earlier step's share, sample, accuracy with its interval, verdict and time, then this. */
+function rolloutHtml(report: VerificationReport): string {
+  const e = escapeHtml;
+  if (!report.earlierSteps || report.earlierSteps.length === 0) return "";
+  const accuracy = (a?: number, lo?: number, hi?: number) =>
+    a === undefined
+      ? "n/a"
+      : `${formatNumber(a)}${lo === undefined || hi === undefined ? "" : ` [${formatNumber(lo)}, ${formatNumber(hi)}]`}`;
+  const rows = report.earlierSteps.map(
+    (s) =>
+      `<tr class="${s.verdict === Verdict.pass ? "pass" : s.verdict === Verdict.fail ? "fail" : "undecided"}"><th>step ${s.step}</th><td>${e(s.verdict)}</td><td>${s.canaryPercent}%</td><td>${s.lines}</td><td>${e(accuracy(s.accuracy, s.accuracyLower, s.accuracyUpper))}</td><td>${e(s.verifiedAt)}</td></tr>`,
+  );
+  const m = report.metrics;
+  rows.push(
+    `<tr class="${checkClass({ name: "accuracy", passed: report.verdict === Verdict.pass, detail: "", ...(report.verdict === Verdict.inconclusive ? { undecided: true } : {}) })}"><th>step ${report.deployment.rolloutStep ?? 0} (this report)</th><td>${e(report.verdict)}</td><td>${report.deployment.canaryPercent}%</td><td>${report.goldenSet.lines}</td><td>${e(accuracy(m.accuracy, m.accuracyLower, m.accuracyUpper))}</td><td>${e(report.createdAt)}</td></tr>`,
+  );
+  return `<h2>Rollout so far</h2>
+<table><tr><th>step</th><th>verdict</th><th>share</th><th>golden lines</th><th>accuracy [interval]</th><th>verified</th></tr>
+${rows.join("\n")}</table>`;
 }
 
 function formatNumber(value: number): string {

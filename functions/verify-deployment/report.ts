@@ -1,6 +1,7 @@
 import type { DeploymentReady, Verdict } from "../../shared/contracts.js";
 import type { DriftMetricName } from "../../shared/drift-metrics.js";
 import type { BadLine } from "./golden-stream.js";
+import type { StepSummary } from "./report-steps.js";
 import type { DistributionPair } from "./report-svg.js";
 import type { ScoringSummary } from "./score-candidate.js";
 import type { Check } from "./verdict.js";
@@ -20,6 +21,7 @@ export interface VerificationReport {
     deployedModelId: string;
     canaryPercent: number;
     previousDeployedModelId?: string;
+    rolloutStep?: number;
   };
   verdict: Verdict;
   reasons: string[];
@@ -35,6 +37,9 @@ export interface VerificationReport {
     batchSize: number;
     concurrency: number;
     maxRequests: number;
+    /** A rollout step's sample (the first N golden lines) and the confidence of its intervals. */
+    sampleSize?: number;
+    confidence?: number;
   };
   goldenSet: { uri: string; lines: number; examples: number; badLines: number; badLineSamples: BadLine[] };
   candidate: { scored: number; correct: number; unreadable: number; outputKey: string };
@@ -56,11 +61,16 @@ export interface VerificationReport {
     observedScored?: number;
     problem?: string;
   } | null;
+  /** A rollout in steps: the steps verified before this one, oldest first (this one is the report itself). */
+  earlierSteps?: StepSummary[];
 }
 
-/** Where a model commit's verification report lives in the artifact bucket. */
-export function reportObjectNames(model: string, commit: string): { json: string; html: string } {
-  const base = `reports/${model}/${commit}/`;
+/**
+ * Where a model commit's verification report lives in the artifact bucket: the first rollout step's (the single
+ * canary's) under the commit, each later step's under `step-<n>/` beside it.
+ */
+export function reportObjectNames(model: string, commit: string, step = 0): { json: string; html: string } {
+  const base = `reports/${model}/${commit}/${step > 0 ? `step-${step}/` : ""}`;
   return { json: `${base}report.json`, html: `${base}report.html` };
 }
 
@@ -75,5 +85,6 @@ export function deploymentOf(message: DeploymentReady): VerificationReport["depl
     ...(message.previousDeployedModelId === undefined
       ? {}
       : { previousDeployedModelId: message.previousDeployedModelId }),
+    ...(message.rolloutStep === undefined ? {} : { rolloutStep: message.rolloutStep }),
   };
 }

@@ -1,6 +1,7 @@
 import { findModelConfig } from "../../shared/config.js";
 import { ConfigError } from "../../shared/errors.js";
 import type { StepDefinition } from "../../shared/pubsub-function.js";
+import { rolloutConfidence, rolloutStep } from "../../shared/rollout-plan.js";
 import type { Runtime } from "../../shared/runtime.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
 import type { VerifyAdapters } from "./adapters.js";
@@ -15,16 +16,24 @@ export function verifyDeploymentStep(
     name: FunctionName.verifyDeployment,
     topic: Topic.deploymentReady,
     // One verification per deployment request: a later promotion of the same commit (same deployed model id)
-    // is a new request with a new correlation id, and must be verified again.
+    // is a new request with a new correlation id, and must be verified again; each rollout step once.
     idempotencyKey: (message) =>
-      `${message.model}@${message.commit}#${message.correlationId}/${message.deployedModelId}`,
+      `${message.model}@${message.commit}#${message.correlationId}/${message.deployedModelId}` +
+      (message.rolloutStep ? `/step-${message.rolloutStep}` : ""),
     run: (message, context) => {
       const { runtime } = context;
       const model = findModelConfig(runtime.config, message.model);
       if (!model) {
         throw new ConfigError(`model "${message.model}" is not configured (models.${message.model})`);
       }
-      return verifyDeployment(message, model.verification, {
+      const step = rolloutStep(model, message.model, message.rolloutStep ?? 0);
+      const confidence = rolloutConfidence(model);
+      const settings = {
+        ...model.verification,
+        ...(step.sampleSize === undefined ? {} : { sampleSize: step.sampleSize }),
+        ...(confidence === undefined ? {} : { confidence }),
+      };
+      return verifyDeployment(message, settings, {
         ...adapters(runtime),
         blobs: runtime.blobs,
         publisher: runtime.publisher,

@@ -3,7 +3,7 @@ import { readCommitManifest } from "../../shared/commit-artifact.js";
 import type { ModelConfig } from "../../shared/config-schema.js";
 import type { Cause, DeploymentReady, Verdict, VerificationCompleted } from "../../shared/contracts.js";
 import { followUp } from "../../shared/contracts.js";
-import { ArtifactError } from "../../shared/errors.js";
+import { ArtifactError, describeError } from "../../shared/errors.js";
 import { Outcome } from "../../shared/ledger.js";
 import { VerifyAction } from "../../shared/ledger-actions.js";
 import type { Logger } from "../../shared/logger.js";
@@ -18,9 +18,10 @@ import { ModelMeasure } from "./model-measure.js";
 import { reportObjectNames } from "./report.js";
 import { buildReport } from "./report-build.js";
 import { renderReportHtml } from "./report-html.js";
+import { earlierSteps } from "./report-steps.js";
 import { type ScoringSummary, scoreCandidate, sendsPerBatchBound } from "./score-candidate.js";
 import { findServingVersion, type ServingVersion } from "./serving-version.js";
-import { coverageOf, type Decision, decideVerdict } from "./verdict.js";
+import { coverageOf, type Decision, decideVerdict, intervalMetrics } from "./verdict.js";
 
 /** What verification needs besides its message; Vertex AI ports are functions so they are created on first use. */
 export interface VerifyDeps {
@@ -36,6 +37,9 @@ export interface VerifyDeps {
   /** Wait before retrying a transient Predict error (tests pass a no-op). */
   sleep?: (attempt: number) => Promise<void>;
 }
+
+/** The model's verification settings, with the rollout step's sample size and confidence when it has steps. */
+export type VerificationSettings = ModelConfig["verification"] & { sampleSize?: number; confidence?: number };
 
 export interface VerifyOutcome {
   verdict: Verdict;
@@ -61,7 +65,7 @@ export interface Measured {
  */
 export async function verifyDeployment(
   message: DeploymentReady,
-  settings: ModelConfig["verification"],
+  settings: VerificationSettings,
   deps: VerifyDeps,
 ): Promise<VerifyOutcome> {
   const now = deps.now ?? (() => new Date());
@@ -70,7 +74,7 @@ export async function verifyDeployment(
   const serving = await servingVersionOf(message, scoring, deps);
   const { decision, metrics, drift } = judge(measured, serving, settings);
 
-  const names = reportObjectNames(message.model, message.commit);
+  const names = reportObjectNames(message.model, message.commit, message.rolloutStep);
   const reportUri = `gs://${deps.blobs.bucket}/${names.json}`;
   const report = buildReport({
     message,
@@ -83,6 +87,7 @@ export async function verifyDeployment(
     bucket: deps.blobs.bucket,
     createdAt: now(),
   });
+  if (message.rolloutStep) report.earlierSteps = await readEarlierSteps(message, deps);
   // The record the URI points at and its rendering, written side by side (a failed write fails the step, and the
   // redelivery writes both again from a fresh verification).
   await Promise.all([
@@ -102,6 +107,7 @@ export async function verifyDeployment(
     canaryPercent: message.canaryPercent,
     previousTrafficSplit: message.previousTrafficSplit,
     ...(previousId === undefined ? {} : { previousDeployedModelId: previousId }),
+    ...(message.rolloutStep === undefined ? {} : { rolloutStep: message.rolloutStep }),
     verdict: decision.verdict,
     reasons: decision.reasons.slice(0, 50),
     metrics,
@@ -137,10 +143,18 @@ export async function verifyDeployment(
   return { verdict: decision.verdict, reasons: decision.reasons, metrics, reportUri };
 }
 
+/** The rollout's steps before this one, for the reader: failing to read them must not fail this step's verdict. */
+function readEarlierSteps(message: DeploymentReady, deps: VerifyDeps) {
+  return earlierSteps(deps.blobs, message).catch((error: unknown) => {
+    deps.logger.warn("could not read the earlier rollout steps' reports", { error: describeError(error) });
+    return [];
+  });
+}
+
 /** Streams the golden set through the endpoint, scoring the candidate's answers (and noting the serving one's). */
 async function measure(
   message: DeploymentReady,
-  settings: ModelConfig["verification"],
+  settings: VerificationSettings,
   deps: VerifyDeps,
 ): Promise<Measured> {
   const manifest = await readCandidateManifest(deps.blobs, message);
@@ -151,7 +165,7 @@ async function measure(
   const tally = newGoldenTally();
 
   const scoring = await scoreCandidate<GoldenExample>(
-    streamGoldenSet(deps.blobs, settings.goldenSet, tally),
+    streamGoldenSet(deps.blobs, settings.goldenSet, tally, settings.sampleSize),
     instanceSender(deps.predictor()),
     {
       endpoint: message.endpoint,
@@ -198,7 +212,7 @@ async function servingVersionOf(
 function judge(
   { candidate, servingObserved, tally, scoring }: Measured,
   serving: ServingVersion | undefined,
-  settings: ModelConfig["verification"],
+  settings: VerificationSettings,
 ): { decision: Decision; metrics: Record<string, number>; drift: number | undefined } {
   const servingAccuracy = serving?.manifest?.metrics.accuracy;
   const accuracy = candidate.accuracy;
@@ -213,6 +227,8 @@ function judge(
     driftMetric: settings.drift.metric,
     drift,
     driftThreshold: settings.drift.threshold,
+    correct: candidate.correct,
+    ...(settings.confidence === undefined ? {} : { confidence: settings.confidence }),
   });
   const metrics: Record<string, number> = {
     ...(accuracy === undefined ? {} : { accuracy }),
@@ -232,6 +248,7 @@ function judge(
     ...(servingObserved?.accuracy === undefined ? {} : { servingObservedAccuracy: servingObserved.accuracy }),
     requests: scoring.requests,
     resends: scoring.resends,
+    ...intervalMetrics(decision),
   };
   return { decision, metrics, drift };
 }

@@ -15,12 +15,14 @@ export function vertexLocation(runtime: Runtime): VertexLocation {
  * Makes a function's Vertex adapters once per runtime (one runtime per instance, so once per instance); the adapters
  * load their clients on first call, so making them costs nothing at cold start.
  */
-export function adaptersPerRuntime<P>(make: (location: VertexLocation) => P): (runtime: Runtime) => P {
+export function adaptersPerRuntime<P>(
+  make: (location: VertexLocation, runtime: Runtime) => P,
+): (runtime: Runtime) => P {
   const made = new WeakMap<Runtime, P>();
   return (runtime) => {
     let adapters = made.get(runtime);
     if (!adapters) {
-      adapters = make(vertexLocation(runtime));
+      adapters = make(vertexLocation(runtime), runtime);
       made.set(runtime, adapters);
     }
     return adapters;

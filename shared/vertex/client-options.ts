@@ -19,6 +19,14 @@ export async function vertexClientOptions(
   region: string,
 ): Promise<VertexClientOptions> {
   if (!endpoint) return { apiEndpoint: `${region}-aiplatform.googleapis.com` };
+  return configuredEndpointOptions(endpoint);
+}
+
+/**
+ * Options of a gax client pointed at a configured `host:port` (a private endpoint, or a local stand-in): plaintext
+ * when marked insecure. Vertex AI's clients and Cloud Tasks' use it alike.
+ */
+export async function configuredEndpointOptions(endpoint: VertexEndpoint): Promise<VertexClientOptions> {
   // Naming the universe keeps google-gax from asking the auth library (and the metadata server) for it.
   const options: VertexClientOptions = {
     apiEndpoint: endpoint.host,

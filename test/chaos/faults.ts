@@ -18,7 +18,12 @@ export const killPoints: readonly KillPoint[] = [
   { fn: "registerModel", after: "UploadModel", label: "between UploadModel and publish" },
   { fn: "deployModel", after: "DeployModel", label: "between DeployModel and deployment-ready" },
   { fn: "verifyDeployment", after: "Predict", label: "inside verification (after a Predict)" },
-  { fn: "rolloutModel", after: "UpdateEndpoint", label: "between traffic move and undeploy" },
+  // In a rollout in steps, the first UpdateEndpoint moves to the next step: the kill lands between steps.
+  {
+    fn: "rolloutModel",
+    after: "UpdateEndpoint",
+    label: "between traffic move and undeploy (or the next step)",
+  },
 ];
 
 /** Vertex AI methods that get UNAVAILABLE / RESOURCE_EXHAUSTED injected. */

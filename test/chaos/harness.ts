@@ -4,11 +4,12 @@ import { deliverGithubEvent, pushPayload } from "../../cli/github-push.js";
 import { buildExampleObjects, EXAMPLE_OBJECTS } from "../../examples/fraud-detector/seed-data.js";
 import { builtInPubSub } from "../../local/servers.js";
 import { type LocalStack, startStack } from "../../local/stack.js";
-import { type Config, endpointName, loadConfig, vertexParent } from "../../shared/config.js";
+import { type Config, endpointName, loadConfig, modelConfig, vertexParent } from "../../shared/config.js";
 import { Verdict } from "../../shared/contracts.js";
 import { type LedgerEntry, Outcome } from "../../shared/ledger.js";
 import { completesChain, VerifyAction } from "../../shared/ledger-actions.js";
 import { Label } from "../../shared/model-ports.js";
+import { rolloutSteps } from "../../shared/rollout-plan.js";
 import { createRuntime, type Runtime } from "../../shared/runtime.js";
 import { loadSettings } from "../../shared/settings.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
@@ -195,15 +196,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (let i = 0; i < options.commitsPerModel; i++) {
       const commit = r.hex(40);
       // The first commit of a model always passes (something to roll back to); after it, about 30% fail. The last
-      // commit of the second model always fails, so even the smallest run rolls back.
-      const forcedFailure = i > 0 && i === options.commitsPerModel - 1 && model === models[1];
+      // commit of the first model always fails, so even the smallest run rolls back; the second model's (which rolls
+      // out in steps) pass unless chance says otherwise, so its steps are gone through.
+      const forcedFailure = i > 0 && i === options.commitsPerModel - 1 && model === models[0];
       const data = i > 0 && (r.chance(0.3) || forcedFailure) ? "shifted" : "normal";
       const state = await newCommit(model, commit, data, false);
       const before = (await endpoints.getEndpoint(endpoint)).trafficSplit;
       report.vertexFaultsInjected += injectVertexFaults(stack.servers.vertex.faults, r);
       const disarm: Array<() => void> = [];
       const from = stack.servers.vertex.requestLog.length;
-      if (r.chance(0.85)) disarm.push(killer.arm(nextKillPoint(), state, killMarker(model, commit), from));
+      // A model in steps after its first commit: kill rolloutModel between a traffic move and the next step.
+      const betweenSteps = i > 0 && rolloutSteps(modelConfig(config, model)).length > 1;
+      const point = betweenSteps
+        ? (killPoints.find((p) => p.fn === "rolloutModel") as KillPoint)
+        : nextKillPoint();
+      if (betweenSteps || r.chance(0.85))
+        disarm.push(killer.arm(point, state, killMarker(model, commit), from));
       const deliveryId = crypto.randomUUID();
       state.promotions.push({ correlationHint: "push", deliveryId });
       log(`push ${model}@${commit.slice(0, 8)} (${data})`);
@@ -359,7 +367,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const verdicts = entries
       .filter((e) => e.action === VerifyAction.verificationCompleted)
       .map((e) => String(e.details?.verdict));
-    const ledgerProblems = ledgerCompleteness(entries, state.promotions.length);
+    const steps = rolloutSteps(modelConfig(config, model)).length;
+    const ledgerProblems = ledgerCompleteness(entries, state.promotions.length, steps);
     const dead = entries.filter((e) => isDeadLetter(e)).length;
     const chains = entries.filter(completesChain).length;
     const lost = Math.max(0, state.promotions.length - chains);

@@ -16,9 +16,9 @@ import { operationFaultMessage } from "./faults.js";
  * Every step of the chain on the ledger, once: the records of effects (a job created, a version uploaded, a message
  * published) at most once per promotion, and each step's outcome present. A repeat after a crash may add a
  * decision record instead (`custom-job-reused`, `model-version-reused`, `canary-resumed`): that is the audit of the
- * repeat, not a second effect.
+ * repeat, not a second effect. A model with `steps` rollout steps verifies up to that many times per promotion.
  */
-export function ledgerCompleteness(entries: LedgerEntry[], promotions: number): string[] {
+export function ledgerCompleteness(entries: LedgerEntry[], promotions: number, steps = 1): string[] {
   const problems: string[] = [];
   const ok = entries.filter((e) => e.outcome !== Outcome.failed && e.outcome !== Outcome.refused);
   const count = (step: string, ...actions: string[]) =>
@@ -66,11 +66,12 @@ export function ledgerCompleteness(entries: LedgerEntry[], promotions: number): 
     promotions,
     promotions,
   );
+  // A rollout in steps verifies each step it reaches once: from one (failed at the first) to all of them.
   expect(
     "verifyDeployment verification-completed",
     count("verifyDeployment", VerifyAction.verificationCompleted),
     promotions,
-    promotions,
+    promotions * steps,
   );
   expect(
     "rolloutModel rollout/rollback-completed",

@@ -13,8 +13,8 @@ import { loadSettings } from "../../shared/settings.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
-import { eventually } from "../support/eventually.js";
 import { conformanceHost } from "../support/pubsub-under-test.js";
+import { waitForLedger } from "../support/wait-for-ledger.js";
 
 // The whole chain on the local stack (or, in the conformance run, with gcloud's Pub/Sub emulator): every function in its own Functions Framework process, wired by push
 // subscriptions and bucket notifications as in the cloud, driven by signed GitHub deliveries.
@@ -80,19 +80,8 @@ describe("the whole chain on the local stack", () => {
   }
 
   /** Polls the commit's ledger until `count` records with one of `actions` exist. */
-  async function waitFor(commit: string, actions: string[], count = 1): Promise<LedgerEntry[]> {
-    let seen: LedgerEntry[] = [];
-    return eventually(
-      `the chain for ${commit} to reach ${actions}`,
-      async () => {
-        seen = await runtime.ledger.read(model, commit);
-        const failure = seen.find((e) => e.action === "step-failed" || e.action === "dead-lettered");
-        if (failure) throw new Error(`chain for ${commit} failed: ${JSON.stringify(failure.error)}`);
-        return seen.filter((e) => actions.includes(e.action)).length >= count ? seen : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 200, detail: () => `ledger ${seen.map((e) => e.action)}` },
-    );
-  }
+  const waitFor = (commit: string, actions: string[], count = 1): Promise<LedgerEntry[]> =>
+    waitForLedger(runtime.ledger, { model, commit }, actions, { count });
 
   // Each chain trains, registers, deploys, verifies and rolls out for real: give it time on a loaded machine.
   it("rolls a signed push out at 100% with a passing report and a complete lineage", {

@@ -78,9 +78,10 @@ describe("local identity enforcement", () => {
     expect(env.PUBSUB_EMULATOR_HOST).toBe(builtInPubSub(servers).identityAddresses.launchTraining);
     expect(env.MODELGATE_VERTEX_ENDPOINT).toBe(servers.vertex.identityAddresses.launchTraining);
     expect(ports?.vertex).toBe(env.MODELGATE_VERTEX_ENDPOINT);
+    expect(env.MODELGATE_TASKS_ENDPOINT).toBe(servers.tasks.identityAddresses.launchTraining);
     expect(env.MODELGATE_VERTEX_ENDPOINT).not.toBe(servers.env.MODELGATE_VERTEX_ENDPOINT);
     const all = identityNames.flatMap((i) => Object.values(servers.identity.ports[i] ?? {}));
-    expect(new Set(all).size).toBe(identityNames.length * 3);
+    expect(new Set(all).size).toBe(identityNames.length * 4);
   });
 
   it("refuses CreateCustomJob to githubWebhook and deployModel (PERMISSION_DENIED)", async () => {

@@ -122,6 +122,24 @@ describe("lineage view", () => {
     expect(text.indexOf("customJobs/2")).toBeLessThan(text.indexOf("verdict=fail"));
   });
 
+  it("shows a rollout's steps and who promoted it when", () => {
+    const resume = { action: "promote", by: "alice", at: "2026-01-01T00:10:00.000Z" };
+    const text = renderLineage(
+      "m",
+      groupByCommit([
+        entry("ccccccc", "2026-01-01T00:00:01Z", "rolloutModel", {
+          step: 1,
+          scheduleTime: "2026-01-01T00:30:00Z",
+        }),
+        entry("ccccccc", "2026-01-01T00:10:01Z", "rolloutModel", { resume, step: 0 }),
+      ]),
+    );
+    expect(text).toContain("step=1  scheduleTime=2026-01-01T00:30:00Z");
+    expect(text).toContain(
+      'step=0  resume={"action":"promote","by":"alice","at":"2026-01-01T00:10:00.000Z"}',
+    );
+  });
+
   it("says so when there is nothing", () => {
     expect(renderLineage("m", [])).toBe("no ledger records for model m\n");
   });

@@ -13,7 +13,7 @@ import { entitlements, Identity, identityNames, scopeKey } from "../../shared/pe
 import { Topic } from "../../shared/topology.js";
 
 // The Google Cloud path cannot run here: its comparison is tested with fake testIamPermissions answers.
-const config = { project: "acme-ml", bucket: "acme-artifacts" };
+const config = { project: "acme-ml", bucket: "acme-artifacts", region: "us-central1" };
 
 /** A deployment that holds exactly what the table allows on every probed resource. */
 const exact: PermissionTester = async (identity, probe) =>

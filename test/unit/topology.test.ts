@@ -13,9 +13,10 @@ describe("the function declarations", () => {
   });
 
   it("say who may invoke each function: the HTTP ones by their declared invoker, the rest by their trigger", () => {
-    expect(httpFunctionNames).toEqual(["githubWebhook", "tektonEvents"]);
+    expect(httpFunctionNames).toEqual(["githubWebhook", "tektonEvents", "advanceRollout"]);
     expect(invokerOf("githubWebhook")).toBe("public");
     expect(invokerOf("tektonEvents")).toBe("forwarder");
+    expect(invokerOf("advanceRollout")).toBe("tasks");
     for (const name of functionNames.filter((n) => !httpFunctionNames.includes(n))) {
       expect(invokerOf(name), name).toBe("trigger");
     }
@@ -25,6 +26,9 @@ describe("the function declarations", () => {
     const data = infraData();
     expect(data.public_function).toBe("githubWebhook");
     expect(Object.keys(data.forwarder_functions)).toEqual(["tektonEvents"]);
+    expect(data.tasks_functions).toEqual({ advanceRollout: { identity: "rolloutTasks" } });
+    expect(data.tasks_target).toBe("advanceRollout");
+    expect(data.functions.rolloutModel?.schedules_tasks).toBe(true);
     for (const name of functionNames) {
       const declared = functions[name];
       const generated = data.functions[name];

@@ -101,6 +101,49 @@ describe("renderReportHtml", () => {
     expect(html).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;");
   });
 
+  it("shows an inconclusive step: its verdict, the undecided check with its interval, and the steps before it", () => {
+    const html = renderReportHtml(
+      reportWith({
+        verdict: "inconclusive",
+        deployment: { ...reportWith().deployment, canaryPercent: 50, rolloutStep: 1 },
+        settings: { ...reportWith().settings, sampleSize: 100, confidence: 0.95 },
+        checks: [
+          {
+            name: "accuracy-drop",
+            passed: false,
+            undecided: true,
+            interval: { lower: -0.01, upper: 0.07, confidence: 0.95 },
+            detail:
+              "accuracy drop 0.0200 against the serving version's 0.9700, 95 % interval [-0.0100, 0.0700], straddles the allowed 0.0600",
+          },
+        ],
+        metrics: { accuracy: 0.95, accuracyLower: 0.888, accuracyUpper: 0.978 },
+        earlierSteps: [
+          {
+            step: 0,
+            canaryPercent: 10,
+            verdict: "pass",
+            verifiedAt: "2026-01-01T00:00:00.000Z",
+            lines: 1000,
+            accuracy: 0.947,
+            accuracyLower: 0.931,
+            accuracyUpper: 0.959,
+            reportUri: "gs://b/reports/fraud-detector/c/report.json",
+          },
+        ],
+      }),
+    );
+    expect(html).toContain('<span class="verdict inconclusive">INCONCLUSIVE</span>');
+    expect(html).toContain("rollout step 1");
+    expect(html).toContain("on a sample of the first 100 golden lines");
+    expect(html).toContain('<tr class="undecided"><th>accuracy-drop</th><td>undecided</td>');
+    expect(html).toContain("95 % interval [-0.0100, 0.0700], straddles the allowed 0.0600");
+    expect(html).toMatch(
+      /<th>step 0<\/th><td>pass<\/td><td>10%<\/td><td>1000<\/td><td>0.9470 \[0.9310, 0.9590\]<\/td>/,
+    );
+    expect(html).toMatch(/<th>step 1 \(this report\)<\/th><td>inconclusive<\/td><td>50%<\/td>/);
+  });
+
   it("says when there is no serving version to compare with", () => {
     expect(renderReportHtml(reportWith({ serving: null }))).toContain("accuracy-drop check does not apply");
   });

@@ -47,6 +47,9 @@ resource "google_cloudfunctions2_function" "function" {
         NODE_ENV           = "production"
       },
       each.value.node_options == "" ? {} : { NODE_OPTIONS = each.value.node_options },
+      # A function that schedules tasks names their target by its URL (computed, not read from the resource: a
+      # function cannot refer to another instance of its own for_each).
+      each.value.schedules_tasks ? { MODELGATE_ADVANCE_ROLLOUT_URL = local.tasks_target_url } : {},
       { for id, secret in each.value.secrets : secret.env => secret.file },
     )
 

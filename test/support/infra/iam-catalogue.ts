@@ -58,6 +58,7 @@ const collectionsOn: Record<
   secret: { own: ["secretmanager.secrets"], contained: ["secretmanager.versions"] },
   "service-account": { own: ["iam.serviceAccounts"], contained: ["iam.serviceAccountKeys"] },
   endpoint: { own: ["aiplatform.endpoints"], contained: [] },
+  queue: { own: ["cloudtasks.queues"], contained: ["cloudtasks.tasks"] },
   "cloud-run-service": { own: ["run.services"], contained: ["run.routes", "run.revisions"] },
 };
 

@@ -15,7 +15,7 @@ import {
   deploymentPermission,
   entitlements,
   exactPredefinedRoles,
-  type Identity,
+  Identity,
   identityNames,
   type Scope,
   scopeKey,
@@ -100,8 +100,9 @@ interface EffectiveGrant {
 
 const iamMemberTypes: Record<
   string,
-  "project" | "bucket" | "topic" | "service-account" | "secret" | "invoker" | "subscription"
+  "project" | "bucket" | "topic" | "service-account" | "secret" | "invoker" | "subscription" | "queue"
 > = {
+  google_cloud_tasks_queue_iam_member: "queue",
   google_project_iam_member: "project",
   google_storage_bucket_iam_member: "bucket",
   google_pubsub_topic_iam_member: "topic",
@@ -184,7 +185,11 @@ export function checkInfrastructure(
   for (const identity of identityNames) {
     const principal = `identity:${identity}`;
     const held = new Map<string, { address: string; role: string }>();
-    for (const grant of grants.filter((g) => g.principal === principal)) {
+    // Invoking a function is the topology's to declare (a tasks-invoked function's invoker is an identity):
+    // the invoker rule above checks those grants, not the permission table.
+    const invokes = (g: EffectiveGrant) =>
+      g.scope.kind === "other" && scopeText(g.scope).startsWith("invoker:");
+    for (const grant of grants.filter((g) => g.principal === principal && !invokes(g))) {
       if (grant.permissions === undefined) {
         findings.push({
           rule: "grants-equal-table",
@@ -322,7 +327,9 @@ function checkInvokers(grants: EffectiveGrant[], data: InfraDataJson): Finding[]
           ? grant.principal === "allUsers" || grant.principal === `var.${webhookInvokerVariable}`
           : invoker === "forwarder"
             ? grant.principal === "tekton_sink"
-            : false;
+            : invoker === "tasks"
+              ? grant.principal === `identity:${Identity.rolloutTasks}`
+              : false;
     if (!allowed) {
       findings.push({
         rule: "invoker",
@@ -433,6 +440,11 @@ function grantsOf(
     case "subscription":
       scope = { kind: "other", value: `subscription:${str(body.subscription)}` };
       break;
+    case "queue": {
+      const queue = indexed(str(body.name), "google_cloud_tasks_queue.queue", each);
+      scope = queue ? { kind: "queue", value: queue } : { kind: "other", value: `queue:${str(body.name)}` };
+      break;
+    }
   }
   const target: GrantTarget =
     kind === "invoker"
