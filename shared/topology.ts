@@ -77,6 +77,8 @@ export type Trigger =
 export const Secret = {
   githubWebhookSecret: { secretId: "modelgate-github-webhook-secret", env: "GITHUB_WEBHOOK_SECRET" },
   tektonSinkToken: { secretId: "modelgate-tekton-sink-token", env: "TEKTON_SINK_TOKEN" },
+  /** The GitHub App's private key (PEM): only the functions that call GitHub mount it (docs/decisions.md). */
+  githubAppKey: { secretId: "modelgate-github-app-key", env: "GITHUB_APP_PRIVATE_KEY" },
 } as const;
 export type Secret = (typeof Secret)[keyof typeof Secret];
 
@@ -154,7 +156,10 @@ export const functions = {
     "--max-semi-space-size=16",
   ),
   rolloutModel: pubsubStep(Topic.verificationCompleted, "promotes or rolls back the canary"),
-  applyReleases: pubsubStep(Topic.releasesRequested, "applies a commit's releases file"),
+  applyReleases: {
+    ...pubsubStep(Topic.releasesRequested, "applies a commit's releases file"),
+    secrets: [Secret.githubAppKey],
+  },
 } as const satisfies Record<string, FunctionDeclaration>;
 
 /** Functions Framework target names: the declarations' keys. */
