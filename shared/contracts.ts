@@ -126,6 +126,32 @@ export const ReleasesRequested = z.strictObject({
     .optional(),
 });
 
+/** A commit status to set on GitHub (shared/github/ports.ts CommitStatus), about a model's release or a whole file. */
+const CommitStatusNotification = z.strictObject({
+  schemaVersion: envelope.schemaVersion,
+  correlationId: envelope.correlationId,
+  repository: envelope.repository,
+  commit: FullCommitSha,
+  causedBy: envelope.causedBy,
+  createdAt: envelope.createdAt,
+  /** The model the status is about, for the ledger; absent for a status about a whole releases file. */
+  model: ModelName.optional(),
+  kind: z.literal("commit-status"),
+  state: z.enum(["pending", "success", "failure", "error"]),
+  context: z.string().min(1).max(255),
+  description: z.string().max(1024),
+  targetUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .optional(),
+});
+
+/**
+ * What notifyGithub tells GitHub, by `kind`: a commit status now; GitHub Deployments' statuses (issue #17) join the
+ * union as another kind.
+ */
+export const GithubNotification = z.discriminatedUnion("kind", [CommitStatusNotification]);
+
 /** One schema per topic: the sender types its message with it, the receiver validates with it. */
 export const contracts = {
   [Topic.trainingRequested]: TrainingRequested,
@@ -134,6 +160,7 @@ export const contracts = {
   [Topic.deploymentReady]: DeploymentReady,
   [Topic.verificationCompleted]: VerificationCompleted,
   [Topic.releasesRequested]: ReleasesRequested,
+  [Topic.githubNotifications]: GithubNotification,
 } as const satisfies Record<TopicName, z.ZodType>;
 
 export type MessageOf<T extends TopicName> = z.infer<(typeof contracts)[T]>;
@@ -143,6 +170,7 @@ export type DeploymentRequested = MessageOf<typeof Topic.deploymentRequested>;
 export type DeploymentReady = MessageOf<typeof Topic.deploymentReady>;
 export type VerificationCompleted = MessageOf<typeof Topic.verificationCompleted>;
 export type ReleasesRequested = MessageOf<typeof Topic.releasesRequested>;
+export type GithubNotification = MessageOf<typeof Topic.githubNotifications>;
 
 /** The fields every message starts with, in the order the contracts declare them. */
 export interface MessageEnvelope {
@@ -214,7 +242,7 @@ export function encodeMessage<T extends TopicName>(
       [Attribute.contract]: topic,
       [Attribute.version]: String(valid.schemaVersion),
       // A message about a repository commit (releases-requested) concerns no single model.
-      ...("model" in valid ? { [Attribute.model]: valid.model } : {}),
+      ...("model" in valid && valid.model ? { [Attribute.model]: valid.model } : {}),
       [Attribute.correlationId]: valid.correlationId,
     },
   };

@@ -76,7 +76,7 @@ export function pubsubFunction<T extends TopicName>(
     }
 
     // A releases request concerns a repository commit, not one model: its own records name each model.
-    const model = "model" in message ? message.model : unattributed;
+    const model = ("model" in message && message.model) || unattributed;
     logger = logger.child({ correlationId: message.correlationId, model, commit: message.commit });
     const context: StepContext = {
       runtime,

@@ -14,6 +14,8 @@ export const Topic = {
   verificationCompleted: "verification-completed",
   /** A repository commit whose releases file is to be applied (issue #16). */
   releasesRequested: "releases-requested",
+  /** Something to tell GitHub (a commit status), for the one function that holds the App key to say it. */
+  githubNotifications: "github-notifications",
 } as const;
 export type TopicName = (typeof Topic)[keyof typeof Topic];
 
@@ -158,6 +160,11 @@ export const functions = {
   rolloutModel: pubsubStep(Topic.verificationCompleted, "promotes or rolls back the canary"),
   applyReleases: {
     ...pubsubStep(Topic.releasesRequested, "applies a commit's releases file"),
+    secrets: [Secret.githubAppKey],
+  },
+  // Steps without the App key (rolloutModel) reach GitHub through it.
+  notifyGithub: {
+    ...pubsubStep(Topic.githubNotifications, "writes commit statuses to GitHub"),
     secrets: [Secret.githubAppKey],
   },
 } as const satisfies Record<string, FunctionDeclaration>;
