@@ -46,7 +46,8 @@ export function parseReleasesFile(text: string, path: string): ReleasesFile {
     // be read as a number and lose its digits. Bounded aliases: a "billion laughs" document is refused.
     document = parse(text, { schema: "failsafe", maxAliasCount: 100, uniqueKeys: true, prettyErrors: false });
   } catch (error) {
-    if (!(error instanceof YAMLError)) throw error;
+    // YAMLError for bad syntax; the alias bound throws a ReferenceError ("Excessive alias count…").
+    if (!(error instanceof YAMLError) && !(error instanceof ReferenceError)) throw error;
     throw new ValidationError(`${path} is not YAML: ${error.message.split("\n")[0]}`, [], { cause: error });
   }
   const top = z
