@@ -6,6 +6,7 @@ import { demo } from "./commands/demo.js";
 import { doctor } from "./commands/doctor.js";
 import { githubRegister } from "./commands/github-register.js";
 import { lineage } from "./commands/lineage.js";
+import { releasesStatus } from "./commands/releases-status.js";
 import { replay } from "./commands/replay.js";
 import { retrain } from "./commands/retrain.js";
 import { status } from "./commands/status.js";
@@ -15,6 +16,7 @@ export const commands: Command[] = [
   demo,
   lineage,
   status,
+  releasesStatus,
   replay,
   retrain,
   githubRegister,
