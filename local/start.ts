@@ -14,7 +14,7 @@ import {
   httpFunctionNames,
 } from "../shared/topology.js";
 import { formatFunctionLine } from "./function-log.js";
-import { startStack } from "./stack.js";
+import { type LocalStack, startStack } from "./stack.js";
 
 // Nothing here runs on Google Cloud: keep google-auth-library from probing for a metadata server.
 process.env.METADATA_SERVER_DETECTION ??= "none";
@@ -27,6 +27,13 @@ function port(name: string, fallback: number): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new ConfigError(`${name} must be a port number, got "${value}"`);
   return n;
+}
+
+/** Only the GitHub stand-in's calls are printed from the servers' log: what modelgate read from and wrote to GitHub. */
+function printGithubCall(entry: Record<string, unknown>): void {
+  if (entry.service === "github") {
+    process.stdout.write(`github          ${entry.method} ${entry.path} → ${entry.status}\n`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -64,11 +71,7 @@ async function main(): Promise<void> {
       vertex: port("MODELGATE_VERTEX_PORT", 8690),
       github: port("MODELGATE_GITHUB_PORT", 8692),
     },
-    // Only the GitHub stand-in's calls are printed: what modelgate read from and wrote to "GitHub".
-    log: (entry) => {
-      if (entry.service === "github")
-        process.stdout.write(`github          ${entry.method} ${entry.path} → ${entry.status}\n`);
-    },
+    log: printGithubCall,
     ...(env.GITHUB_WEBHOOK_SECRET ? { webhookSecret: env.GITHUB_WEBHOOK_SECRET } : {}),
     ...(env.TEKTON_SINK_TOKEN ? { tektonToken: env.TEKTON_SINK_TOKEN } : {}),
     onFunctionLine: (target, line) => {
@@ -101,6 +104,11 @@ async function main(): Promise<void> {
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
 
+  stopOnSignals(stack, early);
+}
+
+/** Ctrl-C (or SIGTERM) stops the stack and exits; `early` was the handler until the stack was up. */
+function stopOnSignals(stack: LocalStack, early: () => void): void {
   process.off("SIGINT", early);
   process.off("SIGTERM", early);
   let stopping = false;

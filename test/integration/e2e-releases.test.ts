@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deliverGithubEvent, pushPayload, randomHex } from "../../cli/github-push.js";
 import { buildExampleObjects, EXAMPLE_OBJECTS } from "../../examples/fraud-detector/seed-data.js";
@@ -104,7 +104,7 @@ describe("releases declared in Git, on the local stack", () => {
       modified: ["modelgate.releases.yaml"],
     });
     expect((await deliver(payload, deliveryId)).status).toBe(202);
-    return { commit, payload };
+    return { commit };
   }
 
   async function waitFor(ledgerModel: string, commit: string, actions: string[]): Promise<LedgerEntry[]> {
@@ -206,7 +206,7 @@ describe("releases declared in Git, on the local stack", () => {
   it("re-declares the release that serves without deploying it, and a duplicate request changes nothing", {
     timeout: 60_000,
   }, async () => {
-    const { commit: declaredBy, payload } = await declare(`releases:\n  ${model}: { commit: "${better}" }\n`);
+    const { commit: declaredBy } = await declare(`releases:\n  ${model}: { commit: "${better}" }\n`);
     await waitFor(model, better, [ReleasesAction.releaseAlreadyServing]);
     expect((await readAppliedRelease(runtime.blobs, model))?.applied).toMatchObject({
       state: "serving",
