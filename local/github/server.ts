@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import getRawBody from "raw-body";
 import { CredentialError, LocalAppAuth, type LocalGithubApp } from "./app-auth.js";
 import { type GithubRequest, type GithubResponse, routes } from "./routes.js";
+import { handleSeed } from "./seed-routes.js";
 import { LocalGithubState } from "./state.js";
 
 /** One call the stand-in answered, for tests and `npm start`'s printout. */
@@ -29,8 +30,8 @@ export interface LocalGithubServer {
   close(): Promise<void>;
 }
 
-/** A request body larger than this is refused: modelgate sends commit statuses of a few hundred bytes. */
-const maxBodyBytes = 64 * 1024;
+/** A request body larger than this is refused: a commit status is a few hundred bytes, a seeded commit a few files. */
+const maxBodyBytes = 1024 * 1024;
 /** Calls kept for the printout; the oldest are dropped beyond this. */
 const maxCalls = 10_000;
 
@@ -80,7 +81,8 @@ async function handle(
   const url = new URL(req.url ?? "/", "http://github.local");
   const method = req.method ?? "GET";
   const route = routes.find((r) => r.method === method && r.pattern.test(url.pathname));
-  if (!route) return { status: 404, body: { message: "Not Found" } };
+  const local = url.pathname.startsWith("/_local/");
+  if (!route && !local) return { status: 404, body: { message: "Not Found" } };
   let body: unknown;
   try {
     const raw = await getRawBody(req, { limit: maxBodyBytes });
@@ -88,6 +90,10 @@ async function handle(
   } catch (error) {
     return { status: 400, body: { message: `Problems parsing JSON (${(error as Error).message})` } };
   }
+  if (!route)
+    return (
+      handleSeed(ctx.state, method, url.pathname, body) ?? { status: 404, body: { message: "Not Found" } }
+    );
   const request: GithubRequest = {
     method,
     path: url.pathname,

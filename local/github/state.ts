@@ -13,7 +13,7 @@ export interface LocalPull {
   number: number;
   title: string;
   author: string;
-  mergedBy?: string;
+  mergedBy?: string | undefined;
   /** The commit the pull request was merged as. */
   mergeCommitSha: string;
   mergedAt: string;
@@ -45,13 +45,13 @@ interface LocalRepository {
 /** What a seeded commit needs; the SHA is derived from the content unless given. */
 export interface CommitSeed {
   files: Record<string, string | null>;
-  message?: string;
-  author?: { name?: string; email?: string; login?: string };
-  parent?: string;
+  message?: string | undefined;
+  author?: { name?: string | undefined; email?: string | undefined; login?: string } | undefined;
+  parent?: string | undefined;
   /** Start from the parent's tree and change only `files` (a value of null removes the path). */
-  inherit?: boolean;
-  sha?: string;
-  branch?: string;
+  inherit?: boolean | undefined;
+  sha?: string | undefined;
+  branch?: string | undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createPublicKey } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
+import { seedLocalGithubCommit } from "../../cli/github-push.js";
 import { type LocalGithubServer, startGithubServer } from "../../local/github/index.js";
 import { newGithubAppKey } from "../../local/servers.js";
 import { ConfigError, UpstreamError } from "../../shared/errors.js";
@@ -138,6 +139,30 @@ describe("the local GitHub stand-in through octokit, as the App's installation",
     });
     expect(response.status).toBe(401);
     expect(await response.json()).toEqual({ message: "Bad credentials" });
+  });
+});
+
+describe("seeding the local GitHub from another process (the CLI's simulated push)", () => {
+  it("adds a commit merged through an approved pull request, which the App then reads", async () => {
+    const { url, state } = await start();
+    const sha = await seedLocalGithubCommit(url, repository, {
+      files: { "modelgate.releases.yaml": "releases: {}\n" },
+      approvers: ["monalisa"],
+    });
+    const github = clientFor(url);
+    expect(await github.readFile(repository, "modelgate.releases.yaml", "main", 1024)).toBe("releases: {}\n");
+    expect(await github.provenance(repository, sha)).toEqual({
+      author: "modelgate-demo",
+      pullRequest: { number: 1, mergedBy: "modelgate-demo", approvers: ["monalisa"] },
+    });
+    expect(state.commit(repository, "main")?.sha).toBe(sha);
+  });
+
+  it("refuses a seed that does not fit, naming the field", async () => {
+    const { url } = await start();
+    await expect(
+      seedLocalGithubCommit(url, repository, { files: { a: "1" }, author: "x".repeat(40) }),
+    ).rejects.toThrow(/author\.login/);
   });
 });
 
