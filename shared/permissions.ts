@@ -389,7 +389,11 @@ export const permissionTable = {
   applyReleases: {
     accountId: "mg-apply-releases",
     description: "Pub/Sub releases-requested: applies a commit's releases file",
-    uses: { "shared/gcs-blob-store.ts": blobCalls, "shared/pubsub-publisher.ts": publishCalls },
+    uses: {
+      "shared/gcs-blob-store.ts": blobCalls,
+      "shared/pubsub-publisher.ts": publishCalls,
+      "shared/vertex/endpoints-adapter.ts": ["getEndpoint"],
+    },
     grants: [
       ...stepBasics(FunctionName.applyReleases),
       ...secretGrants(FunctionName.applyReleases),
@@ -404,6 +408,10 @@ export const permissionTable = {
         "read and update each model's applied release under ifGenerationMatch",
       ),
       publishGrant(Topic.deploymentRequested, "deploy each release that changed"),
+      projectGrant(
+        ["aiplatform.endpoints.get"],
+        "a release the endpoint already serves is recorded, not deployed",
+      ),
     ],
   },
   notifyGithub: {

@@ -1,8 +1,9 @@
-import type { Config } from "../../shared/config.js";
+import { type Config, endpointName } from "../../shared/config.js";
 import type { Cause, DeploymentRequested, ReleasesRequested } from "../../shared/contracts.js";
 import type { CommitProvenance, CommitStatuses } from "../../shared/github/ports.js";
 import { Outcome } from "../../shared/ledger.js";
 import { ReleasesAction } from "../../shared/ledger-actions.js";
+import type { EndpointDeployer } from "../../shared/model-ports.js";
 import { shortSha } from "../../shared/names.js";
 import type { BlobStore, Publisher } from "../../shared/ports.js";
 import type { TraceContext } from "../../shared/recorded-call.js";
@@ -18,6 +19,7 @@ import { Topic } from "../../shared/topology.js";
 import type { ResolvedRelease } from "./resolve-entry.js";
 
 export interface ApplyReleaseDeps {
+  endpoints: Pick<EndpointDeployer, "getEndpoint">;
   blobs: BlobStore;
   publisher: Publisher;
   statuses: CommitStatuses;
@@ -32,7 +34,7 @@ export interface ApplyReleaseDeps {
 export const ApplyStatus = {
   requested: "requested",
   unchanged: "unchanged",
-  /** The release that serves already (a revert after a failed release): recorded as applied, nothing deployed. */
+  /** The endpoint serves the release already (a revert, a tag's promotion): recorded as applied, nothing deployed. */
   alreadyServing: "already-serving",
 } as const;
 export type ApplyStatus = (typeof ApplyStatus)[keyof typeof ApplyStatus];
@@ -68,7 +70,7 @@ export async function applyRelease(
     return ApplyStatus.unchanged;
   }
   const lastServing = current ? servingRelease(current) : undefined;
-  const serves = !repeat && lastServing !== undefined && lastServing.release.commit === release.commit;
+  const serves = !repeat && (await servesAlready(resolved, deps));
   if (!repeat) {
     const { author, pullRequest } = await deps.provenance();
     const at = deps.now().toISOString();
@@ -121,6 +123,20 @@ export async function applyRelease(
     description: `deploying ${model} at ${shortSha(release.commit)} (version ${resolved.versionId})`,
   });
   return ApplyStatus.requested;
+}
+
+/**
+ * True when the endpoint already gives all its traffic to the release's version: deployModel would find it serving
+ * and stop, so no rollout would ever record the release (a first releases file naming what a tag promoted, say).
+ */
+async function servesAlready(
+  { model, versionId }: ResolvedRelease,
+  deps: ApplyReleaseDeps,
+): Promise<boolean> {
+  const state = await deps.endpoints.getEndpoint(endpointName(deps.config, model));
+  return state.deployedModels.some(
+    (deployed) => deployed.versionId === versionId && state.trafficSplit[deployed.id] === 100,
+  );
 }
 
 /** The declared release is the one serving: the declaration is recorded and reported, nothing is deployed. */

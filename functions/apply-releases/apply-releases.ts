@@ -1,7 +1,7 @@
 import type { Config } from "../../shared/config.js";
 import type { Cause, ReleasesRequested } from "../../shared/contracts.js";
 import { ValidationError } from "../../shared/errors.js";
-import type { CommitProvenance, CommitStatuses, GithubRepositories } from "../../shared/github/ports.js";
+import type { CommitProvenance } from "../../shared/github/ports.js";
 import { Outcome, unattributed } from "../../shared/ledger.js";
 import { ReleasesAction } from "../../shared/ledger-actions.js";
 import { ModelName } from "../../shared/names.js";
@@ -13,12 +13,12 @@ import {
   parseReleasesFile,
   releasesFileMaxBytes,
 } from "../../shared/releases/releases-file.js";
+import type { ApplyReleasesAdapters } from "./adapters.js";
 import { type ApplyStatus, applyRelease } from "./apply-release.js";
 import { isResolved, resolveEntry } from "./resolve-entry.js";
 
 /** What applyReleases needs: GitHub (as the App), the bucket, a publisher, the configuration and a trace. */
-export interface ApplyReleasesDeps {
-  github: GithubRepositories & CommitStatuses;
+export interface ApplyReleasesDeps extends ApplyReleasesAdapters {
   blobs: BlobStore;
   publisher: Publisher;
   config: Config;

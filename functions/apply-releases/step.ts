@@ -1,6 +1,7 @@
-import type { CommitStatuses, GithubRepositories } from "../../shared/github/ports.js";
 import { type StepDefinition, stepDeps } from "../../shared/pubsub-function.js";
+import type { Runtime } from "../../shared/runtime.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
+import type { ApplyReleasesAdapters } from "./adapters.js";
 import { applyReleases } from "./apply-releases.js";
 
 /**
@@ -8,12 +9,12 @@ import { applyReleases } from "./apply-releases.js";
  * second request for the same commit (a redelivered push, Flux after the push) finds every release unchanged.
  */
 export function applyReleasesStep(
-  github: () => GithubRepositories & CommitStatuses,
+  adapters: (runtime: Runtime) => ApplyReleasesAdapters,
 ): StepDefinition<typeof Topic.releasesRequested> {
   return {
     name: FunctionName.applyReleases,
     topic: Topic.releasesRequested,
     idempotencyKey: (message) => `${message.repository}@${message.commit}#${message.correlationId}`,
-    run: (message, context) => applyReleases(message, { github: github(), ...stepDeps(context) }),
+    run: (message, context) => applyReleases(message, { ...adapters(context.runtime), ...stepDeps(context) }),
   };
 }

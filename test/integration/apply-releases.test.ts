@@ -7,6 +7,7 @@ import { githubAppClient } from "../../shared/github/app-client.js";
 import { OctokitGithub } from "../../shared/github/octokit-github.js";
 import { Outcome, unattributed } from "../../shared/ledger.js";
 import { ReleasesAction } from "../../shared/ledger-actions.js";
+import type { EndpointState } from "../../shared/model-ports.js";
 import { pubsubFunction } from "../../shared/pubsub-function.js";
 import { addToRegistryIndex } from "../../shared/registry-index.js";
 import { readAppliedRelease, writeAppliedRelease } from "../../shared/releases/applied-release.js";
@@ -36,6 +37,7 @@ afterAll(() => github.close());
 
 beforeEach(async () => {
   github.state.statuses.length = 0;
+  endpoint = { name: "", deployedModels: [], trafficSplit: {}, raw: {} };
   runtime = memoryRuntime({ config: ingressTestConfig() });
   await addToRegistryIndex(runtime.blobs, "fraud-detector", {
     commit: registered,
@@ -45,9 +47,9 @@ beforeEach(async () => {
   });
 });
 
-const client = new OctokitGithub(
-  githubAppClient({ apiUrl: "", appId: 1, installationId: 1, privateKey: async () => key }),
-);
+/** The endpoint as applyReleases reads it: empty unless a test deploys something. */
+let endpoint: EndpointState;
+const endpoints = { getEndpoint: async (name: string) => ({ ...endpoint, name }) };
 
 /** Pushes a commit declaring `releases` (merged through a reviewed pull request) and applies it. */
 async function apply(releasesYaml: string, correlationId = "r-1") {
@@ -66,7 +68,7 @@ async function apply(releasesYaml: string, correlationId = "r-1") {
     githubAppClient({ apiUrl: github.url, appId: 1, installationId: 1, privateKey: async () => key }),
   );
   const handler = pubsubFunction(
-    applyReleasesStep(() => live),
+    applyReleasesStep(() => ({ github: live, endpoints })),
     () => runtime,
   );
   await handler(pushEnvelope(Topic.releasesRequested, releasesRequest(commit, { correlationId })));
@@ -197,21 +199,37 @@ describe("applyReleases", () => {
     });
   });
 
+  it("records a release the endpoint already serves at 100 % as serving, deploying nothing (a tag promoted it)", async () => {
+    endpoint = {
+      name: "",
+      deployedModels: [{ id: "d-3", modelResource: "projects/p/models/1", versionId: "3", displayName: "x" }],
+      trafficSplit: { "d-3": 100 },
+      raw: {},
+    };
+    const declaredBy = await apply(`releases:\n  fraud-detector: { commit: "${registered}" }\n`);
+    expect(runtime.publisher.on(Topic.deploymentRequested)).toEqual([]);
+    expect((await readAppliedRelease(runtime.blobs, "fraud-detector"))?.applied).toMatchObject({
+      state: "serving",
+      versionId: "3",
+      declaredBy: { commit: declaredBy },
+    });
+    expect(github.state.statuses).toMatchObject([{ sha: declaredBy, state: "success" }]);
+    // As a canary (10 %), it is not serving yet: the release is requested.
+    endpoint = { ...endpoint, trafficSplit: { "d-3": 10, other: 90 } };
+    await runtime.blobs.delete("releases/fraud-detector.json");
+    await apply(`releases:\n  fraud-detector: { commit: "${registered}" }\n`, "r-2");
+    expect(runtime.publisher.on(Topic.deploymentRequested)).toHaveLength(1);
+  });
+
   it("applies nothing for a commit without the file, and says so", async () => {
     const commit = github.state.addCommit(repository, { files: { "README.md": "hi" }, branch: "main" });
-    const handler = pubsubFunction(
-      applyReleasesStep(() => client),
-      () => runtime,
-    );
-    runtime.config = ingressTestConfig();
     const live = new OctokitGithub(
       githubAppClient({ apiUrl: github.url, appId: 1, installationId: 1, privateKey: async () => key }),
     );
     await pubsubFunction(
-      applyReleasesStep(() => live),
+      applyReleasesStep(() => ({ github: live, endpoints })),
       () => runtime,
     )(pushEnvelope(Topic.releasesRequested, releasesRequest(commit)));
-    expect(handler).toBeTypeOf("function");
     const records = await runtime.ledger.read(unattributed, commit);
     expect(records.map((r) => [r.action, r.outcome])).toEqual([
       [ReleasesAction.fileMissing, Outcome.ignored],
