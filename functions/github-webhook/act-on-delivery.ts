@@ -144,12 +144,10 @@ async function publishDecision(
     ...(sender === undefined ? {} : { requestedBy: sender }),
   };
   if (decision.kind === "release") {
-    const { model: _none, ...release }: ReleasesRequested & { model?: string } = {
-      ...envelope,
-      trigger: "github-push",
-      ref: decision.ref,
-    };
-    const messageId = await deps.publisher.publish(Topic.releasesRequested, release);
+    // A releases request is about the repository commit, for every model its file names: no `model`.
+    const { model: _none, ...aboutCommit } = envelope;
+    const message: ReleasesRequested = { ...aboutCommit, trigger: "github-push", ref: decision.ref };
+    const messageId = await deps.publisher.publish(Topic.releasesRequested, message);
     return { topic: Topic.releasesRequested, model, commit, messageId };
   }
   if (decision.kind === "train") {
