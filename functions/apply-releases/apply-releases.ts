@@ -46,17 +46,18 @@ export async function applyReleases(
 ): Promise<ApplyReleasesResult> {
   const path = deps.config.github.releasesFile;
   const result: ApplyReleasesResult = { applied: {}, problems: [] };
-  const text = await deps.github.readFile(message.repository, path, message.commit, releasesFileMaxBytes);
-  if (text === null) {
-    await deps.trace.record({
-      action: ReleasesAction.fileMissing,
-      outcome: Outcome.ignored,
-      details: { path },
-    });
-    return result;
-  }
   let file: ReturnType<typeof parseReleasesFile>;
   try {
+    // An oversized file, or a directory at the path, is refused like a file that does not parse.
+    const text = await deps.github.readFile(message.repository, path, message.commit, releasesFileMaxBytes);
+    if (text === null) {
+      await deps.trace.record({
+        action: ReleasesAction.fileMissing,
+        outcome: Outcome.ignored,
+        details: { path },
+      });
+      return result;
+    }
     file = parseReleasesFile(text, path);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;

@@ -1,5 +1,5 @@
 import type { Octokit } from "@octokit/core";
-import { TransientError, UpstreamError } from "../errors.js";
+import { TransientError, UpstreamError, ValidationError } from "../errors.js";
 import type {
   CommitProvenance,
   CommitStatus,
@@ -52,10 +52,12 @@ export class OctokitGithub implements GithubRepositories, CommitStatuses {
       if (statusOf(error) === 404) return null;
       throw githubError(`reading ${path} of ${repository}@${commit}`, error);
     }
+    // What the repository holds at the path is input like any other: a directory or an oversized file is refused
+    // as invalid (ValidationError), not as GitHub's failure.
     const file = data as { type?: string; size?: number; encoding?: string; content?: string };
-    if (file.type !== "file") throw new UpstreamError(`${path} of ${repository}@${commit} is not a file`);
+    if (file.type !== "file") throw new ValidationError(`${path} of ${repository}@${commit} is not a file`);
     if ((file.size ?? 0) > maxBytes || (file.content ?? "").length > (maxBytes * 4) / 3 + 4096) {
-      throw new UpstreamError(
+      throw new ValidationError(
         `${path} of ${repository}@${commit} is ${file.size} bytes; at most ${maxBytes} are read`,
       );
     }

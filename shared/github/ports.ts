@@ -14,7 +14,10 @@ export interface CommitProvenance {
 
 /** What modelgate reads from a repository on GitHub. */
 export interface GithubRepositories {
-  /** A file's text at a commit, or null when the path does not exist there; bounded to `maxBytes`. */
+  /**
+   * A file's text at a commit, or null when the path does not exist there. Larger than `maxBytes`, or not a file:
+   * a ValidationError.
+   */
   readFile(repository: string, path: string, commit: string, maxBytes: number): Promise<string | null>;
   /** The full SHA a branch, tag or SHA names, or null when it names no commit. */
   resolveCommit(repository: string, ref: string): Promise<string | null>;

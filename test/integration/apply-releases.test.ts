@@ -168,6 +168,7 @@ describe("applyReleases", () => {
   it.each([
     ["not YAML", "releases: [unclosed", /is not YAML/],
     ["not a releases map", "models: {}\n", /one key, `releases`/],
+    ["larger than 64 KiB", `releases: {}\n${"#".repeat(70_000)}\n`, /at most 65536 are read/],
   ])("reports a file that is %s as one failed status", async (_name, text, problem) => {
     const declaredBy = await apply(text);
     expect(runtime.publisher.on(Topic.deploymentRequested)).toEqual([]);
