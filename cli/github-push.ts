@@ -91,3 +91,33 @@ export function randomHex(length: number): string {
     .toString("hex")
     .slice(0, length);
 }
+
+/**
+ * Seeds the local GitHub stand-in (`MODELGATE_GITHUB_API_URL` of `npm start`) with a commit of `files` on `branch`,
+ * merged through a pull request `approvers` approved, as a releases change would be; resolves with its SHA.
+ */
+export async function seedLocalGithubCommit(
+  apiUrl: string,
+  repository: string,
+  spec: { files: Record<string, string>; branch?: string; author?: string; approvers?: string[] },
+): Promise<string> {
+  const post = async (kind: string, body: unknown) => {
+    const response = await fetch(`${apiUrl}/_local/repos/${repository}/${kind}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const answer = (await response.json()) as Record<string, unknown>;
+    if (response.status !== 201)
+      throw new Error(`the local GitHub refused the ${kind}: ${String(answer.message)}`);
+    return answer;
+  };
+  const author = spec.author ?? "modelgate-demo";
+  const { sha } = await post("commits", {
+    files: spec.files,
+    branch: spec.branch ?? "main",
+    author: { login: author },
+  });
+  await post("pulls", { author, mergedBy: author, mergeCommitSha: sha, approvers: spec.approvers ?? [] });
+  return String(sha);
+}

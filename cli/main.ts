@@ -6,6 +6,7 @@ import { demo } from "./commands/demo.js";
 import { doctor } from "./commands/doctor.js";
 import { githubRegister } from "./commands/github-register.js";
 import { lineage } from "./commands/lineage.js";
+import { releasesStatus } from "./commands/releases-status.js";
 import { replay } from "./commands/replay.js";
 import { retrain } from "./commands/retrain.js";
 import { abort, promote } from "./commands/rollout-decision.js";
@@ -16,6 +17,7 @@ export const commands: Command[] = [
   demo,
   lineage,
   status,
+  releasesStatus,
   replay,
   retrain,
   promote,

@@ -10,3 +10,5 @@ import "./deploy-model/index.js";
 import "./verify-deployment/index.js";
 import "./rollout-model/index.js";
 import "./advance-rollout/index.js";
+import "./apply-releases/index.js";
+import "./notify-github/index.js";

@@ -14,7 +14,7 @@ import {
   httpFunctionNames,
 } from "../shared/topology.js";
 import { formatFunctionLine } from "./function-log.js";
-import { startStack } from "./stack.js";
+import { type LocalStack, startStack } from "./stack.js";
 
 // Nothing here runs on Google Cloud: keep google-auth-library from probing for a metadata server.
 process.env.METADATA_SERVER_DETECTION ??= "none";
@@ -27,6 +27,13 @@ function port(name: string, fallback: number): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new ConfigError(`${name} must be a port number, got "${value}"`);
   return n;
+}
+
+/** Only the GitHub stand-in's calls are printed from the servers' log: what modelgate read from and wrote to GitHub. */
+function printGithubCall(entry: Record<string, unknown>): void {
+  if (entry.service === "github") {
+    process.stdout.write(`github          ${entry.method} ${entry.path} → ${entry.status}\n`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -62,7 +69,9 @@ async function main(): Promise<void> {
       storage: port("MODELGATE_STORAGE_PORT", 9199),
       pubsub: port("MODELGATE_PUBSUB_PORT", 8681),
       vertex: port("MODELGATE_VERTEX_PORT", 8690),
+      github: port("MODELGATE_GITHUB_PORT", 8692),
     },
+    log: printGithubCall,
     ...(env.GITHUB_WEBHOOK_SECRET ? { webhookSecret: env.GITHUB_WEBHOOK_SECRET } : {}),
     ...(env.TEKTON_SINK_TOKEN ? { tektonToken: env.TEKTON_SINK_TOKEN } : {}),
     onFunctionLine: (target, line) => {
@@ -84,6 +93,7 @@ async function main(): Promise<void> {
       : `  Pub/Sub         PUBSUB_EMULATOR_HOST=${stack.env.PUBSUB_EMULATOR_HOST}`,
     `  Cloud Storage   STORAGE_EMULATOR_HOST=${stack.env.STORAGE_EMULATOR_HOST}   bucket ${config.bucket}`,
     `  Vertex AI       MODELGATE_VERTEX_ENDPOINT=${stack.env.MODELGATE_VERTEX_ENDPOINT} (plaintext gRPC)`,
+    `  GitHub          MODELGATE_GITHUB_API_URL=${stack.env.MODELGATE_GITHUB_API_URL}   (App ${config.github.app?.id ?? 1}, key generated)`,
     `  state           ${stateDir ?? "in memory (set MODELGATE_STATE_DIR to keep it)"}`,
     "",
     `  webhook secret  ${stack.webhookSecret}${env.GITHUB_WEBHOOK_SECRET ? "" : "   (generated; set GITHUB_WEBHOOK_SECRET to choose)"}`,
@@ -94,6 +104,11 @@ async function main(): Promise<void> {
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
 
+  stopOnSignals(stack, early);
+}
+
+/** Ctrl-C (or SIGTERM) stops the stack and exits; `early` was the handler until the stack was up. */
+function stopOnSignals(stack: LocalStack, early: () => void): void {
   process.off("SIGINT", early);
   process.off("SIGTERM", early);
   let stopping = false;

@@ -72,6 +72,20 @@ export const RolloutAction = {
   stepSuperseded: "rollout-step-superseded",
 } as const;
 
+/** Actions of applyReleases, and of the steps that report a release's outcome (rolloutModel, notifyGithub). */
+export const ReleasesAction = {
+  releasesRequestReceived: "releases-request-received",
+  fileMissing: "releases-file-missing",
+  fileRefused: "releases-file-refused",
+  releaseRefused: "release-refused",
+  releaseUnchanged: "release-unchanged",
+  releaseRequested: "release-requested",
+  releaseAlreadyServing: "release-already-serving",
+  releaseOutcomeRecorded: "release-outcome-recorded",
+  releaseSuperseded: "release-superseded",
+  commitStatusSet: "commit-status-set",
+} as const;
+
 /**
  * Actions of the HTTP and storage ingress functions (githubWebhook, tektonEvents, artifactUploaded). A message they
  * publish is recorded under its topic's name (`Topic.trainingRequested`, `Topic.artifactReady`).
@@ -101,6 +115,7 @@ export type LedgerAction =
   | ValueOf<typeof DeployAction>
   | ValueOf<typeof VerifyAction>
   | ValueOf<typeof RolloutAction>
+  | ValueOf<typeof ReleasesAction>
   | ValueOf<typeof IngressAction>
   | ValueOf<typeof CliAction>;
 

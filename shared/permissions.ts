@@ -61,6 +61,8 @@ export const Prefix = {
   pushes: "pushes/",
   promotions: "promotions/",
   idempotency: "idempotency/",
+  /** Each model's applied release, `releases/<model>.json` (shared/releases/applied-release.ts). */
+  releases: "releases/",
 } as const;
 
 /** The claim prefix of one function: a function can only touch its own claims. */
@@ -243,6 +245,7 @@ export const permissionTable = {
       bucketGrant(Prefix.promotions, rewrite, "keep each promotion tag's latest push, to refuse replays"),
       publishGrant(Topic.trainingRequested, "a push that touches a model's paths retrains it"),
       publishGrant(Topic.deploymentRequested, "a promotion tag deploys a registered version"),
+      publishGrant(Topic.releasesRequested, "a push that changes the releases file applies it"),
     ],
   },
   tektonEvents: {
@@ -394,6 +397,8 @@ export const permissionTable = {
         permissions: ["iam.serviceAccounts.actAs"],
         why: "the step's task calls advanceRollout with an OIDC token of the rollout-tasks account",
       },
+      bucketGrant(Prefix.releases, rewrite, "record a release's outcome in its model's applied state"),
+      publishGrant(Topic.githubNotifications, "report a release's outcome on the commit that declared it"),
       projectGrant(
         [
           "aiplatform.endpoints.get",
@@ -420,6 +425,40 @@ export const permissionTable = {
     description: "OIDC identity of the rollout queue's tasks: invokes advanceRollout, nothing else",
     uses: {},
     grants: [],
+  },
+  applyReleases: {
+    accountId: "mg-apply-releases",
+    description: "Pub/Sub releases-requested: applies a commit's releases file",
+    uses: {
+      "shared/gcs-blob-store.ts": blobCalls,
+      "shared/pubsub-publisher.ts": publishCalls,
+      "shared/vertex/endpoints-adapter.ts": ["getEndpoint"],
+    },
+    grants: [
+      ...stepBasics(FunctionName.applyReleases),
+      ...secretGrants(FunctionName.applyReleases),
+      bucketGrant(
+        Prefix.registry,
+        get,
+        "a declared commit must be registered: read the model's versions.json",
+      ),
+      bucketGrant(
+        Prefix.releases,
+        rewrite,
+        "read and update each model's applied release under ifGenerationMatch",
+      ),
+      publishGrant(Topic.deploymentRequested, "deploy each release that changed"),
+      projectGrant(
+        ["aiplatform.endpoints.get"],
+        "a release the endpoint already serves is recorded, not deployed",
+      ),
+    ],
+  },
+  notifyGithub: {
+    accountId: "mg-notify-github",
+    description: "Pub/Sub github-notifications: commit statuses as the GitHub App",
+    uses: { "shared/gcs-blob-store.ts": blobCalls },
+    grants: [...stepBasics(FunctionName.notifyGithub), ...secretGrants(FunctionName.notifyGithub)],
   },
   trainer: {
     accountId: "mg-trainer",

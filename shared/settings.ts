@@ -34,6 +34,8 @@ export interface Settings {
   tasksEndpoint: VertexEndpoint | undefined;
   /** MODELGATE_ADVANCE_ROLLOUT_URL: advanceRollout's URL, the target of a rollout step's task (Terraform sets it). */
   advanceRolloutUrl: string | undefined;
+  /** MODELGATE_GITHUB_API_URL, else `https://api.github.com`: GitHub Enterprise's `/api/v3`, or the local stand-in. */
+  githubApiUrl: string;
 }
 
 /** An unset or empty variable is absent. */
@@ -64,6 +66,11 @@ const SettingsEnv = z.object({
       .refine((seconds) => Number.isFinite(seconds) && seconds > 0, "must be a positive number of seconds"),
   ),
   MODELGATE_IDENTITY: optional(z.string()),
+  MODELGATE_GITHUB_API_URL: optional(
+    z
+      .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://api.github.com" })
+      .transform((url) => url.replace(/\/+$/, "")),
+  ),
 });
 
 /** Parses the environment's settings; a bad value throws a ConfigError naming each variable at fault. */
@@ -91,5 +98,6 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
       insecure: e.MODELGATE_TASKS_INSECURE === "true",
     },
     advanceRolloutUrl: e.MODELGATE_ADVANCE_ROLLOUT_URL,
+    githubApiUrl: e.MODELGATE_GITHUB_API_URL ?? "https://api.github.com",
   };
 }

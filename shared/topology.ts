@@ -12,6 +12,10 @@ export const Topic = {
   deploymentRequested: "deployment-requested",
   deploymentReady: "deployment-ready",
   verificationCompleted: "verification-completed",
+  /** A repository commit whose releases file is to be applied (issue #16). */
+  releasesRequested: "releases-requested",
+  /** Something to tell GitHub (a commit status), for the one function that holds the App key to say it. */
+  githubNotifications: "github-notifications",
 } as const;
 export type TopicName = (typeof Topic)[keyof typeof Topic];
 
@@ -76,6 +80,8 @@ export type Trigger =
 export const Secret = {
   githubWebhookSecret: { secretId: "modelgate-github-webhook-secret", env: "GITHUB_WEBHOOK_SECRET" },
   tektonSinkToken: { secretId: "modelgate-tekton-sink-token", env: "TEKTON_SINK_TOKEN" },
+  /** The GitHub App's private key (PEM): only the functions that call GitHub mount it (docs/decisions.md). */
+  githubAppKey: { secretId: "modelgate-github-app-key", env: "GITHUB_APP_PRIVATE_KEY" },
 } as const;
 export type Secret = (typeof Secret)[keyof typeof Secret];
 
@@ -158,6 +164,15 @@ export const functions = {
     summary: "a rollout step's bake is over: hand the step to verification (Cloud Tasks)",
     trigger: { kind: "http", invoker: "tasks" },
     timeoutSeconds: ingressTimeoutSeconds,
+  },
+  applyReleases: {
+    ...pubsubStep(Topic.releasesRequested, "applies a commit's releases file"),
+    secrets: [Secret.githubAppKey],
+  },
+  // Steps without the App key (rolloutModel) reach GitHub through it.
+  notifyGithub: {
+    ...pubsubStep(Topic.githubNotifications, "writes commit statuses to GitHub"),
+    secrets: [Secret.githubAppKey],
   },
 } as const satisfies Record<string, FunctionDeclaration>;
 

@@ -138,10 +138,11 @@ async function deployCanary(
   const candidateId = deployedModelId(message.model, message.commit);
   const previous = servingShares(state.trafficSplit);
   // A first deployment has nobody to share with: it takes all the traffic and is verified as the last step.
+  // A release may ask for its own canary share (the releases file's `canary`): it replaces the first step's share.
   const steps = rolloutSteps(model);
   const firstDeployment = Object.keys(previous).length === 0;
   const step = firstDeployment ? (steps.at(-1) as RolloutStep) : (steps[0] as RolloutStep);
-  const percent = firstDeployment ? 100 : step.traffic;
+  const percent = firstDeployment ? 100 : (message.canaryPercent ?? step.traffic);
   const split = canarySplit(previous, candidateId, percent);
   const previousDeployedModelId = dominantModel(previous);
   const plan: CanaryPlan = {
@@ -244,6 +245,7 @@ async function announce(
     ...followUp(message, deps.cause, now()),
     ...plannedDeployment(plan),
     ...(plan.rolloutStep === undefined ? {} : { rolloutStep: plan.rolloutStep }),
+    ...(message.release ? { release: message.release } : {}),
   };
   const messageId = await deps.publisher.publish(Topic.deploymentReady, ready);
   deps.trace.logger.info("deployment-ready published", { messageId, deployedModelId: plan.deployedModelId });

@@ -1,4 +1,4 @@
-import type { DeploymentRequested, TrainingRequested } from "../../shared/contracts.js";
+import type { DeploymentRequested, ReleasesRequested, TrainingRequested } from "../../shared/contracts.js";
 import { describeError, isRetryable } from "../../shared/errors.js";
 import { recordBranchPush } from "../../shared/ingress/branch-pushes.js";
 import {
@@ -143,6 +143,13 @@ async function publishDecision(
     ...context.envelope(decision),
     ...(sender === undefined ? {} : { requestedBy: sender }),
   };
+  if (decision.kind === "release") {
+    // A releases request is about the repository commit, for every model its file names: no `model`.
+    const { model: _none, ...aboutCommit } = envelope;
+    const message: ReleasesRequested = { ...aboutCommit, trigger: "github-push", ref: decision.ref };
+    const messageId = await deps.publisher.publish(Topic.releasesRequested, message);
+    return { topic: Topic.releasesRequested, model, commit, messageId };
+  }
   if (decision.kind === "train") {
     const message: TrainingRequested = { ...envelope, trigger: "github-push", ref: decision.ref };
     const messageId = await deps.publisher.publish(Topic.trainingRequested, message);

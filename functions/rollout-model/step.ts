@@ -2,6 +2,7 @@ import { type StepDefinition, stepDeps } from "../../shared/pubsub-function.js";
 import type { Runtime } from "../../shared/runtime.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
 import type { RolloutModelAdapters } from "./adapters.js";
+import { recordReleaseOutcome } from "./release-outcome.js";
 import { rolloutModel } from "./rollout-model.js";
 
 /**
@@ -19,7 +20,14 @@ export function rolloutModelStep(
       `${message.model}@${message.commit}#${message.correlationId}/${message.deployedModelId}/${message.verdict}` +
       (message.rolloutStep ? `/step-${message.rolloutStep}` : "") +
       (message.resume ? `/${message.resume.action}` : ""),
-    run: (message, context) =>
-      rolloutModel(message, { ...adapters(context.runtime), ...stepDeps(context), ...options }),
+    run: async (message, context) => {
+      const result = await rolloutModel(message, {
+        ...adapters(context.runtime),
+        ...stepDeps(context),
+        ...options,
+      });
+      await recordReleaseOutcome(message, stepDeps(context));
+      return result;
+    },
   };
 }

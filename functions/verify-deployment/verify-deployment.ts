@@ -108,6 +108,7 @@ export async function verifyDeployment(
     previousTrafficSplit: message.previousTrafficSplit,
     ...(previousId === undefined ? {} : { previousDeployedModelId: previousId }),
     ...(message.rolloutStep === undefined ? {} : { rolloutStep: message.rolloutStep }),
+    ...(message.release ? { release: message.release } : {}),
     verdict: decision.verdict,
     reasons: decision.reasons.slice(0, 50),
     metrics,

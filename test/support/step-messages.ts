@@ -1,4 +1,4 @@
-import type { DeploymentRequested, TrainingRequested } from "../../shared/contracts.js";
+import type { DeploymentRequested, ReleasesRequested, TrainingRequested } from "../../shared/contracts.js";
 
 /** What every message about fraud-detector at `commit` carries. */
 export function aboutCommit(
@@ -44,6 +44,24 @@ export function trainingRequest(
   return {
     ...aboutCommit(commit, "corr-1", { source: "github", id: "d-1" }),
     trigger: "github-push",
+    ...overrides,
+  };
+}
+
+/** A releases-requested message as a push of acme/fraud-detector at `commit` sends it. */
+export function releasesRequest(
+  commit = "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f",
+  overrides: Partial<ReleasesRequested> = {},
+): ReleasesRequested {
+  return {
+    schemaVersion: 1,
+    correlationId: "releases-1",
+    repository: "acme/fraud-detector",
+    commit,
+    causedBy: [{ source: "github", id: "d-1" }],
+    createdAt: "2026-01-01T00:00:00.000Z",
+    trigger: "github-push",
+    ref: "refs/heads/main",
     ...overrides,
   };
 }

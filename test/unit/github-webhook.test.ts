@@ -123,6 +123,26 @@ describe("githubWebhook routing", () => {
     expect(entry).toMatchObject({ step: "githubWebhook", action: "webhook-ping", outcome: "accepted" });
   });
 
+  it("requests the releases file applied, without a model, for a push to main that changes it", async () => {
+    const { handler, publisher, ledger } = setup();
+    const body = withPayload("github/push-main.json", (p) => {
+      p.commits = [{ ...p.commits[0], added: [], removed: [], modified: ["modelgate.releases.yaml"] }];
+    });
+    const response = await handler(await delivery(body, { delivery: "d-releases-1" }));
+    expect(response.statusCode).toBe(202);
+    const [request] = publisher.on(Topic.releasesRequested);
+    expect(request).toMatchObject({
+      correlationId: "d-releases-1",
+      repository: "acme/fraud-detector",
+      commit: headCommit,
+      trigger: "github-push",
+      ref: "refs/heads/main",
+    });
+    expect(request).not.toHaveProperty("model");
+    const records = await ledger.read("_unattributed", headCommit);
+    expect(records.map((r) => [r.action, r.outcome])).toEqual([[Topic.releasesRequested, "accepted"]]);
+  });
+
   it("requests training once for a push to main that touches the model's paths", async () => {
     const { handler, publisher, ledger } = setup();
     const request = await delivery(ownFixture("github/push-main.json"), { delivery: "d-push-1" });
