@@ -3,6 +3,7 @@
 // Each function is also bundled on its own for deployment (`npm run build`).
 import "./github-webhook/index.js";
 import "./tekton-events/index.js";
+import "./flux-events/index.js";
 import "./artifact-uploaded/index.js";
 import "./launch-training/index.js";
 import "./register-model/index.js";

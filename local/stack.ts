@@ -29,6 +29,8 @@ export interface StackOptions {
   pubsubEmulatorHost?: string;
   webhookSecret?: string;
   tektonToken?: string;
+  /** The HMAC key a Flux generic-hmac Provider signs with (fluxEvents). */
+  fluxSecret?: string;
   /** Retry backoff for the trigger subscriptions (the cloud's 10–600 s would make a demo wait). */
   backoffSeconds?: { minimum: number; maximum: number };
   /** The module that registers the functions, served by the Functions Framework (default: the package's main). */
@@ -55,6 +57,7 @@ export interface LocalStack {
   env: Record<string, string>;
   webhookSecret: string;
   tektonToken: string;
+  fluxSecret: string;
   /** Kills a function's process at once (a crashed instance) and starts a new one on the same port. */
   restartFunction(name: FunctionName, how?: "kill" | "stop"): Promise<void>;
   close(): Promise<void>;
@@ -88,9 +91,11 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
   const { config } = options;
   const webhookSecret = options.webhookSecret ?? randomBytes(20).toString("hex");
   const tektonToken = options.tektonToken ?? randomBytes(20).toString("hex");
+  const fluxSecret = options.fluxSecret ?? randomBytes(20).toString("hex");
   const secretValue = {
     [Secret.githubWebhookSecret.env]: webhookSecret,
     [Secret.tektonSinkToken.env]: tektonToken,
+    [Secret.fluxWebhookSecret.env]: fluxSecret,
   } satisfies Record<Secret["env"], string>;
   const ports = await functionPorts(options.functionsPort);
   const urlOf = (name: FunctionName) => `http://127.0.0.1:${ports[name]}/`;
@@ -147,6 +152,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
     env: servers.env,
     webhookSecret,
     tektonToken,
+    fluxSecret,
     async restartFunction(name, how = "kill") {
       const current = functions[name];
       await (how === "kill" ? current.kill() : current.stop());

@@ -65,6 +65,7 @@ async function main(): Promise<void> {
     },
     ...(env.GITHUB_WEBHOOK_SECRET ? { webhookSecret: env.GITHUB_WEBHOOK_SECRET } : {}),
     ...(env.TEKTON_SINK_TOKEN ? { tektonToken: env.TEKTON_SINK_TOKEN } : {}),
+    ...(env.FLUX_WEBHOOK_SECRET ? { fluxSecret: env.FLUX_WEBHOOK_SECRET } : {}),
     onFunctionLine: (target, line) => {
       const text = raw ? `${target} ${line}` : formatFunctionLine(target, line);
       if (text) process.stdout.write(`${text}\n`);
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
     "",
     `  webhook secret  ${stack.webhookSecret}${env.GITHUB_WEBHOOK_SECRET ? "" : "   (generated; set GITHUB_WEBHOOK_SECRET to choose)"}`,
     `  Tekton token    ${stack.tektonToken}${env.TEKTON_SINK_TOKEN ? "" : "   (generated; set TEKTON_SINK_TOKEN to choose)"}`,
+    `  Flux HMAC key   ${stack.fluxSecret}${env.FLUX_WEBHOOK_SECRET ? "" : "   (generated; set FLUX_WEBHOOK_SECRET to choose)"}`,
     "",
     "  Try it: in a second terminal run `npx modelgate demo`. Ctrl-C stops everything.",
     "",

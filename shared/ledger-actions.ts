@@ -57,7 +57,7 @@ export const RolloutAction = {
 } as const;
 
 /**
- * Actions of the HTTP and storage ingress functions (githubWebhook, tektonEvents, artifactUploaded). A message they
+ * Actions of the HTTP and storage ingress functions (githubWebhook, tektonEvents, fluxEvents, artifactUploaded). A message they
  * publish is recorded under its topic's name (`Topic.trainingRequested`, `Topic.artifactReady`).
  */
 export const IngressAction = {
@@ -68,6 +68,8 @@ export const IngressAction = {
   runRefused: "run-refused",
   runFailed: "run-failed",
   artifactRefused: "artifact-refused",
+  fluxEventIgnored: "flux-event-ignored",
+  fluxEventRefused: "flux-event-refused",
 } as const;
 
 /** Actions of the command line. */

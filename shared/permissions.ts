@@ -249,6 +249,16 @@ export const permissionTable = {
       publishGrant(Topic.artifactReady, "a successful run that wrote a model artifact"),
     ],
   },
+  fluxEvents: {
+    accountId: "mg-flux-events",
+    description: "HTTP ingress: Flux notification-controller events (generic-hmac)",
+    uses: { "shared/gcs-blob-store.ts": blobCalls, "shared/pubsub-publisher.ts": publishCalls },
+    grants: [
+      ...stepBasics(FunctionName.fluxEvents),
+      ...secretGrants(FunctionName.fluxEvents),
+      publishGrant(Topic.releasesRequested, "a reconciled revision applies its releases file"),
+    ],
+  },
   artifactUploaded: {
     accountId: "mg-artifact-uploaded",
     description: "Eventarc: bucket finalize of models/<model>/<commit>/modelgate.json",

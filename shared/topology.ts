@@ -61,9 +61,11 @@ export type Ingress = (typeof Ingress)[keyof typeof Ingress];
  * Who may invoke a function (Cloud Run's run.invoker): `public`, anyone (Terraform's webhook_invoker_members,
  * allUsers by default; the function authenticates each request itself); `forwarder`, only the in-cluster
  * forwarder's account (docs/tekton-sink-auth.md); `trigger`, only its own trigger account (its push
- * subscription's, or Eventarc's for a bucket event).
+ * subscription's, or Eventarc's for a bucket event); `signed`, anyone who reaches its (internal) ingress
+ * (Terraform's signed_invoker_members, allUsers by default): a sender inside the VPC that cannot present a Google
+ * identity but signs every body, which the function verifies (fluxEvents; docs/decisions.md).
  */
-export type Invoker = "public" | "forwarder" | "trigger";
+export type Invoker = "public" | "forwarder" | "signed" | "trigger";
 
 /** How a function is invoked: an HTTP request (and by whom), a bucket finalize event, or its topic's push. */
 export type Trigger =
@@ -75,6 +77,8 @@ export type Trigger =
 export const Secret = {
   githubWebhookSecret: { secretId: "modelgate-github-webhook-secret", env: "GITHUB_WEBHOOK_SECRET" },
   tektonSinkToken: { secretId: "modelgate-tekton-sink-token", env: "TEKTON_SINK_TOKEN" },
+  /** The HMAC key of Flux's generic-hmac Provider (infra/flux/). */
+  fluxWebhookSecret: { secretId: "modelgate-flux-webhook-secret", env: "FLUX_WEBHOOK_SECRET" },
 } as const;
 export type Secret = (typeof Secret)[keyof typeof Secret];
 
@@ -116,7 +120,8 @@ function pubsubStep(topic: TopicName, summary: string, nodeOptions = ""): Functi
 
 /**
  * Every function. Only githubWebhook is public; tektonEvents is reached from the cluster through the forwarder
- * (docs/tekton-sink-auth.md), and the event-driven functions only by their triggers.
+ * (docs/tekton-sink-auth.md), fluxEvents from the cluster's notification-controller (internal ingress, signed
+ * bodies; docs/flux.md), and the event-driven functions only by their triggers.
  */
 export const functions = {
   githubWebhook: {
@@ -132,6 +137,13 @@ export const functions = {
     summary: "Tekton CloudEvents sink",
     trigger: { kind: "http", invoker: "forwarder" },
     secrets: [Secret.tektonSinkToken],
+    timeoutSeconds: ingressTimeoutSeconds,
+  },
+  fluxEvents: {
+    ...defaults,
+    summary: "Flux notification-controller events (generic-hmac)",
+    trigger: { kind: "http", invoker: "signed" },
+    secrets: [Secret.fluxWebhookSecret],
     timeoutSeconds: ingressTimeoutSeconds,
   },
   artifactUploaded: {
