@@ -24,6 +24,7 @@ import {
   functionFolder,
   functionNames,
   Ingress,
+  type Invoker,
   invokerOf,
   Secret,
   subscriptionFor,
@@ -87,10 +88,19 @@ export function readConfigFile(path = defaultConfigFile): Config {
  * member, as the operator lists them, so it serves one public function; a second one needs its own variable.
  */
 export function publicFunction(): FunctionName {
-  const [only, ...more] = functionNames.filter((name) => invokerOf(name) === "public");
+  return onlyInvokedBy("public", "webhook_invoker_members");
+}
+
+/** The one function Terraform's signed_invoker_members may invoke (allUsers by default; fluxEvents), likewise. */
+export function signedFunction(): FunctionName {
+  return onlyInvokedBy("signed", "signed_invoker_members");
+}
+
+function onlyInvokedBy(invoker: Invoker, variable: string): FunctionName {
+  const [only, ...more] = functionNames.filter((name) => invokerOf(name) === invoker);
   if (!only || more.length > 0) {
     throw new Error(
-      `webhook_invoker_members serves exactly one public function; shared/topology.ts declares ${[only, ...more].filter(Boolean).join(", ") || "none"}`,
+      `${variable} serves exactly one ${invoker} function; shared/topology.ts declares ${[only, ...more].filter(Boolean).join(", ") || "none"}`,
     );
   }
   return only;
@@ -257,6 +267,7 @@ export function infraData(config: Config = readConfigFile()) {
         .map(([name, f]) => [name, { account_id: f.trigger_account_id, trigger: f.trigger }]),
     ),
     public_function: publicFunction(),
+    signed_function: signedFunction(),
     forwarder_functions: Object.fromEntries(
       Object.entries(functions)
         .filter(([, f]) => f.invoker === "forwarder")

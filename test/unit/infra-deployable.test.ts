@@ -208,6 +208,22 @@ describe("ingress", () => {
       /webhook_invoker_members takes allUsers or IAM members/,
     );
   });
+
+  it("grants fluxEvents' invoker to signed_invoker_members (allUsers unless changed) behind internal ingress", async () => {
+    const grant = resource("google_cloud_run_service_iam_member", "signed_invoker");
+    expect(grant.for_each).toBe("${toset(var.signed_invoker_members)}");
+    expect(grant.service).toBe(
+      "${google_cloudfunctions2_function.function[local.data.signed_function].name}",
+    );
+    expect(data.signed_function).toBe("fluxEvents");
+    expect(fnData("fluxEvents").ingress_settings).toBe("ALLOW_INTERNAL_ONLY");
+    const members = (values: Record<string, unknown>) =>
+      evaluateInModule(moduleDir, { locals: [], values, expression: "var.signed_invoker_members" });
+    expect(await members({})).toEqual(["allUsers"]);
+    await expect(members({ signed_invoker_members: ["everyone"] })).rejects.toThrow(
+      /signed_invoker_members takes allUsers or IAM members/,
+    );
+  });
 });
 
 describe("secrets", () => {
