@@ -10,3 +10,4 @@ import "./register-model/index.js";
 import "./deploy-model/index.js";
 import "./verify-deployment/index.js";
 import "./rollout-model/index.js";
+import "./apply-releases/index.js";

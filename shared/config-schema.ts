@@ -114,10 +114,10 @@ export const ModelConfig = z.strictObject({
   canary: z.strictObject({ trafficPercent: Percent.max(99).default(10) }).prefault({}),
   verification: VerificationConfig,
   tekton: TektonMapping.optional(),
-  /** What the scheduled reconcile does when the endpoint no longer serves the applied release (docs/flux.md). */
+  /** Releases declared in the repository's releases file (docs/releases.md). */
   releases: z
     .strictObject({
-      /** `report` records drift in the ledger; `repair` also redeploys the declared release through the chain. */
+      /** What the scheduled reconcile does when the endpoint differs from the serving release. */
       drift: z.enum(["report", "repair"]).default("report"),
     })
     .prefault({}),
@@ -147,6 +147,22 @@ export const ConfigSchema = z
       .strictObject({
         /** Repositories allowed to trigger work. */
         repositories: z.array(RepositoryName).default([]),
+        /**
+         * The GitHub App modelgate reads repositories and writes commit statuses as (docs/releases.md); its private
+         * key is the Secret Manager secret `Secret.githubAppKey`. Unset, nothing calls GitHub.
+         */
+        app: z
+          .strictObject({
+            id: z.number().int().min(1),
+            installationId: z.number().int().min(1),
+          })
+          .optional(),
+        /** The releases file's path at the root of a model repository. */
+        releasesFile: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, "a repository path such as modelgate.releases.yaml")
+          .refine((path) => !path.split("/").includes(".."), "a path without '..'")
+          .default("modelgate.releases.yaml"),
       })
       .prefault({}),
     tekton: z

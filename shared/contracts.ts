@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ValidationError } from "./errors.js";
-import { CommitSha, ModelName, RepositoryName } from "./names.js";
+import { CommitSha, FullCommitSha, ModelName, RepositoryName } from "./names.js";
 import { Topic, type TopicName } from "./topology.js";
 import { formatIssues } from "./zod-issues.js";
 
@@ -47,11 +47,23 @@ export const ArtifactReady = z.strictObject({
   manifestGeneration: z.string().regex(/^\d+$/).optional(),
 });
 
+/**
+ * A deployment that applies a release declared in a repository's releases file (shared/releases/): the commit
+ * that declared it, carried along deployment-requested → deployment-ready → verification-completed so rolloutModel
+ * can record the outcome in the model's applied state.
+ */
+export const ReleaseOrigin = z.strictObject({ declaredBy: CommitSha });
+export type ReleaseOrigin = z.infer<typeof ReleaseOrigin>;
+
 export const DeploymentRequested = z.strictObject({
   ...envelope,
-  reason: z.enum(["promotion-tag", "auto-deploy", "manual"]),
+  /** `release`: applyReleases applies a releases file; `release-repair`: the reconcile restores a declared release. */
+  reason: z.enum(["promotion-tag", "auto-deploy", "manual", "release", "release-repair"]),
   tag: z.string().max(512).optional(),
   requestedBy: z.string().max(256).optional(),
+  /** The canary share a release asks for; without it, the model's `canary.trafficPercent`. */
+  canaryPercent: z.number().int().min(1).max(99).optional(),
+  release: ReleaseOrigin.optional(),
 });
 
 const deploymentFields = {
@@ -66,6 +78,7 @@ const deploymentFields = {
   previousTrafficSplit: TrafficSplit,
   /** The deployed model that served before (compared against), if any. */
   previousDeployedModelId: z.string().min(1).optional(),
+  release: ReleaseOrigin.optional(),
 };
 
 export const DeploymentReady = z.strictObject({
@@ -86,6 +99,33 @@ export const VerificationCompleted = z.strictObject({
   reportUri: GcsUri,
 });
 
+/**
+ * A repository commit whose releases file (`github.releasesFile`) is to be applied: published by githubWebhook for
+ * a push that touches the file, by the Flux receiver for a reconciled revision, or by hand. It concerns every model
+ * the file names, so unlike the other contracts it has no `model`.
+ */
+export const ReleasesRequested = z.strictObject({
+  schemaVersion: envelope.schemaVersion,
+  correlationId: envelope.correlationId,
+  repository: envelope.repository,
+  /** The commit whose releases file to apply: a full SHA. */
+  commit: FullCommitSha,
+  causedBy: envelope.causedBy,
+  createdAt: envelope.createdAt,
+  trigger: z.enum(["github-push", "flux", "manual"]),
+  ref: z.string().max(512).optional(),
+  requestedBy: z.string().max(256).optional(),
+  /** The Flux object whose reconciliation asked for it (trigger "flux"). */
+  flux: z
+    .strictObject({
+      kind: z.string().min(1).max(128),
+      namespace: z.string().min(1).max(253),
+      name: z.string().min(1).max(253),
+      revision: z.string().min(1).max(512),
+    })
+    .optional(),
+});
+
 /** One schema per topic: the sender types its message with it, the receiver validates with it. */
 export const contracts = {
   [Topic.trainingRequested]: TrainingRequested,
@@ -93,6 +133,7 @@ export const contracts = {
   [Topic.deploymentRequested]: DeploymentRequested,
   [Topic.deploymentReady]: DeploymentReady,
   [Topic.verificationCompleted]: VerificationCompleted,
+  [Topic.releasesRequested]: ReleasesRequested,
 } as const satisfies Record<TopicName, z.ZodType>;
 
 export type MessageOf<T extends TopicName> = z.infer<(typeof contracts)[T]>;
@@ -101,6 +142,7 @@ export type ArtifactReady = MessageOf<typeof Topic.artifactReady>;
 export type DeploymentRequested = MessageOf<typeof Topic.deploymentRequested>;
 export type DeploymentReady = MessageOf<typeof Topic.deploymentReady>;
 export type VerificationCompleted = MessageOf<typeof Topic.verificationCompleted>;
+export type ReleasesRequested = MessageOf<typeof Topic.releasesRequested>;
 
 /** The fields every message starts with, in the order the contracts declare them. */
 export interface MessageEnvelope {
@@ -171,7 +213,8 @@ export function encodeMessage<T extends TopicName>(
     attributes: {
       [Attribute.contract]: topic,
       [Attribute.version]: String(valid.schemaVersion),
-      [Attribute.model]: valid.model,
+      // A message about a repository commit (releases-requested) concerns no single model.
+      ...("model" in valid ? { [Attribute.model]: valid.model } : {}),
       [Attribute.correlationId]: valid.correlationId,
     },
   };

@@ -56,6 +56,11 @@ export const RolloutAction = {
   rollbackCompleted: "rollback-completed",
 } as const;
 
+/** Actions of applyReleases. */
+export const ReleasesAction = {
+  releasesRequestReceived: "releases-request-received",
+} as const;
+
 /**
  * Actions of the HTTP and storage ingress functions (githubWebhook, tektonEvents, fluxEvents, artifactUploaded). A message they
  * publish is recorded under its topic's name (`Topic.trainingRequested`, `Topic.artifactReady`).
@@ -85,6 +90,7 @@ export type LedgerAction =
   | ValueOf<typeof DeployAction>
   | ValueOf<typeof VerifyAction>
   | ValueOf<typeof RolloutAction>
+  | ValueOf<typeof ReleasesAction>
   | ValueOf<typeof IngressAction>
   | ValueOf<typeof CliAction>;
 

@@ -13,6 +13,9 @@ export const CommitSha = z
   .string()
   .regex(/^[0-9a-f]{7,40}$/, "a git commit SHA (7 to 40 lowercase hex digits)");
 
+/** A full 40-digit git commit SHA, lowercase hex: what a releases file and a releases request name. */
+export const FullCommitSha = z.string().regex(/^[0-9a-f]{40}$/, "a full 40-digit commit SHA (lowercase hex)");
+
 /** A GitHub repository as "owner/name". */
 export const RepositoryName = z
   .string()

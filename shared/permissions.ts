@@ -57,6 +57,8 @@ export const Prefix = {
   pushes: "pushes/",
   promotions: "promotions/",
   idempotency: "idempotency/",
+  /** Each model's applied release, `releases/<model>.json` (shared/releases/applied-release.ts). */
+  releases: "releases/",
 } as const;
 
 /** The claim prefix of one function: a function can only touch its own claims. */
@@ -388,6 +390,25 @@ export const permissionTable = {
         ],
         "move traffic, undeploy the loser, move the alias, label a failed version",
       ),
+    ],
+  },
+  applyReleases: {
+    accountId: "mg-apply-releases",
+    description: "Pub/Sub releases-requested: applies a commit's releases file",
+    uses: { "shared/gcs-blob-store.ts": blobCalls, "shared/pubsub-publisher.ts": publishCalls },
+    grants: [
+      ...stepBasics(FunctionName.applyReleases),
+      bucketGrant(
+        Prefix.registry,
+        get,
+        "a declared commit must be registered: read the model's versions.json",
+      ),
+      bucketGrant(
+        Prefix.releases,
+        rewrite,
+        "read and update each model's applied release under ifGenerationMatch",
+      ),
+      publishGrant(Topic.deploymentRequested, "deploy each release that changed"),
     ],
   },
   trainer: {

@@ -19,7 +19,7 @@ export interface StepContext {
   delivery: { messageId: string; deliveryAttempt: number; subscription: string };
   /** The cause to put in messages this step publishes. */
   cause: Cause;
-  /** Appends a ledger record for this message's model and commit. */
+  /** Appends a ledger record for this message's model (`_unattributed` for a releases request) and commit. */
   record(record: Pick<LedgerRecord, "action" | "outcome"> & Partial<LedgerRecord>): Promise<void>;
 }
 
@@ -75,11 +75,9 @@ export function pubsubFunction<T extends TopicName>(
       return;
     }
 
-    logger = logger.child({
-      correlationId: message.correlationId,
-      model: message.model,
-      commit: message.commit,
-    });
+    // A releases request concerns a repository commit, not one model: its own records name each model.
+    const model = "model" in message ? message.model : unattributed;
+    logger = logger.child({ correlationId: message.correlationId, model, commit: message.commit });
     const context: StepContext = {
       runtime,
       logger,
@@ -87,7 +85,7 @@ export function pubsubFunction<T extends TopicName>(
       cause,
       record: async (partial) => {
         await runtime.ledger.append({
-          model: message.model,
+          model,
           commit: message.commit,
           step: step.name,
           correlationId: message.correlationId,

@@ -12,6 +12,8 @@ export const Topic = {
   deploymentRequested: "deployment-requested",
   deploymentReady: "deployment-ready",
   verificationCompleted: "verification-completed",
+  /** A repository commit whose releases file is to be applied (issue #16). */
+  releasesRequested: "releases-requested",
 } as const;
 export type TopicName = (typeof Topic)[keyof typeof Topic];
 
@@ -164,6 +166,7 @@ export const functions = {
     "--max-semi-space-size=16",
   ),
   rolloutModel: pubsubStep(Topic.verificationCompleted, "promotes or rolls back the canary"),
+  applyReleases: pubsubStep(Topic.releasesRequested, "applies a commit's releases file"),
 } as const satisfies Record<string, FunctionDeclaration>;
 
 /** Functions Framework target names: the declarations' keys. */

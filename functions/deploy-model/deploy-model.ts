@@ -136,7 +136,9 @@ async function deployCanary(
   const endpoint = endpointName(deps.config, message.model);
   const candidateId = deployedModelId(message.model, message.commit);
   const previous = servingShares(state.trafficSplit);
-  const percent = Object.keys(previous).length === 0 ? 100 : model.canary.trafficPercent;
+  // A release may ask for its own canary share (the releases file's `canary`).
+  const percent =
+    Object.keys(previous).length === 0 ? 100 : (message.canaryPercent ?? model.canary.trafficPercent);
   const split = canarySplit(previous, candidateId, percent);
   const previousDeployedModelId = dominantModel(previous);
   const plan: CanaryPlan = {
@@ -243,6 +245,7 @@ async function announce(
     canaryPercent: plan.canaryPercent,
     previousTrafficSplit: plan.previousTrafficSplit,
     ...(plan.previousDeployedModelId ? { previousDeployedModelId: plan.previousDeployedModelId } : {}),
+    ...(message.release ? { release: message.release } : {}),
   };
   const messageId = await deps.publisher.publish(Topic.deploymentReady, ready);
   deps.trace.logger.info("deployment-ready published", { messageId, deployedModelId: plan.deployedModelId });

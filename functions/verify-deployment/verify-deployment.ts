@@ -102,6 +102,7 @@ export async function verifyDeployment(
     canaryPercent: message.canaryPercent,
     previousTrafficSplit: message.previousTrafficSplit,
     ...(previousId === undefined ? {} : { previousDeployedModelId: previousId }),
+    ...(message.release ? { release: message.release } : {}),
     verdict: decision.verdict,
     reasons: decision.reasons.slice(0, 50),
     metrics,
