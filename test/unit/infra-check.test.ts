@@ -212,8 +212,8 @@ describe("the Terraform module against the permission table", () => {
     );
     expect(publicUses.sort()).toEqual([
       'environments/example/variables.tf: default     = ["allUsers"]',
-      'modules/modelgate/variables.tf: condition     = alltrue([for m in var.webhook_invoker_members : m == "allUsers" || can(regex("^(serviceAccount|group|user|domain|principal|principalSet):", m))])',
       'modules/modelgate/variables.tf: condition     = alltrue([for m in var.signed_invoker_members : m == "allUsers" || can(regex("^(serviceAccount|group|user|domain|principal|principalSet):", m))])',
+      'modules/modelgate/variables.tf: condition     = alltrue([for m in var.webhook_invoker_members : m == "allUsers" || can(regex("^(serviceAccount|group|user|domain|principal|principalSet):", m))])',
       'modules/modelgate/variables.tf: default     = ["allUsers"]',
       'modules/modelgate/variables.tf: default     = ["allUsers"]',
     ]);
