@@ -13,9 +13,10 @@ describe("the function declarations", () => {
   });
 
   it("say who may invoke each function: the HTTP ones by their declared invoker, the rest by their trigger", () => {
-    expect(httpFunctionNames).toEqual(["githubWebhook", "tektonEvents"]);
+    expect(httpFunctionNames).toEqual(["githubWebhook", "tektonEvents", "fluxEvents"]);
     expect(invokerOf("githubWebhook")).toBe("public");
     expect(invokerOf("tektonEvents")).toBe("forwarder");
+    expect(invokerOf("fluxEvents")).toBe("signed");
     for (const name of functionNames.filter((n) => !httpFunctionNames.includes(n))) {
       expect(invokerOf(name), name).toBe("trigger");
     }
@@ -24,6 +25,7 @@ describe("the function declarations", () => {
   it("reach Terraform: invoker, trigger, ingress and secrets per function, the public one and the forwarder's", () => {
     const data = infraData();
     expect(data.public_function).toBe("githubWebhook");
+    expect(data.signed_function).toBe("fluxEvents");
     expect(Object.keys(data.forwarder_functions)).toEqual(["tektonEvents"]);
     for (const name of functionNames) {
       const declared = functions[name];
