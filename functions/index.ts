@@ -11,3 +11,4 @@ import "./deploy-model/index.js";
 import "./verify-deployment/index.js";
 import "./rollout-model/index.js";
 import "./apply-releases/index.js";
+import "./reconcile-endpoints/index.js";

@@ -61,6 +61,14 @@ export const ReleasesAction = {
   releasesRequestReceived: "releases-request-received",
 } as const;
 
+/** Actions of reconcileEndpoints, each recorded under the model and the commit of its serving release. */
+export const ReconcileAction = {
+  inSync: "release-in-sync",
+  driftDetected: "drift-detected",
+  repairRequested: "drift-repair-requested",
+  reconcileSkipped: "reconcile-skipped",
+} as const;
+
 /**
  * Actions of the HTTP and storage ingress functions (githubWebhook, tektonEvents, fluxEvents, artifactUploaded). A message they
  * publish is recorded under its topic's name (`Topic.trainingRequested`, `Topic.artifactReady`).
@@ -91,6 +99,7 @@ export type LedgerAction =
   | ValueOf<typeof VerifyAction>
   | ValueOf<typeof RolloutAction>
   | ValueOf<typeof ReleasesAction>
+  | ValueOf<typeof ReconcileAction>
   | ValueOf<typeof IngressAction>
   | ValueOf<typeof CliAction>;
 

@@ -411,6 +411,34 @@ export const permissionTable = {
       publishGrant(Topic.deploymentRequested, "deploy each release that changed"),
     ],
   },
+  reconcileEndpoints: {
+    accountId: "mg-reconcile-endpoints",
+    description: "Pub/Sub reconcile-requested: compares endpoints with their applied releases",
+    uses: {
+      "shared/gcs-blob-store.ts": [...blobCalls, "getFiles"],
+      "shared/pubsub-publisher.ts": publishCalls,
+      "shared/vertex/models-adapter.ts": ["listModels", "listModelVersions", "getModel"],
+      "shared/vertex/endpoints-adapter.ts": ["getEndpoint"],
+    },
+    grants: [
+      bucketGrant(
+        claimPrefix(FunctionName.reconcileEndpoints),
+        rewrite,
+        "claim each run and each repair (one per drift observation)",
+      ),
+      bucketGrant(
+        Prefix.ledger,
+        [...create, ...read],
+        "append create-only records; read a model's recent records, which explain modelgate's own changes",
+      ),
+      bucketGrant(Prefix.releases, read, "list and read each model's applied release"),
+      projectGrant(
+        ["aiplatform.endpoints.get", "aiplatform.models.get", "aiplatform.models.list"],
+        "read each endpoint's deployed models and split, the declared version and the production alias",
+      ),
+      publishGrant(Topic.deploymentRequested, "repair drift through the chain (drift: repair)"),
+    ],
+  },
   trainer: {
     accountId: "mg-trainer",
     description: "Vertex AI CustomJob and Tekton train-and-package: the only writer of models/",

@@ -14,6 +14,8 @@ export const Topic = {
   verificationCompleted: "verification-completed",
   /** A repository commit whose releases file is to be applied (issue #16). */
   releasesRequested: "releases-requested",
+  /** Compare every endpoint with its applied release (Cloud Scheduler, `modelgate reconcile`, `npm start`). */
+  reconcileRequested: "reconcile-requested",
 } as const;
 export type TopicName = (typeof Topic)[keyof typeof Topic];
 
@@ -167,6 +169,10 @@ export const functions = {
   ),
   rolloutModel: pubsubStep(Topic.verificationCompleted, "promotes or rolls back the canary"),
   applyReleases: pubsubStep(Topic.releasesRequested, "applies a commit's releases file"),
+  reconcileEndpoints: pubsubStep(
+    Topic.reconcileRequested,
+    "compares endpoints with their applied releases; reports or repairs drift",
+  ),
 } as const satisfies Record<string, FunctionDeclaration>;
 
 /** Functions Framework target names: the declarations' keys. */
