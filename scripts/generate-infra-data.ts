@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type Config, parseConfig } from "../shared/config.js";
+import { parseMessage } from "../shared/contracts.js";
 import { secretFileVariable } from "../shared/ingress/env.js";
 import {
   exactPredefinedRoles,
@@ -28,6 +29,7 @@ import {
   invokerOf,
   Secret,
   subscriptionFor,
+  Topic,
   topicNames,
 } from "../shared/topology.js";
 
@@ -244,6 +246,19 @@ function functionsData() {
   );
 }
 
+/**
+ * What Cloud Scheduler publishes to start a reconcile: the same bytes every run (a job's message is fixed), valid
+ * against the ReconcileRequested contract; runs are told apart by their message ids.
+ */
+function reconcileSchedule() {
+  const message = parseMessage(Topic.reconcileRequested, {
+    schemaVersion: 1,
+    trigger: "schedule",
+    requestedBy: "cloud-scheduler",
+  });
+  return { topic: Topic.reconcileRequested, data: JSON.stringify(message) };
+}
+
 /** Everything Terraform needs from the code, as plain JSON with snake_case keys. */
 export function infraData(config: Config = readConfigFile()) {
   const functions = functionsData();
@@ -291,6 +306,7 @@ export function infraData(config: Config = readConfigFile()) {
       ack_deadline_seconds: deliveryPolicy.ackDeadlineSeconds,
     },
     secrets: Object.fromEntries(Object.values(Secret).map((s) => [s.secretId, { env: s.env }])),
+    reconcile_schedule: reconcileSchedule(),
     endpoints: endpointsOf(config),
     ...grantTables(),
   };

@@ -131,3 +131,20 @@ variable "function_settings" {
   }))
   default = {}
 }
+
+variable "reconcile_schedule" {
+  description = "When Cloud Scheduler starts the reconcile of every endpoint with its applied release (unix-cron, e.g. \"*/15 * * * *\")."
+  type        = string
+  default     = "*/15 * * * *"
+
+  validation {
+    condition     = length(split(" ", trimspace(var.reconcile_schedule))) == 5
+    error_message = "reconcile_schedule is a unix-cron expression of five fields, such as \"*/15 * * * *\"."
+  }
+}
+
+variable "reconcile_time_zone" {
+  description = "The time zone reconcile_schedule is read in (a tz database name)."
+  type        = string
+  default     = "Etc/UTC"
+}
