@@ -6,6 +6,7 @@ import { demo } from "./commands/demo.js";
 import { doctor } from "./commands/doctor.js";
 import { githubRegister } from "./commands/github-register.js";
 import { lineage } from "./commands/lineage.js";
+import { reconcile } from "./commands/reconcile.js";
 import { replay } from "./commands/replay.js";
 import { retrain } from "./commands/retrain.js";
 import { status } from "./commands/status.js";
@@ -17,6 +18,7 @@ export const commands: Command[] = [
   status,
   replay,
   retrain,
+  reconcile,
   githubRegister,
   configCheck,
   doctor,

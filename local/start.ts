@@ -4,8 +4,10 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { stackFilePath } from "../cli/cli-env.js";
-import { defaultConfigPath, loadConfig } from "../shared/config.js";
+import { requestReconcile } from "../cli/commands/reconcile.js";
+import { type Config, defaultConfigPath, loadConfig } from "../shared/config.js";
 import { ConfigError } from "../shared/errors.js";
+import { loadSettings } from "../shared/settings.js";
 import {
   type FunctionName,
   functionFolder,
@@ -14,7 +16,7 @@ import {
   httpFunctionNames,
 } from "../shared/topology.js";
 import { formatFunctionLine } from "./function-log.js";
-import { startStack } from "./stack.js";
+import { type LocalStack, startStack } from "./stack.js";
 
 // Nothing here runs on Google Cloud: keep google-auth-library from probing for a metadata server.
 process.env.METADATA_SERVER_DETECTION ??= "none";
@@ -29,6 +31,38 @@ function port(name: string, fallback: number): number {
   return n;
 }
 
+/**
+ * MODELGATE_RECONCILE_INTERVAL_SECONDS: how often `npm start` asks reconcileEndpoints to compare every endpoint with
+ * its applied release, as Cloud Scheduler does in the cloud; 300 unless set, 0 for never.
+ */
+function reconcileIntervalSeconds(): number {
+  const name = "MODELGATE_RECONCILE_INTERVAL_SECONDS";
+  const value = env[name];
+  if (value === undefined || value === "") return 300;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new ConfigError(`${name} must be a whole number of seconds (0: never), got "${value}"`);
+  return n;
+}
+
+/** Publishes a reconcile request every `seconds` (as Cloud Scheduler would); a failed publish is said and retried next time. */
+function reconcileOnInterval(stack: LocalStack, config: Config, seconds: number): () => void {
+  if (seconds === 0) return () => {};
+  const context = { config, settings: loadSettings(stack.env) };
+  const timer = setInterval(() => {
+    requestReconcile(context, {
+      trigger: "interval",
+      requestedBy: "npm start",
+      dryRun: false,
+      models: [],
+    }).catch((error: unknown) =>
+      process.stderr.write(`the scheduled reconcile could not be requested: ${(error as Error).message}\n`),
+    );
+  }, seconds * 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 async function main(): Promise<void> {
   // Until the stack is up, Ctrl-C just exits; the 'exit' hook in function-process.ts takes the functions with it.
   const early = () => process.exit(130);
@@ -36,6 +70,7 @@ async function main(): Promise<void> {
   process.once("SIGTERM", early);
   const configPath = resolve(env.MODELGATE_CONFIG ?? defaultConfigPath);
   const config = loadConfig({ ...env, MODELGATE_CONFIG: configPath });
+  const reconcileEvery = reconcileIntervalSeconds();
 
   const sourceOf = (name: FunctionName) => resolve("dist", "local", "functions", functionFolder(name));
   const unbuilt = functionNames.filter((name) => !existsSync(resolve(sourceOf(name), "index.mjs")));
@@ -89,6 +124,7 @@ async function main(): Promise<void> {
     "",
     `  webhook secret  ${stack.webhookSecret}${env.GITHUB_WEBHOOK_SECRET ? "" : "   (generated; set GITHUB_WEBHOOK_SECRET to choose)"}`,
     `  Tekton token    ${stack.tektonToken}${env.TEKTON_SINK_TOKEN ? "" : "   (generated; set TEKTON_SINK_TOKEN to choose)"}`,
+    `  reconcile       ${reconcileEvery === 0 ? "never (MODELGATE_RECONCILE_INTERVAL_SECONDS=0)" : `every ${reconcileEvery} s (MODELGATE_RECONCILE_INTERVAL_SECONDS); now: npx modelgate reconcile`}`,
     `  Flux HMAC key   ${stack.fluxSecret}${env.FLUX_WEBHOOK_SECRET ? "" : "   (generated; set FLUX_WEBHOOK_SECRET to choose)"}`,
     "",
     "  Try it: in a second terminal run `npx modelgate demo`. Ctrl-C stops everything.",
@@ -98,10 +134,12 @@ async function main(): Promise<void> {
 
   process.off("SIGINT", early);
   process.off("SIGTERM", early);
+  const stopReconciling = reconcileOnInterval(stack, config, reconcileEvery);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    stopReconciling();
     process.stdout.write(`\n${signal}: stopping modelgate…\n`);
     await stack.close();
     process.stdout.write("stopped.\n");
