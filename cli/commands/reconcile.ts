@@ -133,9 +133,11 @@ export function describeModel(model: string, records: LedgerEntry[]): string {
   }
   const repair = records.find((r) => r.action === ReconcileAction.repairRequested);
   lines.push(
-    repair !== undefined
-      ? `    repair requested: deployment-requested ${String(repair.details?.messageId)} (reason release-repair)`
-      : `    ${details.mode === "repair" ? "repair already requested for this drift" : `reported only (${String(details.mode)})`}`,
+    details.repair === "requested"
+      ? `    repair requested: deployment-requested ${String(repair?.details?.messageId)} (reason release-repair)`
+      : details.repair === "already-requested"
+        ? "    repair already requested for this drift"
+        : `    reported only (${String(details.mode)})`,
   );
   return `${lines.join("\n")}\n`;
 }

@@ -99,6 +99,12 @@ async function reconcileModel(
   const { cause, latestRecord } = await explainDrift(deps.ledger, model, serving.updatedAt);
   const observation = observationKey(model, serving, differences, latestRecord);
   const mode = request.dryRun === true ? "dry-run" : settings.releases.drift;
+  // The repair is asked for before the drift is recorded, so the drift record (what `modelgate reconcile` waits
+  // for) says what became of it.
+  const repair =
+    mode === "repair"
+      ? await requestRepair(deps, serving, settings.repository, observation, model)
+      : ("reported" as const);
   await record(ReconcileAction.driftDetected, Outcome.failed, {
     declared: {
       commit: serving.release.commit,
@@ -108,11 +114,10 @@ async function reconcileModel(
     differences,
     changedBy: cause,
     mode,
+    repair,
     observation,
   });
-  if (mode !== "repair") return { model, state: "drift", differences, repair: "reported" };
-  const repaired = await requestRepair(deps, serving, settings.repository, observation, model);
-  return { model, state: "drift", differences, repair: repaired };
+  return { model, state: "drift", differences, repair };
 }
 
 /** The version the serving release's commit became: recorded in the applied state, else found by its label. */

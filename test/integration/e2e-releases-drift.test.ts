@@ -142,7 +142,7 @@ describe("releases on the local stack: drift repaired, Flux events", () => {
       displayName: "console upload",
       parentModel: parent,
       artifactUri: serving.artifactUri,
-      servingContainer: { imageUri: "us-docker.pkg.dev/local-project/modelgate/serving:by-hand" },
+      servingContainer: { imageUri: config.models[model]?.serving.container ?? "" },
       labels: {},
       aliases: [],
     });

@@ -144,10 +144,10 @@ describe("reconcileEndpoints", () => {
     });
     expect(again).toMatchObject([{ state: "drift", repair: "already-requested" }]);
     expect(runtime.publisher.on(Topic.deploymentRequested)).toHaveLength(1);
-    expect((await records()).map((r) => r.action)).toEqual([
-      ReconcileAction.driftDetected,
-      ReconcileAction.repairRequested,
-      ReconcileAction.driftDetected,
+    expect((await records()).map((r) => [r.action, r.details?.repair])).toEqual([
+      [ReconcileAction.repairRequested, undefined],
+      [ReconcileAction.driftDetected, "requested"],
+      [ReconcileAction.driftDetected, "already-requested"],
     ]);
   });
 
