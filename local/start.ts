@@ -63,6 +63,48 @@ function reconcileOnInterval(stack: LocalStack, config: Config, seconds: number)
   return () => clearInterval(timer);
 }
 
+/** What `npm start` prints once everything is up: the functions' URLs, the servers, the secrets, the reconcile. */
+function readyMessage(
+  stack: LocalStack,
+  config: Config,
+  {
+    pubsubEmulatorHost,
+    stateDir,
+    reconcileEvery,
+  }: { pubsubEmulatorHost: string | undefined; stateDir: string | undefined; reconcileEvery: number },
+): string {
+  const lines = [
+    "",
+    // Since this process started (npm's own start-up comes before it).
+    `modelgate is running (ready in ${(performance.now() / 1000).toFixed(1)} s)`,
+    "",
+    ...httpFunctionNames.map(
+      (name) => `  ${name.padEnd(15)} ${stack.functions[name].url}   (${functions[name].summary})`,
+    ),
+    "",
+    pubsubEmulatorHost
+      ? `  Pub/Sub         PUBSUB_EMULATOR_HOST=${pubsubEmulatorHost}   (from your environment: no Pub/Sub started here; identity enforcement covers Cloud Storage and Vertex AI only)`
+      : `  Pub/Sub         PUBSUB_EMULATOR_HOST=${stack.env.PUBSUB_EMULATOR_HOST}`,
+    `  Cloud Storage   STORAGE_EMULATOR_HOST=${stack.env.STORAGE_EMULATOR_HOST}   bucket ${config.bucket}`,
+    `  Vertex AI       MODELGATE_VERTEX_ENDPOINT=${stack.env.MODELGATE_VERTEX_ENDPOINT} (plaintext gRPC)`,
+    `  state           ${stateDir ?? "in memory (set MODELGATE_STATE_DIR to keep it)"}`,
+    "",
+    chosenOrGenerated("webhook secret", stack.webhookSecret, "GITHUB_WEBHOOK_SECRET"),
+    chosenOrGenerated("Tekton token", stack.tektonToken, "TEKTON_SINK_TOKEN"),
+    `  reconcile       ${reconcileEvery === 0 ? "never (MODELGATE_RECONCILE_INTERVAL_SECONDS=0)" : `every ${reconcileEvery} s (MODELGATE_RECONCILE_INTERVAL_SECONDS); now: npx modelgate reconcile`}`,
+    chosenOrGenerated("Flux HMAC key", stack.fluxSecret, "FLUX_WEBHOOK_SECRET"),
+    "",
+    "  Try it: in a second terminal run `npx modelgate demo`. Ctrl-C stops everything.",
+    "",
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+/** A secret's line: the value, and how to choose it when it was generated. */
+function chosenOrGenerated(label: string, value: string, variable: string): string {
+  return `  ${label.padEnd(15)} ${value}${env[variable] ? "" : `   (generated; set ${variable} to choose)`}`;
+}
+
 async function main(): Promise<void> {
   // Until the stack is up, Ctrl-C just exits; the 'exit' hook in function-process.ts takes the functions with it.
   const early = () => process.exit(130);
@@ -107,30 +149,7 @@ async function main(): Promise<void> {
     },
   });
 
-  const f = stack.functions;
-  const lines = [
-    "",
-    // Since this process started (npm's own start-up comes before it).
-    `modelgate is running (ready in ${(performance.now() / 1000).toFixed(1)} s)`,
-    "",
-    ...httpFunctionNames.map((name) => `  ${name.padEnd(15)} ${f[name].url}   (${functions[name].summary})`),
-    "",
-    pubsubEmulatorHost
-      ? `  Pub/Sub         PUBSUB_EMULATOR_HOST=${pubsubEmulatorHost}   (from your environment: no Pub/Sub started here; identity enforcement covers Cloud Storage and Vertex AI only)`
-      : `  Pub/Sub         PUBSUB_EMULATOR_HOST=${stack.env.PUBSUB_EMULATOR_HOST}`,
-    `  Cloud Storage   STORAGE_EMULATOR_HOST=${stack.env.STORAGE_EMULATOR_HOST}   bucket ${config.bucket}`,
-    `  Vertex AI       MODELGATE_VERTEX_ENDPOINT=${stack.env.MODELGATE_VERTEX_ENDPOINT} (plaintext gRPC)`,
-    `  state           ${stateDir ?? "in memory (set MODELGATE_STATE_DIR to keep it)"}`,
-    "",
-    `  webhook secret  ${stack.webhookSecret}${env.GITHUB_WEBHOOK_SECRET ? "" : "   (generated; set GITHUB_WEBHOOK_SECRET to choose)"}`,
-    `  Tekton token    ${stack.tektonToken}${env.TEKTON_SINK_TOKEN ? "" : "   (generated; set TEKTON_SINK_TOKEN to choose)"}`,
-    `  reconcile       ${reconcileEvery === 0 ? "never (MODELGATE_RECONCILE_INTERVAL_SECONDS=0)" : `every ${reconcileEvery} s (MODELGATE_RECONCILE_INTERVAL_SECONDS); now: npx modelgate reconcile`}`,
-    `  Flux HMAC key   ${stack.fluxSecret}${env.FLUX_WEBHOOK_SECRET ? "" : "   (generated; set FLUX_WEBHOOK_SECRET to choose)"}`,
-    "",
-    "  Try it: in a second terminal run `npx modelgate demo`. Ctrl-C stops everything.",
-    "",
-  ];
-  process.stdout.write(`${lines.join("\n")}\n`);
+  process.stdout.write(readyMessage(stack, config, { pubsubEmulatorHost, stateDir, reconcileEvery }));
 
   process.off("SIGINT", early);
   process.off("SIGTERM", early);
