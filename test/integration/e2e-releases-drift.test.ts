@@ -14,13 +14,13 @@ import { ReconcileAction, ReleasesAction } from "../../shared/ledger-actions.js"
 import { Label } from "../../shared/model-ports.js";
 import { writeAppliedRelease } from "../../shared/releases/applied-release.js";
 import { createRuntime, type Runtime } from "../../shared/runtime.js";
-import { loadSettings } from "../../shared/settings.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
 import { eventually } from "../support/eventually.js";
 import { fluxHeaders } from "../support/ingress-flux.js";
 import { send } from "../support/ingress-http.js";
+import { stackVertexLocation } from "../support/stack-vertex.js";
 
 // Drift on the local stack: a release serving on the endpoint, undeployed by hand, found by the reconcile and
 // restored through the chain (deploy → verify → rollout); and a Flux event asking for a releases file.
@@ -53,11 +53,7 @@ describe("releases on the local stack: drift repaired, Flux events", () => {
       backoffSeconds: { minimum: 0.2, maximum: 2 },
     });
     runtime = createRuntime({ ...stack.env, MODELGATE_CONFIG: configPath });
-    const location = {
-      endpoint: loadSettings(stack.env).vertexEndpoint,
-      region: config.region,
-      parent: vertexParent(config),
-    };
+    const location = stackVertexLocation(stack, config);
     endpoints = new VertexEndpointDeployer(location);
     registry = new VertexModelRegistry(location);
   }, 90_000);
