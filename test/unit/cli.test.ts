@@ -125,6 +125,21 @@ describe("lineage view", () => {
   it("says so when there is nothing", () => {
     expect(renderLineage("m", [])).toBe("no ledger records for model m\n");
   });
+
+  it("shows a drift record's differences, who made them and the repair", () => {
+    const drift = entry("aaaaaaa", "2026-01-01T00:00:01Z", "reconcileEndpoints", {
+      differences: [
+        { kind: "not-deployed", summary: "version 3 is not deployed on the endpoint" },
+        { kind: "alias", summary: "the production alias is on version 2, not 3" },
+      ],
+      changedBy: { by: "outside-modelgate", how: "Cloud Audit Logs" },
+      repair: "requested",
+    });
+    const text = renderLineage("m", groupByCommit([drift]));
+    expect(text).toContain(
+      "drift=version 3 is not deployed on the endpoint; the production alias is on version 2, not 3  changedBy=outside-modelgate  repair=requested",
+    );
+  });
 });
 
 describe("status view", () => {
