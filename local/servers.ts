@@ -1,3 +1,4 @@
+import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import { join } from "node:path";
 import { Storage } from "@google-cloud/storage";
 import {
@@ -11,6 +12,7 @@ import { loadPredictor } from "../examples/fraud-detector/predictor.js";
 import { seedExampleData } from "../examples/fraud-detector/seed-data.js";
 import type { Config } from "../shared/config.js";
 import { type Identity, identityNames } from "../shared/permissions.js";
+import { type LocalGithubServer, startGithubServer } from "./github/index.js";
 import {
   type GrantsDocument,
   type IdentityOptions,
@@ -35,7 +37,7 @@ export interface LocalServersOptions {
   config: Config;
   /** Persist Cloud Storage objects here; memory otherwise. */
   stateDir?: string;
-  ports?: { storage?: number; pubsub?: number; vertex?: number };
+  ports?: { storage?: number; pubsub?: number; vertex?: number; github?: number };
   /**
    * A Pub/Sub server that is already running ("host:port", e.g. gcloud's emulator): none of ours starts, the
    * topology is created there, and identity enforcement covers Cloud Storage and Vertex AI only.
@@ -48,6 +50,8 @@ export interface LocalServersOptions {
   log?: (entry: Record<string, unknown>) => void;
   /** Per-identity ports and enforcement of the permission table (on by default; see docs/local-identity.md). */
   identity?: IdentityOptions;
+  /** The GitHub App's private key (PEM) the GitHub stand-in verifies against; a new one when absent. */
+  githubAppKey?: string;
   /** Runs once the servers listen, while the bucket, topology and endpoints are being set up. */
   alongsideSetup?: (env: Record<string, string>, identity: LocalIdentities) => Promise<void>;
 }
@@ -57,6 +61,9 @@ export interface LocalServers {
   /** The built-in Pub/Sub server; null when `pubsubEmulatorHost` named another one. */
   pubsub: LocalPubSubServer | null;
   vertex: LocalVertexServer;
+  /** The GitHub REST stand-in, and the PEM private key of the App it knows (what Secret.githubAppKey holds). */
+  github: LocalGithubServer;
+  githubAppKey: string;
   /**
    * The environment that points the Google client libraries (and modelgate's runtime) at these servers' default
    * ports, where calls carry no identity and are allowed as the admin's.
@@ -107,7 +114,9 @@ export async function startLocalServers(options: LocalServersOptions): Promise<L
       });
   const pubsubAddress = pubsub?.address ?? (options.pubsubEmulatorHost as string);
   const vertex = await startLocalVertex(options, storage, grants, identities);
+  const { github, githubAppKey } = await startLocalGithub(options);
   const env: Record<string, string> = {
+    MODELGATE_GITHUB_API_URL: github.url,
     STORAGE_EMULATOR_HOST: storage.url,
     PUBSUB_EMULATOR_HOST: pubsubAddress,
     MODELGATE_VERTEX_ENDPOINT: vertex.address,
@@ -131,7 +140,7 @@ export async function startLocalServers(options: LocalServersOptions): Promise<L
     envFor: (name) => identityEnv(env, ports[name]),
   };
   const close = async () => {
-    await Promise.allSettled([vertex.close(), pubsub?.close(), storage.close()]);
+    await Promise.allSettled([vertex.close(), pubsub?.close(), storage.close(), github.close()]);
   };
   const topology = () => createTopologyAt(pubsubAddress, config.project, options.topology);
   try {
@@ -146,7 +155,28 @@ export async function startLocalServers(options: LocalServersOptions): Promise<L
     await close();
     throw error;
   }
-  return { storage, pubsub, vertex, env, identity, close };
+  return { storage, pubsub, vertex, github, githubAppKey, env, identity, close };
+}
+
+/** The GitHub stand-in for the configured App (id 1, installation 1 when none is configured) and its key. */
+async function startLocalGithub(
+  options: LocalServersOptions,
+): Promise<{ github: LocalGithubServer; githubAppKey: string }> {
+  const githubAppKey = options.githubAppKey ?? newGithubAppKey();
+  const app = options.config.github.app ?? { id: 1, installationId: 1 };
+  const publicKey = createPublicKey(githubAppKey).export({ type: "spki", format: "pem" }).toString();
+  const github = await startGithubServer({
+    app: { ...app, publicKey },
+    port: options.ports?.github ?? 0,
+    ...(options.log ? { log: options.log } : {}),
+  });
+  return { github, githubAppKey };
+}
+
+/** A new RSA key in the PKCS#1 PEM form GitHub hands out for an App. */
+export function newGithubAppKey(): string {
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  return privateKey.export({ type: "pkcs1", format: "pem" }).toString();
 }
 
 /**

@@ -13,7 +13,7 @@ import {
 import { stablePort } from "./free-port.js";
 import { type FunctionProcess, startFunctionProcess } from "./function-process.js";
 import type { IdentityOptions } from "./identity.js";
-import { type LocalIdentities, type LocalServers, startLocalServers } from "./servers.js";
+import { type LocalIdentities, type LocalServers, newGithubAppKey, startLocalServers } from "./servers.js";
 
 export interface StackOptions {
   config: Config;
@@ -24,7 +24,7 @@ export interface StackOptions {
   stackFile?: string;
   /** First of consecutive ports, one per declared function (shared/topology.ts); 0 picks free ports. */
   functionsPort?: number;
-  ports?: { storage?: number; pubsub?: number; vertex?: number };
+  ports?: { storage?: number; pubsub?: number; vertex?: number; github?: number };
   /** Use this running Pub/Sub server ("host:port", e.g. gcloud's emulator) instead of starting ours. */
   pubsubEmulatorHost?: string;
   webhookSecret?: string;
@@ -92,10 +92,12 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
   const webhookSecret = options.webhookSecret ?? randomBytes(20).toString("hex");
   const tektonToken = options.tektonToken ?? randomBytes(20).toString("hex");
   const fluxSecret = options.fluxSecret ?? randomBytes(20).toString("hex");
+  const githubAppKey = newGithubAppKey();
   const secretValue = {
     [Secret.githubWebhookSecret.env]: webhookSecret,
     [Secret.tektonSinkToken.env]: tektonToken,
     [Secret.fluxWebhookSecret.env]: fluxSecret,
+    [Secret.githubAppKey.env]: githubAppKey,
   } satisfies Record<Secret["env"], string>;
   const ports = await functionPorts(options.functionsPort);
   const urlOf = (name: FunctionName) => `http://127.0.0.1:${ports[name]}/`;
@@ -129,6 +131,7 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       ...(options.pubsubEmulatorHost ? { pubsubEmulatorHost: options.pubsubEmulatorHost } : {}),
       ...(options.log ? { log: options.log } : {}),
       ...(options.identity ? { identity: options.identity } : {}),
+      githubAppKey,
       topology: {
         pushEndpoints: Object.fromEntries(functionNames.map((n) => [n, urlOf(n)])),
         backoffSeconds: backoff,

@@ -87,6 +87,7 @@ function readyMessage(
       : `  Pub/Sub         PUBSUB_EMULATOR_HOST=${stack.env.PUBSUB_EMULATOR_HOST}`,
     `  Cloud Storage   STORAGE_EMULATOR_HOST=${stack.env.STORAGE_EMULATOR_HOST}   bucket ${config.bucket}`,
     `  Vertex AI       MODELGATE_VERTEX_ENDPOINT=${stack.env.MODELGATE_VERTEX_ENDPOINT} (plaintext gRPC)`,
+    `  GitHub          MODELGATE_GITHUB_API_URL=${stack.env.MODELGATE_GITHUB_API_URL}   (App ${config.github.app?.id ?? 1}, key generated)`,
     `  state           ${stateDir ?? "in memory (set MODELGATE_STATE_DIR to keep it)"}`,
     "",
     chosenOrGenerated("webhook secret", stack.webhookSecret, "GITHUB_WEBHOOK_SECRET"),
@@ -139,6 +140,12 @@ async function main(): Promise<void> {
       storage: port("MODELGATE_STORAGE_PORT", 9199),
       pubsub: port("MODELGATE_PUBSUB_PORT", 8681),
       vertex: port("MODELGATE_VERTEX_PORT", 8690),
+      github: port("MODELGATE_GITHUB_PORT", 8692),
+    },
+    // Only the GitHub stand-in's calls are printed: what modelgate read from and wrote to "GitHub".
+    log: (entry) => {
+      if (entry.service === "github")
+        process.stdout.write(`github          ${entry.method} ${entry.path} → ${entry.status}\n`);
     },
     ...(env.GITHUB_WEBHOOK_SECRET ? { webhookSecret: env.GITHUB_WEBHOOK_SECRET } : {}),
     ...(env.TEKTON_SINK_TOKEN ? { tektonToken: env.TEKTON_SINK_TOKEN } : {}),

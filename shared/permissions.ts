@@ -398,6 +398,7 @@ export const permissionTable = {
     uses: { "shared/gcs-blob-store.ts": blobCalls, "shared/pubsub-publisher.ts": publishCalls },
     grants: [
       ...stepBasics(FunctionName.applyReleases),
+      ...secretGrants(FunctionName.applyReleases),
       bucketGrant(
         Prefix.registry,
         get,

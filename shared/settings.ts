@@ -30,6 +30,8 @@ export interface Settings {
   claimTtlMs: number;
   /** MODELGATE_IDENTITY: the service account this function runs as, recorded in the ledger. */
   identity: string | undefined;
+  /** MODELGATE_GITHUB_API_URL, else `https://api.github.com`: GitHub Enterprise's `/api/v3`, or the local stand-in. */
+  githubApiUrl: string;
 }
 
 /** An unset or empty variable is absent. */
@@ -56,6 +58,11 @@ const SettingsEnv = z.object({
       .refine((seconds) => Number.isFinite(seconds) && seconds > 0, "must be a positive number of seconds"),
   ),
   MODELGATE_IDENTITY: optional(z.string()),
+  MODELGATE_GITHUB_API_URL: optional(
+    z
+      .url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://api.github.com" })
+      .transform((url) => url.replace(/\/+$/, "")),
+  ),
 });
 
 /** Parses the environment's settings; a bad value throws a ConfigError naming each variable at fault. */
@@ -78,5 +85,6 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     claimTtlMs:
       e.MODELGATE_CLAIM_TTL_SECONDS === undefined ? defaultClaimTtlMs : e.MODELGATE_CLAIM_TTL_SECONDS * 1000,
     identity: e.MODELGATE_IDENTITY,
+    githubApiUrl: e.MODELGATE_GITHUB_API_URL ?? "https://api.github.com",
   };
 }

@@ -83,6 +83,8 @@ export const Secret = {
   tektonSinkToken: { secretId: "modelgate-tekton-sink-token", env: "TEKTON_SINK_TOKEN" },
   /** The HMAC key of Flux's generic-hmac Provider (infra/flux/). */
   fluxWebhookSecret: { secretId: "modelgate-flux-webhook-secret", env: "FLUX_WEBHOOK_SECRET" },
+  /** The GitHub App's private key (PEM): only the functions that call GitHub mount it (docs/decisions.md). */
+  githubAppKey: { secretId: "modelgate-github-app-key", env: "GITHUB_APP_PRIVATE_KEY" },
 } as const;
 export type Secret = (typeof Secret)[keyof typeof Secret];
 
@@ -168,7 +170,10 @@ export const functions = {
     "--max-semi-space-size=16",
   ),
   rolloutModel: pubsubStep(Topic.verificationCompleted, "promotes or rolls back the canary"),
-  applyReleases: pubsubStep(Topic.releasesRequested, "applies a commit's releases file"),
+  applyReleases: {
+    ...pubsubStep(Topic.releasesRequested, "applies a commit's releases file"),
+    secrets: [Secret.githubAppKey],
+  },
   reconcileEndpoints: pubsubStep(
     Topic.reconcileRequested,
     "compares endpoints with their applied releases; reports or repairs drift",

@@ -59,11 +59,25 @@ export function secretFileSource(
   purpose: string,
   options: { reuseMs?: number; now?: () => number } = {},
 ): () => Promise<readonly string[]> {
+  return fileSource(path, variable, purpose, (text, source) => parseSecrets(text, source, purpose), options);
+}
+
+/**
+ * Reads a mounted secret file as `secretFileSource` does (size bound, reuse, shared reads, errors naming the
+ * variable and path), parsed by `parse` (which throws a ConfigError naming `source` for a bad value).
+ */
+export function fileSource<T>(
+  path: string,
+  variable: string,
+  purpose: string,
+  parse: (text: string, source: string) => T,
+  options: { reuseMs?: number; now?: () => number } = {},
+): () => Promise<T> {
   const reuseMs = options.reuseMs ?? secretFileReuseMs;
   const now = options.now ?? Date.now;
-  let cached: { values: Promise<readonly string[]>; readAt: number } | undefined;
+  let cached: { values: Promise<T>; readAt: number } | undefined;
 
-  const read = async (): Promise<readonly string[]> => {
+  const read = async (): Promise<T> => {
     let bytes: Buffer;
     try {
       bytes = await readFile(path);
@@ -78,7 +92,7 @@ export function secretFileSource(
         `${variable} names ${path}, which holds ${bytes.length} bytes; ${purpose} is at most ${secretFileMaxBytes}`,
       );
     }
-    return parseSecrets(bytes.toString("utf8"), `${variable} (${path})`, purpose);
+    return parse(bytes.toString("utf8"), `${variable} (${path})`);
   };
 
   return () => {

@@ -14,6 +14,7 @@ describe("loadSettings", () => {
         PUBSUB_EMULATOR_HOST: "127.0.0.1:8681",
         MODELGATE_CLAIM_TTL_SECONDS: "7.5",
         MODELGATE_IDENTITY: "mg-deploy-model@p.iam.gserviceaccount.com",
+        MODELGATE_GITHUB_API_URL: "http://127.0.0.1:8692/",
       }),
     ).toEqual({
       vertexEndpoint: { host: "127.0.0.1", port: 8690, insecure: true },
@@ -21,6 +22,7 @@ describe("loadSettings", () => {
       pubsubEmulatorHost: "127.0.0.1:8681",
       claimTtlMs: 7500,
       identity: "mg-deploy-model@p.iam.gserviceaccount.com",
+      githubApiUrl: "http://127.0.0.1:8692",
     });
     expect(loadSettings({ MODELGATE_VERTEX_ENDPOINT: "", MODELGATE_CLAIM_TTL_SECONDS: "" })).toEqual({
       vertexEndpoint: undefined,
@@ -28,6 +30,7 @@ describe("loadSettings", () => {
       pubsubEmulatorHost: undefined,
       claimTtlMs: defaultClaimTtlMs,
       identity: undefined,
+      githubApiUrl: "https://api.github.com",
     });
   });
 
@@ -39,6 +42,8 @@ describe("loadSettings", () => {
     ["MODELGATE_CLAIM_TTL_SECONDS", "soon", /seconds/],
     ["MODELGATE_CLAIM_TTL_SECONDS", "0", /positive/],
     ["MODELGATE_CLAIM_TTL_SECONDS", "-3", /positive/],
+    ["MODELGATE_GITHUB_API_URL", "api.github.com", /http\(s\) URL/],
+    ["MODELGATE_GITHUB_API_URL", "ftp://api.github.com", /http\(s\) URL/],
   ])("rejects %s=%s with a ConfigError naming the variable and its value", (name, value, why) => {
     const load = () => loadSettings({ [name]: value });
     expect(load).toThrow(ConfigError);
