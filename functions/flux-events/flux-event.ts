@@ -19,7 +19,7 @@ export const FluxEvent = z.looseObject({
   timestamp: z.iso.datetime({ offset: true }),
   message: z.string().max(39_000),
   reason: z.string().min(1).max(128),
-  metadata: z.record(z.string().max(253), z.string().max(4096)).optional(),
+  metadata: z.record(z.string().max(253), z.string().max(65_536)).optional(),
   reportingController: z.string().max(253),
   reportingInstance: z.string().max(253).optional(),
 });
