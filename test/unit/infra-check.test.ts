@@ -276,11 +276,14 @@ describe("the Terraform module against the permission table", () => {
   });
 });
 
+/** The Kubernetes documents of one file under infra/<folder>/. */
+const loadDocuments = (folder: string, name: string) =>
+  parseAllDocuments(readFileSync(join(infraDir, folder, name), "utf8")).map(
+    (d) => d.toJS() as Record<string, any>,
+  );
+
 describe("the Tekton configuration", () => {
-  const load = (name: string) =>
-    parseAllDocuments(readFileSync(join(infraDir, "tekton", name), "utf8")).map(
-      (d) => d.toJS() as Record<string, any>,
-    );
+  const load = (name: string) => loadDocuments("tekton", name);
 
   it("points config-events' sink at the in-cluster forwarder", () => {
     const [config] = load("config-events.yaml");
@@ -312,10 +315,7 @@ describe("the Tekton configuration", () => {
 });
 
 describe("the Flux example", () => {
-  const load = (name: string) =>
-    parseAllDocuments(readFileSync(join(infraDir, "flux", name), "utf8")).map(
-      (d) => d.toJS() as Record<string, any>,
-    );
+  const load = (name: string) => loadDocuments("flux", name);
 
   it("signs with the generic-hmac Provider under the example Secret's token", () => {
     const [provider] = load("provider.yaml");
