@@ -123,6 +123,9 @@ export const readOnlyActions: readonly LedgerAction[] = [
   RegisterAction.versionsListed,
   DeployAction.endpointRead,
   RolloutAction.modelVersionRead,
+  // A reconcile that found the endpoint in sync, or had nothing to compare, changed nothing (one every schedule).
+  ReconcileAction.inSync,
+  ReconcileAction.reconcileSkipped,
 ];
 
 /** True once a record ends its commit's chain: a terminal action, or a refusal before the last step. */
