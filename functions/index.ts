@@ -12,3 +12,4 @@ import "./verify-deployment/index.js";
 import "./rollout-model/index.js";
 import "./apply-releases/index.js";
 import "./reconcile-endpoints/index.js";
+import "./notify-github/index.js";

@@ -143,6 +143,32 @@ export const ReconcileRequested = z.strictObject({
   createdAt: z.iso.datetime({ offset: true }).optional(),
 });
 
+/** A commit status to set on GitHub (shared/github/ports.ts CommitStatus), about a model's release or a whole file. */
+const CommitStatusNotification = z.strictObject({
+  schemaVersion: envelope.schemaVersion,
+  correlationId: envelope.correlationId,
+  repository: envelope.repository,
+  commit: FullCommitSha,
+  causedBy: envelope.causedBy,
+  createdAt: envelope.createdAt,
+  /** The model the status is about, for the ledger; absent for a status about a whole releases file. */
+  model: ModelName.optional(),
+  kind: z.literal("commit-status"),
+  state: z.enum(["pending", "success", "failure", "error"]),
+  context: z.string().min(1).max(255),
+  description: z.string().max(1024),
+  targetUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .optional(),
+});
+
+/**
+ * What notifyGithub tells GitHub, by `kind`: a commit status now; GitHub Deployments' statuses (issue #17) join the
+ * union as another kind.
+ */
+export const GithubNotification = z.discriminatedUnion("kind", [CommitStatusNotification]);
+
 /** One schema per topic: the sender types its message with it, the receiver validates with it. */
 export const contracts = {
   [Topic.trainingRequested]: TrainingRequested,
@@ -152,6 +178,7 @@ export const contracts = {
   [Topic.verificationCompleted]: VerificationCompleted,
   [Topic.releasesRequested]: ReleasesRequested,
   [Topic.reconcileRequested]: ReconcileRequested,
+  [Topic.githubNotifications]: GithubNotification,
 } as const satisfies Record<TopicName, z.ZodType>;
 
 export type MessageOf<T extends TopicName> = z.infer<(typeof contracts)[T]>;
@@ -162,6 +189,7 @@ export type DeploymentReady = MessageOf<typeof Topic.deploymentReady>;
 export type VerificationCompleted = MessageOf<typeof Topic.verificationCompleted>;
 export type ReleasesRequested = MessageOf<typeof Topic.releasesRequested>;
 export type ReconcileRequested = MessageOf<typeof Topic.reconcileRequested>;
+export type GithubNotification = MessageOf<typeof Topic.githubNotifications>;
 
 /** The fields every message starts with, in the order the contracts declare them. */
 export interface MessageEnvelope {
@@ -233,7 +261,7 @@ export function encodeMessage<T extends TopicName>(
       [Attribute.contract]: topic,
       [Attribute.version]: String(valid.schemaVersion),
       // A message about a repository commit (releases-requested) concerns no single model.
-      ...("model" in valid ? { [Attribute.model]: valid.model } : {}),
+      ...("model" in valid && valid.model ? { [Attribute.model]: valid.model } : {}),
       ...(valid.correlationId === undefined ? {} : { [Attribute.correlationId]: valid.correlationId }),
     },
   };

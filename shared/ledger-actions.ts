@@ -56,9 +56,17 @@ export const RolloutAction = {
   rollbackCompleted: "rollback-completed",
 } as const;
 
-/** Actions of applyReleases. */
+/** Actions of applyReleases, and of the steps that report a release's outcome (rolloutModel, notifyGithub). */
 export const ReleasesAction = {
   releasesRequestReceived: "releases-request-received",
+  fileMissing: "releases-file-missing",
+  fileRefused: "releases-file-refused",
+  releaseRefused: "release-refused",
+  releaseUnchanged: "release-unchanged",
+  releaseRequested: "release-requested",
+  releaseOutcomeRecorded: "release-outcome-recorded",
+  releaseSuperseded: "release-superseded",
+  commitStatusSet: "commit-status-set",
 } as const;
 
 /** Actions of reconcileEndpoints, each recorded under the model and the commit of its serving release. */

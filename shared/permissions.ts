@@ -236,6 +236,7 @@ export const permissionTable = {
       bucketGrant(Prefix.promotions, rewrite, "keep each promotion tag's latest push, to refuse replays"),
       publishGrant(Topic.trainingRequested, "a push that touches a model's paths retrains it"),
       publishGrant(Topic.deploymentRequested, "a promotion tag deploys a registered version"),
+      publishGrant(Topic.releasesRequested, "a push that changes the releases file applies it"),
     ],
   },
   tektonEvents: {
@@ -375,11 +376,14 @@ export const permissionTable = {
     description: "Pub/Sub verification-completed: promote or roll back",
     uses: {
       "shared/gcs-blob-store.ts": blobCalls,
+      "shared/pubsub-publisher.ts": publishCalls,
       "shared/vertex/models-adapter.ts": ["getModel", "mergeVersionAliases", "updateModel"],
       "shared/vertex/endpoints-adapter.ts": ["getEndpoint", "updateEndpoint", "undeployModel"],
     },
     grants: [
       ...stepBasics(FunctionName.rolloutModel),
+      bucketGrant(Prefix.releases, rewrite, "record a release's outcome in its model's applied state"),
+      publishGrant(Topic.githubNotifications, "report a release's outcome on the commit that declared it"),
       projectGrant(
         [
           "aiplatform.endpoints.get",
@@ -439,6 +443,12 @@ export const permissionTable = {
       ),
       publishGrant(Topic.deploymentRequested, "repair drift through the chain (drift: repair)"),
     ],
+  },
+  notifyGithub: {
+    accountId: "mg-notify-github",
+    description: "Pub/Sub github-notifications: commit statuses as the GitHub App",
+    uses: { "shared/gcs-blob-store.ts": blobCalls },
+    grants: [...stepBasics(FunctionName.notifyGithub), ...secretGrants(FunctionName.notifyGithub)],
   },
   trainer: {
     accountId: "mg-trainer",

@@ -80,7 +80,7 @@ export function pubsubFunction<T extends TopicName>(
 
     // A releases request concerns a repository commit, not one model, and a reconcile request neither: their own
     // records name each model. Cloud Scheduler sends a reconcile request without a correlation id: its message id.
-    const model = "model" in message ? message.model : unattributed;
+    const model = ("model" in message && message.model) || unattributed;
     const commit = "commit" in message ? message.commit : unattributed;
     const correlationId = message.correlationId ?? delivery.messageId;
     logger = logger.child({ correlationId, model, commit });

@@ -16,6 +16,8 @@ export const Topic = {
   releasesRequested: "releases-requested",
   /** Compare every endpoint with its applied release (Cloud Scheduler, `modelgate reconcile`, `npm start`). */
   reconcileRequested: "reconcile-requested",
+  /** Something to tell GitHub (a commit status), for the one function that holds the App key to say it. */
+  githubNotifications: "github-notifications",
 } as const;
 export type TopicName = (typeof Topic)[keyof typeof Topic];
 
@@ -178,6 +180,11 @@ export const functions = {
     Topic.reconcileRequested,
     "compares endpoints with their applied releases; reports or repairs drift",
   ),
+  // Steps without the App key (rolloutModel) reach GitHub through it.
+  notifyGithub: {
+    ...pubsubStep(Topic.githubNotifications, "writes commit statuses to GitHub"),
+    secrets: [Secret.githubAppKey],
+  },
 } as const satisfies Record<string, FunctionDeclaration>;
 
 /** Functions Framework target names: the declarations' keys. */

@@ -1,4 +1,4 @@
-import type { DeploymentRequested, TrainingRequested } from "../../shared/contracts.js";
+import type { DeploymentRequested, ReleasesRequested, TrainingRequested } from "../../shared/contracts.js";
 import { describeError, isRetryable } from "../../shared/errors.js";
 import { recordBranchPush } from "../../shared/ingress/branch-pushes.js";
 import {
@@ -143,6 +143,15 @@ async function publishDecision(
     ...context.envelope(decision),
     ...(sender === undefined ? {} : { requestedBy: sender }),
   };
+  if (decision.kind === "release") {
+    const { model: _none, ...release }: ReleasesRequested & { model?: string } = {
+      ...envelope,
+      trigger: "github-push",
+      ref: decision.ref,
+    };
+    const messageId = await deps.publisher.publish(Topic.releasesRequested, release);
+    return { topic: Topic.releasesRequested, model, commit, messageId };
+  }
   if (decision.kind === "train") {
     const message: TrainingRequested = { ...envelope, trigger: "github-push", ref: decision.ref };
     const messageId = await deps.publisher.publish(Topic.trainingRequested, message);

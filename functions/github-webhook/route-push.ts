@@ -2,6 +2,7 @@ import { sameRepository } from "../../shared/commit.js";
 import { type Config, promotionTagPattern } from "../../shared/config.js";
 import { GlobBound, globMatcher } from "../../shared/glob.js";
 import { isFullCommitSha } from "../../shared/ingress/branch-pushes.js";
+import { unattributed } from "../../shared/ledger.js";
 import { CommitSha } from "../../shared/names.js";
 import { maxPushCommits, type PushPayload } from "./payloads.js";
 
@@ -18,7 +19,16 @@ export type PushDecision =
       after: string;
       pushedAt: Date;
     }
-  | { kind: "refuse"; model: string; repository: string; commit: string; tag: string; reason: string };
+  | { kind: "refuse"; model: string; repository: string; commit: string; tag: string; reason: string }
+  /** The push changed the releases file on a followed branch: apply it (for every model it names, so no `model`). */
+  | {
+      kind: "release";
+      model: typeof unattributed;
+      repository: string;
+      commit: string;
+      ref: string;
+      reason: string;
+    };
 
 export interface PushRoute {
   decisions: PushDecision[];
@@ -42,8 +52,12 @@ export function routePush(config: Config, push: PushPayload, now: Date): PushRou
     sameRepository(model.repository, repository),
   );
   if (models.length === 0) return ignore(`no model is configured for repository ${repository}`);
-  if (push.ref.startsWith(branchPrefix))
-    return routeBranch(models, push, push.ref.slice(branchPrefix.length));
+  if (push.ref.startsWith(branchPrefix)) {
+    const route = routeBranch(models, push, push.ref.slice(branchPrefix.length));
+    const release = routeReleasesFile(config.github.releasesFile, push, route);
+    if (release) route.decisions.push(release);
+    return route;
+  }
   if (push.ref.startsWith(tagPrefix))
     return routeTag(config, models, push, push.ref.slice(tagPrefix.length), now);
   return ignore(`ref ${push.ref} is neither a branch nor a tag`);
@@ -85,6 +99,28 @@ function routeBranch(models: ModelEntry[], push: PushPayload, branch: string): P
     });
   }
   return route;
+}
+
+/**
+ * A push to a branch some model follows (it moved `onBranch`) that adds, changes or removes the releases file, or
+ * whose commit list GitHub truncated, applies the file at its head commit.
+ */
+function routeReleasesFile(path: string, push: PushPayload, route: PushRoute): PushDecision | undefined {
+  const head = route.onBranch[0]?.commit;
+  if (head === undefined) return undefined;
+  const touched = push.commits.some((c) => [...c.added, ...c.modified, ...c.removed].includes(path));
+  const truncated = push.commits.length >= maxPushCommits;
+  if (!touched && !truncated) return undefined;
+  return {
+    kind: "release",
+    model: unattributed,
+    repository: push.repository.full_name,
+    commit: head,
+    ref: push.ref,
+    reason: truncated
+      ? "the push's commit list is truncated; the releases file may have changed"
+      : `changes ${path}`,
+  };
 }
 
 function routeTag(

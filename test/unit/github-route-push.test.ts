@@ -15,6 +15,58 @@ function push(change: (payload: Record<string, any>) => void = () => {}) {
   return PushPayload.parse(payload);
 }
 
+describe("routePush and the releases file", () => {
+  it.each(["added", "modified", "removed"])(
+    "applies the releases file when a push to a followed branch %s it",
+    (field) => {
+      const route = routePush(
+        config,
+        push((p) => {
+          p.commits = [
+            { id: sha("a"), added: [], modified: [], removed: [], [field]: ["modelgate.releases.yaml"] },
+          ];
+        }),
+        now,
+      );
+      expect(route.decisions).toEqual([
+        expect.objectContaining({
+          kind: "release",
+          repository: "acme/fraud-detector",
+          reason: "changes modelgate.releases.yaml",
+        }),
+      ]);
+      expect(route.decisions[0]?.commit).toMatch(/^[0-9a-f]{40}$/);
+    },
+  );
+
+  it("leaves the releases file alone when the push does not touch it, or goes to a branch no model follows", () => {
+    const other = push((p) => {
+      p.commits = [{ id: sha("a"), added: ["README.md"], modified: [], removed: [] }];
+    });
+    expect(routePush(config, other, now).decisions).toEqual([]);
+    const elsewhere = push((p) => {
+      p.ref = "refs/heads/feature";
+      p.commits = [{ id: sha("a"), added: ["modelgate.releases.yaml"], modified: [], removed: [] }];
+    });
+    expect(routePush(config, elsewhere, now).decisions).toEqual([]);
+  });
+
+  it("reads the releases file at the configured path", () => {
+    const moved = parseConfig(
+      ingressTestConfigYaml().replace("github:\n", "github:\n  releasesFile: deploy/releases.yaml\n"),
+      "test",
+    );
+    const route = routePush(
+      moved,
+      push((p) => {
+        p.commits = [{ id: sha("a"), added: [], modified: ["deploy/releases.yaml"], removed: [] }];
+      }),
+      now,
+    );
+    expect(route.decisions).toMatchObject([{ kind: "release", reason: "changes deploy/releases.yaml" }]);
+  });
+});
+
 describe("routePush", () => {
   it("retrains only the models whose paths a pushed commit touches (added, modified or removed)", () => {
     for (const field of ["added", "modified", "removed"]) {
@@ -53,7 +105,7 @@ describe("routePush", () => {
     });
   });
 
-  it("assumes the paths were touched when GitHub truncated the commit list at 2048", () => {
+  it("assumes the paths and the releases file were touched when GitHub truncated the commit list at 2048", () => {
     const route = routePush(
       config,
       push((p) => {
@@ -68,6 +120,7 @@ describe("routePush", () => {
     );
     expect(route.decisions).toMatchObject([
       { kind: "train", reason: expect.stringMatching(/GitHub's limit/) },
+      { kind: "release", reason: expect.stringMatching(/truncated/) },
     ]);
   });
 

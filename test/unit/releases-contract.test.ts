@@ -1,13 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { applyReleasesStep } from "../../functions/apply-releases/step.js";
 import { Attribute, decodeMessage, encodeMessage } from "../../shared/contracts.js";
 import { ValidationError } from "../../shared/errors.js";
-import { Outcome, unattributed } from "../../shared/ledger.js";
-import { ReleasesAction } from "../../shared/ledger-actions.js";
-import { pubsubFunction } from "../../shared/pubsub-function.js";
 import { Topic } from "../../shared/topology.js";
-import { memoryRuntime } from "../support/memory-runtime.js";
-import { pushEnvelope } from "../support/push-envelope.js";
 import { promotionRequest, releasesRequest } from "../support/step-messages.js";
 
 const commit = "a".repeat(40);
@@ -52,17 +46,5 @@ describe("the releases-requested contract", () => {
     expect(() => encodeMessage(Topic.deploymentRequested, { ...request, canaryPercent: 100 })).toThrow(
       /canaryPercent/,
     );
-  });
-});
-
-describe("applyReleases (interface step)", () => {
-  it("records a valid request under the commit, the model unattributed", async () => {
-    const runtime = memoryRuntime();
-    const handler = pubsubFunction(applyReleasesStep(), () => runtime);
-    await handler(pushEnvelope(Topic.releasesRequested, releasesRequest(commit)));
-    const records = await runtime.ledger.read(unattributed, commit);
-    expect(records.map((r) => [r.step, r.action, r.outcome])).toEqual([
-      ["applyReleases", ReleasesAction.releasesRequestReceived, Outcome.accepted],
-    ]);
   });
 });
