@@ -179,7 +179,13 @@ describe("releases on the local stack: drift repaired, Flux events", () => {
     expect(after.code).toBe(0);
   });
 
-  it("asks for the releases file of the commit a Flux Kustomization reconciled; a replay and a forgery are refused", async () => {
+  it("applies the releases file of the commit a Flux Kustomization reconciled; a replay and a forgery are refused", async () => {
+    // The commit the cluster reconciled declares the release that serves, in the repository's releases file.
+    const reconciled = stack.servers.github.state.addCommit("acme/fraud-detector", {
+      files: { "modelgate.releases.yaml": `releases:\n  ${model}:\n    commit: "${released}"\n` },
+      author: { login: "octocat" },
+      branch: "main",
+    });
     const event = {
       involvedObject: {
         kind: "Kustomization",
@@ -191,7 +197,7 @@ describe("releases on the local stack: drift repaired, Flux events", () => {
       timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
       message: "Reconciliation finished in 1.2s, next run in 10m0s",
       reason: "ReconciliationSucceeded",
-      metadata: { revision: `main@sha1:${declaredBy}` },
+      metadata: { revision: `main@sha1:${reconciled}` },
       reportingController: "kustomize-controller",
     };
     const body = JSON.stringify(event);
@@ -200,12 +206,13 @@ describe("releases on the local stack: drift repaired, Flux events", () => {
     const received = await eventually(
       "applyReleases to receive the request",
       async () => {
-        const seen = await runtime.ledger.read("_unattributed", declaredBy);
+        const seen = await runtime.ledger.read("_unattributed", reconciled);
         return seen.find((e) => e.action === ReleasesAction.releasesRequestReceived);
       },
       { timeoutMs: 30_000, intervalMs: 250 },
     );
-    expect(received?.step).toBe("applyReleases");
+    // applyReleases read the file at that commit from GitHub, as the App.
+    expect(received).toMatchObject({ step: "applyReleases", details: { trigger: "flux", entries: [model] } });
     expect(await send(url, { headers: fluxHeaders(body, fluxSecret), body })).toMatchObject({
       status: 200,
       body: { status: "duplicate" },
