@@ -137,7 +137,9 @@ export function describeModel(model: string, records: LedgerEntry[]): string {
       ? `    repair requested: deployment-requested ${String(repair?.details?.messageId)} (reason release-repair)`
       : details.repair === "already-requested"
         ? "    repair already requested for this drift"
-        : `    reported only (${String(details.mode)})`,
+        : details.repair === "not-repairable-yet"
+          ? '    not repaired: the chain cannot repair this drift yet (docs/flux.md, "Not yet")'
+          : `    reported only (${String(details.mode)})`,
   );
   return `${lines.join("\n")}\n`;
 }

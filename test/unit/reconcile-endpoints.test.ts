@@ -153,6 +153,18 @@ describe("reconcileEndpoints", () => {
     ]);
   });
 
+  it("asks for no repair the chain cannot make (a split changed with the release still deployed), and says so", async () => {
+    const { deps, runtime, deployOther, records } = await setup({ drift: "repair" });
+    await deployOther({ [declaredId]: 60, [otherId]: 40 });
+    expect(await reconcileEndpoints(scheduled, deps)).toMatchObject([
+      { state: "drift", repair: "not-repairable-yet" },
+    ]);
+    expect(runtime.publisher.published).toEqual([]);
+    expect(await records()).toMatchObject([
+      { action: ReconcileAction.driftDetected, details: { repair: "not-repairable-yet" } },
+    ]);
+  });
+
   it("reports without repairing on a dry run, even where drift is repaired", async () => {
     const { deps, runtime, deployOther } = await setup({ drift: "repair" });
     await deployOther({ [declaredId]: 50, [otherId]: 50 });
