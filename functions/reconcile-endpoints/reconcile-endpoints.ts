@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { sameCommit } from "../../shared/commit.js";
 import { type Config, endpointName, findModelConfig } from "../../shared/config.js";
 import type { Cause, DeploymentRequested, ReconcileRequested } from "../../shared/contracts.js";
-import { NotFoundError } from "../../shared/errors.js";
+import { describeError, isRetryable, NotFoundError } from "../../shared/errors.js";
 import { runOnce } from "../../shared/ingress/once.js";
 import { Outcome } from "../../shared/ledger.js";
 import { ReconcileAction } from "../../shared/ledger-actions.js";
@@ -68,7 +68,20 @@ export async function reconcileEndpoints(
   const results: ModelReconcile[] = [];
   for (const applied of await listAppliedReleases(deps.blobs)) {
     if (wanted !== undefined && !wanted.has(applied.model)) continue;
-    results.push(await reconcileModel(applied, request, deps));
+    try {
+      results.push(await reconcileModel(applied, request, deps));
+    } catch (error) {
+      // A transient failure retries the run (each repair is claimed, so nothing is asked twice); a permanent one
+      // (an endpoint that does not exist) is this model's answer, and the other models are still reconciled.
+      if (isRetryable(error)) throw error;
+      const reason = `could not be compared: ${(error as Error).message}`;
+      const commit = servingRelease(applied)?.release.commit ?? applied.release.commit;
+      await modelRecorder(deps, applied.model, commit)(ReconcileAction.reconcileSkipped, Outcome.failed, {
+        reason,
+        error: describeError(error),
+      });
+      results.push({ model: applied.model, state: "skipped", reason });
+    }
   }
   return results;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { reconcileEndpoints } from "../../functions/reconcile-endpoints/reconcile-endpoints.js";
 import { endpointName } from "../../shared/config.js";
 import type { ReconcileRequested } from "../../shared/contracts.js";
+import { NotFoundError, TransientError } from "../../shared/errors.js";
 import { Outcome } from "../../shared/ledger.js";
 import { ReconcileAction, RolloutAction } from "../../shared/ledger-actions.js";
 import { type AppliedRelease, writeAppliedRelease } from "../../shared/releases/applied-release.js";
@@ -222,6 +223,39 @@ describe("reconcileEndpoints", () => {
     expect(await records()).toMatchObject([
       { action: ReconcileAction.reconcileSkipped, outcome: Outcome.skipped },
     ]);
+  });
+
+  it("compares with the release that served last when a newer one failed", async () => {
+    const { deps, runtime } = await setup();
+    const stored = await runtime.blobs.read("releases/fraud-detector.json");
+    const applied = JSON.parse(stored?.data.toString() ?? "{}");
+    const { release, declaredBy, versionId, updatedAt } = applied;
+    await writeAppliedRelease(
+      runtime.blobs,
+      {
+        ...applied,
+        release: { commit: otherCommit },
+        state: "failed",
+        reason: "verification failed",
+        versionId: undefined,
+        lastServing: { release, declaredBy, versionId, updatedAt },
+      },
+      stored?.generation ?? "0",
+    );
+    expect(await reconcileEndpoints(scheduled, deps)).toEqual([{ model, state: "in-sync" }]);
+  });
+
+  it("records a model whose endpoint cannot be read and still reconciles the run", async () => {
+    const { deps, vertex, records } = await setup();
+    vertex.failNext("getEndpoint", new NotFoundError("endpoint fraud-detector not found"));
+    expect(await reconcileEndpoints(scheduled, deps)).toMatchObject([
+      { state: "skipped", reason: expect.stringMatching(/not found/) },
+    ]);
+    expect(await records()).toMatchObject([
+      { action: ReconcileAction.reconcileSkipped, outcome: Outcome.failed },
+    ]);
+    vertex.failNext("getEndpoint", new TransientError("unavailable"));
+    await expect(reconcileEndpoints(scheduled, deps)).rejects.toThrow(/unavailable/);
   });
 
   it("reconciles only the models asked for", async () => {
