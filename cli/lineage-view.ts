@@ -3,6 +3,11 @@ import { readOnlyActions } from "../shared/ledger-actions.js";
 
 /** Detail fields worth showing in a lineage line, in the order a reader follows the chain. */
 const highlights = [
+  // A release (shared/ledger-actions.ts ReleasesAction): which entry, the commit that declared it, its state.
+  "entry",
+  "declaredBy",
+  "release",
+  "state",
   "job",
   "jobName",
   "jobState",

@@ -7,6 +7,7 @@ import { doctor } from "./commands/doctor.js";
 import { githubRegister } from "./commands/github-register.js";
 import { lineage } from "./commands/lineage.js";
 import { reconcile } from "./commands/reconcile.js";
+import { releasesStatus } from "./commands/releases-status.js";
 import { replay } from "./commands/replay.js";
 import { retrain } from "./commands/retrain.js";
 import { status } from "./commands/status.js";
@@ -16,6 +17,7 @@ export const commands: Command[] = [
   demo,
   lineage,
   status,
+  releasesStatus,
   replay,
   retrain,
   reconcile,

@@ -106,6 +106,13 @@ function chosenOrGenerated(label: string, value: string, variable: string): stri
   return `  ${label.padEnd(15)} ${value}${env[variable] ? "" : `   (generated; set ${variable} to choose)`}`;
 }
 
+/** Only the GitHub stand-in's calls are printed from the servers' log: what modelgate read from and wrote to GitHub. */
+function printGithubCall(entry: Record<string, unknown>): void {
+  if (entry.service === "github") {
+    process.stdout.write(`github          ${entry.method} ${entry.path} → ${entry.status}\n`);
+  }
+}
+
 async function main(): Promise<void> {
   // Until the stack is up, Ctrl-C just exits; the 'exit' hook in function-process.ts takes the functions with it.
   const early = () => process.exit(130);
@@ -142,11 +149,7 @@ async function main(): Promise<void> {
       vertex: port("MODELGATE_VERTEX_PORT", 8690),
       github: port("MODELGATE_GITHUB_PORT", 8692),
     },
-    // Only the GitHub stand-in's calls are printed: what modelgate read from and wrote to "GitHub".
-    log: (entry) => {
-      if (entry.service === "github")
-        process.stdout.write(`github          ${entry.method} ${entry.path} → ${entry.status}\n`);
-    },
+    log: printGithubCall,
     ...(env.GITHUB_WEBHOOK_SECRET ? { webhookSecret: env.GITHUB_WEBHOOK_SECRET } : {}),
     ...(env.TEKTON_SINK_TOKEN ? { tektonToken: env.TEKTON_SINK_TOKEN } : {}),
     ...(env.FLUX_WEBHOOK_SECRET ? { fluxSecret: env.FLUX_WEBHOOK_SECRET } : {}),
@@ -158,9 +161,16 @@ async function main(): Promise<void> {
 
   process.stdout.write(readyMessage(stack, config, { pubsubEmulatorHost, stateDir, reconcileEvery }));
 
+  stopOnSignals(stack, early, reconcileOnInterval(stack, config, reconcileEvery));
+}
+
+/**
+ * Ctrl-C (or SIGTERM) stops the reconcile interval and the stack and exits; `early` was the handler until the stack
+ * was up.
+ */
+function stopOnSignals(stack: LocalStack, early: () => void, stopReconciling: () => void): void {
   process.off("SIGINT", early);
   process.off("SIGTERM", early);
-  const stopReconciling = reconcileOnInterval(stack, config, reconcileEvery);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -99,19 +99,23 @@ export const VerificationCompleted = z.strictObject({
   reportUri: GcsUri,
 });
 
+/** The envelope of a message about a repository commit rather than one model's: the commit is a full SHA. */
+const commitEnvelope = {
+  schemaVersion: envelope.schemaVersion,
+  correlationId: envelope.correlationId,
+  repository: envelope.repository,
+  commit: FullCommitSha,
+  causedBy: envelope.causedBy,
+  createdAt: envelope.createdAt,
+};
+
 /**
  * A repository commit whose releases file (`github.releasesFile`) is to be applied: published by githubWebhook for
  * a push that touches the file, by the Flux receiver for a reconciled revision, or by hand. It concerns every model
  * the file names, so unlike the other contracts it has no `model`.
  */
 export const ReleasesRequested = z.strictObject({
-  schemaVersion: envelope.schemaVersion,
-  correlationId: envelope.correlationId,
-  repository: envelope.repository,
-  /** The commit whose releases file to apply: a full SHA. */
-  commit: FullCommitSha,
-  causedBy: envelope.causedBy,
-  createdAt: envelope.createdAt,
+  ...commitEnvelope,
   trigger: z.enum(["github-push", "flux", "manual"]),
   ref: z.string().max(512).optional(),
   requestedBy: z.string().max(256).optional(),
@@ -145,12 +149,7 @@ export const ReconcileRequested = z.strictObject({
 
 /** A commit status to set on GitHub (shared/github/ports.ts CommitStatus), about a model's release or a whole file. */
 const CommitStatusNotification = z.strictObject({
-  schemaVersion: envelope.schemaVersion,
-  correlationId: envelope.correlationId,
-  repository: envelope.repository,
-  commit: FullCommitSha,
-  causedBy: envelope.causedBy,
-  createdAt: envelope.createdAt,
+  ...commitEnvelope,
   /** The model the status is about, for the ledger; absent for a status about a whole releases file. */
   model: ModelName.optional(),
   kind: z.literal("commit-status"),

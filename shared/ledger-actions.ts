@@ -64,6 +64,7 @@ export const ReleasesAction = {
   releaseRefused: "release-refused",
   releaseUnchanged: "release-unchanged",
   releaseRequested: "release-requested",
+  releaseAlreadyServing: "release-already-serving",
   releaseOutcomeRecorded: "release-outcome-recorded",
   releaseSuperseded: "release-superseded",
   commitStatusSet: "commit-status-set",

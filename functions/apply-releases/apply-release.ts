@@ -29,7 +29,12 @@ export interface ApplyReleaseDeps {
   provenance: () => Promise<CommitProvenance>;
 }
 
-export const ApplyStatus = { requested: "requested", unchanged: "unchanged" } as const;
+export const ApplyStatus = {
+  requested: "requested",
+  unchanged: "unchanged",
+  /** The release that serves already (a revert after a failed release): recorded as applied, nothing deployed. */
+  alreadyServing: "already-serving",
+} as const;
 export type ApplyStatus = (typeof ApplyStatus)[keyof typeof ApplyStatus];
 
 /**
@@ -62,10 +67,11 @@ export async function applyRelease(
     });
     return ApplyStatus.unchanged;
   }
+  const lastServing = current ? servingRelease(current) : undefined;
+  const serves = !repeat && lastServing !== undefined && lastServing.release.commit === release.commit;
   if (!repeat) {
     const { author, pullRequest } = await deps.provenance();
     const at = deps.now().toISOString();
-    const lastServing = current ? servingRelease(current) : undefined;
     const applied: AppliedRelease = {
       schemaVersion: 1,
       model,
@@ -79,13 +85,14 @@ export async function applyRelease(
         ...(pullRequest ? { pullRequest } : {}),
         at,
       },
-      state: ReleaseState.requested,
+      state: serves ? ReleaseState.serving : ReleaseState.requested,
       versionId: resolved.versionId,
       updatedAt: at,
-      ...(lastServing ? { lastServing } : {}),
+      ...(lastServing && !serves ? { lastServing } : {}),
     };
     await writeAppliedRelease(deps.blobs, applied, stored?.generation ?? "0");
   }
+  if (serves) return alreadyServing(resolved, message, deps);
   const request: DeploymentRequested = {
     schemaVersion: 1,
     correlationId: message.correlationId,
@@ -114,4 +121,25 @@ export async function applyRelease(
     description: `deploying ${model} at ${shortSha(release.commit)} (version ${resolved.versionId})`,
   });
   return ApplyStatus.requested;
+}
+
+/** The declared release is the one serving: the declaration is recorded and reported, nothing is deployed. */
+async function alreadyServing(
+  { model, release, versionId }: ResolvedRelease,
+  message: ReleasesRequested,
+  deps: ApplyReleaseDeps,
+): Promise<ApplyStatus> {
+  await deps.trace.record({
+    model,
+    commit: release.commit,
+    action: ReleasesAction.releaseAlreadyServing,
+    outcome: Outcome.skipped,
+    details: { declaredBy: message.commit, release, versionId },
+  });
+  await deps.statuses.setStatus(message.repository, message.commit, {
+    state: "success",
+    context: releaseStatusContext(model),
+    description: `${model} already serves ${shortSha(release.commit)} (version ${versionId})`,
+  });
+  return ApplyStatus.alreadyServing;
 }

@@ -30,3 +30,18 @@ export function githubFromEnv(
     }),
   );
 }
+
+/**
+ * GitHub for a Pub/Sub step's index.ts, built on the first message: the package's main registers every function in
+ * one process, and only the functions that declare Secret.githubAppKey have the key.
+ */
+export function githubOnFirstUse(
+  runtime: { config: Config; settings: Pick<Settings, "githubApiUrl"> },
+  env: Record<string, string | undefined>,
+): () => OctokitGithub {
+  let github: OctokitGithub | undefined;
+  return () => {
+    github ??= githubFromEnv(env, runtime.config, runtime.settings);
+    return github;
+  };
+}

@@ -122,6 +122,25 @@ describe("lineage view", () => {
     expect(text.indexOf("customJobs/2")).toBeLessThan(text.indexOf("verdict=fail"));
   });
 
+  it("shows which commit declared a release and what it asked for", () => {
+    const declaredBy = "d".repeat(40);
+    const text = renderLineage("m", [
+      {
+        commit: "aaaaaaa",
+        entries: [
+          entry("aaaaaaa", "2026-01-01T00:00:01Z", "applyReleases", {
+            declaredBy,
+            release: { commit: "a".repeat(40), canaryPercent: 20 },
+          }),
+          entry("aaaaaaa", "2026-01-01T00:00:09Z", "rolloutModel", { declaredBy, state: "serving" }),
+        ],
+      },
+    ]);
+    expect(text).toContain(`declaredBy=${declaredBy}`);
+    expect(text).toContain('"canaryPercent":20');
+    expect(text).toContain("state=serving");
+  });
+
   it("says so when there is nothing", () => {
     expect(renderLineage("m", [])).toBe("no ledger records for model m\n");
   });

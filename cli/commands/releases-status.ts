@@ -1,0 +1,65 @@
+import { endpointName, findModelConfig, vertexParent } from "../../shared/config.js";
+import { NotFoundError } from "../../shared/errors.js";
+import { readRegistryIndex } from "../../shared/registry-index.js";
+import { readAppliedRelease } from "../../shared/releases/applied-release.js";
+import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
+import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
+import { cliContext } from "../cli-runtime.js";
+import type { Command } from "../command.js";
+import { compareRelease, type ReleaseStatus, renderReleaseStatus } from "../releases-view.js";
+import { servingRows } from "../status-view.js";
+
+export const releasesStatus: Command = {
+  path: ["releases", "status"],
+  summary: "each model's declared release against what its endpoint serves; exit 1 when they differ",
+  usage: "usage: modelgate releases status [<model>] [--json]",
+  options: { json: { type: "boolean" } },
+  async run({ values, positionals }, io) {
+    const context = cliContext(io.env);
+    const { config } = context;
+    const models = positionals[0] ? [positionals[0]] : Object.keys(config.models);
+    const unknown = models.find((model) => !findModelConfig(config, model));
+    if (unknown) {
+      io.err(`model "${unknown}" is not configured (models: ${Object.keys(config.models).join(", ")})\n`);
+      return 2;
+    }
+    const location = {
+      endpoint: context.settings.vertexEndpoint,
+      region: config.region,
+      parent: vertexParent(config),
+    };
+    const endpoints = new VertexEndpointDeployer(location);
+    const registry = new VertexModelRegistry(location);
+    const report: ReleaseStatus[] = [];
+    try {
+      for (const model of models) {
+        const state = await endpoints.getEndpoint(endpointName(config, model));
+        const { index } = await readRegistryIndex(context.blobs, model);
+        const applied = (await readAppliedRelease(context.blobs, model))?.applied ?? null;
+        const modelResource = index.versions[0]?.modelResource;
+        const alias = modelResource
+          ? await registry.getVersion(modelResource, "production").then(
+              (version) => version.versionId,
+              (error: unknown) => {
+                if (error instanceof NotFoundError || (error as { code?: number }).code === 5) return null;
+                throw error;
+              },
+            )
+          : null;
+        report.push(
+          compareRelease(
+            model,
+            applied,
+            servingRows(state, index.versions, () => "-"),
+            alias,
+          ),
+        );
+      }
+    } finally {
+      await Promise.allSettled([endpoints.close(), registry.close()]);
+    }
+    if (values.json) io.out(`${JSON.stringify(report, null, 2)}\n`);
+    else for (const status of report) io.out(renderReleaseStatus(status));
+    return report.some((status) => status.differences.length > 0) ? 1 : 0;
+  },
+};
