@@ -97,6 +97,20 @@ function summarise(entry: LedgerEntry): string {
     const deployed = fields.deployedModel as Record<string, unknown> | undefined;
     if (typeof deployed?.id === "string") parts.push(`deployedModel=${deployed.id}`);
   }
+  parts.push(...driftParts(details));
   if (entry.error && typeof entry.error.message === "string") parts.push(`error=${entry.error.message}`);
   return parts.join("  ");
+}
+
+/** A drift record's lines (reconcileEndpoints): each difference, who or what made it, what became of the repair. */
+function driftParts(details: Record<string, unknown>): string[] {
+  const differences = details.differences;
+  if (!Array.isArray(differences)) return [];
+  const summaries = differences.map((d) => String((d as { summary?: unknown }).summary ?? ""));
+  const changedBy = (details.changedBy as { by?: unknown } | undefined)?.by;
+  return [
+    `drift=${summaries.join("; ")}`,
+    ...(typeof changedBy === "string" ? [`changedBy=${changedBy}`] : []),
+    ...(typeof details.repair === "string" ? [`repair=${details.repair}`] : []),
+  ];
 }

@@ -6,6 +6,7 @@ import { demo } from "./commands/demo.js";
 import { doctor } from "./commands/doctor.js";
 import { githubRegister } from "./commands/github-register.js";
 import { lineage } from "./commands/lineage.js";
+import { reconcile } from "./commands/reconcile.js";
 import { releasesStatus } from "./commands/releases-status.js";
 import { replay } from "./commands/replay.js";
 import { retrain } from "./commands/retrain.js";
@@ -22,6 +23,7 @@ export const commands: Command[] = [
   retrain,
   promote,
   abort,
+  reconcile,
   githubRegister,
   configCheck,
   doctor,

@@ -3,6 +3,7 @@
 // Each function is also bundled on its own for deployment (`npm run build`).
 import "./github-webhook/index.js";
 import "./tekton-events/index.js";
+import "./flux-events/index.js";
 import "./artifact-uploaded/index.js";
 import "./launch-training/index.js";
 import "./register-model/index.js";
@@ -11,4 +12,5 @@ import "./verify-deployment/index.js";
 import "./rollout-model/index.js";
 import "./advance-rollout/index.js";
 import "./apply-releases/index.js";
+import "./reconcile-endpoints/index.js";
 import "./notify-github/index.js";

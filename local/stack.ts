@@ -29,6 +29,8 @@ export interface StackOptions {
   pubsubEmulatorHost?: string;
   webhookSecret?: string;
   tektonToken?: string;
+  /** The HMAC key a Flux generic-hmac Provider signs with (fluxEvents). */
+  fluxSecret?: string;
   /** Retry backoff for the trigger subscriptions (the cloud's 10–600 s would make a demo wait). */
   backoffSeconds?: { minimum: number; maximum: number };
   /** The module that registers the functions, served by the Functions Framework (default: the package's main). */
@@ -55,6 +57,7 @@ export interface LocalStack {
   env: Record<string, string>;
   webhookSecret: string;
   tektonToken: string;
+  fluxSecret: string;
   /** Kills a function's process at once (a crashed instance) and starts a new one on the same port. */
   restartFunction(name: FunctionName, how?: "kill" | "stop"): Promise<void>;
   close(): Promise<void>;
@@ -86,14 +89,8 @@ export function identityOf(config: Config, name: FunctionName): string {
  */
 export async function startStack(options: StackOptions): Promise<LocalStack> {
   const { config } = options;
-  const webhookSecret = options.webhookSecret ?? randomBytes(20).toString("hex");
-  const tektonToken = options.tektonToken ?? randomBytes(20).toString("hex");
-  const githubAppKey = newGithubAppKey();
-  const secretValue = {
-    [Secret.githubWebhookSecret.env]: webhookSecret,
-    [Secret.tektonSinkToken.env]: tektonToken,
-    [Secret.githubAppKey.env]: githubAppKey,
-  } satisfies Record<Secret["env"], string>;
+  const secretValue = secretValues(options);
+  const githubAppKey = secretValue[Secret.githubAppKey.env];
   const ports = await functionPorts(options.functionsPort);
   const urlOf = (name: FunctionName) => `http://127.0.0.1:${ports[name]}/`;
   const backoff = options.backoffSeconds ?? { minimum: 0.5, maximum: 5 };
@@ -152,8 +149,9 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
     servers,
     functions,
     env: servers.env,
-    webhookSecret,
-    tektonToken,
+    webhookSecret: secretValue[Secret.githubWebhookSecret.env],
+    tektonToken: secretValue[Secret.tektonSinkToken.env],
+    fluxSecret: secretValue[Secret.fluxWebhookSecret.env],
     async restartFunction(name, how = "kill") {
       const current = functions[name];
       await (how === "kill" ? current.kill() : current.stop());
@@ -165,6 +163,17 @@ export async function startStack(options: StackOptions): Promise<LocalStack> {
       await servers.close();
       if (options.stackFile) rmSync(options.stackFile, { force: true });
     },
+  };
+}
+
+/** Each declared secret's value: as the options give it, else generated (the GitHub App's key always is). */
+function secretValues(options: StackOptions): Record<Secret["env"], string> {
+  const generated = () => randomBytes(20).toString("hex");
+  return {
+    [Secret.githubWebhookSecret.env]: options.webhookSecret ?? generated(),
+    [Secret.tektonSinkToken.env]: options.tektonToken ?? generated(),
+    [Secret.fluxWebhookSecret.env]: options.fluxSecret ?? generated(),
+    [Secret.githubAppKey.env]: newGithubAppKey(),
   };
 }
 

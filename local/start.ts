@@ -4,8 +4,10 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { stackFilePath } from "../cli/cli-env.js";
-import { defaultConfigPath, loadConfig } from "../shared/config.js";
+import { requestReconcile } from "../cli/commands/reconcile.js";
+import { type Config, defaultConfigPath, loadConfig } from "../shared/config.js";
 import { ConfigError } from "../shared/errors.js";
+import { loadSettings } from "../shared/settings.js";
 import {
   type FunctionName,
   functionFolder,
@@ -29,6 +31,81 @@ function port(name: string, fallback: number): number {
   return n;
 }
 
+/**
+ * MODELGATE_RECONCILE_INTERVAL_SECONDS: how often `npm start` asks reconcileEndpoints to compare every endpoint with
+ * its applied release, as Cloud Scheduler does in the cloud; 300 unless set, 0 for never.
+ */
+function reconcileIntervalSeconds(): number {
+  const name = "MODELGATE_RECONCILE_INTERVAL_SECONDS";
+  const value = env[name];
+  if (value === undefined || value === "") return 300;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new ConfigError(`${name} must be a whole number of seconds (0: never), got "${value}"`);
+  return n;
+}
+
+/** Publishes a reconcile request every `seconds` (as Cloud Scheduler would); a failed publish is said and retried next time. */
+function reconcileOnInterval(stack: LocalStack, config: Config, seconds: number): () => void {
+  if (seconds === 0) return () => {};
+  const context = { config, settings: loadSettings(stack.env) };
+  const timer = setInterval(() => {
+    requestReconcile(context, {
+      trigger: "interval",
+      requestedBy: "npm start",
+      dryRun: false,
+      models: [],
+    }).catch((error: unknown) =>
+      process.stderr.write(`the scheduled reconcile could not be requested: ${(error as Error).message}\n`),
+    );
+  }, seconds * 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** What `npm start` prints once everything is up: the functions' URLs, the servers, the secrets, the reconcile. */
+function readyMessage(
+  stack: LocalStack,
+  config: Config,
+  {
+    pubsubEmulatorHost,
+    stateDir,
+    reconcileEvery,
+  }: { pubsubEmulatorHost: string | undefined; stateDir: string | undefined; reconcileEvery: number },
+): string {
+  const lines = [
+    "",
+    // Since this process started (npm's own start-up comes before it).
+    `modelgate is running (ready in ${(performance.now() / 1000).toFixed(1)} s)`,
+    "",
+    ...httpFunctionNames.map(
+      (name) => `  ${name.padEnd(15)} ${stack.functions[name].url}   (${functions[name].summary})`,
+    ),
+    "",
+    pubsubEmulatorHost
+      ? `  Pub/Sub         PUBSUB_EMULATOR_HOST=${pubsubEmulatorHost}   (from your environment: no Pub/Sub started here; identity enforcement covers Cloud Storage and Vertex AI only)`
+      : `  Pub/Sub         PUBSUB_EMULATOR_HOST=${stack.env.PUBSUB_EMULATOR_HOST}`,
+    `  Cloud Storage   STORAGE_EMULATOR_HOST=${stack.env.STORAGE_EMULATOR_HOST}   bucket ${config.bucket}`,
+    `  Vertex AI       MODELGATE_VERTEX_ENDPOINT=${stack.env.MODELGATE_VERTEX_ENDPOINT} (plaintext gRPC)`,
+    `  GitHub          MODELGATE_GITHUB_API_URL=${stack.env.MODELGATE_GITHUB_API_URL}   (App ${config.github.app?.id ?? 1}, key generated)`,
+    `  state           ${stateDir ?? "in memory (set MODELGATE_STATE_DIR to keep it)"}`,
+    "",
+    chosenOrGenerated("webhook secret", stack.webhookSecret, "GITHUB_WEBHOOK_SECRET"),
+    chosenOrGenerated("Tekton token", stack.tektonToken, "TEKTON_SINK_TOKEN"),
+    `  reconcile       ${reconcileEvery === 0 ? "never (MODELGATE_RECONCILE_INTERVAL_SECONDS=0)" : `every ${reconcileEvery} s (MODELGATE_RECONCILE_INTERVAL_SECONDS); now: npx modelgate reconcile`}`,
+    chosenOrGenerated("Flux HMAC key", stack.fluxSecret, "FLUX_WEBHOOK_SECRET"),
+    "",
+    "  Try it: in a second terminal run `npx modelgate demo`. Ctrl-C stops everything.",
+    "",
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+/** A secret's line: the value, and how to choose it when it was generated. */
+function chosenOrGenerated(label: string, value: string, variable: string): string {
+  return `  ${label.padEnd(15)} ${value}${env[variable] ? "" : `   (generated; set ${variable} to choose)`}`;
+}
+
 /** Only the GitHub stand-in's calls are printed from the servers' log: what modelgate read from and wrote to GitHub. */
 function printGithubCall(entry: Record<string, unknown>): void {
   if (entry.service === "github") {
@@ -43,6 +120,7 @@ async function main(): Promise<void> {
   process.once("SIGTERM", early);
   const configPath = resolve(env.MODELGATE_CONFIG ?? defaultConfigPath);
   const config = loadConfig({ ...env, MODELGATE_CONFIG: configPath });
+  const reconcileEvery = reconcileIntervalSeconds();
 
   const sourceOf = (name: FunctionName) => resolve("dist", "local", "functions", functionFolder(name));
   const unbuilt = functionNames.filter((name) => !existsSync(resolve(sourceOf(name), "index.mjs")));
@@ -74,47 +152,30 @@ async function main(): Promise<void> {
     log: printGithubCall,
     ...(env.GITHUB_WEBHOOK_SECRET ? { webhookSecret: env.GITHUB_WEBHOOK_SECRET } : {}),
     ...(env.TEKTON_SINK_TOKEN ? { tektonToken: env.TEKTON_SINK_TOKEN } : {}),
+    ...(env.FLUX_WEBHOOK_SECRET ? { fluxSecret: env.FLUX_WEBHOOK_SECRET } : {}),
     onFunctionLine: (target, line) => {
       const text = raw ? `${target} ${line}` : formatFunctionLine(target, line);
       if (text) process.stdout.write(`${text}\n`);
     },
   });
 
-  const f = stack.functions;
-  const lines = [
-    "",
-    // Since this process started (npm's own start-up comes before it).
-    `modelgate is running (ready in ${(performance.now() / 1000).toFixed(1)} s)`,
-    "",
-    ...httpFunctionNames.map((name) => `  ${name.padEnd(15)} ${f[name].url}   (${functions[name].summary})`),
-    "",
-    pubsubEmulatorHost
-      ? `  Pub/Sub         PUBSUB_EMULATOR_HOST=${pubsubEmulatorHost}   (from your environment: no Pub/Sub started here; identity enforcement covers Cloud Storage and Vertex AI only)`
-      : `  Pub/Sub         PUBSUB_EMULATOR_HOST=${stack.env.PUBSUB_EMULATOR_HOST}`,
-    `  Cloud Storage   STORAGE_EMULATOR_HOST=${stack.env.STORAGE_EMULATOR_HOST}   bucket ${config.bucket}`,
-    `  Vertex AI       MODELGATE_VERTEX_ENDPOINT=${stack.env.MODELGATE_VERTEX_ENDPOINT} (plaintext gRPC)`,
-    `  GitHub          MODELGATE_GITHUB_API_URL=${stack.env.MODELGATE_GITHUB_API_URL}   (App ${config.github.app?.id ?? 1}, key generated)`,
-    `  state           ${stateDir ?? "in memory (set MODELGATE_STATE_DIR to keep it)"}`,
-    "",
-    `  webhook secret  ${stack.webhookSecret}${env.GITHUB_WEBHOOK_SECRET ? "" : "   (generated; set GITHUB_WEBHOOK_SECRET to choose)"}`,
-    `  Tekton token    ${stack.tektonToken}${env.TEKTON_SINK_TOKEN ? "" : "   (generated; set TEKTON_SINK_TOKEN to choose)"}`,
-    "",
-    "  Try it: in a second terminal run `npx modelgate demo`. Ctrl-C stops everything.",
-    "",
-  ];
-  process.stdout.write(`${lines.join("\n")}\n`);
+  process.stdout.write(readyMessage(stack, config, { pubsubEmulatorHost, stateDir, reconcileEvery }));
 
-  stopOnSignals(stack, early);
+  stopOnSignals(stack, early, reconcileOnInterval(stack, config, reconcileEvery));
 }
 
-/** Ctrl-C (or SIGTERM) stops the stack and exits; `early` was the handler until the stack was up. */
-function stopOnSignals(stack: LocalStack, early: () => void): void {
+/**
+ * Ctrl-C (or SIGTERM) stops the reconcile interval and the stack and exits; `early` was the handler until the stack
+ * was up.
+ */
+function stopOnSignals(stack: LocalStack, early: () => void, stopReconciling: () => void): void {
   process.off("SIGINT", early);
   process.off("SIGTERM", early);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    stopReconciling();
     process.stdout.write(`\n${signal}: stopping modelgate…\n`);
     await stack.close();
     process.stdout.write("stopped.\n");

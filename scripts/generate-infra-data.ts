@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type Config, parseConfig } from "../shared/config.js";
+import { parseMessage } from "../shared/contracts.js";
 import { secretFileVariable } from "../shared/ingress/env.js";
 import {
   exactPredefinedRoles,
@@ -24,10 +25,12 @@ import {
   functionFolder,
   functionNames,
   Ingress,
+  type Invoker,
   invokerOf,
   rolloutQueue,
   Secret,
   subscriptionFor,
+  Topic,
   topicNames,
 } from "../shared/topology.js";
 
@@ -88,10 +91,19 @@ export function readConfigFile(path = defaultConfigFile): Config {
  * member, as the operator lists them, so it serves one public function; a second one needs its own variable.
  */
 export function publicFunction(): FunctionName {
-  const [only, ...more] = functionNames.filter((name) => invokerOf(name) === "public");
+  return onlyInvokedBy("public", "webhook_invoker_members");
+}
+
+/** The one function Terraform's signed_invoker_members may invoke (allUsers by default; fluxEvents), likewise. */
+export function signedFunction(): FunctionName {
+  return onlyInvokedBy("signed", "signed_invoker_members");
+}
+
+function onlyInvokedBy(invoker: Invoker, variable: string): FunctionName {
+  const [only, ...more] = functionNames.filter((name) => invokerOf(name) === invoker);
   if (!only || more.length > 0) {
     throw new Error(
-      `webhook_invoker_members serves exactly one public function; shared/topology.ts declares ${[only, ...more].filter(Boolean).join(", ") || "none"}`,
+      `${variable} serves exactly one ${invoker} function; shared/topology.ts declares ${[only, ...more].filter(Boolean).join(", ") || "none"}`,
     );
   }
   return only;
@@ -257,6 +269,19 @@ function functionsData() {
   );
 }
 
+/**
+ * What Cloud Scheduler publishes to start a reconcile: the same bytes every run (a job's message is fixed), valid
+ * against the ReconcileRequested contract; runs are told apart by their message ids.
+ */
+function reconcileSchedule() {
+  const message = parseMessage(Topic.reconcileRequested, {
+    schemaVersion: 1,
+    trigger: "schedule",
+    requestedBy: "cloud-scheduler",
+  });
+  return { topic: Topic.reconcileRequested, data: JSON.stringify(message) };
+}
+
 /** Everything Terraform needs from the code, as plain JSON with snake_case keys. */
 export function infraData(config: Config = readConfigFile()) {
   const functions = functionsData();
@@ -295,6 +320,7 @@ export function infraData(config: Config = readConfigFile()) {
         max_doublings: 6,
       },
     },
+    signed_function: signedFunction(),
     forwarder_functions: Object.fromEntries(
       Object.entries(functions)
         .filter(([, f]) => f.invoker === "forwarder")
@@ -318,6 +344,7 @@ export function infraData(config: Config = readConfigFile()) {
       ack_deadline_seconds: deliveryPolicy.ackDeadlineSeconds,
     },
     secrets: Object.fromEntries(Object.values(Secret).map((s) => [s.secretId, { env: s.env }])),
+    reconcile_schedule: reconcileSchedule(),
     endpoints: endpointsOf(config),
     ...grantTables(),
   };

@@ -1,10 +1,11 @@
-// Loopback hostile-traffic run against githubWebhook and tektonEvents, each in its own Functions Framework process
+// Loopback hostile-traffic run against githubWebhook, tektonEvents and fluxEvents, each in its own Functions Framework process
 // (started as Cloud Functions starts them: `functions-framework --target`), against the local Cloud Storage and
 // Pub/Sub servers. For `--seconds`, attackers send gzip/deflate bombs, bodies over the limit with and without
 // Content-Length, unauthenticated bodies just under the limit (a `[{},{},…]` array bomb), and 8 KB header values,
-// while valid signed pushes and authenticated Tekton events arrive alongside. Reports each function's peak RSS
+// while valid signed pushes, authenticated Tekton events and signed Flux events arrive alongside. Reports each function's peak RSS
 // (VmHWM), its RSS over the run, the answers by status, and checks that every valid delivery got its message
-// (training-requested) or ledger record (a failed PipelineRun), exactly as many as were sent.
+// (training-requested) or ledger record (a failed PipelineRun; a Flux event's releases-requested), exactly as many
+// as were sent.
 //
 //   tsx scripts/hostile-traffic.ts [--seconds 20] [--attackers 6] [--valid-rate 5]
 //
@@ -189,6 +190,7 @@ export async function runHostileTraffic(options: HostileOptions): Promise<Functi
   const config = loadConfig({ MODELGATE_CONFIG: configPath });
   const secret = randomBytes(20).toString("hex");
   const token = randomBytes(20).toString("hex");
+  const fluxKey = randomBytes(20).toString("hex");
   execFileSync(process.execPath, ["scripts/build-main.mjs"]);
   const servers = await startLocalServers({ config, seed: false, topology: {} });
   const env = { ...servers.env, MODELGATE_CONFIG: configPath };
@@ -206,7 +208,13 @@ export async function runHostileTraffic(options: HostileOptions): Promise<Functi
     MODELGATE_IDENTITY: `mg-tekton-events@${config.project}.iam.gserviceaccount.com`,
     TEKTON_SINK_TOKEN: token,
   });
-  log(`githubWebhook pid ${github.child.pid}, tektonEvents pid ${tekton.child.pid}; building the bombs`);
+  const flux = await start("fluxEvents", {
+    MODELGATE_IDENTITY: `mg-flux-events@${config.project}.iam.gserviceaccount.com`,
+    FLUX_WEBHOOK_SECRET: fluxKey,
+  });
+  log(
+    `githubWebhook pid ${github.child.pid}, tektonEvents pid ${tekton.child.pid}, fluxEvents pid ${flux.child.pid}; building the bombs`,
+  );
   const bomb = await gzipBomb(314);
 
   const failedRun = JSON.parse(readFileSync("test/fixtures/tekton/pipelinerun-failed.json", "utf8")) as {
@@ -226,6 +234,11 @@ export async function runHostileTraffic(options: HostileOptions): Promise<Functi
     "x-hub-signature-256": `sha256=${"0".repeat(64)}`,
   });
 
+  // fluxEvents: a stranger's "signature" is well-formed and wrong; a valid event is a fresh revision of the
+  // configured Kustomization, signed as notification-controller signs it.
+  const fluxObject = config.flux.objects[0];
+  const strangerFluxHeaders = () => ({ "x-signature": `sha256=${"0".repeat(64)}` });
+  const sentRevisions: string[] = [];
   const figures = new Map<string, FunctionFigures>();
   const sentCommits: string[] = [];
   const sentEvents: string[] = [];
@@ -273,6 +286,36 @@ export async function runHostileTraffic(options: HostileOptions): Promise<Functi
         );
       },
     },
+    ...(fluxObject === undefined
+      ? []
+      : [
+          {
+            fn: flux,
+            name: "fluxEvents",
+            attacks: attacks(256 * 1024, strangerFluxHeaders, bomb),
+            valid: () => {
+              const commit = randomBytes(20).toString("hex");
+              sentRevisions.push(commit);
+              const body = Buffer.from(
+                JSON.stringify({
+                  involvedObject: {
+                    kind: fluxObject.kind,
+                    namespace: fluxObject.namespace,
+                    name: fluxObject.name,
+                  },
+                  severity: "info",
+                  timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+                  message: "Reconciliation finished in 1s, next run in 10m0s",
+                  reason: "ReconciliationSucceeded",
+                  metadata: { revision: `main@sha1:${commit}` },
+                  reportingController: "kustomize-controller",
+                }),
+              );
+              const signature = `sha256=${createHmac("sha256", fluxKey).update(body).digest("hex")}`;
+              return post(flux.url, { "content-type": "application/json", "x-signature": signature }, body);
+            },
+          },
+        ]),
   ];
 
   try {
@@ -357,9 +400,14 @@ export async function runHostileTraffic(options: HostileOptions): Promise<Functi
     (figures.get("tektonEvents") as FunctionFigures).validLanded = sentEvents.filter((id) =>
       recorded.has(id),
     ).length;
+    // fluxEvents: one releases-requested record per valid event, at its revision's commit.
+    const requested = new Set(records.filter((r) => r.step === "fluxEvents").map((r) => r.commit));
+    const fluxFigures = figures.get("fluxEvents");
+    if (fluxFigures) fluxFigures.validLanded = sentRevisions.filter((c) => requested.has(c)).length;
   } finally {
     await github.stop();
     await tekton.stop();
+    await flux.stop();
     await servers.close();
   }
   return [...figures.values()];

@@ -126,6 +126,20 @@ export const ModelConfig = z.strictObject({
     .prefault({}),
 });
 
+const KubernetesName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "a Kubernetes object name (lowercase, at most 253)");
+
+/** A Flux object whose successful reconciliation applies the releases file at the reconciled commit. */
+const FluxObject = z.strictObject({
+  /** The object's kind as Flux reports it in `involvedObject.kind`, e.g. Kustomization or GitRepository. */
+  kind: z.string().regex(/^[A-Z][A-Za-z0-9]{0,62}$/, "a Kubernetes kind such as Kustomization"),
+  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a Kubernetes namespace"),
+  name: KubernetesName,
+  /** The repository whose commit the object reconciles (one of github.repositories). */
+  repository: RepositoryName,
+});
+
 export const ConfigSchema = z
   .strictObject({
     project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a Google Cloud project id"),
@@ -162,9 +176,30 @@ export const ConfigSchema = z
           .default([]),
       })
       .prefault({}),
+    flux: z
+      .strictObject({
+        /** The Flux objects whose ReconciliationSucceeded events the receiver acts on; none, it acts on nothing. */
+        objects: z.array(FluxObject).max(100).default([]),
+        /**
+         * An event older (or further in the future) than this, by its `timestamp`, is refused as replayed or late.
+         * notification-controller retries a failed post 4 times, 2 to 30 seconds apart (its internal/notifier/client.go),
+         * so an honest event arrives within about two minutes of its timestamp; 10 leaves room for clock skew.
+         */
+        maxEventAgeMinutes: z.number().int().min(1).max(1440).default(10),
+      })
+      .prefault({}),
     models: z.record(ModelName, ModelConfig).refine((m) => Object.keys(m).length > 0, "at least one model"),
   })
   .superRefine((config, ctx) => {
+    config.flux.objects.forEach((object, index) => {
+      if (!config.github.repositories.some((allowed) => sameRepository(allowed, object.repository))) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["flux", "objects", index, "repository"],
+          message: `repository "${object.repository}" is not listed under github.repositories`,
+        });
+      }
+    });
     for (const [name, model] of Object.entries(config.models)) {
       if (!config.github.repositories.some((allowed) => sameRepository(allowed, model.repository))) {
         ctx.addIssue({

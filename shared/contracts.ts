@@ -147,6 +147,23 @@ export const ReleasesRequested = z.strictObject({
     .optional(),
 });
 
+/**
+ * A request to compare every endpoint with its model's applied release (`releases/<model>.json`). Cloud Scheduler
+ * publishes the same bytes every time, so nothing in it has to differ between runs: the Pub/Sub message id tells
+ * runs apart, and a correlation id is given only by a caller that wants to find its run in the ledger.
+ */
+export const ReconcileRequested = z.strictObject({
+  schemaVersion: z.literal(1),
+  correlationId: z.string().min(1).max(128).optional(),
+  trigger: z.enum(["schedule", "manual", "interval"]),
+  requestedBy: z.string().max(256).optional(),
+  /** Record the drift, request no repair (`modelgate reconcile --dry-run`). */
+  dryRun: z.boolean().optional(),
+  /** Only these models; every model with an applied release when absent. */
+  models: z.array(ModelName).min(1).max(100).optional(),
+  createdAt: z.iso.datetime({ offset: true }).optional(),
+});
+
 /** A commit status to set on GitHub (shared/github/ports.ts CommitStatus), about a model's release or a whole file. */
 const CommitStatusNotification = z.strictObject({
   ...commitEnvelope,
@@ -176,6 +193,7 @@ export const contracts = {
   [Topic.deploymentReady]: DeploymentReady,
   [Topic.verificationCompleted]: VerificationCompleted,
   [Topic.releasesRequested]: ReleasesRequested,
+  [Topic.reconcileRequested]: ReconcileRequested,
   [Topic.githubNotifications]: GithubNotification,
 } as const satisfies Record<TopicName, z.ZodType>;
 
@@ -186,6 +204,7 @@ export type DeploymentRequested = MessageOf<typeof Topic.deploymentRequested>;
 export type DeploymentReady = MessageOf<typeof Topic.deploymentReady>;
 export type VerificationCompleted = MessageOf<typeof Topic.verificationCompleted>;
 export type ReleasesRequested = MessageOf<typeof Topic.releasesRequested>;
+export type ReconcileRequested = MessageOf<typeof Topic.reconcileRequested>;
 export type GithubNotification = MessageOf<typeof Topic.githubNotifications>;
 
 /** The fields every message starts with, in the order the contracts declare them. */
@@ -259,7 +278,7 @@ export function encodeMessage<T extends TopicName>(
       [Attribute.version]: String(valid.schemaVersion),
       // A message about a repository commit (releases-requested) concerns no single model.
       ...("model" in valid && valid.model ? { [Attribute.model]: valid.model } : {}),
-      [Attribute.correlationId]: valid.correlationId,
+      ...(valid.correlationId === undefined ? {} : { [Attribute.correlationId]: valid.correlationId }),
     },
   };
 }

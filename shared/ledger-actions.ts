@@ -86,8 +86,16 @@ export const ReleasesAction = {
   commitStatusSet: "commit-status-set",
 } as const;
 
+/** Actions of reconcileEndpoints, each recorded under the model and the commit of its serving release. */
+export const ReconcileAction = {
+  inSync: "release-in-sync",
+  driftDetected: "drift-detected",
+  repairRequested: "drift-repair-requested",
+  reconcileSkipped: "reconcile-skipped",
+} as const;
+
 /**
- * Actions of the HTTP and storage ingress functions (githubWebhook, tektonEvents, artifactUploaded). A message they
+ * Actions of the HTTP and storage ingress functions (githubWebhook, tektonEvents, fluxEvents, artifactUploaded). A message they
  * publish is recorded under its topic's name (`Topic.trainingRequested`, `Topic.artifactReady`).
  */
 export const IngressAction = {
@@ -98,6 +106,8 @@ export const IngressAction = {
   runRefused: "run-refused",
   runFailed: "run-failed",
   artifactRefused: "artifact-refused",
+  fluxEventIgnored: "flux-event-ignored",
+  fluxEventRefused: "flux-event-refused",
 } as const;
 
 /** Actions of the command line. */
@@ -116,6 +126,7 @@ export type LedgerAction =
   | ValueOf<typeof VerifyAction>
   | ValueOf<typeof RolloutAction>
   | ValueOf<typeof ReleasesAction>
+  | ValueOf<typeof ReconcileAction>
   | ValueOf<typeof IngressAction>
   | ValueOf<typeof CliAction>;
 
@@ -139,6 +150,9 @@ export const readOnlyActions: readonly LedgerAction[] = [
   RegisterAction.versionsListed,
   DeployAction.endpointRead,
   RolloutAction.modelVersionRead,
+  // A reconcile that found the endpoint in sync, or had nothing to compare, changed nothing (one every schedule).
+  ReconcileAction.inSync,
+  ReconcileAction.reconcileSkipped,
 ];
 
 /** Records of a rollout waiting for a person at a step: `modelgate promote` or `abort` goes on from there. */

@@ -261,6 +261,16 @@ export const permissionTable = {
       publishGrant(Topic.artifactReady, "a successful run that wrote a model artifact"),
     ],
   },
+  fluxEvents: {
+    accountId: "mg-flux-events",
+    description: "HTTP ingress: Flux notification-controller events (generic-hmac)",
+    uses: { "shared/gcs-blob-store.ts": blobCalls, "shared/pubsub-publisher.ts": publishCalls },
+    grants: [
+      ...stepBasics(FunctionName.fluxEvents),
+      ...secretGrants(FunctionName.fluxEvents),
+      publishGrant(Topic.releasesRequested, "a reconciled revision applies its releases file"),
+    ],
+  },
   artifactUploaded: {
     accountId: "mg-artifact-uploaded",
     description: "Eventarc: bucket finalize of models/<model>/<commit>/modelgate.json",
@@ -452,6 +462,34 @@ export const permissionTable = {
         ["aiplatform.endpoints.get"],
         "a release the endpoint already serves is recorded, not deployed",
       ),
+    ],
+  },
+  reconcileEndpoints: {
+    accountId: "mg-reconcile-endpoints",
+    description: "Pub/Sub reconcile-requested: compares endpoints with their applied releases",
+    uses: {
+      "shared/gcs-blob-store.ts": [...blobCalls, "getFiles"],
+      "shared/pubsub-publisher.ts": publishCalls,
+      "shared/vertex/models-adapter.ts": ["listModels", "listModelVersions", "getModel"],
+      "shared/vertex/endpoints-adapter.ts": ["getEndpoint"],
+    },
+    grants: [
+      bucketGrant(
+        claimPrefix(FunctionName.reconcileEndpoints),
+        rewrite,
+        "claim each run and each repair (one per drift observation)",
+      ),
+      bucketGrant(
+        Prefix.ledger,
+        [...create, ...read],
+        "append create-only records; read a model's recent records, which explain modelgate's own changes",
+      ),
+      bucketGrant(Prefix.releases, read, "list and read each model's applied release"),
+      projectGrant(
+        ["aiplatform.endpoints.get", "aiplatform.models.get", "aiplatform.models.list"],
+        "read each endpoint's deployed models and split, the declared version and the production alias",
+      ),
+      publishGrant(Topic.deploymentRequested, "repair drift through the chain (drift: repair)"),
     ],
   },
   notifyGithub: {

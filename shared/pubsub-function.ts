@@ -53,8 +53,11 @@ export function adaptedStep<T extends TopicName, A>(step: {
 export interface StepDefinition<T extends TopicName> {
   name: FunctionName;
   topic: T;
-  /** The deterministic key that makes the step's effect happen once (e.g. `model@commit`). */
-  idempotencyKey(message: MessageOf<T>): string;
+  /**
+   * The deterministic key that makes the step's effect happen once (e.g. `model@commit`); a message that is the
+   * same every time (a scheduled one) is told apart by its delivery's message id.
+   */
+  idempotencyKey(message: MessageOf<T>, delivery: StepContext["delivery"]): string;
   run(message: MessageOf<T>, context: StepContext): Promise<unknown>;
 }
 
@@ -95,9 +98,12 @@ export function pubsubFunction<T extends TopicName>(
       return;
     }
 
-    // A releases request concerns a repository commit, not one model: its own records name each model.
+    // A releases request concerns a repository commit, not one model, and a reconcile request neither: their own
+    // records name each model. Cloud Scheduler sends a reconcile request without a correlation id: its message id.
     const model = ("model" in message && message.model) || unattributed;
-    logger = logger.child({ correlationId: message.correlationId, model, commit: message.commit });
+    const commit = "commit" in message ? message.commit : unattributed;
+    const correlationId = message.correlationId ?? delivery.messageId;
+    logger = logger.child({ correlationId, model, commit });
     const context: StepContext = {
       runtime,
       logger,
@@ -106,9 +112,9 @@ export function pubsubFunction<T extends TopicName>(
       record: async (partial) => {
         await runtime.ledger.append({
           model,
-          commit: message.commit,
+          commit,
           step: step.name,
-          correlationId: message.correlationId,
+          correlationId,
           causedBy: [cause],
           ...(runtime.identity ? { identity: runtime.identity } : {}),
           ...partial,
@@ -155,7 +161,7 @@ async function runClaimed<T extends TopicName>(
   context: StepContext,
 ): Promise<void> {
   const { runtime, logger, delivery } = context;
-  const key = step.idempotencyKey(message);
+  const key = step.idempotencyKey(message, delivery);
   const outcome = await runtime.claims.claim(step.name, key);
   if (outcome.state === "completed") {
     logger.info(`${step.name} already done for ${key}; acknowledging the repeat`, { idempotencyKey: key });

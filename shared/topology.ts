@@ -14,6 +14,8 @@ export const Topic = {
   verificationCompleted: "verification-completed",
   /** A repository commit whose releases file is to be applied (issue #16). */
   releasesRequested: "releases-requested",
+  /** Compare every endpoint with its applied release (Cloud Scheduler, `modelgate reconcile`, `npm start`). */
+  reconcileRequested: "reconcile-requested",
   /** Something to tell GitHub (a commit status), for the one function that holds the App key to say it. */
   githubNotifications: "github-notifications",
 } as const;
@@ -66,9 +68,11 @@ export type Ingress = (typeof Ingress)[keyof typeof Ingress];
  * allUsers by default; the function authenticates each request itself); `forwarder`, only the in-cluster
  * forwarder's account (docs/tekton-sink-auth.md); `tasks`, only the OIDC identity of the rollout queue's tasks
  * (docs/rollout-steps.md); `trigger`, only its own trigger account (its push subscription's, or Eventarc's for a
- * bucket event).
+ * bucket event); `signed`, anyone who reaches its (internal) ingress (Terraform's signed_invoker_members, allUsers
+ * by default): a sender inside the VPC that cannot present a Google identity but signs every body, which the
+ * function verifies (fluxEvents; docs/decisions.md).
  */
-export type Invoker = "public" | "forwarder" | "tasks" | "trigger";
+export type Invoker = "public" | "forwarder" | "tasks" | "signed" | "trigger";
 
 /** How a function is invoked: an HTTP request (and by whom), a bucket finalize event, or its topic's push. */
 export type Trigger =
@@ -80,6 +84,8 @@ export type Trigger =
 export const Secret = {
   githubWebhookSecret: { secretId: "modelgate-github-webhook-secret", env: "GITHUB_WEBHOOK_SECRET" },
   tektonSinkToken: { secretId: "modelgate-tekton-sink-token", env: "TEKTON_SINK_TOKEN" },
+  /** The HMAC key of Flux's generic-hmac Provider (infra/flux/). */
+  fluxWebhookSecret: { secretId: "modelgate-flux-webhook-secret", env: "FLUX_WEBHOOK_SECRET" },
   /** The GitHub App's private key (PEM): only the functions that call GitHub mount it (docs/decisions.md). */
   githubAppKey: { secretId: "modelgate-github-app-key", env: "GITHUB_APP_PRIVATE_KEY" },
 } as const;
@@ -123,7 +129,8 @@ function pubsubStep(topic: TopicName, summary: string, nodeOptions = ""): Functi
 
 /**
  * Every function. Only githubWebhook is public; tektonEvents is reached from the cluster through the forwarder
- * (docs/tekton-sink-auth.md), and the event-driven functions only by their triggers.
+ * (docs/tekton-sink-auth.md), fluxEvents from the cluster's notification-controller (internal ingress, signed
+ * bodies; docs/flux.md), and the event-driven functions only by their triggers.
  */
 export const functions = {
   githubWebhook: {
@@ -139,6 +146,13 @@ export const functions = {
     summary: "Tekton CloudEvents sink",
     trigger: { kind: "http", invoker: "forwarder" },
     secrets: [Secret.tektonSinkToken],
+    timeoutSeconds: ingressTimeoutSeconds,
+  },
+  fluxEvents: {
+    ...defaults,
+    summary: "Flux notification-controller events (generic-hmac)",
+    trigger: { kind: "http", invoker: "signed" },
+    secrets: [Secret.fluxWebhookSecret],
     timeoutSeconds: ingressTimeoutSeconds,
   },
   artifactUploaded: {
@@ -169,6 +183,10 @@ export const functions = {
     ...pubsubStep(Topic.releasesRequested, "applies a commit's releases file"),
     secrets: [Secret.githubAppKey],
   },
+  reconcileEndpoints: pubsubStep(
+    Topic.reconcileRequested,
+    "compares endpoints with their applied releases; reports or repairs drift",
+  ),
   // Steps without the App key (rolloutModel) reach GitHub through it.
   notifyGithub: {
     ...pubsubStep(Topic.githubNotifications, "writes commit statuses to GitHub"),

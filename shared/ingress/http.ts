@@ -27,7 +27,8 @@ export type IngressStatus = (typeof IngressStatus)[keyof typeof IngressStatus];
 /** One message an ingress function published. */
 export interface PublishedRef {
   topic: TopicName;
-  model: string;
+  /** The model the message is about; none for a message about a repository commit (releases-requested). */
+  model?: string;
   commit: string;
   messageId: string;
 }

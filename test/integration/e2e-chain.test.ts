@@ -9,11 +9,11 @@ import { endpointName, loadConfig, vertexParent } from "../../shared/config.js";
 import type { LedgerEntry } from "../../shared/ledger.js";
 import { Label } from "../../shared/model-ports.js";
 import { createRuntime, type Runtime } from "../../shared/runtime.js";
-import { loadSettings } from "../../shared/settings.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
 import { conformanceHost } from "../support/pubsub-under-test.js";
+import { stackVertexLocation } from "../support/stack-vertex.js";
 import { waitForLedger } from "../support/wait-for-ledger.js";
 
 // The whole chain on the local stack (or, in the conformance run, with gcloud's Pub/Sub emulator): every function in its own Functions Framework process, wired by push
@@ -44,11 +44,7 @@ describe("the whole chain on the local stack", () => {
       ...(conformanceHost ? { pubsubEmulatorHost: conformanceHost } : {}),
     });
     runtime = createRuntime({ ...stack.env, MODELGATE_CONFIG: resolve("modelgate.config.yaml") });
-    const location = {
-      endpoint: loadSettings(stack.env).vertexEndpoint,
-      region: config.region,
-      parent: vertexParent(config),
-    };
+    const location = stackVertexLocation(stack, config);
     endpoints = new VertexEndpointDeployer(location);
     jobs = new VertexTrainingLauncher(location);
     registry = new VertexModelRegistry(location);

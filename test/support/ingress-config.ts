@@ -15,6 +15,9 @@ github:
   repositories: [acme/fraud-detector, acme/churn]
 tekton:
   namespaces: [ml-ci]
+flux:
+  objects:
+    - { kind: Kustomization, namespace: flux-system, name: churn-serving, repository: acme/churn }
 models:
   fraud-detector:
     repository: acme/fraud-detector

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { groupByCommit, renderLineage } from "../../cli/lineage-view.js";
+import { groupByCommit, isReadOnly, renderLineage } from "../../cli/lineage-view.js";
 import { runCli } from "../../cli/main.js";
 import type { LedgerEntry } from "../../shared/ledger.js";
 
@@ -161,6 +161,33 @@ describe("lineage view", () => {
 
   it("says so when there is nothing", () => {
     expect(renderLineage("m", [])).toBe("no ledger records for model m\n");
+  });
+
+  it("counts a reconcile that found the endpoint in sync as read-only, hidden unless asked; a drift is shown", () => {
+    const inSync = {
+      ...entry("aaaaaaa", "2026-01-01T00:00:01Z", "reconcileEndpoints", {}),
+      action: "release-in-sync",
+    };
+    const drift = {
+      ...entry("aaaaaaa", "2026-01-01T00:00:02Z", "reconcileEndpoints", {}),
+      action: "drift-detected",
+    };
+    expect([isReadOnly(inSync), isReadOnly(drift)]).toEqual([true, false]);
+  });
+
+  it("shows a drift record's differences, who made them and the repair", () => {
+    const drift = entry("aaaaaaa", "2026-01-01T00:00:01Z", "reconcileEndpoints", {
+      differences: [
+        { kind: "not-deployed", summary: "version 3 is not deployed on the endpoint" },
+        { kind: "alias", summary: "the production alias is on version 2, not 3" },
+      ],
+      changedBy: { by: "outside-modelgate", how: "Cloud Audit Logs" },
+      repair: "requested",
+    });
+    const text = renderLineage("m", groupByCommit([drift]));
+    expect(text).toContain(
+      "drift=version 3 is not deployed on the endpoint; the production alias is on version 2, not 3  changedBy=outside-modelgate  repair=requested",
+    );
   });
 });
 

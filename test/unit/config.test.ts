@@ -58,6 +58,21 @@ describe("loadConfig", () => {
       (d: any) => delete d.models["fraud-detector"].verification.goldenSet,
       "models.fraud-detector.verification.goldenSet",
     ],
+    [
+      "a Flux object of a repository not allowed",
+      (d: any) => (d.flux.objects[0].repository = "acme/other"),
+      "flux.objects[0].repository",
+    ],
+    [
+      "a Flux object that is not a kind",
+      (d: any) => (d.flux.objects[0].kind = "kustomization"),
+      "flux.objects[0].kind",
+    ],
+    [
+      "a drift mode that is neither report nor repair",
+      (d: any) => (d.models["fraud-detector"].releases = { drift: "fix" }),
+      "models.fraud-detector.releases.drift",
+    ],
   ])("refuses %s and names the field", (_name, mutate, path) => {
     const text = withChange(mutate);
     let thrown: unknown;

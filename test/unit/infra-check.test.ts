@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { parse } from "@cdktf/hcl2json";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { readConfigFile } from "../../scripts/generate-infra-data.js";
 import { deliveryPolicy } from "../../shared/topology.js";
 import {
   checkInfrastructure,
@@ -170,7 +171,7 @@ describe("the Terraform module against the permission table", () => {
     );
     expect(found.some((m) => m.includes("grants roles/owner, which modelgate never grants"))).toBe(true);
     expect(found).toContain(
-      "google_cloud_run_service_iam_member.open grants roles/run.invoker to allUsers; only a public function's invoker may be public",
+      "google_cloud_run_service_iam_member.open grants roles/run.invoker to allUsers; only a public or signed function's invoker may be public",
     );
     expect(found).toContain(
       "google_cloud_run_service_iam_member.open: allUsers may invoke deployModel; only its trigger's account may",
@@ -192,7 +193,7 @@ describe("the Terraform module against the permission table", () => {
     );
   });
 
-  it("lets no Terraform file use a forbidden resource or role, or allUsers outside the webhook invoker", async () => {
+  it("lets no Terraform file use a forbidden resource or role, or allUsers outside the webhook and signed invokers", async () => {
     for (const file of tfFiles(infraDir)) {
       const text = readFileSync(file, "utf8");
       expect(text, file).not.toMatch(
@@ -201,7 +202,8 @@ describe("the Terraform module against the permission table", () => {
       const parsed = (await parse(file, text)) as ParsedTerraform;
       expect(parsed, file).toBeTypeOf("object");
     }
-    // allUsers appears only as webhook_invoker_members' default (and its validation), in the module and the example.
+    // allUsers appears only as webhook_invoker_members' and signed_invoker_members' defaults (and validations), in
+    // the module and the example.
     const publicUses = tfFiles(infraDir).flatMap((f) =>
       readFileSync(f, "utf8")
         .split("\n")
@@ -210,7 +212,9 @@ describe("the Terraform module against the permission table", () => {
     );
     expect(publicUses.sort()).toEqual([
       'environments/example/variables.tf: default     = ["allUsers"]',
+      'modules/modelgate/variables.tf: condition     = alltrue([for m in var.signed_invoker_members : m == "allUsers" || can(regex("^(serviceAccount|group|user|domain|principal|principalSet):", m))])',
       'modules/modelgate/variables.tf: condition     = alltrue([for m in var.webhook_invoker_members : m == "allUsers" || can(regex("^(serviceAccount|group|user|domain|principal|principalSet):", m))])',
+      'modules/modelgate/variables.tf: default     = ["allUsers"]',
       'modules/modelgate/variables.tf: default     = ["allUsers"]',
     ]);
   });
@@ -272,11 +276,14 @@ describe("the Terraform module against the permission table", () => {
   });
 });
 
+/** The Kubernetes documents of one file under infra/<folder>/. */
+const loadDocuments = (folder: string, name: string) =>
+  parseAllDocuments(readFileSync(join(infraDir, folder, name), "utf8")).map(
+    (d) => d.toJS() as Record<string, any>,
+  );
+
 describe("the Tekton configuration", () => {
-  const load = (name: string) =>
-    parseAllDocuments(readFileSync(join(infraDir, "tekton", name), "utf8")).map(
-      (d) => d.toJS() as Record<string, any>,
-    );
+  const load = (name: string) => loadDocuments("tekton", name);
 
   it("points config-events' sink at the in-cluster forwarder", () => {
     const [config] = load("config-events.yaml");
@@ -304,5 +311,36 @@ describe("the Tekton configuration", () => {
     ]);
     const config = readFileSync(join(root, "modelgate.config.yaml"), "utf8");
     expect(config).toContain("pipelines: [fraud-detector-build]");
+  });
+});
+
+describe("the Flux example", () => {
+  const load = (name: string) => loadDocuments("flux", name);
+
+  it("signs with the generic-hmac Provider under the example Secret's token", () => {
+    const [provider] = load("provider.yaml");
+    const [secret] = load("secret.yaml");
+    expect(provider).toMatchObject({ kind: "Provider", spec: { type: "generic-hmac" } });
+    expect(provider?.spec.secretRef.name).toBe(secret?.metadata.name);
+    expect(secret?.metadata.namespace).toBe(provider?.metadata.namespace);
+    expect(Object.keys(secret?.stringData ?? {})).toEqual(["token"]);
+  });
+
+  it("alerts on the objects the example configuration lists under flux.objects, at the Provider", () => {
+    const [alert] = load("alert.yaml");
+    const [provider] = load("provider.yaml");
+    expect(alert?.spec.providerRef.name).toBe(provider?.metadata.name);
+    expect(alert?.spec.eventSeverity).toBe("info");
+    const config = readConfigFile();
+    const configured = config.flux.objects.map((o) => `${o.kind}/${o.namespace}/${o.name}`);
+    const sources = (alert?.spec.eventSources ?? []).map(
+      (s: { kind: string; namespace?: string; name: string }) =>
+        `${s.kind}/${s.namespace ?? alert?.metadata.namespace}/${s.name}`,
+    );
+    expect(sources.length).toBeGreaterThan(0);
+    expect(configured).toEqual(expect.arrayContaining(sources));
+    // The message kustomize-controller ends a successful reconciliation with passes the inclusion list.
+    const included = ((alert?.spec.inclusionList ?? []) as string[]).map((p) => new RegExp(p));
+    expect(included.some((p) => p.test("Reconciliation finished in 1.2s, next run in 10m0s"))).toBe(true);
   });
 });

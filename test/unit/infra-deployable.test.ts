@@ -10,7 +10,8 @@ import {
   readConfigFile,
 } from "../../scripts/generate-infra-data.js";
 import { endpointName, parseConfig } from "../../shared/config.js";
-import { functionNames, functions, Ingress } from "../../shared/topology.js";
+import { decodeMessage } from "../../shared/contracts.js";
+import { functionNames, functions, Ingress, Topic } from "../../shared/topology.js";
 import { loadTerraformModule, type ParsedTerraform } from "../support/infra/infra-check.js";
 import { evaluateInModule } from "../support/terraform-console.js";
 
@@ -208,6 +209,22 @@ describe("ingress", () => {
       /webhook_invoker_members takes allUsers or IAM members/,
     );
   });
+
+  it("grants fluxEvents' invoker to signed_invoker_members (allUsers unless changed) behind internal ingress", async () => {
+    const grant = resource("google_cloud_run_service_iam_member", "signed_invoker");
+    expect(grant.for_each).toBe("${toset(var.signed_invoker_members)}");
+    expect(grant.service).toBe(
+      "${google_cloudfunctions2_function.function[local.data.signed_function].name}",
+    );
+    expect(data.signed_function).toBe("fluxEvents");
+    expect(fnData("fluxEvents").ingress_settings).toBe("ALLOW_INTERNAL_ONLY");
+    const members = (values: Record<string, unknown>) =>
+      evaluateInModule(moduleDir, { locals: [], values, expression: "var.signed_invoker_members" });
+    expect(await members({})).toEqual(["allUsers"]);
+    await expect(members({ signed_invoker_members: ["everyone"] })).rejects.toThrow(
+      /signed_invoker_members takes allUsers or IAM members/,
+    );
+  });
 });
 
 describe("secrets", () => {
@@ -368,5 +385,27 @@ describe("the example environment", () => {
     expect(main).toContain("webhook_invoker_members         = var.webhook_invoker_members");
     const tfvars = readFileSync(join(exampleDir, "terraform.tfvars.example"), "utf8");
     expect(tfvars).toMatch(/\{ name = "acme\/fraud-detector", id = "\d+", owner_id = "\d+" \}/);
+  });
+});
+
+describe("the scheduled reconcile", () => {
+  it("publishes a ReconcileRequested the contract accepts to reconcile-requested, every 15 minutes unless changed", async () => {
+    const job = resource("google_cloud_scheduler_job", "reconcile");
+    const target = block(job, "pubsub_target");
+    expect(target.topic_name).toBe("${google_pubsub_topic.topic[local.data.reconcile_schedule.topic].id}");
+    expect(target.data).toBe("${base64encode(local.data.reconcile_schedule.data)}");
+    const schedule = data.reconcile_schedule;
+    expect(schedule.topic).toBe(Topic.reconcileRequested);
+    expect(decodeMessage(Topic.reconcileRequested, schedule.data)).toEqual({
+      schemaVersion: 1,
+      trigger: "schedule",
+      requestedBy: "cloud-scheduler",
+    });
+    const cron = (values: Record<string, unknown>) =>
+      evaluateInModule(moduleDir, { locals: [], values, expression: "var.reconcile_schedule" });
+    expect(await cron({})).toBe("*/15 * * * *");
+    await expect(cron({ reconcile_schedule: "hourly" })).rejects.toThrow(
+      /unix-cron expression of five fields/,
+    );
   });
 });

@@ -13,10 +13,11 @@ describe("the function declarations", () => {
   });
 
   it("say who may invoke each function: the HTTP ones by their declared invoker, the rest by their trigger", () => {
-    expect(httpFunctionNames).toEqual(["githubWebhook", "tektonEvents", "advanceRollout"]);
+    expect(httpFunctionNames).toEqual(["githubWebhook", "tektonEvents", "fluxEvents", "advanceRollout"]);
     expect(invokerOf("githubWebhook")).toBe("public");
     expect(invokerOf("tektonEvents")).toBe("forwarder");
     expect(invokerOf("advanceRollout")).toBe("tasks");
+    expect(invokerOf("fluxEvents")).toBe("signed");
     for (const name of functionNames.filter((n) => !httpFunctionNames.includes(n))) {
       expect(invokerOf(name), name).toBe("trigger");
     }
@@ -25,6 +26,7 @@ describe("the function declarations", () => {
   it("reach Terraform: invoker, trigger, ingress and secrets per function, the public one and the forwarder's", () => {
     const data = infraData();
     expect(data.public_function).toBe("githubWebhook");
+    expect(data.signed_function).toBe("fluxEvents");
     expect(Object.keys(data.forwarder_functions)).toEqual(["tektonEvents"]);
     expect(data.tasks_functions).toEqual({ advanceRollout: { identity: "rolloutTasks" } });
     expect(data.tasks_target).toBe("advanceRollout");

@@ -7,10 +7,10 @@ locals {
   }
 }
 
-# The eight functions, each from its own content-hashed bundle and running as its own account. MODELGATE_CONFIG
+# The functions, each from its own content-hashed bundle and running as its own account. MODELGATE_CONFIG
 # is left at its default: the bundle carries modelgate.config.yaml next to index.mjs. Ingress comes from
 # shared/topology.ts (each function's `ingress`): only githubWebhook takes traffic from the internet; the rest are
-# reached by their Pub/Sub push subscriptions, Eventarc or, for tektonEvents, the in-cluster forwarder.
+# reached by their Pub/Sub push subscriptions, Eventarc or, for tektonEvents and fluxEvents, from the cluster's VPC.
 resource "google_cloudfunctions2_function" "function" {
   for_each = local.data.functions
 
@@ -40,7 +40,7 @@ resource "google_cloudfunctions2_function" "function" {
     all_traffic_on_latest_revision = true
 
     # NODE_OPTIONS (V8 flags) where shared/function-runtime.ts gives the function any, and where each mounted
-    # secret's file is (GITHUB_WEBHOOK_SECRET_FILE, TEKTON_SINK_TOKEN_FILE).
+    # secret's file is (GITHUB_WEBHOOK_SECRET_FILE, TEKTON_SINK_TOKEN_FILE, FLUX_WEBHOOK_SECRET_FILE).
     environment_variables = merge(
       {
         MODELGATE_IDENTITY = google_service_account.identity[each.value.identity].email
@@ -104,8 +104,9 @@ resource "google_cloudfunctions2_function" "function" {
 
 # Who may invoke what, as shared/topology.ts declares it (each function's `invoker` in the generated data): each
 # event-driven function only by its own trigger account, a forwarder-invoked one (tektonEvents) only by the
-# in-cluster forwarder, and the public one (githubWebhook) by var.webhook_invoker_members — by default anyone,
-# since GitHub must reach it; it verifies the signature itself.
+# in-cluster forwarder, the public one (githubWebhook) by var.webhook_invoker_members — by default anyone,
+# since GitHub must reach it; it verifies the signature itself — and the signed one (fluxEvents) likewise by
+# var.signed_invoker_members, behind internal ingress.
 resource "google_service_account" "trigger" {
   for_each = local.data.triggered_functions
 
@@ -136,6 +137,19 @@ resource "google_cloud_run_service_iam_member" "webhook_public" {
   project  = var.project_id
   location = var.region
   service  = google_cloudfunctions2_function.function[local.data.public_function].name
+  role     = "roles/run.invoker"
+  member   = each.value
+}
+
+# fluxEvents (the one `signed` function): Flux's notification-controller cannot present a Google identity, so
+# signed_invoker_members is allUsers by default; its internal ingress keeps it to the VPC the cluster runs in, and it
+# verifies the HMAC of every body itself (docs/flux.md).
+resource "google_cloud_run_service_iam_member" "signed_invoker" {
+  for_each = toset(var.signed_invoker_members)
+
+  project  = var.project_id
+  location = var.region
+  service  = google_cloudfunctions2_function.function[local.data.signed_function].name
   role     = "roles/run.invoker"
   member   = each.value
 }

@@ -21,6 +21,7 @@ resource "google_project_service" "api" {
     "cloudbuild.googleapis.com",
     "cloudfunctions.googleapis.com",
     "cloudtasks.googleapis.com",
+    "cloudscheduler.googleapis.com",
     "eventarc.googleapis.com",
     "iam.googleapis.com",
     "iamcredentials.googleapis.com",

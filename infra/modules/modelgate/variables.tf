@@ -65,6 +65,17 @@ variable "webhook_invoker_members" {
   }
 }
 
+variable "signed_invoker_members" {
+  description = "Who may invoke fluxEvents. Flux's notification-controller posts without Google credentials (it signs each body with HMAC-SHA256 instead), so the default is allUsers; the function's ingress is internal, so only the VPC reaches it. In an organisation whose iam.allowedPolicyMemberDomains refuses allUsers, list here the service account of a proxy in the cluster that adds an ID token (docs/flux.md)."
+  type        = list(string)
+  default     = ["allUsers"]
+
+  validation {
+    condition     = alltrue([for m in var.signed_invoker_members : m == "allUsers" || can(regex("^(serviceAccount|group|user|domain|principal|principalSet):", m))])
+    error_message = "signed_invoker_members takes allUsers or IAM members such as serviceAccount:flux-proxy@PROJECT.iam.gserviceaccount.com."
+  }
+}
+
 variable "gke_project_id" {
   description = "Project of the GKE cluster that runs Tekton. The cluster must have Workload Identity enabled before the first apply: that creates the pool PROJECT.svc.id.goog the Tekton bindings name."
   type        = string
@@ -119,4 +130,21 @@ variable "function_settings" {
     max_instances   = optional(number)
   }))
   default = {}
+}
+
+variable "reconcile_schedule" {
+  description = "When Cloud Scheduler starts the reconcile of every endpoint with its applied release (unix-cron, e.g. \"*/15 * * * *\")."
+  type        = string
+  default     = "*/15 * * * *"
+
+  validation {
+    condition     = length(split(" ", trimspace(var.reconcile_schedule))) == 5
+    error_message = "reconcile_schedule is a unix-cron expression of five fields, such as \"*/15 * * * *\"."
+  }
+}
+
+variable "reconcile_time_zone" {
+  description = "The time zone reconcile_schedule is read in (a tz database name)."
+  type        = string
+  default     = "Etc/UTC"
 }

@@ -52,6 +52,12 @@ export const forbiddenResources = ["google_service_account_key"] as const;
 const publicMembers = ["allUsers", "allAuthenticatedUsers"];
 /** The module variable listing githubWebhook's invokers (infra/modules/modelgate/variables.tf). */
 const webhookInvokerVariable = "webhook_invoker_members";
+const signedInvokerVariable = "signed_invoker_members";
+/** The variable that lists the invokers of each function the operator chooses them for. */
+const invokerVariables: Partial<Record<Invoker, string>> = {
+  public: webhookInvokerVariable,
+  signed: signedInvokerVariable,
+};
 
 /** Parses every `.tf` file of a module directory with @cdktf/hcl2json (a dev dependency, loaded on demand). */
 export async function loadTerraformModule(directory: string): Promise<ParsedTerraform> {
@@ -160,13 +166,14 @@ export function checkInfrastructure(
       const publicInvoker =
         grant.scope.kind === "other" &&
         grant.scope.value.startsWith("invoker:") &&
-        declaredInvoker(data, grant.scope.value.slice("invoker:".length)) === "public" &&
+        invokerVariables[declaredInvoker(data, grant.scope.value.slice("invoker:".length)) ?? "trigger"] !==
+          undefined &&
         grant.role === "roles/run.invoker";
       if (!publicInvoker) {
         findings.push({
           rule: "public-member",
           resource: grant.address,
-          message: `${grant.address} grants ${grant.role} to ${grant.principal}; only a public function's invoker may be public`,
+          message: `${grant.address} grants ${grant.role} to ${grant.principal}; only a public or signed function's invoker may be public`,
         });
       }
     }
@@ -323,8 +330,8 @@ function checkInvokers(grants: EffectiveGrant[], data: InfraDataJson): Finding[]
     const allowed =
       invoker === "trigger"
         ? grant.principal === `trigger:${fn}`
-        : invoker === "public"
-          ? grant.principal === "allUsers" || grant.principal === `var.${webhookInvokerVariable}`
+        : invoker === "public" || invoker === "signed"
+          ? grant.principal === "allUsers" || grant.principal === `var.${invokerVariables[invoker]}`
           : invoker === "forwarder"
             ? grant.principal === "tekton_sink"
             : invoker === "tasks"
@@ -385,10 +392,8 @@ function grantsOf(
   if (!kind) return [];
   const { body, each, address } = instance;
   // The webhook's invokers are the operator's choice (allUsers by default): one principal standing for them all.
-  const principal =
-    body.for_each === `\${toset(var.${webhookInvokerVariable})}`
-      ? `var.${webhookInvokerVariable}`
-      : principalOf(str(body.member), each);
+  const chosen = Object.values(invokerVariables).find((v) => body.for_each === `\${toset(var.${v})}`);
+  const principal = chosen !== undefined ? `var.${chosen}` : principalOf(str(body.member), each);
   let scope: EffectiveGrant["scope"];
   let condition: string | undefined;
   switch (kind) {
