@@ -3,7 +3,7 @@ import { BucketClaimStore } from "./claim-store.js";
 import { type Config, loadConfig } from "./config.js";
 import { LazyBlobStore } from "./lazy-blob-store.js";
 import { BucketLedger } from "./ledger.js";
-import { loadOnce } from "./load-once.js";
+import { commonJsExports, loadOnce } from "./load-once.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { BlobStore, ClaimStore, Ledger, Publisher } from "./ports.js";
 import { PubSubPublisher } from "./pubsub-publisher.js";
@@ -70,7 +70,9 @@ export function pubsubClientOptions(settings: Pick<Settings, "pubsubEmulatorHost
  * ingress functions publish on every accepted event and pay it on their first one, never on a refusal.
  */
 function lazyPubSub(options: ReturnType<typeof pubsubClientOptions>): () => Promise<PubSub> {
-  return loadOnce(() => import("@google-cloud/pubsub").then(({ PubSub }) => new PubSub(options)));
+  return loadOnce(() =>
+    import("@google-cloud/pubsub").then((module) => new (commonJsExports(module).PubSub)(options)),
+  );
 }
 
 let instance: Runtime | undefined;

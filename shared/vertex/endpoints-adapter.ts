@@ -1,6 +1,7 @@
 import type { EndpointServiceClient } from "@google-cloud/aiplatform/build/src/v1/endpoint_service_client.js";
 import { TransientError } from "../errors.js";
 import { classifyClientError, GrpcCode } from "../grpc-errors.js";
+import { commonJsExports } from "../load-once.js";
 import type { DeploySpec, EndpointDeployer, EndpointState } from "../model-ports.js";
 import { type LazyClient, lazyClient, plainMessage, type VertexLocation } from "./vertex-client.js";
 
@@ -13,8 +14,8 @@ export class VertexEndpointDeployer implements EndpointDeployer {
 
   constructor(location: VertexLocation) {
     this.client = lazyClient(location, async (options) => {
-      const { EndpointServiceClient } = await import(
-        "@google-cloud/aiplatform/build/src/v1/endpoint_service_client.js"
+      const { EndpointServiceClient } = commonJsExports(
+        await import("@google-cloud/aiplatform/build/src/v1/endpoint_service_client.js"),
       );
       return new EndpointServiceClient(options);
     });

@@ -1,5 +1,6 @@
 import type { JobServiceClient } from "@google-cloud/aiplatform/build/src/v1/job_service_client.js";
 import { classifyClientError } from "../grpc-errors.js";
+import { commonJsExports } from "../load-once.js";
 import type { TrainingJob, TrainingJobSpec, TrainingLauncher } from "../model-ports.js";
 import {
   type LazyClient,
@@ -15,8 +16,8 @@ export class VertexTrainingLauncher implements TrainingLauncher {
 
   constructor(private readonly location: VertexLocation) {
     this.client = lazyClient(location, async (options) => {
-      const { JobServiceClient } = await import(
-        "@google-cloud/aiplatform/build/src/v1/job_service_client.js"
+      const { JobServiceClient } = commonJsExports(
+        await import("@google-cloud/aiplatform/build/src/v1/job_service_client.js"),
       );
       return new JobServiceClient(options);
     });

@@ -2,6 +2,7 @@ import type { protos } from "@google-cloud/aiplatform";
 import type { PredictionServiceClient } from "@google-cloud/aiplatform/build/src/v1/prediction_service_client.js";
 import { UpstreamError } from "../errors.js";
 import { classifyClientError } from "../grpc-errors.js";
+import { commonJsExports } from "../load-once.js";
 import type { Predictor } from "../model-ports.js";
 import { fromProtobufValue, type ProtobufValue, toProtobufValue } from "./protobuf-value.js";
 import { lazyClient, type VertexLocation } from "./vertex-client.js";
@@ -35,8 +36,8 @@ export class VertexPredictor implements ServingPredictor {
 
   constructor(location: VertexLocation) {
     this.client = lazyClient(location, async (options) => {
-      const { PredictionServiceClient } = await import(
-        "@google-cloud/aiplatform/build/src/v1/prediction_service_client.js"
+      const { PredictionServiceClient } = commonJsExports(
+        await import("@google-cloud/aiplatform/build/src/v1/prediction_service_client.js"),
       );
       // The shared options type is narrower than gax's ClientOptions (exact optional fields); the fields match.
       return new PredictionServiceClient(options as ConstructorParameters<typeof PredictionServiceClient>[0]);
