@@ -1,16 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { verifyDeployment } from "../../functions/verify-deployment/verify-deployment.js";
 import { loadConfig } from "../../shared/config.js";
-import type { DeploymentReady } from "../../shared/contracts.js";
-import { NumericHistogram } from "../../shared/drift.js";
 import { createLogger } from "../../shared/logger.js";
-import { type Manifest, manifestPath } from "../../shared/manifest.js";
+import { manifestPath } from "../../shared/manifest.js";
 import { addToRegistryIndex, registryIndexPath } from "../../shared/registry-index.js";
 import { Topic } from "../../shared/topology.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import type { ServedPredictions, ServingPredictor } from "../../shared/vertex/prediction-adapter.js";
 import { MemoryBlobStore } from "../support/memory-blob-store.js";
 import { RecordingPublisher } from "../support/recording-publisher.js";
+import { verifyDeploymentReady, verifyManifestFor } from "../support/verify-fixtures.js";
 
 // Issue #18 item 4: a verification's fixed work (manifest, golden-set stream, serving version, report, publish)
 // ran one step after another. What is independent now overlaps; what the chain relies on stays ordered: the
@@ -20,7 +19,6 @@ const model = "fraud-detector";
 const candidate = "c0ffee0000000000000000000000000000000001";
 const serving = "5e7e000000000000000000000000000000000002";
 const golden = "golden/fixed-work.jsonl";
-const endpoint = "projects/local-project/locations/us-central1/endpoints/fraud-detector";
 const roundTripMs = 15;
 // The id the deploy step gives the serving commit, which the registry index resolves without Vertex AI.
 const servingId = deployedModelId(model, serving);
@@ -50,45 +48,17 @@ class TimedBlobStore extends MemoryBlobStore {
   }
 }
 
-function manifestFor(commit: string): Manifest {
-  const baseline = NumericHistogram.uniform(0, 1, 10);
-  for (let i = 0; i < 100; i++) baseline.add((i + 0.5) / 100);
-  return {
-    schemaVersion: 1,
-    model,
-    commit,
-    repository: "acme/fraud-detector",
-    framework: "test",
-    metrics: { accuracy: 0.9 },
-    baseline: baseline.toBaseline(),
-    serving: { container: "us-docker.pkg.dev/p/r/serving:1", outputKey: "score" },
-    artifactDir: "model/",
-    created: "2026-01-01T00:00:00Z",
-  };
-}
-
-const message: DeploymentReady = {
-  schemaVersion: 1,
-  correlationId: "corr-fixed-work",
-  model,
-  commit: candidate,
-  repository: "acme/fraud-detector",
-  causedBy: [{ source: "pubsub:deployment-requested", id: "m-0" }],
-  createdAt: "2026-01-01T00:00:00.000Z",
-  endpoint,
-  modelResource: `projects/local-project/locations/us-central1/models/${model}`,
-  versionId: "2",
+const message = verifyDeploymentReady(model, candidate, {
   deployedModelId: "candidate-id",
   canaryPercent: 100,
-  previousTrafficSplit: { [servingId]: 100 },
-  previousDeployedModelId: servingId,
-};
+  previousId: servingId,
+});
 
 async function verifyLogged() {
   const log: string[] = [];
   const blobs = new TimedBlobStore(log);
-  await blobs.write(manifestPath(model, candidate), JSON.stringify(manifestFor(candidate)));
-  await blobs.write(manifestPath(model, serving), JSON.stringify(manifestFor(serving)));
+  await blobs.write(manifestPath(model, candidate), JSON.stringify(verifyManifestFor(model, candidate, 0.9)));
+  await blobs.write(manifestPath(model, serving), JSON.stringify(verifyManifestFor(model, serving, 0.9)));
   await addToRegistryIndex(blobs, model, {
     commit: serving,
     versionId: "1",
