@@ -4,7 +4,12 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
-import { buildFunction, bundleContents, functionBundleOptions } from "../scripts/build-functions.js";
+import {
+  buildFunction,
+  bundleContents,
+  functionBundleOptions,
+  functionPlugins,
+} from "../scripts/build-functions.js";
 import { vertexProtosPlugin } from "../scripts/vertex-protos-plugin.js";
 import { type FunctionName, functionNames } from "../shared/topology.js";
 
@@ -71,7 +76,7 @@ export async function buildBenchBundles(outRoot: string): Promise<BenchBundles> 
     naive[name] = await bundleEntry(`bench/naive/${file}.ts`, join(outRoot, "naive", name), []);
   }
   const bare = await bundleEntry("bench/bare/index.ts", join(outRoot, "bare"), []);
-  const ioFloor = await bundleEntry("bench/io-floor/index.ts", join(outRoot, "io-floor"), []);
+  const ioFloor = await bundleEntry("bench/io-floor/index.ts", join(outRoot, "io-floor"), functionPlugins());
   const worker = await bundleEntry("bench/verify-worker.ts", join(outRoot, "verify-worker"), [
     vertexProtosPlugin(),
   ]);

@@ -6,6 +6,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type BuildOptions as EsbuildOptions, type Metafile, type Plugin } from "esbuild";
 import { type FunctionName, functionFolder, functionNames } from "../shared/topology.js";
+import { pubsubStaticProtosPlugin } from "./pubsub-protos-plugin.js";
 import { vertexProtosPlugin } from "./vertex-protos-plugin.js";
 import { createZip } from "./zip.js";
 
@@ -54,6 +55,11 @@ export function functionBundleOptions(entry: string, outdir: string, plugins: Pl
     logLevel: "warning",
     absWorkingDir: root,
   } satisfies EsbuildOptions & { metafile: true };
+}
+
+/** The plugins every function's bundle is built with (the I/O floor's too, so it loads the same clients). */
+export function functionPlugins(): Plugin[] {
+  return [vertexProtosPlugin(), pubsubStaticProtosPlugin()];
 }
 
 /** The files one bundle wrote (paths relative to its directory, `/` separators), each with its bytes. */
@@ -151,8 +157,8 @@ export async function buildFunction(name: FunctionName, options: BuildOptions = 
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
 
-  // Each Vertex AI client gets only its own service's protos (see vertex-protos-plugin.ts).
-  const result = await build(functionBundleOptions(entry, dir, [vertexProtosPlugin()]));
+  // Each Vertex AI client gets only its own service's protos, and Pub/Sub none of its unused static ones.
+  const result = await build(functionBundleOptions(entry, dir, functionPlugins()));
   const { files, bundleBytes, startBytes, importsAtStart } = bundleContents(result.metafile, dir);
   const packageJson = `${JSON.stringify(
     { type: "module", main: "index.mjs", dependencies: pinnedVersions(externalPackages) },
