@@ -12,7 +12,7 @@ import type { PredictionServiceClient } from "@google-cloud/aiplatform/build/src
 import { loadPredictor } from "../examples/fraud-detector/predictor.js";
 import { verifyDeployment } from "../functions/verify-deployment/verify-deployment.js";
 import type { DeploymentReady } from "../shared/contracts.js";
-import { commonJsExports } from "../shared/load-once.js";
+import { commonJsExports } from "../shared/lazy-load.js";
 import { createLogger } from "../shared/logger.js";
 import { createRuntime } from "../shared/runtime.js";
 import { vertexClientOptions } from "../shared/vertex/client-options.js";

@@ -1,4 +1,4 @@
-import { loadOnce } from "./load-once.js";
+import { loadOnce } from "./lazy-load.js";
 import type { BlobStore, StoredObject } from "./ports.js";
 
 /**

@@ -3,7 +3,7 @@ import { BucketClaimStore } from "./claim-store.js";
 import { type Config, loadConfig } from "./config.js";
 import { LazyBlobStore } from "./lazy-blob-store.js";
 import { BucketLedger } from "./ledger.js";
-import { commonJsExports, loadOnce } from "./load-once.js";
+import { commonJsExports, loadOnce } from "./lazy-load.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { BlobStore, ClaimStore, Ledger, Publisher } from "./ports.js";
 import { PubSubPublisher } from "./pubsub-publisher.js";

@@ -1,5 +1,5 @@
 import type { ChannelCredentials } from "@grpc/grpc-js";
-import { commonJsExports } from "../load-once.js";
+import { commonJsExports } from "../lazy-load.js";
 import type { VertexEndpoint } from "../settings.js";
 
 // A type alias, not an interface: gax's ClientOptions has an index signature that interfaces do not satisfy.

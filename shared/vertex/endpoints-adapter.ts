@@ -1,7 +1,7 @@
 import type { EndpointServiceClient } from "@google-cloud/aiplatform/build/src/v1/endpoint_service_client.js";
 import { TransientError } from "../errors.js";
 import { classifyClientError, GrpcCode } from "../grpc-errors.js";
-import { commonJsExports } from "../load-once.js";
+import { commonJsExports } from "../lazy-load.js";
 import type { DeploySpec, EndpointDeployer, EndpointState } from "../model-ports.js";
 import { type LazyClient, lazyClient, plainMessage, type VertexLocation } from "./vertex-client.js";
 

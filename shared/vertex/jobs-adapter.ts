@@ -1,6 +1,6 @@
 import type { JobServiceClient } from "@google-cloud/aiplatform/build/src/v1/job_service_client.js";
 import { classifyClientError } from "../grpc-errors.js";
-import { commonJsExports } from "../load-once.js";
+import { commonJsExports } from "../lazy-load.js";
 import type { TrainingJob, TrainingJobSpec, TrainingLauncher } from "../model-ports.js";
 import {
   type LazyClient,

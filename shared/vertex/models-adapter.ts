@@ -1,7 +1,7 @@
 import type { ModelServiceClient } from "@google-cloud/aiplatform/build/src/v1/model_service_client.js";
 import { TransientError } from "../errors.js";
 import { classifyClientError, GrpcCode } from "../grpc-errors.js";
-import { commonJsExports } from "../load-once.js";
+import { commonJsExports } from "../lazy-load.js";
 import { Label, type ModelRegistry, type ModelVersion, type UploadVersionSpec } from "../model-ports.js";
 import {
   type LazyClient,

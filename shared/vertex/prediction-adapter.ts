@@ -2,7 +2,7 @@ import type { protos } from "@google-cloud/aiplatform";
 import type { PredictionServiceClient } from "@google-cloud/aiplatform/build/src/v1/prediction_service_client.js";
 import { UpstreamError } from "../errors.js";
 import { classifyClientError } from "../grpc-errors.js";
-import { commonJsExports } from "../load-once.js";
+import { commonJsExports } from "../lazy-load.js";
 import type { Predictor } from "../model-ports.js";
 import { fromProtobufValue, type ProtobufValue, toProtobufValue } from "./protobuf-value.js";
 import { lazyClient, type VertexLocation } from "./vertex-client.js";

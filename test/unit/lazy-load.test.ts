@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LazyBlobStore } from "../../shared/lazy-blob-store.js";
-import { loadOnce } from "../../shared/load-once.js";
+import { loadOnce } from "../../shared/lazy-load.js";
 import { MemoryBlobStore } from "../support/memory-blob-store.js";
 
 describe("loadOnce", () => {
