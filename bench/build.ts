@@ -4,7 +4,12 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
-import { buildFunction, functionBundleOptions } from "../scripts/build-functions.js";
+import {
+  buildFunction,
+  bundleContents,
+  functionBundleOptions,
+  functionPlugins,
+} from "../scripts/build-functions.js";
 import { vertexProtosPlugin } from "../scripts/vertex-protos-plugin.js";
 import { type FunctionName, functionNames } from "../shared/topology.js";
 
@@ -13,7 +18,10 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 export interface Bundle {
   /** The directory to pass as the Functions Framework's --source. */
   dir: string;
+  /** Every file of the bundle: the entry and its chunks. */
   bundleBytes: number;
+  /** The entry and the chunks it imports statically: what a cold instance parses before its first request. */
+  startBytes: number;
   /** Repository-relative inputs. */
   imports: string[];
 }
@@ -40,12 +48,14 @@ export interface BenchBundles {
 async function bundleEntry(entry: string, dir: string, plugins: Plugin[]): Promise<Bundle> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const result = await build(functionBundleOptions(join(root, entry), join(dir, "index.mjs"), plugins));
+  const result = await build(functionBundleOptions(join(root, entry), dir, plugins));
   writeFileSync(join(dir, "package.json"), `${JSON.stringify({ type: "module", main: "index.mjs" })}\n`);
   writeFileSync(join(dir, "modelgate.config.yaml"), readFileSync(join(root, "modelgate.config.yaml")));
+  const { bundleBytes, startBytes } = bundleContents(result.metafile, dir);
   return {
     dir,
-    bundleBytes: readFileSync(join(dir, "index.mjs")).length,
+    bundleBytes,
+    startBytes,
     imports: Object.keys(result.metafile.inputs).sort(),
   };
 }
@@ -57,6 +67,7 @@ export async function buildBenchBundles(outRoot: string): Promise<BenchBundles> 
     functions[name] = {
       dir: join(outRoot, "functions", name),
       bundleBytes: built.bundleBytes,
+      startBytes: built.startBytes,
       imports: built.imports,
     };
   }
@@ -65,7 +76,7 @@ export async function buildBenchBundles(outRoot: string): Promise<BenchBundles> 
     naive[name] = await bundleEntry(`bench/naive/${file}.ts`, join(outRoot, "naive", name), []);
   }
   const bare = await bundleEntry("bench/bare/index.ts", join(outRoot, "bare"), []);
-  const ioFloor = await bundleEntry("bench/io-floor/index.ts", join(outRoot, "io-floor"), []);
+  const ioFloor = await bundleEntry("bench/io-floor/index.ts", join(outRoot, "io-floor"), functionPlugins());
   const worker = await bundleEntry("bench/verify-worker.ts", join(outRoot, "verify-worker"), [
     vertexProtosPlugin(),
   ]);

@@ -39,10 +39,12 @@ async function main() {
       vertexInIngress,
       cold: {
         bare: summarize(cold.bare),
+        refusal: summarize(cold.refusal),
         ioFloor: summarize(cold.ioFloor),
         ingress: summarizeAll(cold.ingress),
         steps: summarizeAll(cold.steps),
         naive: summarizeAll(cold.naive),
+        loads: cold.loads,
       },
       verify,
       drift,

@@ -12,6 +12,7 @@ import type { PredictionServiceClient } from "@google-cloud/aiplatform/build/src
 import { loadPredictor } from "../examples/fraud-detector/predictor.js";
 import { verifyDeployment } from "../functions/verify-deployment/verify-deployment.js";
 import type { DeploymentReady } from "../shared/contracts.js";
+import { commonJsExports } from "../shared/lazy-load.js";
 import { createLogger } from "../shared/logger.js";
 import { createRuntime } from "../shared/runtime.js";
 import { vertexClientOptions } from "../shared/vertex/client-options.js";
@@ -80,8 +81,8 @@ async function rawPredict(): Promise<WorkerResult> {
   let send: () => Promise<unknown>;
   if (job.path === "grpc") {
     // The endpoint's own rate: the client sends pre-encoded Values, so the figure is the server's, not ours.
-    const { PredictionServiceClient: Client } = await import(
-      "@google-cloud/aiplatform/build/src/v1/prediction_service_client.js"
+    const { PredictionServiceClient: Client } = commonJsExports(
+      await import("@google-cloud/aiplatform/build/src/v1/prediction_service_client.js"),
     );
     const options = await vertexClientOptions(runtime.settings.vertexEndpoint, runtime.config.region);
     const client: PredictionServiceClient = new Client(options as ConstructorParameters<typeof Client>[0]);

@@ -4,8 +4,9 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build, type BuildOptions as EsbuildOptions, type Plugin } from "esbuild";
+import { build, type BuildOptions as EsbuildOptions, type Metafile, type Plugin } from "esbuild";
 import { type FunctionName, functionFolder, functionNames } from "../shared/topology.js";
+import { pubsubStaticProtosPlugin } from "./pubsub-protos-plugin.js";
 import { vertexProtosPlugin } from "./vertex-protos-plugin.js";
 import { createZip } from "./zip.js";
 
@@ -14,10 +15,13 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 /**
  * Packages left out of the bundle and installed by the Cloud Functions build instead. The Functions Framework
  * must be the runtime's own copy: the runtime starts it and it finds the function in its own registry, which a
- * bundled second copy would never fill. Everything else (the Google client libraries, their protos JSON and
- * client configs) bundles cleanly; the Vertex AI clients are deep-imported one service at a time.
+ * bundled second copy would never fill. `raw-body` (the ingress body guard's reader) is the copy the framework's
+ * body-parser has already loaded when the function's module loads, so as an external it costs a cold start
+ * nothing, where bundled it was ≈ 560 KiB of the entry (its iconv-lite tables). Everything else (the Google client
+ * libraries, their protos JSON and client configs) bundles cleanly; the Vertex AI clients are deep-imported one
+ * service at a time.
  */
-export const externalPackages = ["@google-cloud/functions-framework"] as const;
+export const externalPackages = ["@google-cloud/functions-framework", "raw-body"] as const;
 
 // Bundled CommonJS calls require() for Node built-ins and reads __dirname; ESM has neither.
 export const banner = [
@@ -29,12 +33,20 @@ export const banner = [
   "const __dirname = __mgDirname(__filename);",
 ].join("\n");
 
-/** How a function is bundled: one ESM file for Node 22, the external packages left out, the banner on top. */
-export function functionBundleOptions(entry: string, outfile: string, plugins: Plugin[]) {
+/**
+ * How a function is bundled: ESM for Node 22 into `outdir`, the external packages left out, the banner on top of
+ * every file. `index.mjs` is the entry; each dynamic `import()` (the client libraries, shared/runtime.ts) becomes a
+ * chunk under `chunks/` that Node reads only when the import runs, so a cold instance that refuses a request never
+ * parses the clients (docs/performance.md, "Cold start").
+ */
+export function functionBundleOptions(entry: string, outdir: string, plugins: Plugin[]) {
   return {
-    entryPoints: [entry],
-    outfile,
+    entryPoints: { index: entry },
+    outdir,
     bundle: true,
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
+    outExtension: { ".js": ".mjs" },
     platform: "node",
     format: "esm",
     target: "node22",
@@ -48,14 +60,68 @@ export function functionBundleOptions(entry: string, outfile: string, plugins: P
   } satisfies EsbuildOptions & { metafile: true };
 }
 
+/** The plugins every function's bundle is built with (the I/O floor's too, so it loads the same clients). */
+export function functionPlugins(): Plugin[] {
+  return [vertexProtosPlugin(), pubsubStaticProtosPlugin()];
+}
+
+/** The files one bundle wrote (paths relative to its directory, `/` separators), each with its bytes. */
+export function bundleFiles(metafile: Metafile, dir: string): Array<{ name: string; data: Buffer }> {
+  return Object.keys(metafile.outputs)
+    .filter((output) => !output.endsWith(".map"))
+    .map((output) => {
+      const name = relative(dir, join(root, output)).replace(/\\/g, "/");
+      return { name, data: readFileSync(join(dir, name)) };
+    });
+}
+
+/**
+ * What a bundle's entry loads before its first line runs: `index.mjs` and every chunk it imports statically,
+ * transitively (names relative to the bundle's directory), with their inputs. Chunks reached only through a
+ * dynamic `import()` are left out.
+ */
+export function loadedAtStart(metafile: Metafile, dir: string): { files: string[]; inputs: string[] } {
+  const seen = new Set<string>();
+  const visit = (output: string) => {
+    if (seen.has(output)) return;
+    seen.add(output);
+    for (const imported of metafile.outputs[output]?.imports ?? []) {
+      if (imported.kind === "import-statement" && !imported.external) visit(imported.path);
+    }
+  };
+  visit(relative(root, join(dir, "index.mjs")).replace(/\\/g, "/"));
+  return {
+    files: [...seen].map((output) => relative(dir, join(root, output)).replace(/\\/g, "/")).sort(),
+    inputs: [...seen].flatMap((output) => Object.keys(metafile.outputs[output]?.inputs ?? {})).sort(),
+  };
+}
+
+/** A written bundle's files, its size in all and at start, and the inputs it loads at start. */
+export function bundleContents(metafile: Metafile, dir: string) {
+  const files = bundleFiles(metafile, dir);
+  const atStart = loadedAtStart(metafile, dir);
+  const sizeOf = (list: typeof files) => list.reduce((sum, file) => sum + file.data.length, 0);
+  return {
+    files,
+    bundleBytes: sizeOf(files),
+    startBytes: sizeOf(files.filter((file) => atStart.files.includes(file.name))),
+    importsAtStart: atStart.inputs,
+  };
+}
+
 export interface BuiltFunction {
   name: FunctionName;
   zip: string;
   sha256: string;
   bytes: number;
+  /** Every file of the bundle: the entry and its chunks. */
   bundleBytes: number;
+  /** The entry and the chunks it imports statically: what a cold instance parses before its first request. */
+  startBytes: number;
   /** The bundle's inputs (repository-relative), from esbuild's metafile. */
   imports: string[];
+  /** The inputs loaded as the entry loads (see `loadedAtStart`). */
+  importsAtStart: string[];
 }
 
 export interface BuildOptions {
@@ -94,9 +160,9 @@ export async function buildFunction(name: FunctionName, options: BuildOptions = 
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
 
-  // Each Vertex AI client gets only its own service's protos (see vertex-protos-plugin.ts).
-  const result = await build(functionBundleOptions(entry, join(dir, "index.mjs"), [vertexProtosPlugin()]));
-  const bundle = readFileSync(join(dir, "index.mjs"));
+  // Each Vertex AI client gets only its own service's protos, and Pub/Sub none of its unused static ones.
+  const result = await build(functionBundleOptions(entry, dir, functionPlugins()));
+  const { files, bundleBytes, startBytes, importsAtStart } = bundleContents(result.metafile, dir);
   const packageJson = `${JSON.stringify(
     { type: "module", main: "index.mjs", dependencies: pinnedVersions(externalPackages) },
     null,
@@ -114,7 +180,7 @@ export async function buildFunction(name: FunctionName, options: BuildOptions = 
   let bytes = 0;
   if (options.zip !== false) {
     const archive = createZip([
-      { name: "index.mjs", data: bundle },
+      ...files,
       { name: "package.json", data: Buffer.from(packageJson) },
       { name: "modelgate.config.yaml", data: config },
     ]);
@@ -123,7 +189,16 @@ export async function buildFunction(name: FunctionName, options: BuildOptions = 
     bytes = archive.length;
     writeFileSync(join(outDir, zipName), archive);
   }
-  return { name, zip: zipName, sha256, bytes, bundleBytes: bundle.length, imports };
+  return {
+    name,
+    zip: zipName,
+    sha256,
+    bytes,
+    bundleBytes,
+    startBytes,
+    imports,
+    importsAtStart,
+  };
 }
 
 /** One function's bundle inputs (esbuild metafile, repository-relative), without writing anything. */

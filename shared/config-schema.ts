@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { sameRepository } from "./commit.js";
 import { defaultDriftMetric, driftMetricNames } from "./drift-metrics.js";
 import { globProblem } from "./glob.js";

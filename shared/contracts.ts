@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ValidationError } from "./errors.js";
 import { CommitSha, FullCommitSha, ModelName, RepositoryName } from "./names.js";
 import { Topic, type TopicName } from "./topology.js";

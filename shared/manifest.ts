@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ArtifactError } from "./errors.js";
 import { CommitSha, ModelName, RepositoryName } from "./names.js";
 import { formatIssues } from "./zod-issues.js";

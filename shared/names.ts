@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** A model name: usable as a Vertex AI label value and a bucket path segment. */
 export const ModelName = z

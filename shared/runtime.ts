@@ -1,8 +1,8 @@
 import type { PubSub } from "@google-cloud/pubsub";
-import { Storage } from "@google-cloud/storage";
 import { BucketClaimStore } from "./claim-store.js";
 import { type Config, loadConfig } from "./config.js";
-import { GcsBlobStore } from "./gcs-blob-store.js";
+import { LazyBlobStore } from "./lazy-blob-store.js";
+import { commonJsExports, loadOnce } from "./lazy-load.js";
 import { BucketLedger } from "./ledger.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { BlobStore, ClaimStore, Ledger, Publisher } from "./ports.js";
@@ -26,12 +26,20 @@ export interface Runtime {
  * Builds the runtime on the Google client libraries from the environment, parsed here once: a bad configuration
  * file or variable throws a ConfigError naming it. Endpoints follow the libraries' own conventions
  * (STORAGE_EMULATOR_HOST, PUBSUB_EMULATOR_HOST), so the code is the same against Google or the local stack.
+ * Parsing is cheap; the client libraries are not, so each is loaded (a dynamic import: its own chunk in a
+ * function's bundle) on its first call, once per instance, never while the instance starts.
  */
 export function createRuntime(env: Record<string, string | undefined>): Runtime {
   const config = loadConfig(env);
   const settings = loadSettings(env);
-  const storage = new Storage(storageClientOptions(settings, config.project));
-  const blobs = new GcsBlobStore(storage, config.bucket);
+  const storageOptions = storageClientOptions(settings, config.project);
+  const blobs = new LazyBlobStore(config.bucket, async () => {
+    const [{ Storage }, { GcsBlobStore }] = await Promise.all([
+      import("@google-cloud/storage"),
+      import("./gcs-blob-store.js"),
+    ]);
+    return new GcsBlobStore(new Storage(storageOptions), config.bucket);
+  });
   return {
     config,
     settings,
@@ -59,26 +67,20 @@ export function pubsubClientOptions(settings: Pick<Settings, "pubsubEmulatorHost
 /**
  * The Pub/Sub client, loaded and built on the first publish, once. A Vertex step publishes only after its Vertex AI
  * work, so the library's load (google-gax, grpc-js and the Pub/Sub protos) stays off the path to its first call;
- * ingress functions publish on every accepted event and pay it on their first one either way.
+ * ingress functions publish on every accepted event and pay it on their first one, never on a refusal.
  */
 function lazyPubSub(options: ReturnType<typeof pubsubClientOptions>): () => Promise<PubSub> {
-  let client: Promise<PubSub> | undefined;
-  return () => {
-    client ??= import("@google-cloud/pubsub").then(({ PubSub }) => new PubSub(options));
-    // A failed load is not cached: the next publish tries again.
-    client.catch(() => {
-      client = undefined;
-    });
-    return client;
-  };
+  return loadOnce(() =>
+    import("@google-cloud/pubsub").then((module) => new (commonJsExports(module).PubSub)(options)),
+  );
 }
 
 let instance: Runtime | undefined;
 
 /**
- * The instance's runtime, from process.env: the one place a function reads its environment. The Pub/Sub-triggered
- * functions' index.ts call it as the module loads, so a bad configuration fails the instance at start, before any
- * message is taken (the ingress functions still call it on their first request).
+ * The instance's runtime, from process.env: the one place a function reads its environment. Every function's
+ * index.ts calls it as the module loads, so a bad configuration or variable fails the instance at start, before any
+ * request or message is taken.
  */
 export function sharedRuntime(): Runtime {
   instance ??= createRuntime(process.env);

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defaultClaimTtlMs } from "./claim-store.js";
 import { ConfigError } from "./errors.js";
 

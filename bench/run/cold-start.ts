@@ -1,10 +1,11 @@
 // Cold start: process start to the first successful response (HTTP functions) or to the step's first Vertex AI
 // call answered by the local server (Vertex steps), for every function, its naive variant and the references.
+import os from "node:os";
 import { FunctionName } from "../../shared/topology.js";
 import { type BenchBundles, naiveSteps, type VertexStep } from "../build.js";
 import { log, median, runs } from "./context.js";
 import { type HttpRequest, peakRssOf, post, startFunction } from "./processes.js";
-import { finalizeEvent, githubPush, tektonEvent } from "./requests.js";
+import { finalizeEvent, githubPush, tektonEvent, unsignedPush } from "./requests.js";
 import type { Setup } from "./setup.js";
 import { type StepRequest, stepRequest } from "./step-requests.js";
 
@@ -16,18 +17,20 @@ interface ColdRun {
   firstCall?: string;
 }
 
-/** Process start to first successful response (HTTP functions). */
+/** Process start to the first response (HTTP functions): a 2xx, or `expectStatus` (a refusal). */
 async function coldHttp(
   source: string,
   target: string,
   env: Record<string, string>,
   request: () => HttpRequest,
+  expectStatus?: number,
 ): Promise<ColdRun> {
   const { fn, t0 } = await startFunction(source, target, env);
   try {
     const response = await post(fn.port, request());
     const ms = Date.now() - t0;
-    if (response.status >= 300) throw new Error(`${target} answered ${response.status}: ${response.body}`);
+    const expected = expectStatus === undefined ? response.status < 300 : response.status === expectStatus;
+    if (!expected) throw new Error(`${target} answered ${response.status}: ${response.body}`);
     return { ms, responseMs: ms, status: response.status, peakRssBytes: peakRssOf(fn.child.pid) };
   } finally {
     await fn.kill();
@@ -83,10 +86,14 @@ export function summarize(results: ColdRun[]): ColdSummary {
 
 export interface ColdStarts {
   bare: ColdRun[];
+  /** githubWebhook answering an unsigned delivery (401): the refusal path, which loads no client. */
+  refusal: ColdRun[];
   ioFloor: ColdRun[];
   ingress: Record<string, ColdRun[]>;
   steps: Record<string, ColdRun[]>;
   naive: Record<string, ColdRun[]>;
+  /** The 1-minute load average as each round began (the machine is shared). */
+  loads: number[];
 }
 
 export async function coldStarts(setup: Setup, bundles: BenchBundles): Promise<ColdStarts> {
@@ -95,7 +102,15 @@ export async function coldStarts(setup: Setup, bundles: BenchBundles): Promise<C
     [FunctionName.tektonEvents]: tektonEvent,
     [FunctionName.artifactUploaded]: () => finalizeEvent(setup.ingressManifestGeneration),
   } as const;
-  const results: ColdStarts = { bare: [], ioFloor: [], ingress: {}, steps: {}, naive: {} };
+  const results: ColdStarts = {
+    bare: [],
+    refusal: [],
+    ioFloor: [],
+    ingress: {},
+    steps: {},
+    naive: {},
+    loads: [],
+  };
   const steps = Object.keys(naiveSteps) as VertexStep[];
   const requests = Object.fromEntries(steps.map((step) => [step, stepRequest(setup, step)])) as Record<
     VertexStep,
@@ -104,8 +119,13 @@ export async function coldStarts(setup: Setup, bundles: BenchBundles): Promise<C
   const empty = () => ({ headers: {}, body: "" });
   // Round-robin: every variant once per round, so load from other work on the machine spreads over all of them.
   for (let round = 0; round < runs; round++) {
-    log(`cold start round ${round + 1}/${runs}`);
+    results.loads.push(os.loadavg()[0] ?? 0);
+    log(`cold start round ${round + 1}/${runs} (load ${results.loads.at(-1)?.toFixed(2)})`);
     results.bare.push(await coldHttp(bundles.bare.dir, "bare", setup.env("bare"), empty));
+    const github = FunctionName.githubWebhook;
+    results.refusal.push(
+      await coldHttp(bundles.functions[github].dir, github, setup.env(github), unsignedPush, 401),
+    );
     results.ioFloor.push(
       await coldHttp(bundles.ioFloor.dir, "ioFloor", setup.env(FunctionName.githubWebhook), empty),
     );

@@ -24,7 +24,10 @@ export const quick = process.env.BENCH_QUICK === "1";
 
 // Sizes and repetitions: the whole run stays well under 10 minutes on a shared 2-core machine.
 export const runs = quick ? 1 : Number(process.env.BENCH_RUNS ?? 7);
-export const goldenSizes = quick ? [1_000, 2_000] : [10_000, 100_000, 1_000_000];
+/** BENCH_GOLDEN_SIZES (comma-separated rows, e.g. `10000`) measures verification at those sizes only. */
+export const goldenSizes = quick
+  ? [1_000, 2_000]
+  : (process.env.BENCH_GOLDEN_SIZES?.split(",").map(Number) ?? [10_000, 100_000, 1_000_000]);
 export const webhookSeconds = quick ? 1 : Number(process.env.BENCH_WEBHOOK_SECONDS ?? 5);
 export const webhookRounds = quick ? 1 : 3;
 export const driftScores = quick ? 10_000 : 1_000_000;

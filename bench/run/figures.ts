@@ -11,10 +11,13 @@ export interface Figures {
   vertexInIngress: string[];
   cold: {
     bare: ColdSummary;
+    refusal: ColdSummary;
     ioFloor: ColdSummary;
     ingress: Record<string, ColdSummary>;
     steps: Record<string, ColdSummary>;
     naive: Record<string, ColdSummary>;
+    /** The 1-minute load average as each round began. */
+    loads: number[];
   };
   verify: VerificationFigures;
   drift: DriftFigures;

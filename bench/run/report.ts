@@ -10,7 +10,16 @@ import { fmtKib, fmtMib, fmtMs, fmtRate, table } from "./format.js";
 function coldRows({ cold, bundles }: Figures): string[][] {
   const { bare, ioFloor } = cold;
   return [
-    ["function", "cold start", "reference", "ratio", "peak RSS", "bundle", "first Vertex call / I/O floor"],
+    [
+      "function",
+      "cold start",
+      "reference",
+      "ratio",
+      "peak RSS",
+      "bundle",
+      "at start",
+      "first Vertex call / I/O floor",
+    ],
     [
       "bare (FF, 200 only)",
       fmtMs(bare.medianMs),
@@ -18,6 +27,17 @@ function coldRows({ cold, bundles }: Figures): string[][] {
       "",
       fmtMib(bare.peakRssBytes),
       fmtKib(bundles.bare.bundleBytes),
+      fmtKib(bundles.bare.startBytes),
+      "",
+    ],
+    [
+      "githubWebhook refusal (unsigned push → 401)",
+      fmtMs(cold.refusal.medianMs),
+      `bare ${fmtMs(bare.medianMs)}`,
+      `${(cold.refusal.medianMs / bare.medianMs).toFixed(2)}×`,
+      fmtMib(cold.refusal.peakRssBytes),
+      fmtKib(bundles.functions.githubWebhook.bundleBytes),
+      fmtKib(bundles.functions.githubWebhook.startBytes),
       "",
     ],
     [
@@ -27,6 +47,7 @@ function coldRows({ cold, bundles }: Figures): string[][] {
       `${(ioFloor.medianMs / bare.medianMs).toFixed(2)}×`,
       fmtMib(ioFloor.peakRssBytes),
       fmtKib(bundles.ioFloor.bundleBytes),
+      fmtKib(bundles.ioFloor.startBytes),
       "",
     ],
     ...Object.entries(cold.ingress).map(([name, s]) => [
@@ -36,6 +57,7 @@ function coldRows({ cold, bundles }: Figures): string[][] {
       `${(s.medianMs / bare.medianMs).toFixed(2)}×`,
       fmtMib(s.peakRssBytes),
       fmtKib(bundles.functions[name as FunctionName].bundleBytes),
+      fmtKib(bundles.functions[name as FunctionName].startBytes),
       `${(s.medianMs / ioFloor.medianMs).toFixed(2)}× the I/O floor`,
     ]),
     ...Object.entries(cold.steps).flatMap(([name, s]) => {
@@ -49,6 +71,7 @@ function coldRows({ cold, bundles }: Figures): string[][] {
           `${((n?.medianMs ?? 0) / s.medianMs).toFixed(2)}× faster`,
           fmtMib(s.peakRssBytes),
           fmtKib(bundles.functions[step].bundleBytes),
+          fmtKib(bundles.functions[step].startBytes),
           s.firstCall ?? "",
         ],
         [
@@ -58,6 +81,7 @@ function coldRows({ cold, bundles }: Figures): string[][] {
           "",
           fmtMib(n?.peakRssBytes ?? 0),
           fmtKib(bundles.naive[step].bundleBytes),
+          fmtKib(bundles.naive[step].startBytes),
           n?.firstCall ?? "",
         ],
       ];
@@ -120,7 +144,7 @@ export function renderReport(figures: Figures, targets: Target[], began: number)
       .loadavg()
       .map((n) => n.toFixed(2))
       .join(" ")}`,
-    `cold start: median of ${runs} runs, process start → first 2xx response (HTTP functions) or → the step's first Vertex AI call answered by the local server (Vertex steps)`,
+    `cold start: median of ${runs} runs, process start → first 2xx response (HTTP functions; the refusal: its 401) or → the step's first Vertex AI call answered by the local server (Vertex steps); load average at each round ${figures.cold.loads.map((n) => n.toFixed(2)).join(", ")}`,
     `verification: ${pinning?.describe ?? "local servers and the worker share the cores (no taskset)"}`,
     "",
     table(coldRows(figures)),

@@ -45,6 +45,12 @@ export function pubsubEvent<T extends TopicName>(topic: T, message: MessageOf<T>
 export const pushBody = readFileSync(join(root, "test/fixtures/github/push-main.json"), "utf8");
 const pushSignature = await sign(webhookSecret, pushBody);
 
+/** The same push without its signature: githubWebhook refuses it (401) before loading any client. */
+export function unsignedPush(): HttpRequest {
+  const { "x-hub-signature-256": _signature, ...headers } = githubPush().headers;
+  return { headers, body: pushBody };
+}
+
 /** The captured push to main, signed with the bench's secret, under a fresh delivery id. */
 export function githubPush(): HttpRequest {
   return {

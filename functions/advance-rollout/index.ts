@@ -4,9 +4,9 @@ import { sharedRuntime } from "../../shared/runtime.js";
 import { FunctionName } from "../../shared/topology.js";
 import { advanceRolloutMaxBodyBytes, createAdvanceRolloutHandler } from "./handler.js";
 
+// Built as the module loads: a bad setting fails the instance at start, before any request is taken.
+const handler = createAdvanceRolloutHandler(sharedRuntime());
 http(
   FunctionName.advanceRollout,
-  serveIngress(FunctionName.advanceRollout, { maxBodyBytes: advanceRolloutMaxBodyBytes }, () =>
-    createAdvanceRolloutHandler(sharedRuntime()),
-  ),
+  serveIngress(FunctionName.advanceRollout, { maxBodyBytes: advanceRolloutMaxBodyBytes }, handler),
 );

@@ -3,9 +3,6 @@ import { sharedRuntime } from "../../shared/runtime.js";
 import { FunctionName } from "../../shared/topology.js";
 import { createArtifactUploadedHandler } from "./handler.js";
 
-let handler: ReturnType<typeof createArtifactUploadedHandler> | undefined;
-
-cloudEvent(FunctionName.artifactUploaded, (event: CloudEvent<unknown>) => {
-  handler ??= createArtifactUploadedHandler(sharedRuntime());
-  return handler(event);
-});
+// Built as the module loads: a bad setting fails the instance at start, before any event is taken.
+const handler = createArtifactUploadedHandler(sharedRuntime());
+cloudEvent(FunctionName.artifactUploaded, (event: CloudEvent<unknown>) => handler(event));

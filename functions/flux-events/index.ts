@@ -5,10 +5,10 @@ import { FunctionName } from "../../shared/topology.js";
 import { createFluxEventsHandler } from "./handler.js";
 import { fluxMaxBodyBytes, readFluxEventsSettings } from "./settings.js";
 
+// Built as the module loads: a bad setting or secret fails the instance at start, before any request is taken.
+// The clients load only once a request is past authentication (shared/runtime.ts).
+const handler = createFluxEventsHandler({ ...sharedRuntime(), ...readFluxEventsSettings(process.env) });
 http(
   FunctionName.fluxEvents,
-  serveIngress(FunctionName.fluxEvents, { maxBodyBytes: fluxMaxBodyBytes }, () => {
-    const runtime = sharedRuntime();
-    return createFluxEventsHandler({ ...runtime, ...readFluxEventsSettings(process.env) });
-  }),
+  serveIngress(FunctionName.fluxEvents, { maxBodyBytes: fluxMaxBodyBytes }, handler),
 );

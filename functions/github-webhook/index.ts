@@ -5,10 +5,10 @@ import { FunctionName } from "../../shared/topology.js";
 import { createGithubWebhookHandler } from "./handler.js";
 import { githubMaxPayloadBytes, readGithubWebhookSettings } from "./settings.js";
 
+// Built as the module loads: a bad setting or secret fails the instance at start, before any request is taken.
+// The clients load only once a request is past authentication (shared/runtime.ts).
+const handler = createGithubWebhookHandler({ ...sharedRuntime(), ...readGithubWebhookSettings(process.env) });
 http(
   FunctionName.githubWebhook,
-  serveIngress(FunctionName.githubWebhook, { maxBodyBytes: githubMaxPayloadBytes }, () => {
-    const runtime = sharedRuntime();
-    return createGithubWebhookHandler({ ...runtime, ...readGithubWebhookSettings(process.env) });
-  }),
+  serveIngress(FunctionName.githubWebhook, { maxBodyBytes: githubMaxPayloadBytes }, handler),
 );

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { TransientError } from "../../shared/errors.js";
 import { Prefix } from "../../shared/permissions.js";
 import type { BlobStore } from "../../shared/ports.js";

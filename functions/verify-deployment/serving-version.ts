@@ -11,6 +11,12 @@ import {
 } from "../../shared/registry-index.js";
 import { deployedModelId as deterministicDeployedModelId } from "../../shared/vertex/deployed-model-id.js";
 
+/** The model version a Predict response named for a deployed model. */
+export interface ObservedVersion {
+  model?: string;
+  modelVersionId?: string;
+}
+
 /** What verification knows about the version serving before the canary, and how it found out. */
 export interface ServingVersion {
   deployedModelId: string;
@@ -43,8 +49,12 @@ export async function findServingVersion(
     model: string;
     endpoint: string;
     deployedModelId: string;
-    /** The model version a Predict response said serves this deployed model. */
-    observed?: { model?: string; modelVersionId?: string };
+    /**
+     * The model version a Predict response said serves this deployed model; awaited only after the registry
+     * index (and, when the index names the commit, its manifest read) has started, so a caller can look up while
+     * it is still scoring.
+     */
+    observed?: ObservedVersion | Promise<ObservedVersion | undefined>;
   },
   deps: ServingVersionDeps,
 ): Promise<ServingVersion> {
@@ -55,10 +65,13 @@ export async function findServingVersion(
       (e) => deterministicDeployedModelId(request.model, e.commit) === request.deployedModelId,
     )?.commit;
     if (commit) found.source = "registry-index";
+    const early = commit === undefined ? undefined : readCommitManifest(deps.blobs, request.model, commit);
+    early?.catch(() => undefined); // awaited below unless `observed` rejects first
 
-    if (request.observed?.model && request.observed.modelVersionId) {
-      found.modelResource = stripVersion(request.observed.model);
-      found.versionId = request.observed.modelVersionId;
+    const observed = await request.observed;
+    if (observed?.model && observed.modelVersionId) {
+      found.modelResource = stripVersion(observed.model);
+      found.versionId = observed.modelVersionId;
     } else if (!commit) {
       const endpoint = await deps.endpoints().getEndpoint(request.endpoint);
       const deployed = endpoint.deployedModels.find((d) => d.id === request.deployedModelId);
@@ -94,7 +107,7 @@ export async function findServingVersion(
     }
     found.commit = commit;
 
-    const stored = await readCommitManifest(deps.blobs, request.model, commit);
+    const stored = await (early ?? readCommitManifest(deps.blobs, request.model, commit));
     if (!stored) {
       return {
         ...found,

@@ -21,6 +21,7 @@ import { renderReportHtml } from "./report-html.js";
 import { earlierSteps } from "./report-steps.js";
 import { type ScoringSummary, scoreCandidate, sendsPerBatchBound } from "./score-candidate.js";
 import { findServingVersion, type ServingVersion } from "./serving-version.js";
+import { startEarly } from "./start-early.js";
 import { coverageOf, type Decision, decideVerdict, intervalMetrics } from "./verdict.js";
 
 /** What verification needs besides its message; Vertex AI ports are functions so they are created on first use. */
@@ -69,9 +70,10 @@ export async function verifyDeployment(
   deps: VerifyDeps,
 ): Promise<VerifyOutcome> {
   const now = deps.now ?? (() => new Date());
-  const measured = await measure(message, settings, deps);
+  // The serving version is looked up while the golden set is scored: only a fallback needs what scoring observed.
+  const measuring = measure(message, settings, deps);
+  const [measured, serving] = await Promise.all([measuring, servingVersionOf(message, measuring, deps)]);
   const { scoring, tally } = measured;
-  const serving = await servingVersionOf(message, scoring, deps);
   const { decision, metrics, drift } = judge(measured, serving, settings);
 
   const names = reportObjectNames(message.model, message.commit, message.rolloutStep);
@@ -158,15 +160,20 @@ async function measure(
   settings: VerificationSettings,
   deps: VerifyDeps,
 ): Promise<Measured> {
-  const manifest = await readCandidateManifest(deps.blobs, message);
+  const tally = newGoldenTally();
+  // The golden set's stream opens while the manifest is read (one round trip each, independent).
+  const golden = startEarly(streamGoldenSet(deps.blobs, settings.goldenSet, tally, settings.sampleSize));
+  const manifest = await readCandidateManifest(deps.blobs, message).catch(async (error: unknown) => {
+    await golden.close();
+    throw error;
+  });
   const outputKey = manifest.serving.outputKey;
   const candidate = new ModelMeasure(manifest.baseline, outputKey);
   const previousId = message.previousDeployedModelId;
   const servingObserved = previousId ? new ModelMeasure(manifest.baseline, outputKey) : undefined;
-  const tally = newGoldenTally();
 
   const scoring = await scoreCandidate<GoldenExample>(
-    streamGoldenSet(deps.blobs, settings.goldenSet, tally, settings.sampleSize),
+    golden.items,
     instanceSender(deps.predictor()),
     {
       endpoint: message.endpoint,
@@ -190,18 +197,21 @@ async function measure(
 /** The version that served before the canary, with its recorded metrics when they can be found. */
 async function servingVersionOf(
   message: DeploymentReady,
-  scoring: ScoringSummary,
+  measuring: Promise<Measured>,
   deps: VerifyDeps,
 ): Promise<ServingVersion | undefined> {
   const previousId = message.previousDeployedModelId;
   if (!previousId) return undefined;
-  const observed = scoring.servedBy[previousId];
   const serving = await findServingVersion(
     {
       model: message.model,
       endpoint: message.endpoint,
       deployedModelId: previousId,
-      ...(observed ? { observed } : {}),
+      // A failed scoring fails the verification through `measuring` itself; the lookup just goes without.
+      observed: measuring.then(
+        ({ scoring }) => scoring.servedBy[previousId],
+        () => undefined,
+      ),
     },
     deps,
   );

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { StoragePermission } from "./authorize.js";
 import { badRequest } from "./errors.js";
 import { parseJsonBody, sendEmpty, sendJson } from "./http-io.js";

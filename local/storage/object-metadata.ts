@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { badRequest } from "./errors.js";
 import { parseRequest } from "./request-schema.js";
 import type { ObjectAttributes } from "./stored-types.js";

@@ -1,5 +1,5 @@
 import { gunzipSync } from "node:zlib";
-import { z } from "zod";
+import * as z from "zod";
 import { StoragePermission } from "./authorize.js";
 import { parseByteRange } from "./byte-range.js";
 import { badRequest, noSuchObject } from "./errors.js";

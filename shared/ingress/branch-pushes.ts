@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ValidationError } from "../errors.js";
 import { Prefix } from "../permissions.js";
 import type { BlobStore } from "../ports.js";

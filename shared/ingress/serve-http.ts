@@ -10,18 +10,17 @@ const lingerMs = 2000;
 /**
  * Adapts an ingress handler to a Functions Framework HTTP function named `functionName`, whose request bodies are
  * guarded (shared/ingress/body-guard.ts): the framework never reads them, the function reads at most
- * `maxBodyBytes` of raw, uncompressed bytes. The handler is built on the first request (configuration and clients
- * load once per instance); a build that fails answers 500 and is tried again next time. A body the guard refuses is
- * answered before anything else, configuration included.
+ * `maxBodyBytes` of raw, uncompressed bytes. The handler is built before this is called, as the module loads, so a
+ * bad setting fails the instance at start; the handler loads its clients only once a request needs them. A body
+ * the guard refuses is answered before anything else.
  */
 export function serveIngress(
   functionName: string,
   options: { maxBodyBytes: number },
-  createHandler: () => IngressHandler,
+  handler: IngressHandler,
 ): (req: Request, res: Response) => Promise<void> {
   guardRequestBodies(functionName, options.maxBodyBytes);
   const logger = createLogger({ functionName });
-  let handler: IngressHandler | undefined;
   return async (req, res) => {
     const body = await readGuardedBody(req);
     if (body.kind === "unguarded") {
@@ -50,16 +49,6 @@ export function serveIngress(
         }, lingerMs).unref();
       });
       res.status(body.statusCode).json({ status: IngressStatus.refused, reason: body.reason });
-      return;
-    }
-    try {
-      handler ??= createHandler();
-    } catch (error) {
-      // A configuration error: say so in the log (it names the variable or field), not to the caller.
-      logger.error("ingress function cannot start", { error: describeError(error) });
-      res
-        .status(500)
-        .json({ status: IngressStatus.error, reason: "the function is misconfigured; see its logs" });
       return;
     }
     let response: Awaited<ReturnType<IngressHandler>>;

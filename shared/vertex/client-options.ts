@@ -1,4 +1,5 @@
 import type { ChannelCredentials } from "@grpc/grpc-js";
+import { commonJsExports } from "../lazy-load.js";
 import type { VertexEndpoint } from "../settings.js";
 
 // A type alias, not an interface: gax's ClientOptions has an index signature that interfaces do not satisfy.
@@ -35,7 +36,7 @@ export async function configuredEndpointOptions(endpoint: VertexEndpoint): Promi
   };
   if (endpoint.insecure) {
     // Loaded only here: grpc-js is already in memory once a gax client exists, so this costs nothing extra.
-    const grpc = await import("@grpc/grpc-js");
+    const grpc = commonJsExports(await import("@grpc/grpc-js"));
     options.sslCreds = grpc.credentials.createInsecure();
   }
   return options;

@@ -1,6 +1,7 @@
 import type { EndpointServiceClient } from "@google-cloud/aiplatform/build/src/v1/endpoint_service_client.js";
 import { TransientError } from "../errors.js";
 import { classifyClientError, GrpcCode } from "../grpc-errors.js";
+import { commonJsExports } from "../lazy-load.js";
 import type { DeploySpec, EndpointDeployer, EndpointState } from "../model-ports.js";
 import {
   type LazyClient,
@@ -23,8 +24,8 @@ export class VertexEndpointDeployer
   constructor(location: VertexLocation) {
     super();
     this.client = lazyClient(location, async (options) => {
-      const { EndpointServiceClient } = await import(
-        "@google-cloud/aiplatform/build/src/v1/endpoint_service_client.js"
+      const { EndpointServiceClient } = commonJsExports(
+        await import("@google-cloud/aiplatform/build/src/v1/endpoint_service_client.js"),
       );
       return new EndpointServiceClient(options);
     });

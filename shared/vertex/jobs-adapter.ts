@@ -1,4 +1,5 @@
 import type { JobServiceClient } from "@google-cloud/aiplatform/build/src/v1/job_service_client.js";
+import { commonJsExports } from "../lazy-load.js";
 import type { TrainingJob, TrainingJobSpec, TrainingLauncher } from "../model-ports.js";
 import {
   type LazyClient,
@@ -19,8 +20,8 @@ export class VertexTrainingLauncher
   constructor(private readonly location: VertexLocation) {
     super();
     this.client = lazyClient(location, async (options) => {
-      const { JobServiceClient } = await import(
-        "@google-cloud/aiplatform/build/src/v1/job_service_client.js"
+      const { JobServiceClient } = commonJsExports(
+        await import("@google-cloud/aiplatform/build/src/v1/job_service_client.js"),
       );
       return new JobServiceClient(options);
     });

@@ -1,6 +1,7 @@
 import type { ModelServiceClient } from "@google-cloud/aiplatform/build/src/v1/model_service_client.js";
 import { TransientError } from "../errors.js";
 import { classifyClientError, GrpcCode } from "../grpc-errors.js";
+import { commonJsExports } from "../lazy-load.js";
 import { Label, type ModelRegistry, type ModelVersion, type UploadVersionSpec } from "../model-ports.js";
 import {
   type LazyClient,
@@ -25,8 +26,8 @@ export class VertexModelRegistry extends VertexServiceAdapter<ModelServiceClient
   constructor(private readonly location: VertexLocation) {
     super();
     this.client = lazyClient(location, async (options) => {
-      const { ModelServiceClient } = await import(
-        "@google-cloud/aiplatform/build/src/v1/model_service_client.js"
+      const { ModelServiceClient } = commonJsExports(
+        await import("@google-cloud/aiplatform/build/src/v1/model_service_client.js"),
       );
       return new ModelServiceClient(options);
     });

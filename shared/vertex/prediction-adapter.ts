@@ -1,6 +1,7 @@
 import type { protos } from "@google-cloud/aiplatform";
 import type { PredictionServiceClient } from "@google-cloud/aiplatform/build/src/v1/prediction_service_client.js";
 import { UpstreamError } from "../errors.js";
+import { commonJsExports } from "../lazy-load.js";
 import type { Predictor } from "../model-ports.js";
 import { fromProtobufValue, type ProtobufValue, toProtobufValue } from "./protobuf-value.js";
 import { type LazyClient, lazyClient, type VertexLocation, VertexServiceAdapter } from "./vertex-client.js";
@@ -38,8 +39,8 @@ export class VertexPredictor
   constructor(location: VertexLocation) {
     super();
     this.client = lazyClient(location, async (options) => {
-      const { PredictionServiceClient } = await import(
-        "@google-cloud/aiplatform/build/src/v1/prediction_service_client.js"
+      const { PredictionServiceClient } = commonJsExports(
+        await import("@google-cloud/aiplatform/build/src/v1/prediction_service_client.js"),
       );
       // The shared options type is narrower than gax's ClientOptions (exact optional fields); the fields match.
       return new PredictionServiceClient(options as ConstructorParameters<typeof PredictionServiceClient>[0]);

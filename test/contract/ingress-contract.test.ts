@@ -84,13 +84,17 @@ const deps = {
 };
 http(
   "githubWebhookContract",
-  serveIngress("githubWebhookContract", { maxBodyBytes: githubMaxPayloadBytes }, () =>
+  serveIngress(
+    "githubWebhookContract",
+    { maxBodyBytes: githubMaxPayloadBytes },
     createGithubWebhookHandler({ ...deps, secrets: [secret] }),
   ),
 );
 http(
   "tektonEventsContract",
-  serveIngress("tektonEventsContract", { maxBodyBytes: tektonMaxBodyBytes }, () =>
+  serveIngress(
+    "tektonEventsContract",
+    { maxBodyBytes: tektonMaxBodyBytes },
     createTektonEventsHandler({ ...deps, tokens: [token] }),
   ),
 );

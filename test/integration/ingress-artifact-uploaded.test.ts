@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import "../../functions/artifact-uploaded/index.js";
 import { manifestPath } from "../../shared/manifest.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
 import { send } from "../support/ingress-http.js";

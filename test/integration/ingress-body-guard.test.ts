@@ -4,8 +4,6 @@ import { gzipSync } from "node:zlib";
 import { http } from "@google-cloud/functions-framework";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import "../../functions/github-webhook/index.js";
-import "../../functions/tekton-events/index.js";
 import { githubMaxPayloadBytes } from "../../functions/github-webhook/settings.js";
 import { tektonMaxBodyBytes } from "../../functions/tekton-events/settings.js";
 import { freePort } from "../../local/free-port.js";
@@ -139,7 +137,7 @@ describe("the guard where the function runs", () => {
   it("fails closed (500) when an ingress function is served without the guard", async () => {
     http(
       "unguardedProbe",
-      serveIngress("unguardedProbe", { maxBodyBytes: 1024 }, () => async () => {
+      serveIngress("unguardedProbe", { maxBodyBytes: 1024 }, async () => {
         throw new Error("the handler must not run");
       }),
     );

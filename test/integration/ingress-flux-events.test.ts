@@ -2,7 +2,6 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import "../../functions/flux-events/index.js";
 import { fluxMaxBodyBytes } from "../../functions/flux-events/settings.js";
 import { IngressAction } from "../../shared/ledger-actions.js";
 import { FunctionName, Topic } from "../../shared/topology.js";

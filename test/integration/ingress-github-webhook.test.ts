@@ -1,6 +1,5 @@
 import { sign } from "@octokit/webhooks-methods";
 import { describe, expect, it } from "vitest";
-import "../../functions/github-webhook/index.js";
 import { githubMaxPayloadBytes } from "../../functions/github-webhook/settings.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
 import { ownFixture, ownJson } from "../support/ingress-fixtures.js";

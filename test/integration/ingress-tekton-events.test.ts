@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import "../../functions/tekton-events/index.js";
 import { recordBranchPush } from "../../shared/ingress/branch-pushes.js";
 import { manifestPath } from "../../shared/manifest.js";
 import { FunctionName, Topic } from "../../shared/topology.js";

@@ -574,7 +574,9 @@ const transportRuns = Math.max(20, Math.ceil(runs / 10));
 const transportDeps = deps();
 http(
   "githubWebhookFuzz",
-  serveIngress("githubWebhookFuzz", { maxBodyBytes: transportLimit }, () =>
+  serveIngress(
+    "githubWebhookFuzz",
+    { maxBodyBytes: transportLimit },
     createGithubWebhookHandler({ ...transportDeps, secrets: [secret] }),
   ),
 );

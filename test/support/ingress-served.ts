@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, vi } from "vitest";
-import type { TopicName } from "../../shared/topology.js";
+import { FunctionName, type TopicName } from "../../shared/topology.js";
 import { ingressTestConfigYaml } from "./ingress-config.js";
 import { type ServedFunction, serveFunction } from "./ingress-http.js";
 import { type IngressStack, startIngressStack } from "./ingress-stack.js";
@@ -12,13 +12,22 @@ export interface ServedIngress {
   close(): Promise<void>;
 }
 
+/** The ingress functions' entry modules: each registers its function as it loads, reading the environment then. */
+const ingressEntries = {
+  [FunctionName.githubWebhook]: () => import("../../functions/github-webhook/index.js"),
+  [FunctionName.tektonEvents]: () => import("../../functions/tekton-events/index.js"),
+  [FunctionName.artifactUploaded]: () => import("../../functions/artifact-uploaded/index.js"),
+  [FunctionName.fluxEvents]: () => import("../../functions/flux-events/index.js"),
+} as const;
+type IngressName = keyof typeof ingressEntries;
+
 /**
  * Starts the local stack (the ingress test config, bucket modelgate-artifacts, `topics`), stubs the environment
- * with its variables and `env`, and serves each of `names`. The functions read their environment on the first
- * request, as on Cloud Run, so the environment may still be arranged until then.
+ * with its variables and `env`, then loads and serves each of `names`. The functions read their environment as
+ * their module loads, as on Cloud Run (once per test file: a module loads once per file).
  */
 export async function serveOnIngressStack(
-  names: string[],
+  names: IngressName[],
   options: { topics: TopicName[]; env?: Record<string, string> },
 ): Promise<ServedIngress> {
   const stack = await startIngressStack({
@@ -28,7 +37,10 @@ export async function serveOnIngressStack(
   });
   for (const [name, value] of Object.entries({ ...stack.env, ...options.env })) vi.stubEnv(name, value);
   const functions: ServedFunction[] = [];
-  for (const name of names) functions.push(await serveFunction(name));
+  for (const name of names) {
+    await ingressEntries[name]();
+    functions.push(await serveFunction(name));
+  }
   return {
     stack,
     functions,
@@ -45,7 +57,7 @@ export async function serveOnIngressStack(
  * after this call run after it), closed after them. Read `stack` and `fn` inside tests and hooks.
  */
 export function serveForFile(
-  name: string,
+  name: IngressName,
   options: { topics: TopicName[]; env?: Record<string, string> },
 ): { readonly stack: IngressStack; readonly fn: ServedFunction } {
   let served: ServedIngress | undefined;

@@ -2,31 +2,10 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { inflateRawSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildFunction, entryOf, externalPackages, sizeTable } from "../../scripts/build-functions.js";
 import { createZip } from "../../scripts/zip.js";
-
-/** Reads a zip through its central directory, the way unzip does. */
-function readZip(archive: Buffer): Map<string, Buffer> {
-  const end = archive.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  const count = archive.readUInt16LE(end + 10);
-  let at = archive.readUInt32LE(end + 16);
-  const files = new Map<string, Buffer>();
-  for (let i = 0; i < count; i++) {
-    expect(archive.readUInt32LE(at)).toBe(0x02014b50);
-    const method = archive.readUInt16LE(at + 10);
-    const size = archive.readUInt32LE(at + 20);
-    const nameLength = archive.readUInt16LE(at + 28);
-    const local = archive.readUInt32LE(at + 42);
-    const name = archive.subarray(at + 46, at + 46 + nameLength).toString("utf8");
-    const dataStart = local + 30 + archive.readUInt16LE(local + 26) + archive.readUInt16LE(local + 28);
-    const body = archive.subarray(dataStart, dataStart + size);
-    files.set(name, method === 8 ? inflateRawSync(body) : Buffer.from(body));
-    at += 46 + nameLength;
-  }
-  return files;
-}
+import { readZip } from "../support/read-zip.js";
 
 describe("createZip", () => {
   const entries = [
@@ -60,7 +39,14 @@ describe("buildFunction", () => {
     expect(built.bytes).toBe(archive.length);
 
     const files = readZip(archive);
-    expect([...files.keys()].sort()).toEqual(["index.mjs", "modelgate.config.yaml", "package.json"]);
+    const chunks = [...files.keys()].filter((name) => name.startsWith("chunks/"));
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(chunks.every((name) => /^chunks\/[\w-]+\.mjs$/.test(name))).toBe(true);
+    expect([...files.keys()].filter((name) => !chunks.includes(name)).sort()).toEqual([
+      "index.mjs",
+      "modelgate.config.yaml",
+      "package.json",
+    ]);
     const rootPackage = JSON.parse(readFileSync("package.json", "utf8"));
     expect(JSON.parse(String(files.get("package.json")))).toEqual({
       type: "module",

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { TransientError } from "../../shared/errors.js";
 import { type Authenticate, hmacSha256, unauthenticated } from "../../shared/ingress/authenticate.js";
 import { ignore, refuse } from "../../shared/ingress/early-answer.js";

@@ -124,7 +124,9 @@ describe("serveIngress when the secret file cannot be read", () => {
     const name = "githubWebhookUnreadableSecret";
     http(
       name,
-      serveIngress(name, { maxBodyBytes: githubMaxPayloadBytes }, () =>
+      serveIngress(
+        name,
+        { maxBodyBytes: githubMaxPayloadBytes },
         createGithubWebhookHandler({
           ...deps,
           ...readGithubWebhookSettings({ GITHUB_WEBHOOK_SECRET_FILE: "/nonexistent/modelgate/secret" }),

@@ -71,4 +71,34 @@ describe("a bad setting fails the instance at start", () => {
       /MODELGATE_VERTEX_ENDPOINT/,
     );
   });
+
+  // Issue #15 item 3: the ingress functions built their runtime on the first request, so a bad value was found only
+  // then (answered 500 to the caller) instead of failing the instance before it took a request.
+  it.each([
+    {
+      entry: "github-webhook",
+      load: () => import("../../functions/github-webhook/index.js"),
+      env: { GITHUB_WEBHOOK_SECRET: "", GITHUB_WEBHOOK_SECRET_FILE: "" },
+      named: /GITHUB_WEBHOOK_SECRET is not set/,
+    },
+    {
+      entry: "tekton-events",
+      load: () => import("../../functions/tekton-events/index.js"),
+      env: { TEKTON_SINK_TOKEN: "t".repeat(40), MODELGATE_CLAIM_TTL_SECONDS: "0" },
+      named: /MODELGATE_CLAIM_TTL_SECONDS="0"/,
+    },
+    {
+      entry: "artifact-uploaded",
+      load: () => import("../../functions/artifact-uploaded/index.js"),
+      env: { MODELGATE_CONFIG: "/nonexistent/modelgate.config.yaml" },
+      named: /MODELGATE_CONFIG/,
+    },
+  ])(
+    "the ingress function $entry's module fails to load, naming the variable",
+    async ({ load, env, named }) => {
+      for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+      vi.resetModules();
+      await expect(load()).rejects.toThrow(named);
+    },
+  );
 });

@@ -15,6 +15,7 @@ import type { ServedPredictions, ServingPredictor } from "../../shared/vertex/pr
 import { FakeVertex } from "../support/fake-vertex.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
 import { pushEnvelope } from "../support/push-envelope.js";
+import { verifyDeploymentReady, verifyManifestFor } from "../support/verify-fixtures.js";
 
 const model = "fraud-detector";
 const candidateCommit = "c0ffee0000000000000000000000000000000001";
@@ -80,40 +81,15 @@ class TwoModelEndpoint implements ServingPredictor {
 }
 
 function manifestFor(commit: string, accuracy: number): Manifest {
-  // The training baseline: scores spread evenly over [0, 1], as `identity` gives on the golden set.
-  const baseline = NumericHistogram.uniform(0, 1, 10);
-  for (let i = 0; i < 500; i++) baseline.add((i + 0.5) / 500);
-  return {
-    schemaVersion: 1,
-    model,
-    commit,
-    repository: "acme/fraud-detector",
-    framework: "test",
-    metrics: { accuracy },
-    baseline: baseline.toBaseline(),
-    serving: { container: "us-docker.pkg.dev/p/r/serving:1", outputKey: "score" },
-    artifactDir: "model/",
-    created: "2026-01-01T00:00:00Z",
-  };
+  return verifyManifestFor(model, commit, accuracy);
 }
 
 function deploymentReady(previous = true): DeploymentReady {
-  return {
-    schemaVersion: 1,
-    correlationId: "corr-verify",
-    model,
-    commit: candidateCommit,
-    repository: "acme/fraud-detector",
-    causedBy: [{ source: "pubsub:deployment-requested", id: "m-0" }],
-    createdAt: "2026-01-01T00:00:00.000Z",
-    endpoint,
-    modelResource: `projects/local-project/locations/us-central1/models/${model}`,
-    versionId: "2",
+  return verifyDeploymentReady(model, candidateCommit, {
     deployedModelId: candidateId,
     canaryPercent: 10,
-    previousTrafficSplit: previous ? { [servingId]: 100 } : {},
-    ...(previous ? { previousDeployedModelId: servingId } : {}),
-  };
+    previousId: previous ? servingId : undefined,
+  });
 }
 
 function eventFor(message: DeploymentReady, messageId = "m-1") {
