@@ -22,5 +22,11 @@ const entries = {
 } satisfies Record<FunctionName, () => Promise<unknown>>;
 
 const target = servedTarget(process.argv.slice(2), process.env);
-const served = target !== undefined && Object.hasOwn(entries, target) ? [target as FunctionName] : undefined;
-for (const name of served ?? (Object.keys(entries) as FunctionName[])) await entries[name]();
+// A target that is not one of ours loads nothing: the Functions Framework then says the function is not defined.
+const served =
+  target === undefined
+    ? (Object.keys(entries) as FunctionName[])
+    : Object.hasOwn(entries, target)
+      ? [target as FunctionName]
+      : [];
+for (const name of served) await entries[name]();
