@@ -190,9 +190,15 @@ describe("releases on the local stack: drift repaired, Flux events", () => {
     expect(repaired.code).toBe(1);
     expect(repaired.text).toContain("repair requested");
     await waitFor(released, "rollout-completed", rollouts);
+    // `releases status` says the drift is open until a reconcile finds the endpoint in sync again.
+    const open = await cli(["releases", "status", model]);
+    expect(open.text).toContain("! drift open since");
+    expect(open.code).toBe(1);
     const after = await cli(["reconcile"]);
     expect(after.text).toContain(`${model}: in sync (${released})`);
     expect(after.code).toBe(0);
+    const closed = await cli(["releases", "status", model, "--json"]);
+    expect(JSON.parse(closed.text)).toMatchObject([{ lastReconcile: { result: "in-sync" }, drift: null }]);
   }
 
   it("repairs a traffic split changed by hand back to the declared split, through verify and rollout", {
