@@ -37,6 +37,20 @@ function setup() {
   return { runtime, vertex, endpoint, deliver, register };
 }
 
+/** Deployed model 42 (version 2), deployed outside modelgate with `split`. */
+function deployByHand(vertex: FakeVertex, endpoint: string, split: Record<string, number>) {
+  return vertex.deploy(endpoint, {
+    deployedModelId: "42",
+    modelResource: resource,
+    versionId: "2",
+    displayName: "by hand",
+    machineType: "n1-standard-2",
+    minReplicas: 1,
+    maxReplicas: 1,
+    trafficSplit: split,
+  });
+}
+
 describe("deployedModelId", () => {
   it("is 10 digits, as Vertex AI requires of a chosen DeployedModel id, and stable", () => {
     const id = deployedModelId("fraud-detector", v1);
@@ -232,16 +246,7 @@ describe("deployModel step", () => {
     await register(v2);
     await deliver(promotionRequest(v1));
     const declared = deployedModelId("fraud-detector", v1);
-    await vertex.deploy(endpoint, {
-      deployedModelId: "42",
-      modelResource: resource,
-      versionId: "2",
-      displayName: "by hand",
-      machineType: "n1-standard-2",
-      minReplicas: 1,
-      maxReplicas: 1,
-      trafficSplit: { [declared]: 60, "42": 40 },
-    });
+    await deployByHand(vertex, endpoint, { [declared]: 60, "42": 40 });
     const repair = promotionRequest(v1, { correlationId: "repair-1", reason: "release-repair" });
     await deliver(repair, "m-2");
     await deliver(repair, "m-3");
@@ -282,16 +287,7 @@ describe("deployModel step", () => {
     await register(v2);
     await deliver(promotionRequest(v1));
     const declared = deployedModelId("fraud-detector", v1);
-    await vertex.deploy(endpoint, {
-      deployedModelId: "42",
-      modelResource: resource,
-      versionId: "2",
-      displayName: "by hand",
-      machineType: "n1-standard-2",
-      minReplicas: 1,
-      maxReplicas: 1,
-      trafficSplit: { [declared]: 0, "42": 100 },
-    });
+    await deployByHand(vertex, endpoint, { [declared]: 0, "42": 100 });
     await deliver(
       promotionRequest(v1, { correlationId: "repair-3", reason: "release-repair", canaryPercent: 20 }),
       "m-2",
