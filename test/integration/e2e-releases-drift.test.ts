@@ -235,6 +235,28 @@ describe("releases on the local stack: drift repaired, Flux events", () => {
     expect((await endpoints.getEndpoint(endpoint)).trafficSplit).toEqual({ [releasedId]: 100 });
   });
 
+  it("repairs a release left deployed without traffic: deployModel routes it its canary share first", {
+    timeout: 180_000,
+  }, async () => {
+    const parent = `${vertexParent(config)}/models/${model}`;
+    const releasedId = deployedModelId(model, released);
+    await endpoints.deploy(endpoint, {
+      deployedModelId: "1234567892",
+      modelResource: parent,
+      versionId: byHandVersionId,
+      displayName: "by hand",
+      machineType: "n1-standard-2",
+      minReplicas: 1,
+      maxReplicas: 1,
+      trafficSplit: { [releasedId]: 0, "1234567892": 100 },
+    });
+    // deployModel's own identity moves the traffic (aiplatform.endpoints.update, enforced by the local stack).
+    await repairedBy(5);
+    const state = await endpoints.getEndpoint(endpoint);
+    expect(state.deployedModels.map((d) => d.id)).toEqual([releasedId]);
+    expect(state.trafficSplit).toEqual({ [releasedId]: 100 });
+  });
+
   it("applies the releases file of the commit a Flux Kustomization reconciled; a replay and a forgery are refused", async () => {
     // The commit the cluster reconciled declares the release that serves, in the repository's releases file.
     const reconciled = stack.servers.github.state.addCommit("acme/fraud-detector", {
