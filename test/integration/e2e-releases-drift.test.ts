@@ -181,6 +181,20 @@ describe("releases on the local stack: drift repaired, Flux events", () => {
     expect(after.code).toBe(0);
   });
 
+  /** Deploys the console-uploaded version as `id` outside modelgate, with `split`. */
+  async function deployByHand(id: string, split: Record<string, number>): Promise<void> {
+    await endpoints.deploy(endpoint, {
+      deployedModelId: id,
+      modelResource: `${vertexParent(config)}/models/${model}`,
+      versionId: byHandVersionId,
+      displayName: "by hand",
+      machineType: "n1-standard-2",
+      minReplicas: 1,
+      maxReplicas: 1,
+      trafficSplit: split,
+    });
+  }
+
   /** Runs `modelgate reconcile` on drift made by hand, and waits for the chain's repair (the n-th rollout). */
   async function repairedBy(rollouts: number): Promise<void> {
     const planned = await cli(["reconcile", "--dry-run"]);
@@ -204,18 +218,8 @@ describe("releases on the local stack: drift repaired, Flux events", () => {
   it("repairs a traffic split changed by hand back to the declared split, through verify and rollout", {
     timeout: 180_000,
   }, async () => {
-    const parent = `${vertexParent(config)}/models/${model}`;
     const releasedId = deployedModelId(model, released);
-    await endpoints.deploy(endpoint, {
-      deployedModelId: "1234567891",
-      modelResource: parent,
-      versionId: byHandVersionId,
-      displayName: "by hand",
-      machineType: "n1-standard-2",
-      minReplicas: 1,
-      maxReplicas: 1,
-      trafficSplit: { [releasedId]: 70, "1234567891": 30 },
-    });
+    await deployByHand("1234567891", { [releasedId]: 70, "1234567891": 30 });
     await repairedBy(3);
     const state = await endpoints.getEndpoint(endpoint);
     expect(state.deployedModels.map((d) => d.id)).toEqual([releasedId]);
@@ -238,18 +242,8 @@ describe("releases on the local stack: drift repaired, Flux events", () => {
   it("repairs a release left deployed without traffic: deployModel routes it its canary share first", {
     timeout: 180_000,
   }, async () => {
-    const parent = `${vertexParent(config)}/models/${model}`;
     const releasedId = deployedModelId(model, released);
-    await endpoints.deploy(endpoint, {
-      deployedModelId: "1234567892",
-      modelResource: parent,
-      versionId: byHandVersionId,
-      displayName: "by hand",
-      machineType: "n1-standard-2",
-      minReplicas: 1,
-      maxReplicas: 1,
-      trafficSplit: { [releasedId]: 0, "1234567892": 100 },
-    });
+    await deployByHand("1234567892", { [releasedId]: 0, "1234567892": 100 });
     // deployModel's own identity moves the traffic (aiplatform.endpoints.update, enforced by the local stack).
     await repairedBy(5);
     const state = await endpoints.getEndpoint(endpoint);
