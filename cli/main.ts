@@ -3,6 +3,7 @@ import type { CliIO, Command } from "./command.js";
 import { parseCommandArgs, UsageError } from "./command.js";
 import { configCheck } from "./commands/config-check.js";
 import { demo } from "./commands/demo.js";
+import { demoGitops } from "./commands/demo-gitops.js";
 import { doctor } from "./commands/doctor.js";
 import { githubRegister } from "./commands/github-register.js";
 import { lineage } from "./commands/lineage.js";
@@ -16,6 +17,7 @@ import { status } from "./commands/status.js";
 /** Every command, in the order `modelgate --help` lists them. */
 export const commands: Command[] = [
   demo,
+  demoGitops,
   lineage,
   status,
   releasesStatus,

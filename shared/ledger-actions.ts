@@ -33,6 +33,8 @@ export const DeployAction = {
   alreadyServing: "already-serving",
   canaryResumed: "canary-resumed",
   canaryInProgress: "canary-in-progress",
+  /** A release-repair of a declared version still deployed: a rollout planned from the endpoint's split as found. */
+  repairPlanned: "repair-planned",
   modelDeployed: "model-deployed",
   deploymentReadyPublished: "deployment-ready-published",
 } as const;

@@ -332,7 +332,8 @@ export const permissionTable = {
       "shared/gcs-blob-store.ts": blobCalls,
       "shared/pubsub-publisher.ts": publishCalls,
       "shared/vertex/models-adapter.ts": ["listModels", "listModelVersions"],
-      "shared/vertex/endpoints-adapter.ts": ["getEndpoint", "deployModel"],
+      // updateEndpoint: a release-repair gives a declared version found without traffic its canary share.
+      "shared/vertex/endpoints-adapter.ts": ["getEndpoint", "deployModel", "updateEndpoint"],
     },
     grants: [
       ...stepBasics(FunctionName.deployModel),
@@ -342,8 +343,13 @@ export const permissionTable = {
         "read and write the canary plan registry/<model>/deployments/<commit>.json under ifGenerationMatch",
       ),
       projectGrant(
-        ["aiplatform.endpoints.deploy", "aiplatform.endpoints.get", "aiplatform.models.list"],
-        "find the registered version, deploy it with a deterministic id and the canary split",
+        [
+          "aiplatform.endpoints.deploy",
+          "aiplatform.endpoints.get",
+          "aiplatform.endpoints.update",
+          "aiplatform.models.list",
+        ],
+        "find the registered version, deploy it with a deterministic id and the canary split; route a drift repair's canary share",
       ),
       publishGrant(Topic.deploymentReady, "hand the canary to verification"),
     ],

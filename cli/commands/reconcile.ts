@@ -137,9 +137,7 @@ export function describeModel(model: string, records: LedgerEntry[]): string {
       ? `    repair requested: deployment-requested ${String(repair?.details?.messageId)} (reason release-repair)`
       : details.repair === "already-requested"
         ? "    repair already requested for this drift"
-        : details.repair === "not-repairable-yet"
-          ? '    not repaired: the chain cannot repair this drift yet (docs/flux.md, "Not yet")'
-          : `    reported only (${String(details.mode)})`,
+        : `    reported only (${String(details.mode)})`,
   );
   return `${lines.join("\n")}\n`;
 }

@@ -21,6 +21,7 @@ import { Topic } from "../../shared/topology.js";
 import { canarySplit, dominantModel, servingShares } from "../../shared/traffic-split.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { type CanaryPlan, plannedDeployment, readCanaryPlan, writeCanaryPlan } from "./canary-plan.js";
+import { deployedForRepair, repairDrift } from "./repair-plan.js";
 
 /** What deployModel needs: the registry to find the version, the endpoint, the bucket for its plan, a publisher. */
 export interface DeployModelDeps {
@@ -43,6 +44,8 @@ export const DeployStatus = {
   alreadyServing: "already-serving",
   /** Another request's canary of this commit is on the endpoint; it carries on without this one. */
   canaryInProgress: "canary-in-progress",
+  /** A release-repair found the declared version deployed but drifted: its rollout from the split as found began. */
+  repairPlanned: "repair-planned",
 } as const;
 export type DeployStatus = (typeof DeployStatus)[keyof typeof DeployStatus];
 
@@ -73,6 +76,12 @@ export async function deployModel(
   const state = await recordedCall(trace, DeployAction.endpointRead, () => deployer.getEndpoint(endpoint), {
     endpoint,
   });
+  const now = deps.now ?? (() => new Date());
+  const drifted = deployedForRepair(message, version, state);
+  if (drifted) {
+    const announcePlan = (plan: CanaryPlan) => announce(message, plan, deps, now);
+    return repairDrift(message, version, drifted, state, { ...deps, now, announce: announcePlan });
+  }
   const serving = state.deployedModels.find(
     (deployed) =>
       deployed.modelResource === version.modelResource &&
@@ -90,7 +99,6 @@ export async function deployModel(
   }
 
   const stored = await readCanaryPlan(deps.blobs, message.model, message.commit);
-  const now = deps.now ?? (() => new Date());
   if (state.deployedModels.some((deployed) => deployed.id === candidateId)) {
     const plan = stored?.plan;
     if (plan && plan.correlationId === message.correlationId && plan.deployedModelId === candidateId) {

@@ -21,14 +21,6 @@ import type { ReconcileAdapters } from "./adapters.js";
 import { type Difference, endpointDrift } from "./endpoint-drift.js";
 import { explainDrift } from "./explain-drift.js";
 
-/**
- * The drift a deployment through the chain repairs: the declared version back on the endpoint (deploy → verify →
- * rollout, which also moves the alias). A split changed by hand while the declared version stays deployed, or an
- * alias moved alone, deployModel answers as a canary in progress or already serving, so asking would change nothing;
- * such drift is recorded as not repairable yet (docs/flux.md, "Not yet").
- */
-const repairableThroughChain: readonly Difference["kind"][] = ["not-deployed"];
-
 /** The alias rolloutModel moves to the version that serves. */
 export const productionAlias = "production";
 
@@ -51,7 +43,7 @@ export type ModelReconcile =
       model: string;
       state: "drift";
       differences: Difference[];
-      repair: "reported" | "requested" | "already-requested" | "not-repairable-yet";
+      repair: "reported" | "requested" | "already-requested";
     };
 
 /**
@@ -123,11 +115,9 @@ async function reconcileModel(
   // The repair is asked for before the drift is recorded, so the drift record (what `modelgate reconcile` waits
   // for) says what became of it.
   const repair =
-    mode !== "repair"
-      ? ("reported" as const)
-      : differences.some((d) => repairableThroughChain.includes(d.kind))
-        ? await requestRepair(deps, serving, settings.repository, observation, model)
-        : ("not-repairable-yet" as const);
+    mode === "repair"
+      ? await requestRepair(deps, serving, settings.repository, observation, model)
+      : ("reported" as const);
   await record(ReconcileAction.driftDetected, Outcome.failed, {
     declared: {
       commit: serving.release.commit,

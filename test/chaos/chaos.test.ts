@@ -34,6 +34,8 @@ describe("chaos: the chain under duplicates, reordering, Vertex AI faults and cr
       // Dead-lettered only by design, and then replayed to completion (lost is 0 above).
       expect(commit.deadLettered > 0).toBe(commit.outage);
     }
+    // The releases phase: the serving commit declared and applied, a split changed by hand repaired once, exactly.
+    expect(report.releases).toEqual({ applied: "serving", repairs: 1, splitExact: true });
     expect(report.deadLettered).toBe(report.deadLetteredByDesign);
     expect(report.replayed).toBe(report.deadLettered);
     // The faults were really there.

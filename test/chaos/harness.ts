@@ -20,6 +20,7 @@ import { eventually } from "../support/eventually.js";
 import { injectVertexFaults, type KillPoint, killPoints } from "./faults.js";
 import { Killer } from "./kills.js";
 import { countDeployments, isDeadLetter, ledgerCompleteness, sorted } from "./ledger-checks.js";
+import { runReleasePhase } from "./releases-phase.js";
 import { DeadLetterReplayer } from "./replayer.js";
 import { type ChaosReport, type CommitResult, type CommitState, emptyReport } from "./report.js";
 import { createRng, type Rng } from "./rng.js";
@@ -343,6 +344,26 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
   try {
     await pushCommits();
+    await runReleasePhase(
+      {
+        stack,
+        config,
+        env,
+        runtime,
+        endpoints,
+        registry,
+        states,
+        report,
+        killer,
+        deliver,
+        waitForChain,
+        killMarker,
+        log,
+        timeoutMs: commitTimeoutMs,
+      },
+      rng.fork("releases"),
+    );
+    await killer.settled();
     await runOutage(models[0] ?? "", rng.fork("outage"));
     await settleDeliveries();
     await tally();
@@ -368,10 +389,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       .filter((e) => e.action === VerifyAction.verificationCompleted)
       .map((e) => String(e.details?.verdict));
     const steps = rolloutSteps(modelConfig(config, model)).length;
-    const ledgerProblems = ledgerCompleteness(entries, state.promotions.length, steps);
+    const ledgerProblems = ledgerCompleteness(entries, state.promotions.length, steps, state.extraChains);
     const dead = entries.filter((e) => isDeadLetter(e)).length;
     const chains = entries.filter(completesChain).length;
-    const lost = Math.max(0, state.promotions.length - chains);
+    const lost = Math.max(0, state.promotions.length + (state.extraChains ?? 0) - chains);
     const result: CommitResult = {
       model,
       commit,

@@ -18,7 +18,14 @@ import { operationFaultMessage } from "./faults.js";
  * decision record instead (`custom-job-reused`, `model-version-reused`, `canary-resumed`): that is the audit of the
  * repeat, not a second effect. A model with `steps` rollout steps verifies up to that many times per promotion.
  */
-export function ledgerCompleteness(entries: LedgerEntry[], promotions: number, steps = 1): string[] {
+export function ledgerCompleteness(
+  entries: LedgerEntry[],
+  promotions: number,
+  steps = 1,
+  extraChains = 0,
+): string[] {
+  // A release's or a drift repair's chain starts at deployModel: no GitHub delivery of its own.
+  const chains = promotions + extraChains;
   const problems: string[] = [];
   const ok = entries.filter((e) => e.outcome !== Outcome.failed && e.outcome !== Outcome.refused);
   const count = (step: string, ...actions: string[]) =>
@@ -59,25 +66,25 @@ export function ledgerCompleteness(entries: LedgerEntry[], promotions: number, s
     1,
     1,
   );
-  expect("deployModel model-deployed", count("deployModel", DeployAction.modelDeployed), 0, promotions);
+  expect("deployModel model-deployed", count("deployModel", DeployAction.modelDeployed), 0, chains);
   expect(
     "deployModel deployment-ready-published",
     count("deployModel", DeployAction.deploymentReadyPublished),
-    promotions,
-    promotions,
+    chains,
+    chains,
   );
   // A rollout in steps verifies each step it reaches once: from one (failed at the first) to all of them.
   expect(
     "verifyDeployment verification-completed",
     count("verifyDeployment", VerifyAction.verificationCompleted),
-    promotions,
-    promotions * steps,
+    chains,
+    chains * steps,
   );
   expect(
     "rolloutModel rollout/rollback-completed",
     count("rolloutModel", ...chainCompletedActions),
-    promotions,
-    promotions,
+    chains,
+    chains,
   );
   return problems;
 }

@@ -49,6 +49,8 @@ export interface ChaosReport {
   deadLetteredByDesign: number;
   replayed: number;
   commits: CommitResult[];
+  /** The releases phase: the applied state at the end, repairs asked for the one drift, whether the split is exact. */
+  releases?: { applied: string; repairs: number; splitExact: boolean };
   /** Every invariant violation, as a sentence; empty when the run is clean. */
   problems: string[];
   seconds: number;
@@ -66,6 +68,8 @@ export interface CommitState {
   outage: boolean;
   promotions: Promotion[];
   expectedDeployments: number;
+  /** Chains not started by a GitHub delivery of its own: a release's, a drift repair's. */
+  extraChains?: number;
   splitOk: boolean;
   split: string;
   crashes: number;

@@ -26,6 +26,12 @@ export function formatReport(report: ChaosReport): string {
         ["messages dead-lettered", report.deadLettered],
         ["  of which by design (the Vertex AI outage)", report.deadLetteredByDesign],
         ["messages replayed", report.replayed],
+        [
+          "release applied / drift repairs asked / split exact",
+          report.releases
+            ? `${report.releases.applied} / ${report.releases.repairs} / ${report.releases.splitExact ? "yes" : "NO"}`
+            : "not run",
+        ],
       ],
     ),
     "",

@@ -42,6 +42,7 @@ describe("releases on the local stack: drift repaired, Flux events", () => {
   let registry: VertexModelRegistry;
   const released = randomHex(40);
   const declaredBy = randomHex(40);
+  let byHandVersionId = "";
 
   beforeAll(async () => {
     execFileSync(process.execPath, ["scripts/build-main.mjs"]);
@@ -142,6 +143,7 @@ describe("releases on the local stack: drift repaired, Flux events", () => {
       labels: {},
       aliases: [],
     });
+    byHandVersionId = byHand.versionId;
     const releasedId = deployedModelId(model, released);
     await endpoints.deploy(endpoint, {
       deployedModelId: "1234567890",
@@ -177,6 +179,76 @@ describe("releases on the local stack: drift repaired, Flux events", () => {
     const after = await cli(["reconcile"]);
     expect(after.text).toContain(`${model}: in sync (${released})`);
     expect(after.code).toBe(0);
+  });
+
+  /** Deploys the console-uploaded version as `id` outside modelgate, with `split`. */
+  async function deployByHand(id: string, split: Record<string, number>): Promise<void> {
+    await endpoints.deploy(endpoint, {
+      deployedModelId: id,
+      modelResource: `${vertexParent(config)}/models/${model}`,
+      versionId: byHandVersionId,
+      displayName: "by hand",
+      machineType: "n1-standard-2",
+      minReplicas: 1,
+      maxReplicas: 1,
+      trafficSplit: split,
+    });
+  }
+
+  /** Runs `modelgate reconcile` on drift made by hand, and waits for the chain's repair (the n-th rollout). */
+  async function repairedBy(rollouts: number): Promise<void> {
+    const planned = await cli(["reconcile", "--dry-run"]);
+    expect(planned.code).toBe(1);
+    expect(planned.text).toContain("reported only (dry-run)");
+    const repaired = await cli(["reconcile"]);
+    expect(repaired.code).toBe(1);
+    expect(repaired.text).toContain("repair requested");
+    await waitFor(released, "rollout-completed", rollouts);
+    // `releases status` says the drift is open until a reconcile finds the endpoint in sync again.
+    const open = await cli(["releases", "status", model]);
+    expect(open.text).toContain("! drift open since");
+    expect(open.code).toBe(1);
+    const after = await cli(["reconcile"]);
+    expect(after.text).toContain(`${model}: in sync (${released})`);
+    expect(after.code).toBe(0);
+    const closed = await cli(["releases", "status", model, "--json"]);
+    expect(JSON.parse(closed.text)).toMatchObject([{ lastReconcile: { result: "in-sync" }, drift: null }]);
+  }
+
+  it("repairs a traffic split changed by hand back to the declared split, through verify and rollout", {
+    timeout: 180_000,
+  }, async () => {
+    const releasedId = deployedModelId(model, released);
+    await deployByHand("1234567891", { [releasedId]: 70, "1234567891": 30 });
+    await repairedBy(3);
+    const state = await endpoints.getEndpoint(endpoint);
+    expect(state.deployedModels.map((d) => d.id)).toEqual([releasedId]);
+    expect(state.trafficSplit).toEqual({ [releasedId]: 100 });
+    const planned = (await runtime.ledger.read(model, released)).filter((e) => e.action === "repair-planned");
+    expect(planned).toHaveLength(1);
+  });
+
+  it("repairs a production alias moved by hand", { timeout: 180_000 }, async () => {
+    const parent = `${vertexParent(config)}/models/${model}`;
+    const [serving] = await registry.findVersions(parent, { [Label.commit]: released });
+    await registry.mergeAliases(parent, byHandVersionId, ["production"], []);
+    expect((await registry.getVersion(parent, "production")).versionId).toBe(byHandVersionId);
+    await repairedBy(4);
+    expect((await registry.getVersion(parent, "production")).versionId).toBe(serving?.versionId);
+    const releasedId = deployedModelId(model, released);
+    expect((await endpoints.getEndpoint(endpoint)).trafficSplit).toEqual({ [releasedId]: 100 });
+  });
+
+  it("repairs a release left deployed without traffic: deployModel routes it its canary share first", {
+    timeout: 180_000,
+  }, async () => {
+    const releasedId = deployedModelId(model, released);
+    await deployByHand("1234567892", { [releasedId]: 0, "1234567892": 100 });
+    // deployModel's own identity moves the traffic (aiplatform.endpoints.update, enforced by the local stack).
+    await repairedBy(5);
+    const state = await endpoints.getEndpoint(endpoint);
+    expect(state.deployedModels.map((d) => d.id)).toEqual([releasedId]);
+    expect(state.trafficSplit).toEqual({ [releasedId]: 100 });
   });
 
   it("applies the releases file of the commit a Flux Kustomization reconciled; a replay and a forgery are refused", async () => {

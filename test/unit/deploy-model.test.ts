@@ -37,6 +37,20 @@ function setup() {
   return { runtime, vertex, endpoint, deliver, register };
 }
 
+/** Deployed model 42 (version 2), deployed outside modelgate with `split`. */
+function deployByHand(vertex: FakeVertex, endpoint: string, split: Record<string, number>) {
+  return vertex.deploy(endpoint, {
+    deployedModelId: "42",
+    modelResource: resource,
+    versionId: "2",
+    displayName: "by hand",
+    machineType: "n1-standard-2",
+    minReplicas: 1,
+    maxReplicas: 1,
+    trafficSplit: split,
+  });
+}
+
 describe("deployedModelId", () => {
   it("is 10 digits, as Vertex AI requires of a chosen DeployedModel id, and stable", () => {
     const id = deployedModelId("fraud-detector", v1);
@@ -223,6 +237,67 @@ describe("deployModel step", () => {
     expect(ledger.find((e) => e.action === "canary-in-progress")).toMatchObject({
       correlationId: "tag",
       details: { plannedBy: "auto" },
+    });
+  });
+
+  it("plans a release-repair of a split changed by hand as the last step of a rollout from the split as found", async () => {
+    const { runtime, vertex, endpoint, deliver, register } = setup();
+    await register(v1);
+    await register(v2);
+    await deliver(promotionRequest(v1));
+    const declared = deployedModelId("fraud-detector", v1);
+    await deployByHand(vertex, endpoint, { [declared]: 60, "42": 40 });
+    const repair = promotionRequest(v1, { correlationId: "repair-1", reason: "release-repair" });
+    await deliver(repair, "m-2");
+    await deliver(repair, "m-3");
+    // Nothing deployed or routed: verify → rollout restore 100 % and the alias, or roll back from this split.
+    expect(vertex.count("deploy")).toBe(2);
+    expect(vertex.count("setTrafficSplit")).toBe(0);
+    const ready = runtime.publisher.on(Topic.deploymentReady);
+    expect(ready).toHaveLength(2);
+    expect(ready[1]).toMatchObject({
+      correlationId: "repair-1",
+      deployedModelId: declared,
+      versionId: "1",
+      canaryPercent: 60,
+      previousTrafficSplit: { [declared]: 60, "42": 40 },
+      rolloutStep: 0,
+    });
+    const ledger = await runtime.ledger.read("fraud-detector", v1);
+    expect(ledger.filter((e) => e.action === "repair-planned")).toHaveLength(1);
+  });
+
+  it("plans a release-repair of a moved alias with the declared version at 100 %", async () => {
+    const { runtime, deliver, register } = setup();
+    await register(v1);
+    await deliver(promotionRequest(v1));
+    await deliver(promotionRequest(v1, { correlationId: "repair-2", reason: "release-repair" }), "m-2");
+    const declared = deployedModelId("fraud-detector", v1);
+    expect(runtime.publisher.on(Topic.deploymentReady)[1]).toMatchObject({
+      correlationId: "repair-2",
+      deployedModelId: declared,
+      canaryPercent: 100,
+      previousTrafficSplit: { [declared]: 100 },
+    });
+  });
+
+  it("routes a declared version left with no traffic its repair's canary share first", async () => {
+    const { runtime, vertex, endpoint, deliver, register } = setup();
+    await register(v1);
+    await register(v2);
+    await deliver(promotionRequest(v1));
+    const declared = deployedModelId("fraud-detector", v1);
+    await deployByHand(vertex, endpoint, { [declared]: 0, "42": 100 });
+    await deliver(
+      promotionRequest(v1, { correlationId: "repair-3", reason: "release-repair", canaryPercent: 20 }),
+      "m-2",
+    );
+    expect(vertex.endpoint(endpoint).trafficSplit).toEqual({ "42": 80, [declared]: 20 });
+    expect(runtime.publisher.on(Topic.deploymentReady)[1]).toMatchObject({
+      deployedModelId: declared,
+      canaryPercent: 20,
+      previousTrafficSplit: { "42": 100 },
+      rolloutStep: 0,
     });
   });
 

@@ -154,15 +154,15 @@ describe("reconcileEndpoints", () => {
     ]);
   });
 
-  it("asks for no repair the chain cannot make (a split changed with the release still deployed), and says so", async () => {
-    const { deps, runtime, deployOther, records } = await setup({ drift: "repair" });
+  it("asks the chain to repair a split changed by hand and an alias moved, the release still deployed", async () => {
+    const { deps, runtime, vertex, declared, other, deployOther } = await setup({ drift: "repair" });
     await deployOther({ [declaredId]: 60, [otherId]: 40 });
+    await vertex.mergeAliases(declared.modelResource, other.versionId, ["production"], []);
     expect(await reconcileEndpoints(scheduled, deps)).toMatchObject([
-      { state: "drift", repair: "not-repairable-yet" },
+      { state: "drift", repair: "requested", differences: [{ kind: "traffic" }, { kind: "alias" }] },
     ]);
-    expect(runtime.publisher.published).toEqual([]);
-    expect(await records()).toMatchObject([
-      { action: ReconcileAction.driftDetected, details: { repair: "not-repairable-yet" } },
+    expect(runtime.publisher.on(Topic.deploymentRequested)).toMatchObject([
+      { model, commit: declaredCommit, reason: "release-repair" },
     ]);
   });
 
