@@ -1,7 +1,7 @@
 import type { Message, Subscription } from "@google-cloud/pubsub";
 import { describe, expect, it } from "vitest";
 import { onOurServerOnly, usePubSubClients } from "../support/pubsub-under-test.js";
-import { pullSome } from "../support/subscriber-client.js";
+import { deadLetterAttributes, pullSome } from "../support/subscriber-client.js";
 
 const projectId = "local-project";
 const topicPath = (id: string) => `projects/${projectId}/topics/${id}`;
@@ -164,9 +164,7 @@ describe("local Pub/Sub server: unary Pull", () => {
       expect(dead?.message?.data?.toString()).toBe("poison");
       expect(dead?.message?.attributes).toEqual({
         kind: "bad",
-        CloudPubSubDeadLetterSourceDeliveryCount: "3",
-        CloudPubSubDeadLetterSourceSubscription: "pull-dl-sub",
-        CloudPubSubDeadLetterSourceSubscriptionProject: projectId,
+        ...deadLetterAttributes(3, "pull-dl-sub", projectId),
         CloudPubSubDeadLetterSourceTopicPublishTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       });
       expect(under.target.local?.stats().deadLettered).toContainEqual(

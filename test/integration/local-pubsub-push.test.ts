@@ -4,7 +4,7 @@ import { http } from "@google-cloud/functions-framework";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { againstEmulator, onOurServerOnly, usePubSubClients } from "../support/pubsub-under-test.js";
-import { pullSome } from "../support/subscriber-client.js";
+import { deadLetterAttributes, pullSome } from "../support/subscriber-client.js";
 
 const projectId = "local-project";
 const topicPath = (id: string) => `projects/${projectId}/topics/${id}`;
@@ -161,9 +161,7 @@ describe("local Pub/Sub server: push as Pub/Sub sends it to a Cloud Function", (
       expect(dead?.message?.data?.toString()).toBe("poison");
       expect(dead?.message?.attributes).toMatchObject({
         fail: "always",
-        CloudPubSubDeadLetterSourceDeliveryCount: "5",
-        CloudPubSubDeadLetterSourceSubscription: "ff-fail-sub",
-        CloudPubSubDeadLetterSourceSubscriptionProject: projectId,
+        ...deadLetterAttributes(5, "ff-fail-sub", projectId),
         CloudPubSubDeadLetterSourceDeliveryErrorMessage: "HTTP 500",
       });
       expect(local().stats().deadLettered).toContainEqual(

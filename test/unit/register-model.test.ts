@@ -14,6 +14,7 @@ import { Topic } from "../../shared/topology.js";
 import { artifactNotice } from "../support/artifact-notice.js";
 import { FakeVertex } from "../support/fake-vertex.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
+import { fraudDetectorLabels } from "../support/model-labels.js";
 import { rawPushEnvelope } from "../support/push-envelope.js";
 
 const commit = "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f";
@@ -84,13 +85,7 @@ describe("registerModel step", () => {
       versionId: "1",
       aliases: ["default", "commit-3f2c1a9e8b7d"],
       artifactUri: `gs://modelgate-artifacts/models/fraud-detector/${commit}/model/`,
-      labels: {
-        [Label.model]: "fraud-detector",
-        [Label.commit]: commit,
-        [Label.repository]: "acme_fraud-detector",
-        [Label.correlationId]: "corr-3f2c1a",
-        [Label.managedBy]: "modelgate",
-      },
+      labels: fraudDetectorLabels(commit, "corr-3f2c1a"),
     });
     const [upload] = vertex.calls.filter((c) => c.method === "uploadVersion");
     expect(upload?.args[0]).toMatchObject({ servingContainer: { imageUri: serving } });
