@@ -6,8 +6,8 @@ import { TransientError, UpstreamError } from "../../shared/errors.js";
 import { pubsubFunction } from "../../shared/pubsub-function.js";
 import { Topic } from "../../shared/topology.js";
 import { FakeVertex } from "../support/fake-vertex.js";
+import { fraudDetectorLabels } from "../support/fraud-detector-resources.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
-import { fraudDetectorLabels } from "../support/model-labels.js";
 import { rawPushEnvelope } from "../support/push-envelope.js";
 import { trainingRequest } from "../support/step-messages.js";
 

@@ -13,8 +13,8 @@ import {
 import { Topic } from "../../shared/topology.js";
 import { artifactNotice } from "../support/artifact-notice.js";
 import { FakeVertex } from "../support/fake-vertex.js";
+import { fraudDetectorLabels } from "../support/fraud-detector-resources.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
-import { fraudDetectorLabels } from "../support/model-labels.js";
 import { rawPushEnvelope } from "../support/push-envelope.js";
 
 const commit = "3f2c1a9e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f";

@@ -10,3 +10,6 @@ export function fraudDetectorLabels(commit: string, correlationId: string): Reco
     [Label.managedBy]: "modelgate",
   };
 }
+
+/** fraud-detector's Vertex AI endpoint in the local project (modelgate.config.yaml). */
+export const fraudDetectorEndpoint = "projects/local-project/locations/us-central1/endpoints/fraud-detector";
