@@ -24,7 +24,6 @@ const root = fileURLToPath(new URL("..", import.meta.url));
  */
 export const externalPackages = ["@google-cloud/functions-framework", "raw-body"] as const;
 
-
 /**
  * How a function is bundled: ESM for Node 22 into `outdir`, the external packages left out, the banner on top of
  * every file. `index.mjs` is the entry; each dynamic `import()` (the client libraries, shared/runtime.ts) becomes a
