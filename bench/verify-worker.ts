@@ -13,11 +13,11 @@ import { loadPredictor } from "../examples/fraud-detector/predictor.js";
 import { verifyDeployment } from "../functions/verify-deployment/verify-deployment.js";
 import type { DeploymentReady } from "../shared/contracts.js";
 import { commonJsExports } from "../shared/lazy-load.js";
-import { createLogger } from "../shared/logger.js";
 import { createRuntime } from "../shared/runtime.js";
 import { vertexClientOptions } from "../shared/vertex/client-options.js";
 import { type ServingPredictor, VertexPredictor } from "../shared/vertex/prediction-adapter.js";
 import { type ProtobufValue, toProtobufValue } from "../shared/vertex/protobuf-value.js";
+import { fixedWorkDeps } from "../test/support/verify-fixtures.js";
 
 export interface WorkerJob {
   mode: "verify" | "raw";
@@ -122,16 +122,10 @@ async function verify(): Promise<WorkerResult> {
     batchSize: job.batchSize,
     concurrency: job.concurrency,
   };
-  const ports = {
-    blobs: runtime.blobs,
-    publisher: runtime.publisher,
-    predictor: () => predictor,
-    registry: () => ({ getVersion: () => Promise.reject(new Error("not used")) }),
-    endpoints: () => ({ getEndpoint: () => Promise.reject(new Error("not used")) }),
-    record: async () => undefined,
-    logger: createLogger({}, () => undefined),
-    cause: { source: "bench", id: "bench" },
-  };
+  const ports = fixedWorkDeps(
+    { blobs: runtime.blobs, publisher: runtime.publisher, predictor },
+    { source: "bench", id: "bench" },
+  );
   // A warm instance: one verification of the small seeded golden set first (clients connected, code compiled),
   // so the figure is the throughput of verification, not the cold start measured elsewhere.
   if (job.warmUp) await verifyDeployment(job.message, { ...settings, goldenSet: job.warmUp }, ports);

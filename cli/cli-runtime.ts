@@ -1,10 +1,14 @@
+import { PubSub } from "@google-cloud/pubsub";
 import { Storage } from "@google-cloud/storage";
 import { type Config, loadConfig } from "../shared/config.js";
+import type { MessageOf } from "../shared/contracts.js";
 import { GcsBlobStore } from "../shared/gcs-blob-store.js";
 import { BucketLedger } from "../shared/ledger.js";
 import type { BlobStore, Ledger } from "../shared/ports.js";
-import { storageClientOptions } from "../shared/runtime.js";
+import { PubSubPublisher } from "../shared/pubsub-publisher.js";
+import { pubsubClientOptions, storageClientOptions } from "../shared/runtime.js";
 import { loadSettings, type Settings } from "../shared/settings.js";
+import type { TopicName } from "../shared/topology.js";
 import { resolveCliEnv } from "./cli-env.js";
 
 /** The configuration and bucket access a CLI command needs, against Google Cloud or the running local stack. */
@@ -23,4 +27,18 @@ export function cliContext(baseEnv: Record<string, string | undefined>): CliCont
   const settings = loadSettings(env);
   const blobs = new GcsBlobStore(new Storage(storageClientOptions(settings, config.project)), config.bucket);
   return { env, config, settings, blobs, ledger: new BucketLedger(blobs) };
+}
+
+/** Publishes one message with a client made for this call (closed after); resolves to the message id. */
+export async function publishOne<T extends TopicName>(
+  context: CliContext,
+  topic: T,
+  message: MessageOf<T>,
+): Promise<string> {
+  const pubsub = new PubSub(pubsubClientOptions(context.settings, context.config.project));
+  try {
+    return await new PubSubPublisher(async () => pubsub).publish(topic, message);
+  } finally {
+    await pubsub.close();
+  }
 }

@@ -1,20 +1,11 @@
-import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import { join } from "node:path";
 import { Storage } from "@google-cloud/storage";
-import {
-  credentials,
-  type Client as GrpcClient,
-  loadPackageDefinition,
-  type ServiceClientConstructor,
-  status,
-} from "@grpc/grpc-js";
 import { loadPredictor } from "../examples/fraud-detector/predictor.js";
 import { seedExampleData } from "../examples/fraud-detector/seed-data.js";
 import type { Config } from "../shared/config.js";
 import { type Identity, identityNames } from "../shared/permissions.js";
-import { rolloutQueuePath } from "../shared/tasks/cloud-tasks-scheduler.js";
-import { rolloutQueue } from "../shared/topology.js";
-import { type LocalGithubServer, startGithubServer } from "./github/index.js";
+import { createEndpoints } from "./endpoints-setup.js";
+import type { LocalGithubServer } from "./github/index.js";
 import {
   type GrantsDocument,
   type IdentityOptions,
@@ -23,16 +14,18 @@ import {
   LocalGrants,
   pubsubAuthorizer,
   storageAuthorizer,
-  tasksAuthorizer,
   vertexAuthorizer,
 } from "./identity.js";
+import { startLocalGithub } from "./local-github.js";
+import { startLocalTasks } from "./local-tasks.js";
 import { type LocalPubSubServer, startPubSubServer } from "./pubsub/index.js";
 import { localStorageClientOptions } from "./storage/client-options.js";
 import { type LocalStorageServer, startStorageServer } from "./storage/index.js";
-import { type LocalTasksServer, startTasksServer } from "./tasks/index.js";
+import type { LocalTasksServer } from "./tasks/index.js";
 import { createTopologyAt, type TopologyOptions } from "./topology-setup.js";
 import { type LocalVertexServer, startVertexServer } from "./vertex/index.js";
-import { serviceNames, vertexProtos } from "./vertex/protos.js";
+
+export { newGithubAppKey } from "./local-github.js";
 
 /** The local command that stands in for the example model's training container. */
 export const exampleTrainerCommand = ["node", "--import", "tsx", "examples/fraud-detector/train.ts"];
@@ -120,12 +113,7 @@ export async function startLocalServers(options: LocalServersOptions): Promise<L
       });
   const pubsubAddress = pubsub?.address ?? (options.pubsubEmulatorHost as string);
   const vertex = await startLocalVertex(options, storage, grants, identities);
-  const tasks = await startTasksServer({
-    queues: { [rolloutQueuePath(config)]: rolloutRetry },
-    identities,
-    authorize: tasksAuthorizer(grants, config.project),
-    ...(log ? { log } : {}),
-  });
+  const tasks = await startLocalTasks(config, grants, identities, log);
   const { github, githubAppKey } = await startLocalGithub(options);
   const env: Record<string, string> = {
     MODELGATE_TASKS_ENDPOINT: tasks.address,
@@ -155,13 +143,7 @@ export async function startLocalServers(options: LocalServersOptions): Promise<L
     envFor: (name) => identityEnv(env, ports[name]),
   };
   const close = async () => {
-    await Promise.allSettled([
-      vertex.close(),
-      pubsub?.close(),
-      storage.close(),
-      tasks.close(),
-      github.close(),
-    ]);
+    await Promise.allSettled([vertex, pubsub, storage, tasks, github].map((server) => server?.close()));
   };
   const topology = () => createTopologyAt(pubsubAddress, config.project, options.topology);
   try {
@@ -178,34 +160,6 @@ export async function startLocalServers(options: LocalServersOptions): Promise<L
   }
   return { storage, pubsub, vertex, tasks, github, githubAppKey, env, identity, close };
 }
-
-/** The GitHub stand-in for the configured App (id 1, installation 1 when none is configured) and its key. */
-async function startLocalGithub(
-  options: LocalServersOptions,
-): Promise<{ github: LocalGithubServer; githubAppKey: string }> {
-  const githubAppKey = options.githubAppKey ?? newGithubAppKey();
-  const app = options.config.github.app ?? { id: 1, installationId: 1 };
-  const publicKey = createPublicKey(githubAppKey).export({ type: "spki", format: "pem" }).toString();
-  const github = await startGithubServer({
-    app: { ...app, publicKey },
-    port: options.ports?.github ?? 0,
-    ...(options.log ? { log: options.log } : {}),
-  });
-  return { github, githubAppKey };
-}
-
-/** A new RSA key in the PKCS#1 PEM form GitHub hands out for an App. */
-export function newGithubAppKey(): string {
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  return privateKey.export({ type: "pkcs1", format: "pem" }).toString();
-}
-
-/** The rollout queue's retry policy, as Terraform gives it to the real queue. */
-const rolloutRetry = {
-  maxAttempts: rolloutQueue.maxAttempts,
-  minBackoffMs: rolloutQueue.minBackoffSeconds * 1000,
-  maxBackoffMs: rolloutQueue.maxBackoffSeconds * 1000,
-};
 
 /**
  * Starts the Vertex AI server, whose training and serving containers of every configured model run the example
@@ -246,57 +200,6 @@ async function createBucketAndData(storageUrl: string, config: Config, seed: boo
   const [bucketExists] = await storageClient.bucket(config.bucket).exists();
   if (!bucketExists) await storageClient.createBucket(config.bucket);
   if (seed) await seedExampleData(storageClient, config.bucket);
-}
-
-/**
- * Creates each model's endpoint through the local server's EndpointService, with a plain gRPC client made from the
- * protos the server has already loaded: the aiplatform client library would build every Vertex AI service from its
- * 4 MB protos.json first (about 2 s of CPU, while the functions are starting on the same cores).
- */
-async function createEndpoints(config: Config, address: string): Promise<void> {
-  const definitions = loadPackageDefinition(vertexProtos()) as unknown as Record<string, unknown>;
-  const service = (name: string) => {
-    let at: unknown = definitions;
-    for (const part of name.split(".")) at = (at as Record<string, unknown>)[part];
-    return at as ServiceClientConstructor;
-  };
-  const endpoints = new (service(serviceNames.endpoint))(address, credentials.createInsecure());
-  const operations = new (service(serviceNames.operations))(address, credentials.createInsecure());
-  const call = <T>(client: GrpcClient, method: string, request: object) =>
-    new Promise<T>((resolve, reject) => {
-      const fn = (client as unknown as Record<string, unknown>)[method] as (
-        request: object,
-        callback: (error: Error | null, response: T) => void,
-      ) => void;
-      fn.call(client, request, (error, response) => (error ? reject(error) : resolve(response)));
-    });
-  type Operation = { name: string; done?: boolean; error?: { code?: number; message?: string } };
-  try {
-    const parent = `projects/${config.project}/locations/${config.region}`;
-    for (const model of Object.values(config.models)) {
-      const name = `${parent}/endpoints/${model.endpoint}`;
-      try {
-        await call(endpoints, "GetEndpoint", { name });
-        continue;
-      } catch (error) {
-        if ((error as { code?: number }).code !== status.NOT_FOUND) throw error;
-      }
-      let operation = await call<Operation>(endpoints, "CreateEndpoint", {
-        parent,
-        endpointId: model.endpoint,
-        endpoint: { displayName: model.endpoint },
-      });
-      while (!operation.done)
-        operation = await call<Operation>(operations, "WaitOperation", {
-          name: operation.name,
-          timeout: { seconds: "10" },
-        });
-      if (operation.error) throw new Error(`creating endpoint ${name} failed: ${operation.error.message}`);
-    }
-  } finally {
-    endpoints.close();
-    operations.close();
-  }
 }
 
 /** The built-in Pub/Sub server, for what only it offers (faults, idle(), stats()); throws when another one runs. */

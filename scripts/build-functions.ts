@@ -6,6 +6,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type BuildOptions as EsbuildOptions, type Metafile, type Plugin } from "esbuild";
 import { type FunctionName, functionFolder, functionNames } from "../shared/topology.js";
+import { banner } from "./esm-banner.mjs";
 import { pubsubStaticProtosPlugin } from "./pubsub-protos-plugin.js";
 import { vertexProtosPlugin } from "./vertex-protos-plugin.js";
 import { createZip } from "./zip.js";
@@ -22,16 +23,6 @@ const root = fileURLToPath(new URL("..", import.meta.url));
  * service at a time.
  */
 export const externalPackages = ["@google-cloud/functions-framework", "raw-body"] as const;
-
-// Bundled CommonJS calls require() for Node built-ins and reads __dirname; ESM has neither.
-export const banner = [
-  'import { createRequire as __mgCreateRequire } from "node:module";',
-  'import { fileURLToPath as __mgFileURLToPath } from "node:url";',
-  'import { dirname as __mgDirname } from "node:path";',
-  "const require = __mgCreateRequire(import.meta.url);",
-  "const __filename = __mgFileURLToPath(import.meta.url);",
-  "const __dirname = __mgDirname(__filename);",
-].join("\n");
 
 /**
  * How a function is bundled: ESM for Node 22 into `outdir`, the external packages left out, the banner on top of

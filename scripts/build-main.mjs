@@ -25,6 +25,7 @@ import {
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { banner } from "./esm-banner.mjs";
 
 const require = createRequire(import.meta.url);
 const stampFile = join("dist", "local", "build-stamps.json");
@@ -37,17 +38,6 @@ export function functionFolders() {
     .map((entry) => entry.name)
     .sort();
 }
-
-// Bundled CommonJS calls require() for Node built-ins and reads __dirname; ESM has neither (as in
-// scripts/build-functions.ts).
-const banner = [
-  'import { createRequire as __mgCreateRequire } from "node:module";',
-  'import { fileURLToPath as __mgFileURLToPath } from "node:url";',
-  'import { dirname as __mgDirname } from "node:path";',
-  "const require = __mgCreateRequire(import.meta.url);",
-  "const __filename = __mgFileURLToPath(import.meta.url);",
-  "const __dirname = __mgDirname(__filename);",
-].join("\n");
 
 /** The builds that make one module with every dependency left external. */
 const singleModuleBuilds = {

@@ -1,7 +1,7 @@
 import type { Bucket, Storage } from "@google-cloud/storage";
 import { NotFoundError } from "./errors.js";
 import { classifyClientError } from "./grpc-errors.js";
-import type { BlobStore, StoredObject } from "./ports.js";
+import type { BlobStore, BlobWriteOptions, BlobWriteResult, StoredObject } from "./ports.js";
 
 /** The artifact bucket on Cloud Storage, through @google-cloud/storage. */
 export class GcsBlobStore implements BlobStore {
@@ -38,11 +38,7 @@ export class GcsBlobStore implements BlobStore {
     }
   }
 
-  async write(
-    name: string,
-    data: Buffer | string,
-    options: { contentType?: string; ifGenerationMatch?: string } = {},
-  ): Promise<{ written: true; generation: string } | { written: false }> {
+  async write(name: string, data: Buffer | string, options: BlobWriteOptions = {}): Promise<BlobWriteResult> {
     const file = this.handle.file(name);
     try {
       await file.save(typeof data === "string" ? Buffer.from(data) : data, {

@@ -14,6 +14,15 @@ export interface StoredObject {
   data: Buffer;
 }
 
+/** How BlobStore.write writes: the content type, and the generation the object must have ("0": none). */
+export interface BlobWriteOptions {
+  contentType?: string;
+  ifGenerationMatch?: string;
+}
+
+/** What BlobStore.write did: the new generation, or nothing when the precondition failed. */
+export type BlobWriteResult = { written: true; generation: string } | { written: false };
+
 /** The artifact bucket, narrowed to what modelgate does with it. */
 export interface BlobStore {
   /** The bucket's name, for gs:// URIs in messages and reports. */
@@ -26,11 +35,7 @@ export interface BlobStore {
    * Writes an object. With `ifGenerationMatch` the write happens only if the object's generation is that value
    * ("0": only if it does not exist); otherwise it resolves `{ written: false }` and changes nothing.
    */
-  write(
-    name: string,
-    data: Buffer | string,
-    options?: { contentType?: string; ifGenerationMatch?: string },
-  ): Promise<{ written: true; generation: string } | { written: false }>;
+  write(name: string, data: Buffer | string, options?: BlobWriteOptions): Promise<BlobWriteResult>;
   /** Object names and generations under a prefix, sorted by name. */
   list(prefix: string): Promise<Array<{ name: string; generation: string }>>;
   /** Deletes an object; with `ifGenerationMatch` only that generation. Resolves false when nothing was deleted. */

@@ -1,14 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { PubSub } from "@google-cloud/pubsub";
 import { findModelConfig } from "../../shared/config.js";
 import { parseMessage, type TrainingRequested } from "../../shared/contracts.js";
 import { Outcome } from "../../shared/ledger.js";
 import { CliAction } from "../../shared/ledger-actions.js";
-import { PubSubPublisher } from "../../shared/pubsub-publisher.js";
-import { pubsubClientOptions } from "../../shared/runtime.js";
-import { loadSettings } from "../../shared/settings.js";
 import { Topic } from "../../shared/topology.js";
-import { cliContext } from "../cli-runtime.js";
+import { cliContext, publishOne } from "../cli-runtime.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../command.js";
 
@@ -76,19 +72,11 @@ export const retrain: Command = {
       causedBy,
       details: { requestedBy, retrain: attempt, ...(reason === undefined ? {} : { reason }) },
     });
-    const pubsub = new PubSub(pubsubClientOptions(loadSettings(context.env), context.config.project));
-    try {
-      const messageId = await new PubSubPublisher(async () => pubsub).publish(
-        Topic.trainingRequested,
-        message,
-      );
-      io.out(
-        `retrain ${attempt} of ${model}@${commit} requested by ${requestedBy}: ${Topic.trainingRequested} message ${messageId}, correlation ${correlationId}\n` +
-          `follow it: npx modelgate lineage ${model} --commit ${commit}\n`,
-      );
-    } finally {
-      await pubsub.close();
-    }
+    const messageId = await publishOne(context, Topic.trainingRequested, message);
+    io.out(
+      `retrain ${attempt} of ${model}@${commit} requested by ${requestedBy}: ${Topic.trainingRequested} message ${messageId}, correlation ${correlationId}\n` +
+        `follow it: npx modelgate lineage ${model} --commit ${commit}\n`,
+    );
     return 0;
   },
 };

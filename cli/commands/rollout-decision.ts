@@ -1,16 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { PubSub } from "@google-cloud/pubsub";
 import { plannedDeployment, readCanaryPlan } from "../../functions/deploy-model/canary-plan.js";
 import { reportObjectNames } from "../../functions/verify-deployment/report.js";
 import { findModelConfig } from "../../shared/config.js";
 import { parseMessage, type ResumeAction, type VerificationCompleted } from "../../shared/contracts.js";
 import { Outcome } from "../../shared/ledger.js";
 import { CliAction } from "../../shared/ledger-actions.js";
-import { PubSubPublisher } from "../../shared/pubsub-publisher.js";
-import { pubsubClientOptions } from "../../shared/runtime.js";
-import { loadSettings } from "../../shared/settings.js";
 import { Topic } from "../../shared/topology.js";
-import { type CliContext, cliContext } from "../cli-runtime.js";
+import { type CliContext, cliContext, publishOne } from "../cli-runtime.js";
 import type { CliIO, Command } from "../command.js";
 import { UsageError } from "../command.js";
 import { type RolloutState, resumeProblem, rolloutState } from "../rollout-state.js";
@@ -95,19 +91,11 @@ async function decide(
   }
   const message = await decisionMessage(action, state, { model, commit, by, at, correlationId }, context);
   await record(Outcome.accepted, { step: message.rolloutStep ?? 0 });
-  const pubsub = new PubSub(pubsubClientOptions(loadSettings(context.env), context.config.project));
-  try {
-    const messageId = await new PubSubPublisher(async () => pubsub).publish(
-      Topic.verificationCompleted,
-      message,
-    );
-    io.out(
-      `${action} of ${model}@${commit} at step ${message.rolloutStep ?? 0} by ${by}: ${Topic.verificationCompleted} message ${messageId}\n` +
-        `follow it: npx modelgate lineage ${model} --commit ${commit}\n`,
-    );
-  } finally {
-    await pubsub.close();
-  }
+  const messageId = await publishOne(context, Topic.verificationCompleted, message);
+  io.out(
+    `${action} of ${model}@${commit} at step ${message.rolloutStep ?? 0} by ${by}: ${Topic.verificationCompleted} message ${messageId}\n` +
+      `follow it: npx modelgate lineage ${model} --commit ${commit}\n`,
+  );
   return 0;
 }
 

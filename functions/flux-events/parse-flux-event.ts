@@ -1,6 +1,11 @@
 import { createHash } from "node:crypto";
 import { refuse } from "../../shared/ingress/early-answer.js";
-import { requireBody, requireBodyWithin, requireMediaType } from "../../shared/ingress/guards.js";
+import {
+  requireBody,
+  requireBodyWithin,
+  requireJsonBody,
+  requireMediaType,
+} from "../../shared/ingress/guards.js";
 import type { IngressRequest } from "../../shared/ingress/http.js";
 import type { StageLog } from "../../shared/ingress/pipeline.js";
 import { issuesToText } from "../../shared/zod-issues.js";
@@ -31,12 +36,7 @@ export function guardFluxEvent(request: IngressRequest): void {
 
 /** Reads an authenticated request as a Flux event; anything else is refused (400) with what is wrong. */
 export function parseFluxEvent(request: IngressRequest, log: StageLog): ReceivedFluxEvent {
-  let body: unknown;
-  try {
-    body = JSON.parse(request.body.toString("utf8"));
-  } catch {
-    throw refuse(400, "the body is not valid JSON");
-  }
+  const body = requireJsonBody(request);
   const parsed = FluxEvent.safeParse(body);
   if (!parsed.success) throw refuse(400, `the body is not a Flux event: ${issuesToText(parsed.error)}`);
   const event = parsed.data;

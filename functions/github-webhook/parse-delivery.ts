@@ -1,5 +1,5 @@
 import { refuse } from "../../shared/ingress/early-answer.js";
-import { requireBodyWithin, requireMediaType } from "../../shared/ingress/guards.js";
+import { requireBodyWithin, requireJsonBody, requireMediaType } from "../../shared/ingress/guards.js";
 import { headerValue, type IngressRequest } from "../../shared/ingress/http.js";
 import type { StageLog } from "../../shared/ingress/pipeline.js";
 import { issuesToText } from "../../shared/zod-issues.js";
@@ -44,12 +44,7 @@ export function guardDelivery(request: IngressRequest, log: StageLog): void {
 /** Parses an authenticated delivery; a repository outside github.repositories is refused (403). */
 export function parseDelivery(request: IngressRequest, allowed: ReadonlySet<string>): Delivery {
   const { delivery = "", event = "" } = deliveryHeaders(request);
-  let payload: unknown;
-  try {
-    payload = JSON.parse(request.body.toString("utf8"));
-  } catch {
-    throw refuse(400, "the body is not valid JSON");
-  }
+  const payload = requireJsonBody(request);
   const common = AnyEventPayload.safeParse(payload);
   if (!common.success || typeof payload !== "object" || payload === null || Array.isArray(payload)) {
     const detail = common.success ? "" : `: ${issuesToText(common.error)}`;

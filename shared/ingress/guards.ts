@@ -26,3 +26,12 @@ export function requireBodyWithin(request: IngressRequest, maxBytes: number, lim
 export function requireBody(request: IngressRequest): void {
   if (request.body.length === 0) throw refuse(400, "the request has no body");
 }
+
+/** The body parsed as JSON; refused (400) when it is not JSON. */
+export function requireJsonBody(request: IngressRequest): unknown {
+  try {
+    return JSON.parse(request.body.toString("utf8"));
+  } catch {
+    throw refuse(400, "the body is not valid JSON");
+  }
+}

@@ -3,13 +3,7 @@ import { TransientError } from "../errors.js";
 import { classifyClientError, GrpcCode } from "../grpc-errors.js";
 import { commonJsExports } from "../lazy-load.js";
 import type { DeploySpec, EndpointDeployer, EndpointState } from "../model-ports.js";
-import {
-  type LazyClient,
-  lazyClient,
-  plainMessage,
-  type VertexLocation,
-  VertexServiceAdapter,
-} from "./vertex-client.js";
+import { plainMessage, type VertexLocation, VertexServiceAdapter } from "./vertex-client.js";
 
 /** DeployModel's traffic split names the model being deployed "0"; Vertex fills in its real id. */
 const beingDeployed = "0";
@@ -19,11 +13,8 @@ export class VertexEndpointDeployer
   extends VertexServiceAdapter<EndpointServiceClient>
   implements EndpointDeployer
 {
-  protected readonly client: LazyClient<EndpointServiceClient>;
-
   constructor(location: VertexLocation) {
-    super();
-    this.client = lazyClient(location, async (options) => {
+    super(location, async (options) => {
       const { EndpointServiceClient } = commonJsExports(
         await import("@google-cloud/aiplatform/build/src/v1/endpoint_service_client.js"),
       );

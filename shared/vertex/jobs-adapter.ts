@@ -1,25 +1,15 @@
 import type { JobServiceClient } from "@google-cloud/aiplatform/build/src/v1/job_service_client.js";
 import { commonJsExports } from "../lazy-load.js";
 import type { TrainingJob, TrainingJobSpec, TrainingLauncher } from "../model-ports.js";
-import {
-  type LazyClient,
-  labelFilter,
-  lazyClient,
-  plainMessage,
-  type VertexLocation,
-  VertexServiceAdapter,
-} from "./vertex-client.js";
+import { labelFilter, plainMessage, type VertexLocation, VertexServiceAdapter } from "./vertex-client.js";
 
 /** TrainingLauncher on Vertex AI's JobService (CustomJobs); the client module loads on the first call. */
 export class VertexTrainingLauncher
   extends VertexServiceAdapter<JobServiceClient>
   implements TrainingLauncher
 {
-  protected readonly client: LazyClient<JobServiceClient>;
-
   constructor(private readonly location: VertexLocation) {
-    super();
-    this.client = lazyClient(location, async (options) => {
+    super(location, async (options) => {
       const { JobServiceClient } = commonJsExports(
         await import("@google-cloud/aiplatform/build/src/v1/job_service_client.js"),
       );

@@ -3,14 +3,7 @@ import { TransientError } from "../errors.js";
 import { classifyClientError, GrpcCode } from "../grpc-errors.js";
 import { commonJsExports } from "../lazy-load.js";
 import { Label, type ModelRegistry, type ModelVersion, type UploadVersionSpec } from "../model-ports.js";
-import {
-  type LazyClient,
-  labelFilter,
-  lazyClient,
-  plainMessage,
-  type VertexLocation,
-  VertexServiceAdapter,
-} from "./vertex-client.js";
+import { labelFilter, plainMessage, type VertexLocation, VertexServiceAdapter } from "./vertex-client.js";
 
 /** Valid Vertex AI model ids (`[a-z0-9_-]`, not starting with a digit or '-', up to 63); modelgate model names are. */
 const modelIdPattern = /^[a-z_][a-z0-9_-]{0,62}$/;
@@ -21,11 +14,8 @@ const modelIdPattern = /^[a-z_][a-z0-9_-]{0,62}$/;
  * ALREADY_EXISTS, which is reported as transient, and its retry finds the parent and adds a version.
  */
 export class VertexModelRegistry extends VertexServiceAdapter<ModelServiceClient> implements ModelRegistry {
-  protected readonly client: LazyClient<ModelServiceClient>;
-
   constructor(private readonly location: VertexLocation) {
-    super();
-    this.client = lazyClient(location, async (options) => {
+    super(location, async (options) => {
       const { ModelServiceClient } = commonJsExports(
         await import("@google-cloud/aiplatform/build/src/v1/model_service_client.js"),
       );

@@ -4,7 +4,7 @@ import { UpstreamError } from "../errors.js";
 import { commonJsExports } from "../lazy-load.js";
 import type { Predictor } from "../model-ports.js";
 import { fromProtobufValue, type ProtobufValue, toProtobufValue } from "./protobuf-value.js";
-import { type LazyClient, lazyClient, type VertexLocation, VertexServiceAdapter } from "./vertex-client.js";
+import { type VertexLocation, VertexServiceAdapter } from "./vertex-client.js";
 
 /** One Predict answer: which deployed model served it (and, when Vertex AI says, which model version). */
 export interface ServedPredictions {
@@ -34,15 +34,12 @@ export class VertexPredictor
   extends VertexServiceAdapter<PredictionServiceClient>
   implements ServingPredictor
 {
-  protected readonly client: LazyClient<PredictionServiceClient>;
-
   constructor(location: VertexLocation) {
-    super();
-    this.client = lazyClient(location, async (options) => {
+    // The shared options type is narrower than gax's ClientOptions (exact optional fields); the fields match.
+    super(location, async (options) => {
       const { PredictionServiceClient } = commonJsExports(
         await import("@google-cloud/aiplatform/build/src/v1/prediction_service_client.js"),
       );
-      // The shared options type is narrower than gax's ClientOptions (exact optional fields); the fields match.
       return new PredictionServiceClient(options as ConstructorParameters<typeof PredictionServiceClient>[0]);
     });
   }

@@ -44,11 +44,15 @@ export function lazyClient<C extends { close(): Promise<void> }>(
 
 /**
  * What every Vertex AI adapter shares: its one service client, closed by `close()`, and `call()`, which classifies a
- * failed call. Each adapter makes its client with `lazyClient`, importing the client's own module by name (not the
- * package index, which loads every service), so a function's bundle carries only the services it calls.
+ * failed call. Each adapter hands `create` here, importing the client's own module by name (not the package index,
+ * which loads every service), so a function's bundle carries only the services it calls.
  */
 export abstract class VertexServiceAdapter<C extends { close(): Promise<void> }> {
-  protected abstract readonly client: LazyClient<C>;
+  protected readonly client: LazyClient<C>;
+
+  constructor(location: VertexLocation, create: (options: ClientOptions) => Promise<C>) {
+    this.client = lazyClient(location, create);
+  }
 
   /** Closes the client's channel, if it was opened. */
   close(): Promise<void> {

@@ -1,10 +1,9 @@
 import type { Message, Subscription } from "@google-cloud/pubsub";
 import { describe, expect, it } from "vitest";
-import { onOurServerOnly, usePubSubClients } from "../support/pubsub-under-test.js";
-import { pullSome } from "../support/subscriber-client.js";
+import { onOurServerOnly, topicWithDeadLetters, usePubSubClients } from "../support/pubsub-under-test.js";
+import { deadLetterAttributes, pullSome } from "../support/subscriber-client.js";
 
 const projectId = "local-project";
-const topicPath = (id: string) => `projects/${projectId}/topics/${id}`;
 const subscriptionPath = (id: string) => `projects/${projectId}/subscriptions/${id}`;
 
 const under = usePubSubClients();
@@ -137,11 +136,7 @@ describe("local Pub/Sub server: unary Pull", () => {
   // gcloud's emulator neither counts delivery attempts nor dead-letters (docs/pubsub-push.md).
   onOurServerOnly(() => {
     it("counts delivery attempts with a dead-letter policy and dead-letters after the limit", async () => {
-      const [topic] = await under.pubsub.createTopic("pull-dl-topic");
-      const [deadLetters] = await under.pubsub.createTopic("pull-dl-dead");
-      await deadLetters.createSubscription("pull-dl-dead-sub");
-      await topic.createSubscription("pull-dl-sub", {
-        deadLetterPolicy: { deadLetterTopic: topicPath("pull-dl-dead"), maxDeliveryAttempts: 3 },
+      const topic = await topicWithDeadLetters(under.pubsub, "pull-dl", 3, {
         retryPolicy: { minimumBackoff: { seconds: 0, nanos: 10_000_000 }, maximumBackoff: { seconds: 1 } },
       });
       const id = await topic.publishMessage({ data: Buffer.from("poison"), attributes: { kind: "bad" } });
@@ -164,9 +159,7 @@ describe("local Pub/Sub server: unary Pull", () => {
       expect(dead?.message?.data?.toString()).toBe("poison");
       expect(dead?.message?.attributes).toEqual({
         kind: "bad",
-        CloudPubSubDeadLetterSourceDeliveryCount: "3",
-        CloudPubSubDeadLetterSourceSubscription: "pull-dl-sub",
-        CloudPubSubDeadLetterSourceSubscriptionProject: projectId,
+        ...deadLetterAttributes(3, "pull-dl-sub", projectId),
         CloudPubSubDeadLetterSourceTopicPublishTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       });
       expect(under.target.local?.stats().deadLettered).toContainEqual(

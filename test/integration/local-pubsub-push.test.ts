@@ -3,8 +3,13 @@ import type { AddressInfo } from "node:net";
 import { http } from "@google-cloud/functions-framework";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { againstEmulator, onOurServerOnly, usePubSubClients } from "../support/pubsub-under-test.js";
-import { pullSome } from "../support/subscriber-client.js";
+import {
+  againstEmulator,
+  onOurServerOnly,
+  topicWithDeadLetters,
+  usePubSubClients,
+} from "../support/pubsub-under-test.js";
+import { deadLetterAttributes, pullSome } from "../support/subscriber-client.js";
 
 const projectId = "local-project";
 const topicPath = (id: string) => `projects/${projectId}/topics/${id}`;
@@ -141,13 +146,9 @@ describe("local Pub/Sub server: push as Pub/Sub sends it to a Cloud Function", (
   // gcloud's emulator neither counts push attempts nor dead-letters (docs/pubsub-push.md).
   onOurServerOnly(() => {
     it("retries a failing function with growing backoff, counts attempts, then dead-letters it", async () => {
-      const [topic] = await under.pubsub.createTopic("ff-fail-topic");
-      const [deadLetters] = await under.pubsub.createTopic("ff-fail-dead");
-      await deadLetters.createSubscription("ff-fail-dead-sub");
-      await topic.createSubscription("ff-fail-sub", {
+      const topic = await topicWithDeadLetters(under.pubsub, "ff-fail", 5, {
         pushConfig: { pushEndpoint: functionUrl },
         retryPolicy: { minimumBackoff: { seconds: 0, nanos: 80_000_000 }, maximumBackoff: { seconds: 5 } },
-        deadLetterPolicy: { deadLetterTopic: topicPath("ff-fail-dead"), maxDeliveryAttempts: 5 },
       });
       const id = await topic.publishMessage({ data: Buffer.from("poison"), attributes: { fail: "always" } });
       await local().idle();
@@ -161,9 +162,7 @@ describe("local Pub/Sub server: push as Pub/Sub sends it to a Cloud Function", (
       expect(dead?.message?.data?.toString()).toBe("poison");
       expect(dead?.message?.attributes).toMatchObject({
         fail: "always",
-        CloudPubSubDeadLetterSourceDeliveryCount: "5",
-        CloudPubSubDeadLetterSourceSubscription: "ff-fail-sub",
-        CloudPubSubDeadLetterSourceSubscriptionProject: projectId,
+        ...deadLetterAttributes(5, "ff-fail-sub", projectId),
         CloudPubSubDeadLetterSourceDeliveryErrorMessage: "HTTP 500",
       });
       expect(local().stats().deadLettered).toContainEqual(

@@ -4,8 +4,10 @@ import type { ClientRequest } from "node:http";
 import {
   ApiError,
   type Bucket,
+  type File,
   type GetFilesOptions,
   type GetFilesResponse,
+  type PreconditionOptions,
   Storage,
 } from "@google-cloud/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -32,6 +34,10 @@ const logs: Record<string, unknown>[] = [];
 /** How the server says an object was written (media, multipart, resumable...). */
 const writesOf = (name: string) =>
   logs.filter((l) => l.message === "object written" && l.object === name).map((l) => l.via);
+
+/** Saves `data` in one request (not resumable) under a generation precondition. */
+const saveIf = (file: File, data: string, precondition: PreconditionOptions) =>
+  file.save(data, { resumable: false, preconditionOpts: precondition });
 
 beforeAll(async () => {
   diagnostics.subscribe("http.client.request.start", onHttp);
@@ -226,9 +232,7 @@ describe("preconditions", () => {
   it("returns Google's 412 body", async () => {
     const file = bucket.file("precondition-body");
     await file.save("x", { resumable: false });
-    const error = await rejection(
-      file.save("y", { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } }),
-    );
+    const error = await rejection(saveIf(file, "y", { ifGenerationMatch: 0 }));
     expect(error.errors).toEqual([
       {
         message: "At least one of the pre-conditions you specified did not hold.",
@@ -244,17 +248,11 @@ describe("preconditions", () => {
     const file = bucket.file("cas.txt");
     await file.save("v1", { resumable: false });
     const generation = Number(file.metadata.generation);
-    const wrong = await rejection(
-      file.save("v2", { resumable: false, preconditionOpts: { ifGenerationMatch: generation - 1 } }),
-    );
+    const wrong = await rejection(saveIf(file, "v2", { ifGenerationMatch: generation - 1 }));
     expect(wrong.code).toBe(412);
-    await file.save("v2", { resumable: false, preconditionOpts: { ifGenerationMatch: generation } });
+    await saveIf(file, "v2", { ifGenerationMatch: generation });
     expect((await file.download())[0].toString()).toBe("v2");
-    const missing = await rejection(
-      bucket
-        .file("cas-missing")
-        .save("x", { resumable: false, preconditionOpts: { ifGenerationMatch: 123 } }),
-    );
+    const missing = await rejection(saveIf(bucket.file("cas-missing"), "x", { ifGenerationMatch: 123 }));
     expect(missing.code).toBe(412);
   });
 
@@ -262,17 +260,13 @@ describe("preconditions", () => {
     const file = bucket.file("not-match.txt");
     await file.save("v1", { resumable: false });
     const generation = Number(file.metadata.generation);
-    const same = await rejection(
-      file.save("v2", { resumable: false, preconditionOpts: { ifGenerationNotMatch: generation } }),
-    );
+    const same = await rejection(saveIf(file, "v2", { ifGenerationNotMatch: generation }));
     expect(same.code).toBe(304);
     expect((await file.download())[0].toString()).toBe("v1");
-    await file.save("v2", { resumable: false, preconditionOpts: { ifGenerationNotMatch: generation + 1 } });
+    await saveIf(file, "v2", { ifGenerationNotMatch: generation + 1 });
     expect((await file.download())[0].toString()).toBe("v2");
     const absent = await rejection(
-      bucket
-        .file("not-match-missing")
-        .save("x", { resumable: false, preconditionOpts: { ifGenerationNotMatch: 1 } }),
+      saveIf(bucket.file("not-match-missing"), "x", { ifGenerationNotMatch: 1 }),
     );
     expect(absent.code).toBe(412);
   });

@@ -23,6 +23,7 @@ import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
 import { drainSubscription } from "../support/drain-subscription.js";
 import { eventually } from "../support/eventually.js";
+import { fraudDetectorEndpoint } from "../support/fraud-detector-resources.js";
 import { type ServedFunction, send, serveFunction } from "../support/ingress-http.js";
 import { startLocalServers, type TestServers } from "../support/local-servers.js";
 import { pushEnvelope } from "../support/push-envelope.js";
@@ -33,7 +34,7 @@ const commitA = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
 const commitB = "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2";
 const idA = deployedModelId(model, commitA);
 const idB = deployedModelId(model, commitB);
-const endpoint = "projects/local-project/locations/us-central1/endpoints/fraud-detector";
+const endpoint = fraudDetectorEndpoint;
 const modelResource = "projects/local-project/locations/us-central1/models/fraud-detector";
 
 let servers: TestServers;

@@ -1,5 +1,5 @@
 import { NotFoundError } from "../../shared/errors.js";
-import type { BlobStore, StoredObject } from "../../shared/ports.js";
+import type { BlobStore, BlobWriteOptions, BlobWriteResult, StoredObject } from "../../shared/ports.js";
 
 /** An in-memory BlobStore with Cloud Storage's generation semantics, for unit tests of the logic above it. */
 export class MemoryBlobStore implements BlobStore {
@@ -20,11 +20,7 @@ export class MemoryBlobStore implements BlobStore {
     for (let i = 0; i < found.data.length; i += 4096) yield found.data.subarray(i, i + 4096);
   }
 
-  async write(
-    name: string,
-    data: Buffer | string,
-    options: { contentType?: string; ifGenerationMatch?: string } = {},
-  ): Promise<{ written: true; generation: string } | { written: false }> {
+  async write(name: string, data: Buffer | string, options: BlobWriteOptions = {}): Promise<BlobWriteResult> {
     const current = this.objects.get(name);
     if (
       options.ifGenerationMatch !== undefined &&

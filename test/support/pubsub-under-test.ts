@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { PubSub, type v1 } from "@google-cloud/pubsub";
+import { type CreateSubscriptionOptions, PubSub, type v1 } from "@google-cloud/pubsub";
 import {
   type LocalPubSubServer,
   type PubSubServerOptions,
@@ -96,4 +96,24 @@ export async function startPubSubClients(options: PubSubServerOptions = {}): Pro
 /** startPubSubClients before the file's tests, closed after them (see useStarted). */
 export function usePubSubClients(options: PubSubServerOptions = {}): PubSubClients {
   return useStarted("the Pub/Sub server under test", () => startPubSubClients(options));
+}
+
+/**
+ * Creates `<name>-topic` and its subscription `<name>-sub` (with `options`), which dead-letters to `<name>-dead`
+ * after `maxDeliveryAttempts`; `<name>-dead-sub` reads the dead letters. Resolves to the topic.
+ */
+export async function topicWithDeadLetters(
+  pubsub: PubSub,
+  name: string,
+  maxDeliveryAttempts: number,
+  options: CreateSubscriptionOptions,
+) {
+  const [topic] = await pubsub.createTopic(`${name}-topic`);
+  const [deadLetters] = await pubsub.createTopic(`${name}-dead`);
+  await deadLetters.createSubscription(`${name}-dead-sub`);
+  await topic.createSubscription(`${name}-sub`, {
+    ...options,
+    deadLetterPolicy: { deadLetterTopic: deadLetters.name, maxDeliveryAttempts },
+  });
+  return topic;
 }

@@ -19,3 +19,12 @@ export async function pullSome(subscriber: v1.SubscriberClient, subscription: st
   }
   throw new Error(`no message arrived on ${subscription}`);
 }
+
+/** The attributes Pub/Sub adds to every dead-lettered message (others, such as the publish time, vary by path). */
+export function deadLetterAttributes(deliveryCount: number, subscription: string, project: string) {
+  return {
+    CloudPubSubDeadLetterSourceDeliveryCount: String(deliveryCount),
+    CloudPubSubDeadLetterSourceSubscription: subscription,
+    CloudPubSubDeadLetterSourceSubscriptionProject: project,
+  };
+}

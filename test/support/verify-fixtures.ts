@@ -1,6 +1,9 @@
+import type { VerifyDeps } from "../../functions/verify-deployment/verify-deployment.js";
 import type { DeploymentReady } from "../../shared/contracts.js";
 import { NumericHistogram } from "../../shared/drift.js";
+import { createLogger } from "../../shared/logger.js";
 import type { Manifest } from "../../shared/manifest.js";
+import type { ServingPredictor } from "../../shared/vertex/prediction-adapter.js";
 
 /**
  * A commit's modelgate.json as verification reads it: recorded `accuracy`, and a training baseline whose scores
@@ -48,5 +51,25 @@ export function verifyDeploymentReady(
     canaryPercent,
     previousTrafficSplit: previousId ? { [previousId]: 100 } : {},
     ...(previousId ? { previousDeployedModelId: previousId } : {}),
+  };
+}
+
+/**
+ * verifyDeployment's ports for a run whose serving version and endpoint are already known (the fixed work: only
+ * the golden set and the predictor are used); records and logs go nowhere.
+ */
+export function fixedWorkDeps(
+  ports: Pick<VerifyDeps, "blobs" | "publisher"> & { predictor: ServingPredictor },
+  cause: VerifyDeps["cause"],
+): VerifyDeps {
+  return {
+    blobs: ports.blobs,
+    publisher: ports.publisher,
+    predictor: () => ports.predictor,
+    registry: () => ({ getVersion: () => Promise.reject(new Error("not used")) }),
+    endpoints: () => ({ getEndpoint: () => Promise.reject(new Error("not used")) }),
+    record: async () => undefined,
+    logger: createLogger({}, () => undefined),
+    cause,
   };
 }

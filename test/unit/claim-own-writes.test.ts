@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { BucketClaimStore } from "../../shared/claim-store.js";
 import { ClaimHeldError, TransientError } from "../../shared/errors.js";
 import { runOnce } from "../../shared/ingress/once.js";
-import type { Claim, ClaimStore } from "../../shared/ports.js";
+import type { BlobWriteOptions, BlobWriteResult, Claim, ClaimStore } from "../../shared/ports.js";
 import { MemoryBlobStore } from "../support/memory-blob-store.js";
 
 /**
@@ -14,8 +14,8 @@ class LostAnswerBlobStore extends MemoryBlobStore {
   override async write(
     name: string,
     data: Buffer | string,
-    options: { contentType?: string; ifGenerationMatch?: string } = {},
-  ): Promise<{ written: true; generation: string } | { written: false }> {
+    options: BlobWriteOptions = {},
+  ): Promise<BlobWriteResult> {
     const result = await super.write(name, data, options);
     if (result.written && options.ifGenerationMatch !== undefined && this.lost > 0) {
       this.lost -= 1;

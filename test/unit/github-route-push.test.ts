@@ -15,19 +15,18 @@ function push(change: (payload: Record<string, any>) => void = () => {}) {
   return PushPayload.parse(payload);
 }
 
+/** A push of one commit that has `path` in its `field` list (added, modified or removed). */
+function pushTouching(field: string, path: string) {
+  return push((p) => {
+    p.commits = [{ id: sha("a"), added: [], modified: [], removed: [], [field]: [path] }];
+  });
+}
+
 describe("routePush and the releases file", () => {
   it.each(["added", "modified", "removed"])(
     "applies the releases file when a push to a followed branch %s it",
     (field) => {
-      const route = routePush(
-        config,
-        push((p) => {
-          p.commits = [
-            { id: sha("a"), added: [], modified: [], removed: [], [field]: ["modelgate.releases.yaml"] },
-          ];
-        }),
-        now,
-      );
+      const route = routePush(config, pushTouching(field, "modelgate.releases.yaml"), now);
       expect(route.decisions).toEqual([
         expect.objectContaining({
           kind: "release",
@@ -40,9 +39,7 @@ describe("routePush and the releases file", () => {
   );
 
   it("leaves the releases file alone when the push does not touch it, or goes to a branch no model follows", () => {
-    const other = push((p) => {
-      p.commits = [{ id: sha("a"), added: ["README.md"], modified: [], removed: [] }];
-    });
+    const other = pushTouching("added", "README.md");
     expect(routePush(config, other, now).decisions).toEqual([]);
     const elsewhere = push((p) => {
       p.ref = "refs/heads/feature";
@@ -56,13 +53,7 @@ describe("routePush and the releases file", () => {
       ingressTestConfigYaml().replace("github:\n", "github:\n  releasesFile: deploy/releases.yaml\n"),
       "test",
     );
-    const route = routePush(
-      moved,
-      push((p) => {
-        p.commits = [{ id: sha("a"), added: [], modified: ["deploy/releases.yaml"], removed: [] }];
-      }),
-      now,
-    );
+    const route = routePush(moved, pushTouching("modified", "deploy/releases.yaml"), now);
     expect(route.decisions).toMatchObject([{ kind: "release", reason: "changes deploy/releases.yaml" }]);
   });
 });
@@ -70,15 +61,7 @@ describe("routePush and the releases file", () => {
 describe("routePush", () => {
   it("retrains only the models whose paths a pushed commit touches (added, modified or removed)", () => {
     for (const field of ["added", "modified", "removed"]) {
-      const route = routePush(
-        config,
-        push((p) => {
-          p.commits = [
-            { id: sha("a"), added: [], modified: [], removed: [], [field]: ["data/fraud-detector/x.csv"] },
-          ];
-        }),
-        now,
-      );
+      const route = routePush(config, pushTouching(field, "data/fraud-detector/x.csv"), now);
       expect(route.decisions).toMatchObject([
         { kind: "train", model: "fraud-detector", reason: "touches data/fraud-detector/x.csv" },
       ]);

@@ -3,10 +3,10 @@ import { trainingJobSpec } from "../../functions/launch-training/launch-training
 import { launchTrainingStep } from "../../functions/launch-training/step.js";
 import { encodeMessage, type TrainingRequested } from "../../shared/contracts.js";
 import { TransientError, UpstreamError } from "../../shared/errors.js";
-import { Label } from "../../shared/model-ports.js";
 import { pubsubFunction } from "../../shared/pubsub-function.js";
 import { Topic } from "../../shared/topology.js";
 import { FakeVertex } from "../support/fake-vertex.js";
+import { fraudDetectorLabels } from "../support/fraud-detector-resources.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
 import { rawPushEnvelope } from "../support/push-envelope.js";
 import { trainingRequest } from "../support/step-messages.js";
@@ -63,13 +63,7 @@ describe("trainingJobSpec", () => {
       machineType: "n1-standard-4",
       serviceAccount: "mg-trainer@local-project.iam.gserviceaccount.com",
       baseOutputDirectory: `gs://modelgate-artifacts/models/fraud-detector/${commit}/`,
-      labels: {
-        [Label.model]: "fraud-detector",
-        [Label.commit]: commit,
-        [Label.repository]: "acme_fraud-detector",
-        [Label.correlationId]: "gh-delivery-72d3162e",
-        [Label.managedBy]: "modelgate",
-      },
+      labels: fraudDetectorLabels(commit, "gh-delivery-72d3162e"),
       timeoutSeconds: 7200,
     });
   });

@@ -13,6 +13,7 @@ import {
 import { Topic } from "../../shared/topology.js";
 import { artifactNotice } from "../support/artifact-notice.js";
 import { FakeVertex } from "../support/fake-vertex.js";
+import { fraudDetectorLabels } from "../support/fraud-detector-resources.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
 import { rawPushEnvelope } from "../support/push-envelope.js";
 
@@ -84,13 +85,7 @@ describe("registerModel step", () => {
       versionId: "1",
       aliases: ["default", "commit-3f2c1a9e8b7d"],
       artifactUri: `gs://modelgate-artifacts/models/fraud-detector/${commit}/model/`,
-      labels: {
-        [Label.model]: "fraud-detector",
-        [Label.commit]: commit,
-        [Label.repository]: "acme_fraud-detector",
-        [Label.correlationId]: "corr-3f2c1a",
-        [Label.managedBy]: "modelgate",
-      },
+      labels: fraudDetectorLabels(commit, "corr-3f2c1a"),
     });
     const [upload] = vertex.calls.filter((c) => c.method === "uploadVersion");
     expect(upload?.args[0]).toMatchObject({ servingContainer: { imageUri: serving } });

@@ -93,6 +93,14 @@ function mutations(vertex: FakeVertex, since = 0): FakeVertexMethod[] {
     .filter((m) => mutating.has(m));
 }
 
+/** The endpoint serves `deployedModelId` alone, with all the traffic. */
+function expectOnlyServing(vertex: FakeVertex, endpoint: string, deployedModelId: string): void {
+  expect(vertex.endpoint(endpoint)).toMatchObject({
+    deployedModels: [{ id: deployedModelId }],
+    trafficSplit: { [deployedModelId]: 100 },
+  });
+}
+
 /**
  * A canary whose verdict's first attempt dies right after `method` (Pub/Sub redelivers) and whose redelivery,
  * attempt 2, finishes; `repeats` are the calls of `method` both attempts made.
@@ -147,10 +155,7 @@ describe("rolloutModel on pass", () => {
     async (method) => {
       const { vertex, endpoint, repeats } = await verdictAfterCrash("pass", method);
 
-      expect(vertex.endpoint(endpoint)).toMatchObject({
-        deployedModels: [{ id: canary }],
-        trafficSplit: { [canary]: 100 },
-      });
+      expectOnlyServing(vertex, endpoint, canary);
       expect(vertex.versions(resource)[1]).toMatchObject({
         aliases: ["production"],
         labels: { [Label.verdict]: "passed" },
@@ -260,10 +265,7 @@ describe("rolloutModel on fail", () => {
     "finishes the rollback when an attempt died right after %s",
     async (method) => {
       const { vertex, endpoint, repeats } = await verdictAfterCrash("fail", method);
-      expect(vertex.endpoint(endpoint)).toMatchObject({
-        deployedModels: [{ id: old }],
-        trafficSplit: { [old]: 100 },
-      });
+      expectOnlyServing(vertex, endpoint, old);
       expect(vertex.versions(resource)[1]?.labels[Label.verdict]).toBe("failed");
       expect(repeats).toHaveLength(1);
     },

@@ -13,6 +13,7 @@ import { Topic } from "../../shared/topology.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import type { ServedPredictions, ServingPredictor } from "../../shared/vertex/prediction-adapter.js";
 import { FakeVertex } from "../support/fake-vertex.js";
+import { fraudDetectorEndpoint } from "../support/fraud-detector-resources.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
 import { pushEnvelope } from "../support/push-envelope.js";
 import { verifyDeploymentReady, verifyManifestFor } from "../support/verify-fixtures.js";
@@ -20,7 +21,7 @@ import { verifyDeploymentReady, verifyManifestFor } from "../support/verify-fixt
 const model = "fraud-detector";
 const candidateCommit = "c0ffee0000000000000000000000000000000001";
 const servingCommit = "5e7e000000000000000000000000000000000002";
-const endpoint = "projects/local-project/locations/us-central1/endpoints/fraud-detector";
+const endpoint = fraudDetectorEndpoint;
 const candidateId = deployedModelId(model, candidateCommit);
 const servingId = deployedModelId(model, servingCommit);
 const goldenObject = "golden/fraud-detector/golden.jsonl";

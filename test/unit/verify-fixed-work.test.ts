@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { verifyDeployment } from "../../functions/verify-deployment/verify-deployment.js";
 import { loadConfig } from "../../shared/config.js";
-import { createLogger } from "../../shared/logger.js";
 import { manifestPath } from "../../shared/manifest.js";
 import { addToRegistryIndex } from "../../shared/registry-index.js";
 import { Topic } from "../../shared/topology.js";
@@ -9,7 +8,7 @@ import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import type { ServedPredictions, ServingPredictor } from "../../shared/vertex/prediction-adapter.js";
 import { MemoryBlobStore } from "../support/memory-blob-store.js";
 import { RecordingPublisher } from "../support/recording-publisher.js";
-import { verifyDeploymentReady, verifyManifestFor } from "../support/verify-fixtures.js";
+import { fixedWorkDeps, verifyDeploymentReady, verifyManifestFor } from "../support/verify-fixtures.js";
 
 // Issue #18 item 4: a verification's fixed work (manifest, golden-set stream, serving version, report, publish)
 // ran one step after another. What is independent now overlaps; what the chain relies on stays ordered: the
@@ -90,16 +89,7 @@ async function verifyLogged() {
   const outcome = await verifyDeployment(
     message,
     { ...settings, goldenSet: golden, batchSize: 100, concurrency: 1 },
-    {
-      blobs,
-      publisher,
-      predictor: () => predictor,
-      registry: () => ({ getVersion: () => Promise.reject(new Error("not used")) }),
-      endpoints: () => ({ getEndpoint: () => Promise.reject(new Error("not used")) }),
-      record: async () => undefined,
-      logger: createLogger({}, () => undefined),
-      cause: { source: "test", id: "t-1" },
-    },
+    fixedWorkDeps({ blobs, publisher, predictor }, { source: "test", id: "t-1" }),
   );
   return { log, outcome, publisher };
 }
