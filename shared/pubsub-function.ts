@@ -32,6 +32,11 @@ export function stepDeps(context: StepContext) {
 /** What `stepDeps` gives a step's logic. */
 export type StepDeps = ReturnType<typeof stepDeps>;
 
+/** What a step's logic is given besides its adapters: `stepDeps`, and a clock that tests may set. */
+export interface StepLogicDeps extends StepDeps {
+  now?: () => Date;
+}
+
 /**
  * The chain's step shape: logic over (message, its adapters + `stepDeps`), served with adapters made per runtime
  * (the real ones in production, fakes in tests). Returns the step for a given way of making the adapters.

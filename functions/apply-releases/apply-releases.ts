@@ -1,12 +1,10 @@
-import type { Config } from "../../shared/config.js";
-import type { Cause, ReleasesRequested } from "../../shared/contracts.js";
+import type { ReleasesRequested } from "../../shared/contracts.js";
 import { ValidationError } from "../../shared/errors.js";
 import type { CommitProvenance } from "../../shared/github/ports.js";
 import { Outcome, unattributed } from "../../shared/ledger.js";
 import { ReleasesAction } from "../../shared/ledger-actions.js";
 import { ModelName } from "../../shared/names.js";
-import type { BlobStore, Publisher } from "../../shared/ports.js";
-import type { TraceContext } from "../../shared/recorded-call.js";
+import type { StepLogicDeps } from "../../shared/pubsub-function.js";
 import { releaseStatusContext, releasesFileStatusContext } from "../../shared/releases/release-status.js";
 import {
   type EntryProblem,
@@ -18,14 +16,7 @@ import { type ApplyStatus, applyRelease } from "./apply-release.js";
 import { isResolved, resolveEntry } from "./resolve-entry.js";
 
 /** What applyReleases needs: GitHub (as the App), the bucket, a publisher, the configuration and a trace. */
-export interface ApplyReleasesDeps extends ApplyReleasesAdapters {
-  blobs: BlobStore;
-  publisher: Publisher;
-  config: Config;
-  trace: TraceContext;
-  cause: Cause;
-  now?: () => Date;
-}
+export interface ApplyReleasesDeps extends ApplyReleasesAdapters, StepLogicDeps {}
 
 export interface ApplyReleasesResult {
   /** Per model: requested or unchanged. */

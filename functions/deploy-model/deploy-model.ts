@@ -1,7 +1,7 @@
 import { fullestCommit, sameCommit } from "../../shared/commit.js";
 import { versionsOfCommit } from "../../shared/commit-versions.js";
-import { type Config, endpointName, modelConfig } from "../../shared/config.js";
-import type { Cause, DeploymentReady, DeploymentRequested } from "../../shared/contracts.js";
+import { endpointName, modelConfig } from "../../shared/config.js";
+import type { DeploymentReady, DeploymentRequested } from "../../shared/contracts.js";
 import { followUp } from "../../shared/contracts.js";
 import { ArtifactError, NotFoundError } from "../../shared/errors.js";
 import { Outcome } from "../../shared/ledger.js";
@@ -14,8 +14,8 @@ import {
   type ModelVersion,
 } from "../../shared/model-ports.js";
 import { shortSha } from "../../shared/names.js";
-import type { BlobStore, Publisher } from "../../shared/ports.js";
-import { recordedCall, type TraceContext } from "../../shared/recorded-call.js";
+import type { StepLogicDeps } from "../../shared/pubsub-function.js";
+import { recordedCall } from "../../shared/recorded-call.js";
 import { type RolloutStep, rolloutSteps } from "../../shared/rollout-plan.js";
 import { Topic } from "../../shared/topology.js";
 import { canarySplit, dominantModel, servingShares } from "../../shared/traffic-split.js";
@@ -24,15 +24,9 @@ import { type CanaryPlan, plannedDeployment, readCanaryPlan, writeCanaryPlan } f
 import { deployedForRepair, repairDrift } from "./repair-plan.js";
 
 /** What deployModel needs: the registry to find the version, the endpoint, the bucket for its plan, a publisher. */
-export interface DeployModelDeps {
+export interface DeployModelDeps extends StepLogicDeps {
   registry: ModelRegistry;
   deployer: EndpointDeployer;
-  blobs: BlobStore;
-  publisher: Publisher;
-  config: Config;
-  trace: TraceContext;
-  cause: Cause;
-  now?: () => Date;
 }
 
 export const DeployStatus = {

@@ -1,7 +1,7 @@
 import { fullestCommit, sameCommit, sameRepository } from "../../shared/commit.js";
 import { versionsOfCommit } from "../../shared/commit-versions.js";
-import { type Config, modelConfig } from "../../shared/config.js";
-import type { ArtifactReady, Cause, DeploymentRequested } from "../../shared/contracts.js";
+import { modelConfig } from "../../shared/config.js";
+import type { ArtifactReady, DeploymentRequested } from "../../shared/contracts.js";
 import { followUp } from "../../shared/contracts.js";
 import { ArtifactError } from "../../shared/errors.js";
 import { Outcome } from "../../shared/ledger.js";
@@ -15,22 +15,16 @@ import {
 } from "../../shared/manifest.js";
 import type { ModelRegistry, ModelVersion } from "../../shared/model-ports.js";
 import { shortSha } from "../../shared/names.js";
-import type { BlobStore, Publisher } from "../../shared/ports.js";
-import { recordedCall, type TraceContext } from "../../shared/recorded-call.js";
+import type { BlobStore } from "../../shared/ports.js";
+import type { StepLogicDeps } from "../../shared/pubsub-function.js";
+import { recordedCall } from "../../shared/recorded-call.js";
 import { addToRegistryIndex, type Registration, writeRegistration } from "../../shared/registry-index.js";
 import { Topic } from "../../shared/topology.js";
 import { provenanceLabels } from "../../shared/vertex/labels.js";
 
 /** What registerModel needs: the Model Registry, the artifact bucket, the publisher, configuration and a trace. */
-export interface RegisterModelDeps {
+export interface RegisterModelDeps extends StepLogicDeps {
   registry: ModelRegistry;
-  blobs: BlobStore;
-  publisher: Publisher;
-  config: Config;
-  trace: TraceContext;
-  /** The event to name as the cause of what this step publishes. */
-  cause: Cause;
-  now?: () => Date;
 }
 
 export interface RegisterModelResult {
