@@ -1,6 +1,6 @@
 import { PubSub } from "@google-cloud/pubsub";
 import { Storage } from "@google-cloud/storage";
-import { type Config, loadConfig } from "../shared/config.js";
+import { type Config, loadConfig, vertexParent } from "../shared/config.js";
 import type { MessageOf } from "../shared/contracts.js";
 import { GcsBlobStore } from "../shared/gcs-blob-store.js";
 import { BucketLedger } from "../shared/ledger.js";
@@ -9,6 +9,7 @@ import { PubSubPublisher } from "../shared/pubsub-publisher.js";
 import { pubsubClientOptions, storageClientOptions } from "../shared/runtime.js";
 import { loadSettings, type Settings } from "../shared/settings.js";
 import type { TopicName } from "../shared/topology.js";
+import type { VertexLocation } from "../shared/vertex/vertex-client.js";
 import { resolveCliEnv } from "./cli-env.js";
 
 /** The configuration and bucket access a CLI command needs, against Google Cloud or the running local stack. */
@@ -27,6 +28,15 @@ export function cliContext(baseEnv: Record<string, string | undefined>): CliCont
   const settings = loadSettings(env);
   const blobs = new GcsBlobStore(new Storage(storageClientOptions(settings, config.project)), config.bucket);
   return { env, config, settings, blobs, ledger: new BucketLedger(blobs) };
+}
+
+/** Where the CLI reaches Vertex AI: the configured project and region, through the settings' endpoint. */
+export function cliVertexLocation(context: CliContext): VertexLocation {
+  return {
+    endpoint: context.settings.vertexEndpoint,
+    region: context.config.region,
+    parent: vertexParent(context.config),
+  };
 }
 
 /** Publishes one message with a client made for this call (closed after); resolves to the message id. */

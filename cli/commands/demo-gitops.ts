@@ -7,7 +7,7 @@ import { Secret } from "../../shared/topology.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
 import { readStackFile, type StackFile } from "../cli-env.js";
-import { type CliContext, cliContext } from "../cli-runtime.js";
+import { type CliContext, cliContext, cliVertexLocation } from "../cli-runtime.js";
 import type { CliIO, Command } from "../command.js";
 import { followChain } from "../follow-chain.js";
 import { deliverGithubEvent, pushPayload, randomHex, seedLocalGithubCommit } from "../github-push.js";
@@ -57,11 +57,7 @@ export const demoGitops: Command = {
       io.err(`${problem}\n`);
       return 2;
     }
-    const location = {
-      endpoint: context.settings.vertexEndpoint,
-      region: context.config.region,
-      parent: vertexParent(context.config),
-    };
+    const location = cliVertexLocation(context);
     const demo: Demo = {
       stack,
       context,

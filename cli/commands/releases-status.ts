@@ -1,11 +1,12 @@
-import { endpointName, findModelConfig, vertexParent } from "../../shared/config.js";
+import { endpointName } from "../../shared/config.js";
 import { NotFoundError } from "../../shared/errors.js";
 import { readRegistryIndex } from "../../shared/registry-index.js";
 import { readAppliedRelease, servingRelease } from "../../shared/releases/applied-release.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
-import { cliContext } from "../cli-runtime.js";
+import { cliContext, cliVertexLocation } from "../cli-runtime.js";
 import type { Command } from "../command.js";
+import { chosenModels } from "../model-args.js";
 import { compareRelease, type ReleaseStatus, renderReleaseStatus } from "../releases-view.js";
 import { servingRows } from "../status-view.js";
 import { type ReconcileColumns, reconcileColumns, renderReconcileColumns } from "./releases-reconcile.js";
@@ -19,17 +20,9 @@ export const releasesStatus: Command = {
   async run({ values, positionals }, io) {
     const context = cliContext(io.env);
     const { config } = context;
-    const models = positionals[0] ? [positionals[0]] : Object.keys(config.models);
-    const unknown = models.find((model) => !findModelConfig(config, model));
-    if (unknown) {
-      io.err(`model "${unknown}" is not configured (models: ${Object.keys(config.models).join(", ")})\n`);
-      return 2;
-    }
-    const location = {
-      endpoint: context.settings.vertexEndpoint,
-      region: config.region,
-      parent: vertexParent(config),
-    };
+    const models = chosenModels(config, positionals, io.err);
+    if (!models) return 2;
+    const location = cliVertexLocation(context);
     const endpoints = new VertexEndpointDeployer(location);
     const registry = new VertexModelRegistry(location);
     const report: (ReleaseStatus & ReconcileColumns)[] = [];

@@ -1,8 +1,9 @@
-import { endpointName, findModelConfig, vertexParent } from "../../shared/config.js";
+import { endpointName } from "../../shared/config.js";
 import { readRegistryIndex } from "../../shared/registry-index.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
-import { cliContext } from "../cli-runtime.js";
+import { cliContext, cliVertexLocation } from "../cli-runtime.js";
 import type { Command } from "../command.js";
+import { chosenModels } from "../model-args.js";
 import { lastVerdict, renderStatus, servingRows } from "../status-view.js";
 
 export const status: Command = {
@@ -13,18 +14,9 @@ export const status: Command = {
   async run({ values, positionals }, io) {
     const context = cliContext(io.env);
     const { config } = context;
-    const models = positionals[0] ? [positionals[0]] : Object.keys(config.models);
-    for (const model of models) {
-      if (!findModelConfig(config, model)) {
-        io.err(`model "${model}" is not configured (models: ${Object.keys(config.models).join(", ")})\n`);
-        return 2;
-      }
-    }
-    const endpoints = new VertexEndpointDeployer({
-      endpoint: context.settings.vertexEndpoint,
-      region: config.region,
-      parent: vertexParent(config),
-    });
+    const models = chosenModels(config, positionals, io.err);
+    if (!models) return 2;
+    const endpoints = new VertexEndpointDeployer(cliVertexLocation(context));
     const report: Array<{ model: string; endpoint: string; serving: ReturnType<typeof servingRows> }> = [];
     try {
       for (const model of models) {
