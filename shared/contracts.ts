@@ -179,11 +179,37 @@ const CommitStatusNotification = z.strictObject({
     .optional(),
 });
 
+/** The states of a GitHub deployment status, in GitHub's words. */
+export const DeploymentState = z.enum(["queued", "in_progress", "success", "failure", "error", "inactive"]);
+export type DeploymentState = z.infer<typeof DeploymentState>;
+
 /**
- * What notifyGithub tells GitHub, by `kind`: a commit status now; GitHub Deployments' statuses (issue #17) join the
- * union as another kind.
+ * A status of the GitHub deployment of a model's commit to its endpoint (the environment). notifyGithub finds the
+ * deployment of this rollout (its correlation id) or creates it on first use (docs/decisions.md).
  */
-export const GithubNotification = z.discriminatedUnion("kind", [CommitStatusNotification]);
+const DeploymentStatusNotification = z.strictObject({
+  ...commitEnvelope,
+  model: ModelName,
+  kind: z.literal("deployment-status"),
+  /** The environment: the endpoint's name. */
+  environment: z.string().min(1).max(255),
+  state: DeploymentState,
+  /** The rollout step the status is about (in_progress), so each step's status is told once. */
+  rolloutStep: z.number().int().min(0).max(99).optional(),
+  description: z.string().max(1024),
+  logUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .optional(),
+});
+
+/**
+ * What notifyGithub tells GitHub, by `kind`: a commit status, or a status of the GitHub deployment of a rollout.
+ */
+export const GithubNotification = z.discriminatedUnion("kind", [
+  CommitStatusNotification,
+  DeploymentStatusNotification,
+]);
 
 /** One schema per topic: the sender types its message with it, the receiver validates with it. */
 export const contracts = {
