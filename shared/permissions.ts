@@ -346,6 +346,7 @@ export const permissionTable = {
         "find the registered version, deploy it with a deterministic id and the canary split",
       ),
       publishGrant(Topic.deploymentReady, "hand the canary to verification"),
+      publishGrant(Topic.githubNotifications, "the rollout's GitHub deployment: queued, then its first step"),
     ],
   },
   verifyDeployment: {
@@ -408,7 +409,10 @@ export const permissionTable = {
         why: "the step's task calls advanceRollout with an OIDC token of the rollout-tasks account",
       },
       bucketGrant(Prefix.releases, rewrite, "record a release's outcome in its model's applied state"),
-      publishGrant(Topic.githubNotifications, "report a release's outcome on the commit that declared it"),
+      publishGrant(
+        Topic.githubNotifications,
+        "report a release's outcome on its commit; the rollout's GitHub deployment status per step and at its end",
+      ),
       projectGrant(
         [
           "aiplatform.endpoints.get",

@@ -86,3 +86,17 @@ export function deploymentStatus(
     ...(link ? { logUrl: link } : {}),
   };
 }
+
+/** The in_progress status of a rollout step under way: which step of how many, at what share. */
+export function stepUnderWay(
+  endpoint: string,
+  step: { index: number; of: number; percent: number },
+  note: string,
+  reportUri?: string,
+): NotificationBody {
+  const said = `step ${step.index + 1} of ${step.of}: ${step.percent} % of the traffic, ${note}`;
+  return deploymentStatus(endpoint, "in_progress", said, {
+    rolloutStep: step.index,
+    ...(reportUri ? { reportUri } : {}),
+  });
+}
