@@ -286,6 +286,7 @@ export const permissionTable = {
     description: "Pub/Sub training-requested: starts a Vertex AI CustomJob",
     uses: {
       "shared/gcs-blob-store.ts": blobCalls,
+      "shared/pubsub-publisher.ts": publishCalls,
       "shared/vertex/jobs-adapter.ts": ["createCustomJob", "listCustomJobs"],
     },
     grants: [
@@ -299,6 +300,7 @@ export const permissionTable = {
         permissions: ["iam.serviceAccounts.actAs"],
         why: "the CustomJob runs as the trainer account",
       },
+      publishGrant(Topic.githubNotifications, "the training commit status: pending while the job runs"),
     ],
   },
   registerModel: {
@@ -323,6 +325,7 @@ export const permissionTable = {
         "find the parent model and earlier versions by label, upload the version with its aliases",
       ),
       publishGrant(Topic.deploymentRequested, "auto-deploy policies deploy every registered version"),
+      publishGrant(Topic.githubNotifications, "the training commit status: success once registered"),
     ],
   },
   deployModel: {
@@ -383,6 +386,7 @@ export const permissionTable = {
         "find the serving version on the endpoint and its recorded accuracy; predict through the live endpoint",
       ),
       publishGrant(Topic.verificationCompleted, "hand the verdict to rollout"),
+      publishGrant(Topic.githubNotifications, "the verification commit status of each step"),
     ],
   },
   rolloutModel: {

@@ -69,6 +69,34 @@ export async function notifyGithubAbout(
   });
 }
 
+/** The browser address of a report's HTML page, from its JSON's gs:// URI (or of the object itself). */
+export function reportPage(reportUri: string): string | undefined {
+  return reportLink(reportUri.replace(/\/report\.json$/, "/report.html"));
+}
+
+/** The commit status contexts modelgate sets besides a release's: a model's training and its verification. */
+export const statusContext = {
+  training: (model: string) => `modelgate/training/${model}`,
+  verification: (model: string) => `modelgate/verification/${model}`,
+};
+
+/** A commit status, linking the report when there is one. */
+export function commitStatus(
+  context: string,
+  state: "pending" | "success" | "failure" | "error",
+  description: string,
+  reportUri?: string,
+): NotificationBody {
+  const link = reportUri ? reportPage(reportUri) : undefined;
+  return {
+    kind: "commit-status",
+    context,
+    state,
+    description: description.slice(0, 1024),
+    ...(link ? { targetUrl: link } : {}),
+  };
+}
+
 /** A status of the rollout's GitHub deployment to `endpoint`, linking the report when there is one. */
 export function deploymentStatus(
   endpoint: string,
@@ -76,7 +104,7 @@ export function deploymentStatus(
   description: string,
   options: { rolloutStep?: number; reportUri?: string } = {},
 ): NotificationBody {
-  const link = options.reportUri ? reportLink(options.reportUri) : undefined;
+  const link = options.reportUri ? reportPage(options.reportUri) : undefined;
   return {
     kind: "deployment-status",
     environment: endpoint,

@@ -313,7 +313,7 @@ describe("the rollout's GitHub deployment, through notifyGithub", () => {
   it("is queued, then its step under way, then success linking the report", async () => {
     const { runtime, ready, deliver } = await canaryOnEndpoint();
     await deliver(verdictOn(ready, "pass"));
-    const report = `https://storage.cloud.google.com/modelgate-artifacts/reports/fraud-detector/${v2}/report.json`;
+    const report = `https://storage.cloud.google.com/modelgate-artifacts/reports/fraud-detector/${v2}/report.html`;
     expect(deploymentStatuses(runtime, v2)).toEqual([
       ["queued", undefined, undefined, ready.endpoint],
       ["in_progress", 0, undefined, ready.endpoint],
