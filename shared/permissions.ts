@@ -502,7 +502,7 @@ export const permissionTable = {
   },
   notifyGithub: {
     accountId: "mg-notify-github",
-    description: "Pub/Sub github-notifications: commit statuses as the GitHub App",
+    description: "Pub/Sub github-notifications: commit and deployment statuses as the GitHub App",
     uses: { "shared/gcs-blob-store.ts": blobCalls },
     grants: [...stepBasics(FunctionName.notifyGithub), ...secretGrants(FunctionName.notifyGithub)],
   },

@@ -10,12 +10,12 @@ type Github = CommitStatuses & GithubDeployments;
 type Of<K extends GithubNotification["kind"]> = Extract<GithubNotification, { kind: K }>;
 
 /**
- * What a notification is said once per: its commit status context, or its deployment's environment, step and
- * description (a step is under way, then paused, in two statuses of one state).
+ * What a notification is said once per: its commit status context, or its deployment's environment and step, and
+ * what it says (a step is under way, then paused, in two statuses of one state; each step's verification passes).
  */
 function subjectOf(m: GithubNotification): string {
-  if (m.kind === "commit-status") return m.context;
   const said = createHash("sha256").update(m.description).digest("hex").slice(0, 12);
+  if (m.kind === "commit-status") return `${m.context}/${said}`;
   return `${m.environment}/step-${m.rolloutStep ?? "-"}/${said}`;
 }
 
