@@ -97,6 +97,14 @@ export function commitStatus(
   };
 }
 
+/**
+ * The GitHub environment of an endpoint: its id, the last part of its resource name (`fraud-detector`), as people
+ * name it; a repository's models are served from one project.
+ */
+export function environmentOf(endpoint: string): string {
+  return endpoint.split("/").at(-1) || endpoint;
+}
+
 /** A status of the rollout's GitHub deployment to `endpoint`, linking the report when there is one. */
 export function deploymentStatus(
   endpoint: string,
@@ -107,7 +115,7 @@ export function deploymentStatus(
   const link = options.reportUri ? reportPage(options.reportUri) : undefined;
   return {
     kind: "deployment-status",
-    environment: endpoint,
+    environment: environmentOf(endpoint),
     state,
     description: description.slice(0, 1024),
     ...(options.rolloutStep === undefined ? {} : { rolloutStep: options.rolloutStep }),

@@ -154,7 +154,7 @@ describe("a rollout in steps on the local stack", () => {
     firstCommit = commit;
     expect(await deploymentEnded(commit, "success")).toEqual([
       {
-        environment: endpoint,
+        environment: endpoint.split("/").at(-1),
         statuses: ["queued", "in_progress (step 3 of 3: 100 % of the traffic, verifying)", "success"],
       },
     ]);

@@ -315,9 +315,9 @@ describe("the rollout's GitHub deployment, through notifyGithub", () => {
     await deliver(verdictOn(ready, "pass"));
     const report = `https://storage.cloud.google.com/modelgate-artifacts/reports/fraud-detector/${v2}/report.html`;
     expect(deploymentStatuses(runtime, v2)).toEqual([
-      ["queued", undefined, undefined, ready.endpoint],
-      ["in_progress", 0, undefined, ready.endpoint],
-      ["success", undefined, report, ready.endpoint],
+      ["queued", undefined, undefined, "fraud-detector"],
+      ["in_progress", 0, undefined, "fraud-detector"],
+      ["success", undefined, report, "fraud-detector"],
     ]);
     const ledger = await runtime.ledger.read("fraud-detector", v2);
     expect(ledger.filter((e) => e.action === "github-notification-requested")).toHaveLength(3);
