@@ -1,36 +1,15 @@
-import { createPublicKey } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { demoCommit, recordedGithubView } from "../../cli/commands/demo-github.js";
-import { type LocalGithubServer, startGithubServer } from "../../local/github/index.js";
-import { newGithubAppKey } from "../../local/servers.js";
-import { githubAppClient } from "../../shared/github/app-client.js";
-import { OctokitGithub } from "../../shared/github/octokit-github.js";
+import { localGithubPerTest } from "../support/local-github-app.js";
 
 const repository = "acme/fraud-detector";
-const key = newGithubAppKey();
-const app = { id: 42, installationId: 7 };
-let server: LocalGithubServer | undefined;
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const start = localGithubPerTest();
 
 describe("the demo's view of the local GitHub", () => {
   it("seeds the demo's commit there and prints the deployment statuses and commit statuses it recorded", async () => {
-    server = await startGithubServer({
-      app: { ...app, publicKey: createPublicKey(key).export({ type: "spki", format: "pem" }).toString() },
-    });
+    const { server, github } = await start();
     const commit = await demoCommit(server.url, repository, "a good model");
     expect(server.state.commit(repository, commit)?.sha).toBe(commit);
-    const github = new OctokitGithub(
-      githubAppClient({
-        apiUrl: server.url,
-        appId: app.id,
-        installationId: app.installationId,
-        privateKey: async () => key,
-      }),
-    );
     const target = {
       environment: "fraud-endpoint",
       task: "deploy:fraud-detector",

@@ -1,30 +1,11 @@
-import { createPublicKey } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
-import { type LocalGithubServer, startGithubServer } from "../../local/github/index.js";
-import { newGithubAppKey } from "../../local/servers.js";
+import { describe, expect, it } from "vitest";
+import type { LocalGithubServer } from "../../local/github/index.js";
 import { UpstreamError } from "../../shared/errors.js";
 import { githubAppClient } from "../../shared/github/app-client.js";
-import { OctokitGithub } from "../../shared/github/octokit-github.js";
+import { localGithubPerTest, testApp, testAppKey } from "../support/local-github-app.js";
 
 const repository = "acme/fraud-detector";
-const key = newGithubAppKey();
-const app = { id: 42, installationId: 7 };
-let server: LocalGithubServer | undefined;
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-async function start() {
-  server = await startGithubServer({
-    app: { ...app, publicKey: createPublicKey(key).export({ type: "spki", format: "pem" }).toString() },
-  });
-  const github = new OctokitGithub(
-    githubAppClient({ apiUrl: server.url, ...app, appId: app.id, privateKey: async () => key }),
-  );
-  return { server, github };
-}
+const start = localGithubPerTest();
 
 const target = (rollout: string) => ({
   environment: "fraud-detector-endpoint",
@@ -135,9 +116,9 @@ describe("GitHub Deployments on the local stand-in through octokit", () => {
     server.state.addStatus({ repository, sha, state: "failure", context: "ci/tests" });
     const octokit = await githubAppClient({
       apiUrl: server.url,
-      ...app,
-      appId: app.id,
-      privateKey: async () => key,
+      appId: testApp.id,
+      installationId: testApp.installationId,
+      privateKey: async () => testAppKey,
     })();
     const create = (extra: Record<string, unknown>) =>
       octokit.request("POST /repos/{owner}/{repo}/deployments", {
