@@ -164,6 +164,9 @@ export const ReconcileRequested = z.strictObject({
   createdAt: z.iso.datetime({ offset: true }).optional(),
 });
 
+/** A link GitHub shows beside a status: http(s) only. */
+const HttpUrl = z.url({ protocol: /^https?$/ }).max(2048);
+
 /** A commit status to set on GitHub (shared/github/ports.ts CommitStatus), about a model's release or a whole file. */
 const CommitStatusNotification = z.strictObject({
   ...commitEnvelope,
@@ -173,10 +176,7 @@ const CommitStatusNotification = z.strictObject({
   state: z.enum(["pending", "success", "failure", "error"]),
   context: z.string().min(1).max(255),
   description: z.string().max(1024),
-  targetUrl: z
-    .url({ protocol: /^https?$/ })
-    .max(2048)
-    .optional(),
+  targetUrl: HttpUrl.optional(),
 });
 
 /** The states of a GitHub deployment status, in GitHub's words. */
@@ -197,10 +197,7 @@ const DeploymentStatusNotification = z.strictObject({
   /** The rollout step the status is about (in_progress), so each step's status is told once. */
   rolloutStep: z.number().int().min(0).max(99).optional(),
   description: z.string().max(1024),
-  logUrl: z
-    .url({ protocol: /^https?$/ })
-    .max(2048)
-    .optional(),
+  logUrl: HttpUrl.optional(),
 });
 
 /**
