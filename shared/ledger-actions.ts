@@ -90,6 +90,7 @@ export const ReleasesAction = {
 export const GithubAction = {
   notificationRequested: "github-notification-requested",
   notificationSkipped: "github-notification-skipped",
+  notificationRefused: "github-notification-refused",
   deploymentStatusSet: "deployment-status-set",
   deploymentStatusStale: "deployment-status-stale",
 } as const;

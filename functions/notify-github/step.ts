@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { GithubNotification } from "../../shared/contracts.js";
+import { UpstreamError } from "../../shared/errors.js";
 import type { CommitStatuses, GithubDeployments } from "../../shared/github/ports.js";
 import { Outcome } from "../../shared/ledger.js";
 import { GithubAction, ReleasesAction } from "../../shared/ledger-actions.js";
@@ -72,9 +73,20 @@ export function notifyGithubStep(github: () => Github): StepDefinition<typeof To
     topic: Topic.githubNotifications,
     idempotencyKey: (m) =>
       `${m.repository}@${m.commit}#${m.correlationId}/${m.kind}/${subjectOf(m)}/${m.state}`,
-    run: (message, context) =>
-      message.kind === "commit-status"
-        ? setCommitStatus(github(), message, context)
-        : setDeploymentStatus(github(), message, context),
+    run: async (message, context) => {
+      try {
+        await (message.kind === "commit-status"
+          ? setCommitStatus(github(), message, context)
+          : setDeploymentStatus(github(), message, context));
+      } catch (error) {
+        // GitHub does not know the commit (422): nothing can be said about it there, and the chain did not fail.
+        if (!(error instanceof UpstreamError) || error.details.status !== 422) throw error;
+        await context.record({
+          action: GithubAction.notificationRefused,
+          outcome: Outcome.skipped,
+          details: { kind: message.kind, state: message.state, reason: error.message },
+        });
+      }
+    },
   };
 }

@@ -3,6 +3,7 @@ import { notifyGithubStep } from "../../functions/notify-github/step.js";
 import { rolloutStatus } from "../../functions/rollout-model/github-status.js";
 import { loadConfig } from "../../shared/config.js";
 import type { VerificationCompleted } from "../../shared/contracts.js";
+import { TransientError, UpstreamError } from "../../shared/errors.js";
 import { deploymentStatus, notifyGithubAbout } from "../../shared/github/notifications.js";
 import type { LedgerRecord } from "../../shared/ledger.js";
 import { pubsubFunction } from "../../shared/pubsub-function.js";
@@ -155,5 +156,52 @@ describe("notifyGithub with deployment statuses", () => {
     ]);
     const ledger = await runtime.ledger.read("fraud-detector", commit);
     expect(ledger.filter((e) => e.action === "deployment-status-set")).toHaveLength(2);
+  });
+});
+
+describe("notifyGithub for a commit GitHub does not know", () => {
+  const envelope = {
+    schemaVersion: 1 as const,
+    ...subject,
+    causedBy: [{ source: "test", id: "1" }],
+    createdAt: "2026-01-02T00:00:00.000Z",
+  };
+  const handlerFailing = (error: Error, runtime: ReturnType<typeof memoryRuntime>) =>
+    pubsubFunction(
+      notifyGithubStep(() => ({
+        setStatus: async () => {
+          throw error;
+        },
+        setDeploymentStatus: async () => {
+          throw error;
+        },
+      })),
+      () => runtime,
+    );
+
+  it("records the refusal and completes: the chain did not fail because GitHub cannot show it", async () => {
+    const runtime = memoryRuntime();
+    const refused = new UpstreamError("GitHub answered 422 (No commit found for SHA)", {
+      details: { status: 422 },
+    });
+    const message = { ...envelope, ...deploymentStatus("e", "queued", "deploying") };
+    await handlerFailing(
+      refused,
+      runtime,
+    )(pushEnvelope(Topic.githubNotifications, message, { messageId: "m-1" }));
+    const ledger = await runtime.ledger.read("fraud-detector", commit);
+    expect(ledger.map((e) => [e.action, e.outcome])).toEqual([["github-notification-refused", "skipped"]]);
+  });
+
+  it("leaves any other failure to the step's retry: a rate limit is redelivered", async () => {
+    const runtime = memoryRuntime();
+    const limited = new TransientError("GitHub answered 403 (rate limit)", { details: { status: 403 } });
+    const message = { ...envelope, ...deploymentStatus("e", "queued", "deploying") };
+    await expect(
+      handlerFailing(
+        limited,
+        runtime,
+      )(pushEnvelope(Topic.githubNotifications, message, { messageId: "m-1" })),
+    ).rejects.toThrow(/rate limit/);
   });
 });
