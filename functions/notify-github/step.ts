@@ -79,8 +79,10 @@ export function notifyGithubStep(github: () => Github): StepDefinition<typeof To
           ? setCommitStatus(github(), message, context)
           : setDeploymentStatus(github(), message, context));
       } catch (error) {
-        // GitHub does not know the commit (422): nothing can be said about it there, and the chain did not fail.
-        if (!(error instanceof UpstreamError) || error.details.status !== 422) throw error;
+        // GitHub does not know the repository (404) or the commit (422): nothing can be said about it there, and
+        // the chain did not fail.
+        if (!(error instanceof UpstreamError) || ![404, 422].includes(Number(error.details.status)))
+          throw error;
         await context.record({
           action: GithubAction.notificationRefused,
           outcome: Outcome.skipped,
