@@ -179,19 +179,20 @@ describe("notifyGithub for a commit GitHub does not know", () => {
       () => runtime,
     );
 
-  it("records the refusal and completes: the chain did not fail because GitHub cannot show it", async () => {
-    const runtime = memoryRuntime();
-    const refused = new UpstreamError("GitHub answered 422 (No commit found for SHA)", {
-      details: { status: 422 },
-    });
-    const message = { ...envelope, ...deploymentStatus("e", "queued", "deploying") };
-    await handlerFailing(
-      refused,
-      runtime,
-    )(pushEnvelope(Topic.githubNotifications, message, { messageId: "m-1" }));
-    const ledger = await runtime.ledger.read("fraud-detector", commit);
-    expect(ledger.map((e) => [e.action, e.outcome])).toEqual([["github-notification-refused", "skipped"]]);
-  });
+  it.each([422, 404])(
+    "records a refusal (%i) and completes: GitHub cannot show it, the chain did not fail",
+    async (status) => {
+      const runtime = memoryRuntime();
+      const refused = new UpstreamError(`GitHub answered ${status}`, { details: { status } });
+      const message = { ...envelope, ...deploymentStatus("e", "queued", "deploying") };
+      await handlerFailing(
+        refused,
+        runtime,
+      )(pushEnvelope(Topic.githubNotifications, message, { messageId: "m-1" }));
+      const ledger = await runtime.ledger.read("fraud-detector", commit);
+      expect(ledger.map((e) => [e.action, e.outcome])).toEqual([["github-notification-refused", "skipped"]]);
+    },
+  );
 
   it("leaves any other failure to the step's retry: a rate limit is redelivered", async () => {
     const runtime = memoryRuntime();
