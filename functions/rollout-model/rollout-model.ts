@@ -93,6 +93,7 @@ export async function rolloutModel(
     move.kind === "finish" ? await promote(message, state, deps) : await rollBack(message, state, deps);
   performed.push(...(await labelVerdict(message, verdictLabel[move.kind], deps)));
   const final = await readEndpoint();
+  await tellGithub();
   await deps.trace.record({
     action: move.kind === "finish" ? RolloutAction.rolloutCompleted : RolloutAction.rollbackCompleted,
     outcome: Outcome.succeeded,
@@ -104,7 +105,6 @@ export async function rolloutModel(
       ...(message.resume ? { resume: message.resume } : {}),
     },
   });
-  await tellGithub();
   return { move: move.kind, performed, trafficSplit: final.trafficSplit };
 }
 
