@@ -164,6 +164,9 @@ export const ReconcileRequested = z.strictObject({
   createdAt: z.iso.datetime({ offset: true }).optional(),
 });
 
+/** A link GitHub shows beside a status: http(s) only. */
+const HttpUrl = z.url({ protocol: /^https?$/ }).max(2048);
+
 /** A commit status to set on GitHub (shared/github/ports.ts CommitStatus), about a model's release or a whole file. */
 const CommitStatusNotification = z.strictObject({
   ...commitEnvelope,
@@ -173,17 +176,37 @@ const CommitStatusNotification = z.strictObject({
   state: z.enum(["pending", "success", "failure", "error"]),
   context: z.string().min(1).max(255),
   description: z.string().max(1024),
-  targetUrl: z
-    .url({ protocol: /^https?$/ })
-    .max(2048)
-    .optional(),
+  targetUrl: HttpUrl.optional(),
+});
+
+/** The states of a GitHub deployment status, in GitHub's words. */
+export const DeploymentState = z.enum(["queued", "in_progress", "success", "failure", "error", "inactive"]);
+export type DeploymentState = z.infer<typeof DeploymentState>;
+
+/**
+ * A status of the GitHub deployment of a model's commit to its endpoint (the environment). notifyGithub finds the
+ * deployment of this rollout (its correlation id) or creates it on first use (docs/decisions.md).
+ */
+const DeploymentStatusNotification = z.strictObject({
+  ...commitEnvelope,
+  model: ModelName,
+  kind: z.literal("deployment-status"),
+  /** The environment: the endpoint's name. */
+  environment: z.string().min(1).max(255),
+  state: DeploymentState,
+  /** The rollout step the status is about (in_progress), so each step's status is told once. */
+  rolloutStep: z.number().int().min(0).max(99).optional(),
+  description: z.string().max(1024),
+  logUrl: HttpUrl.optional(),
 });
 
 /**
- * What notifyGithub tells GitHub, by `kind`: a commit status now; GitHub Deployments' statuses (issue #17) join the
- * union as another kind.
+ * What notifyGithub tells GitHub, by `kind`: a commit status, or a status of the GitHub deployment of a rollout.
  */
-export const GithubNotification = z.discriminatedUnion("kind", [CommitStatusNotification]);
+export const GithubNotification = z.discriminatedUnion("kind", [
+  CommitStatusNotification,
+  DeploymentStatusNotification,
+]);
 
 /** One schema per topic: the sender types its message with it, the receiver validates with it. */
 export const contracts = {

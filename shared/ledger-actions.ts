@@ -88,6 +88,15 @@ export const ReleasesAction = {
   commitStatusSet: "commit-status-set",
 } as const;
 
+/** What became of a notification for GitHub: asked of notifyGithub, skipped, or a deployment status set. */
+export const GithubAction = {
+  notificationRequested: "github-notification-requested",
+  notificationSkipped: "github-notification-skipped",
+  notificationRefused: "github-notification-refused",
+  deploymentStatusSet: "deployment-status-set",
+  deploymentStatusStale: "deployment-status-stale",
+} as const;
+
 /** Actions of reconcileEndpoints, each recorded under the model and the commit of its serving release. */
 export const ReconcileAction = {
   inSync: "release-in-sync",
@@ -129,6 +138,7 @@ export type LedgerAction =
   | ValueOf<typeof RolloutAction>
   | ValueOf<typeof ReleasesAction>
   | ValueOf<typeof ReconcileAction>
+  | ValueOf<typeof GithubAction>
   | ValueOf<typeof IngressAction>
   | ValueOf<typeof CliAction>;
 

@@ -286,6 +286,7 @@ export const permissionTable = {
     description: "Pub/Sub training-requested: starts a Vertex AI CustomJob",
     uses: {
       "shared/gcs-blob-store.ts": blobCalls,
+      "shared/pubsub-publisher.ts": publishCalls,
       "shared/vertex/jobs-adapter.ts": ["createCustomJob", "listCustomJobs"],
     },
     grants: [
@@ -299,6 +300,7 @@ export const permissionTable = {
         permissions: ["iam.serviceAccounts.actAs"],
         why: "the CustomJob runs as the trainer account",
       },
+      publishGrant(Topic.githubNotifications, "the training commit status: pending while the job runs"),
     ],
   },
   registerModel: {
@@ -323,6 +325,7 @@ export const permissionTable = {
         "find the parent model and earlier versions by label, upload the version with its aliases",
       ),
       publishGrant(Topic.deploymentRequested, "auto-deploy policies deploy every registered version"),
+      publishGrant(Topic.githubNotifications, "the training commit status: success once registered"),
     ],
   },
   deployModel: {
@@ -352,6 +355,7 @@ export const permissionTable = {
         "find the registered version, deploy it with a deterministic id and the canary split; route a drift repair's canary share",
       ),
       publishGrant(Topic.deploymentReady, "hand the canary to verification"),
+      publishGrant(Topic.githubNotifications, "the rollout's GitHub deployment: queued, then its first step"),
     ],
   },
   verifyDeployment: {
@@ -388,6 +392,7 @@ export const permissionTable = {
         "find the serving version on the endpoint and its recorded accuracy; predict through the live endpoint",
       ),
       publishGrant(Topic.verificationCompleted, "hand the verdict to rollout"),
+      publishGrant(Topic.githubNotifications, "the verification commit status of each step"),
     ],
   },
   rolloutModel: {
@@ -414,7 +419,10 @@ export const permissionTable = {
         why: "the step's task calls advanceRollout with an OIDC token of the rollout-tasks account",
       },
       bucketGrant(Prefix.releases, rewrite, "record a release's outcome in its model's applied state"),
-      publishGrant(Topic.githubNotifications, "report a release's outcome on the commit that declared it"),
+      publishGrant(
+        Topic.githubNotifications,
+        "report a release's outcome on its commit; the rollout's GitHub deployment status per step and at its end",
+      ),
       projectGrant(
         [
           "aiplatform.endpoints.get",
@@ -500,7 +508,7 @@ export const permissionTable = {
   },
   notifyGithub: {
     accountId: "mg-notify-github",
-    description: "Pub/Sub github-notifications: commit statuses as the GitHub App",
+    description: "Pub/Sub github-notifications: commit and deployment statuses as the GitHub App",
     uses: { "shared/gcs-blob-store.ts": blobCalls },
     grants: [...stepBasics(FunctionName.notifyGithub), ...secretGrants(FunctionName.notifyGithub)],
   },

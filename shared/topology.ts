@@ -189,7 +189,7 @@ export const functions = {
   ),
   // Steps without the App key (rolloutModel) reach GitHub through it.
   notifyGithub: {
-    ...pubsubStep(Topic.githubNotifications, "writes commit statuses to GitHub"),
+    ...pubsubStep(Topic.githubNotifications, "writes commit statuses and deployment statuses to GitHub"),
     secrets: [Secret.githubAppKey],
   },
 } as const satisfies Record<string, FunctionDeclaration>;

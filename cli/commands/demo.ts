@@ -6,7 +6,8 @@ import { readStackFile } from "../cli-env.js";
 import { cliContext } from "../cli-runtime.js";
 import type { Command } from "../command.js";
 import { followChain } from "../follow-chain.js";
-import { deliverGithubEvent, pushPayload, randomHex } from "../github-push.js";
+import { deliverGithubEvent, pushPayload } from "../github-push.js";
+import { demoCommit, recordedGithubView } from "./demo-github.js";
 
 const model = "fraud-detector";
 
@@ -36,6 +37,7 @@ export const demo: Command = {
       io.err("the stack file names no githubWebhook URL or secret; restart `npm start`\n");
       return 2;
     }
+    const githubApi = stack.env.MODELGATE_GITHUB_API_URL;
     const objects = buildExampleObjects();
     const normal = objects.find((o) => o.name === EXAMPLE_OBJECTS.train)?.contents ?? "";
     const shifted = objects.find((o) => o.name === EXAMPLE_OBJECTS.trainShifted)?.contents ?? "";
@@ -43,7 +45,7 @@ export const demo: Command = {
 
     const runOne = async (label: string, data: string) => {
       await context.blobs.write(EXAMPLE_OBJECTS.train, data, { contentType: "application/x-ndjson" });
-      const commit = randomHex(40);
+      const commit = await demoCommit(githubApi, modelConfig.repository, label);
       io.out(
         `\n▶ ${label}: push ${commit.slice(0, 12)} to ${modelConfig.repository}@${modelConfig.branch ?? "main"}\n`,
       );
@@ -86,6 +88,7 @@ export const demo: Command = {
               ? "failed verification and was ROLLED BACK (previous split restored)"
               : "stopped before verification";
         io.out(`  ${run.commit.slice(0, 12)}  ${status}\n    report: ${reportUrl}\n`);
+        if (githubApi) io.out(`  What GitHub shows:\n${await recordedGithubView(githubApi, run.commit)}`);
       }
       io.out(`\nSee the whole story: npx modelgate lineage ${model}\n`);
       const ok = first.outcome?.finished && second.outcome?.finished;

@@ -4,6 +4,7 @@ import { endpointName, modelConfig } from "../../shared/config.js";
 import type { DeploymentReady, DeploymentRequested } from "../../shared/contracts.js";
 import { followUp } from "../../shared/contracts.js";
 import { ArtifactError, NotFoundError } from "../../shared/errors.js";
+import { deploymentStatus, notifyGithubAbout, stepUnderWay } from "../../shared/github/notifications.js";
 import { Outcome } from "../../shared/ledger.js";
 import { DeployAction } from "../../shared/ledger-actions.js";
 import {
@@ -163,6 +164,8 @@ async function deployCanary(
   };
   // Nothing of this commit is deployed, so the endpoint as read now is the truth; replace any older plan.
   await writeCanaryPlan(deps.blobs, plan, storedGeneration);
+  const queued = `deploying version ${version.versionId} with ${plan.canaryPercent} % of the traffic`;
+  await notifyGithubAbout(message, deploymentStatus(endpoint, "queued", queued), deps);
 
   const spec = {
     deployedModelId: candidateId,
@@ -251,6 +254,9 @@ async function announce(
   };
   const messageId = await deps.publisher.publish(Topic.deploymentReady, ready);
   deps.trace.logger.info("deployment-ready published", { messageId, deployedModelId: plan.deployedModelId });
+  const step = { index: plan.rolloutStep ?? 0, percent: plan.canaryPercent };
+  const of = rolloutSteps(modelConfig(deps.config, message.model)).length;
+  await notifyGithubAbout(message, stepUnderWay(plan.endpoint, { ...step, of }, "verifying"), deps);
   await deps.trace.record({
     action: DeployAction.deploymentReadyPublished,
     outcome: Outcome.succeeded,

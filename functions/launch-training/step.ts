@@ -1,3 +1,4 @@
+import { commitStatus, notifyGithubAbout, statusContext } from "../../shared/github/notifications.js";
 import { adaptedStep } from "../../shared/pubsub-function.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
 import type { LaunchTrainingAdapters } from "./adapters.js";
@@ -12,5 +13,14 @@ export const launchTrainingStep = adaptedStep<typeof Topic.trainingRequested, La
   topic: Topic.trainingRequested,
   idempotencyKey: (message) =>
     `${message.model}@${message.commit}${message.retrain === undefined ? "" : `#retrain-${message.retrain}`}`,
-  logic: launchTraining,
+  logic: async (message, deps) => {
+    const job = await launchTraining(message, deps);
+    const said = `training job ${job.job.split("/").at(-1)} ${job.reused ? "found" : "started"}`;
+    await notifyGithubAbout(
+      message,
+      commitStatus(statusContext.training(message.model), "pending", said),
+      deps,
+    );
+    return job;
+  },
 });

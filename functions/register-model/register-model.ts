@@ -4,6 +4,7 @@ import { modelConfig } from "../../shared/config.js";
 import type { ArtifactReady, DeploymentRequested } from "../../shared/contracts.js";
 import { followUp } from "../../shared/contracts.js";
 import { ArtifactError } from "../../shared/errors.js";
+import { commitStatus, notifyGithubAbout, statusContext } from "../../shared/github/notifications.js";
 import { Outcome } from "../../shared/ledger.js";
 import { RegisterAction } from "../../shared/ledger-actions.js";
 import {
@@ -94,6 +95,12 @@ export async function registerModel(
     details: { registration, indexWritten: index.written, indexAttempts: index.attempts },
   });
 
+  const trained = `trained and registered as version ${version.versionId}`;
+  await notifyGithubAbout(
+    message,
+    commitStatus(statusContext.training(message.model), "success", trained),
+    deps,
+  );
   if (model.promotion.autoDeploy) await requestAutoDeploy(message, deps, now);
   return {
     modelResource: version.modelResource,

@@ -1,6 +1,7 @@
 import { type Config, modelConfig } from "../../shared/config.js";
 import type { Cause, VerificationCompleted } from "../../shared/contracts.js";
 import { UpstreamError } from "../../shared/errors.js";
+import { notifyGithubAbout } from "../../shared/github/notifications.js";
 import { Outcome } from "../../shared/ledger.js";
 import { RolloutAction } from "../../shared/ledger-actions.js";
 import {
@@ -17,6 +18,7 @@ import { promotedSplit, rollbackSplit } from "../../shared/traffic-split.js";
 import { advanceStep } from "./advance-step.js";
 import { checkResume, checkTarget } from "./check-message.js";
 import { routeTraffic, undeployIfPresent } from "./endpoint-moves.js";
+import { rolloutStatus } from "./github-status.js";
 import { nextMove, PauseReason, type RolloutMove } from "./next-move.js";
 
 /**
@@ -64,7 +66,9 @@ export async function rolloutModel(
   const model = modelConfig(deps.config, message.model);
   const at = rolloutStep(model, message.model, message.rolloutStep ?? 0);
   checkResume(message, model.promotion.promoters);
-  const move = nextMove(message, rolloutSteps(model));
+  const steps = rolloutSteps(model);
+  const move = nextMove(message, steps);
+  const tellGithub = () => notifyGithubAbout(message, rolloutStatus(message, move, steps), deps);
   const readEndpoint = () =>
     recordedCall(deps.trace, RolloutAction.endpointRead, () => deps.deployer.getEndpoint(message.endpoint), {
       endpoint: message.endpoint,
@@ -73,6 +77,7 @@ export async function rolloutModel(
   if (message.resume) await recordResume(message, deps);
   if (move.kind === "pause") {
     await recordPause(message, move.step, move.reason, deps);
+    await tellGithub();
     return { move: move.kind, performed: [], trafficSplit: state.trafficSplit };
   }
   if (move.kind === "advance") {
@@ -81,12 +86,14 @@ export async function rolloutModel(
       ...deps,
       now: deps.now ?? (() => new Date()),
     });
+    await tellGithub();
     return { move: move.kind, performed, trafficSplit: (await readEndpoint()).trafficSplit };
   }
   const performed =
     move.kind === "finish" ? await promote(message, state, deps) : await rollBack(message, state, deps);
   performed.push(...(await labelVerdict(message, verdictLabel[move.kind], deps)));
   const final = await readEndpoint();
+  await tellGithub();
   await deps.trace.record({
     action: move.kind === "finish" ? RolloutAction.rolloutCompleted : RolloutAction.rollbackCompleted,
     outcome: Outcome.succeeded,

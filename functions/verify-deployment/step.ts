@@ -1,10 +1,12 @@
 import { findModelConfig } from "../../shared/config.js";
 import { ConfigError } from "../../shared/errors.js";
-import type { StepDefinition } from "../../shared/pubsub-function.js";
+import { notifyGithubAbout } from "../../shared/github/notifications.js";
+import { type StepDefinition, stepDeps } from "../../shared/pubsub-function.js";
 import { rolloutConfidence, rolloutStep } from "../../shared/rollout-plan.js";
 import type { Runtime } from "../../shared/runtime.js";
 import { FunctionName, Topic } from "../../shared/topology.js";
 import type { VerifyAdapters } from "./adapters.js";
+import { verificationStatus } from "./github-status.js";
 import { verifyDeployment } from "./verify-deployment.js";
 
 /** verifyDeployment as a Pub/Sub step on `deployment-ready`: one verification per deployment request. */
@@ -20,7 +22,7 @@ export function verifyDeploymentStep(
     idempotencyKey: (message) =>
       `${message.model}@${message.commit}#${message.correlationId}/${message.deployedModelId}` +
       (message.rolloutStep ? `/step-${message.rolloutStep}` : ""),
-    run: (message, context) => {
+    run: async (message, context) => {
       const { runtime } = context;
       const model = findModelConfig(runtime.config, message.model);
       if (!model) {
@@ -33,7 +35,7 @@ export function verifyDeploymentStep(
         ...(step.sampleSize === undefined ? {} : { sampleSize: step.sampleSize }),
         ...(confidence === undefined ? {} : { confidence }),
       };
-      return verifyDeployment(message, settings, {
+      const outcome = await verifyDeployment(message, settings, {
         ...adapters(runtime),
         blobs: runtime.blobs,
         publisher: runtime.publisher,
@@ -42,6 +44,8 @@ export function verifyDeploymentStep(
         cause: context.cause,
         ...options,
       });
+      await notifyGithubAbout(message, verificationStatus(message, outcome), stepDeps(context));
+      return outcome;
     },
   };
 }

@@ -1,4 +1,6 @@
 import type { LocalAppAuth } from "./app-auth.js";
+import { deploymentRoutes } from "./deployment-routes.js";
+import { notFound, unprocessable, userOf } from "./responses.js";
 import type { LocalCommit, LocalGithubState, LocalPull } from "./state.js";
 
 /** A request as the routes see it: the path split from its query, the JSON body already parsed. */
@@ -18,7 +20,7 @@ export interface GithubResponse {
 /** Which credential a route takes: the App's JWT, or an installation token. */
 export type Credential = "app-jwt" | "installation";
 
-interface Route {
+export interface Route {
   method: string;
   pattern: RegExp;
   credential: Credential;
@@ -29,19 +31,6 @@ export interface RouteContext {
   state: LocalGithubState;
   auth: LocalAppAuth;
   baseUrl: string;
-}
-
-const notFound = (): GithubResponse => ({
-  status: 404,
-  body: { message: "Not Found", documentation_url: "https://docs.github.com/rest" },
-});
-const unprocessable = (message: string): GithubResponse => ({
-  status: 422,
-  body: { message, documentation_url: "https://docs.github.com/rest" },
-});
-
-function userOf(login: string) {
-  return { login, id: [...login].reduce((n, c) => n * 31 + c.charCodeAt(0), 7) % 1e9, type: "User" };
 }
 
 /** GET /repos/{o}/{r}/commits/{ref}: the commit object (without its file list, which modelgate does not read). */
@@ -212,4 +201,5 @@ export const routes: Route[] = [
       };
     },
   },
+  ...deploymentRoutes,
 ];

@@ -42,6 +42,7 @@ export function handleSeed(
   body: unknown,
 ): GithubResponse | undefined {
   if (method === "GET" && path === "/_local/statuses") return { status: 200, body: state.statuses };
+  if (method === "GET" && path === "/_local/deployments") return { status: 200, body: state.deployments.all };
   const match = seedPath.exec(path);
   if (!match || method !== "POST") return undefined;
   const [, repository = "", kind] = match;

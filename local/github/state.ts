@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { LocalDeployments } from "./deployments.js";
 
 /** A commit the stand-in serves: its tree (path → text), author and pull request. */
 export interface LocalCommit {
@@ -56,11 +57,12 @@ export interface CommitSeed {
 
 /**
  * The repositories the local GitHub serves: commits with their trees, branches and tags, merged pull requests with
- * reviews, and the commit statuses written. Tests and the CLI's simulated push seed it; the server reads it.
+ * reviews, and the commit statuses and deployments written. Tests and the CLI's simulated push seed it; the server reads it.
  */
 export class LocalGithubState {
   private readonly repositories = new Map<string, LocalRepository>();
   readonly statuses: LocalStatus[] = [];
+  readonly deployments = new LocalDeployments();
   private counter = 0;
 
   private repository(name: string): LocalRepository {

@@ -1,9 +1,14 @@
 import type { Octokit } from "@octokit/core";
 import { TransientError, UpstreamError, ValidationError } from "../errors.js";
+import { setDeploymentStatus } from "./octokit-deployments.js";
 import type {
   CommitProvenance,
   CommitStatus,
   CommitStatuses,
+  DeploymentStatus,
+  DeploymentStatusResult,
+  DeploymentTarget,
+  GithubDeployments,
   GithubRepositories,
   PullRequestProvenance,
 } from "./ports.js";
@@ -35,8 +40,11 @@ function split(repository: string): { owner: string; repo: string } {
   return { owner, repo };
 }
 
-/** GithubRepositories and CommitStatuses on the REST API, through an installation-authenticated octokit. */
-export class OctokitGithub implements GithubRepositories, CommitStatuses {
+/**
+ * GithubRepositories, CommitStatuses and GithubDeployments on the REST API, through an installation-authenticated
+ * octokit.
+ */
+export class OctokitGithub implements GithubRepositories, CommitStatuses, GithubDeployments {
   constructor(private readonly client: () => Promise<Octokit>) {}
 
   async readFile(repository: string, path: string, commit: string, maxBytes: number): Promise<string | null> {
@@ -140,6 +148,23 @@ export class OctokitGithub implements GithubRepositories, CommitStatuses {
       });
     } catch (error) {
       throw githubError(`setting the ${status.context} status of ${repository}@${commit}`, error);
+    }
+  }
+
+  async setDeploymentStatus(
+    repository: string,
+    commit: string,
+    target: DeploymentTarget,
+    status: DeploymentStatus,
+  ): Promise<DeploymentStatusResult> {
+    const octokit = await this.client();
+    try {
+      return await setDeploymentStatus(octokit, split(repository), commit, target, status);
+    } catch (error) {
+      throw githubError(
+        `setting the ${status.state} status of ${repository}@${commit}'s deployment to ${target.environment}`,
+        error,
+      );
     }
   }
 }

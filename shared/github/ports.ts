@@ -39,3 +39,42 @@ export interface CommitStatus {
 export interface CommitStatuses {
   setStatus(repository: string, commit: string, status: CommitStatus): Promise<void>;
 }
+
+/** The states of a GitHub deployment status (shared/contracts.ts DeploymentState). */
+export type DeploymentStatusState = "queued" | "in_progress" | "success" | "failure" | "error" | "inactive";
+
+/** Which GitHub deployment a status belongs to: one per rollout of a commit to an environment. */
+export interface DeploymentTarget {
+  /** The environment: the endpoint's name. */
+  environment: string;
+  /** GitHub's `task`: `deploy:<model>`, so two models' rollouts to one endpoint stay apart. */
+  task: string;
+  /** The rollout's correlation id, kept in the deployment's payload: how its later statuses find it. */
+  rollout: string;
+  description: string;
+}
+
+export interface DeploymentStatus {
+  state: DeploymentStatusState;
+  description: string;
+  logUrl?: string;
+}
+
+/** What became of a deployment status: written, or left out because the deployment is already further on. */
+export interface DeploymentStatusResult {
+  deploymentId: number;
+  created: boolean;
+  written: boolean;
+  /** The deployment's latest state when the status was left out. */
+  latest?: string;
+}
+
+/** GitHub Deployments, as modelgate reports its rollouts. */
+export interface GithubDeployments {
+  setDeploymentStatus(
+    repository: string,
+    commit: string,
+    target: DeploymentTarget,
+    status: DeploymentStatus,
+  ): Promise<DeploymentStatusResult>;
+}

@@ -16,6 +16,7 @@ import { rolloutQueuePath } from "../../shared/tasks/cloud-tasks-scheduler.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 
+import { eventually } from "../support/eventually.js";
 import { waitForLedger } from "../support/wait-for-ledger.js";
 
 // Progressive delivery on the local stack: each commit is trained, registered and deployed for real, then goes
@@ -54,6 +55,7 @@ describe("a rollout in steps on the local stack", () => {
   let runtime: Runtime;
   let endpoints: VertexEndpointDeployer;
   let serving = "";
+  let firstCommit = "";
 
   beforeAll(async () => {
     execFileSync(process.execPath, ["scripts/build-main.mjs"]);
@@ -77,6 +79,8 @@ describe("a rollout in steps on the local stack", () => {
   });
 
   async function push(commit: string) {
+    // The commit exists on GitHub, as a pushed one does: its deployments and statuses are set on it.
+    stack.servers.github.state.addCommit("acme/fraud-detector", { sha: commit, files: {} });
     await runtime.blobs.write(EXAMPLE_OBJECTS.train, normalData, { contentType: "application/x-ndjson" });
     const payload = pushPayload({
       repository: "acme/fraud-detector",
@@ -104,6 +108,26 @@ describe("a rollout in steps on the local stack", () => {
 
   const split = async () => (await endpoints.getEndpoint(endpoint)).trafficSplit;
 
+  /** The commit's GitHub deployments as the stand-in recorded them: each one's statuses, "state (step)". */
+  const githubDeployments = (commit: string) =>
+    stack.servers.github.state.deployments.all
+      .filter((d) => d.sha === commit)
+      .map((d) => ({
+        environment: d.environment,
+        statuses: d.statuses.map((s) => s.state + (s.state === "in_progress" ? ` (${s.description})` : "")),
+      }));
+
+  /** Waits until the commit's deployment has ended in `state`, then returns what GitHub shows. */
+  const deploymentEnded = (commit: string, state: string) =>
+    eventually(
+      `the GitHub deployment of ${commit} to end in ${state}`,
+      () => {
+        const found = githubDeployments(commit);
+        return found[0]?.statuses.at(-1) === state ? found : undefined;
+      },
+      { timeoutMs: 20_000, detail: () => JSON.stringify(githubDeployments(commit)) },
+    );
+
   /** A commit deployed at the first step and paused there: its sample is too small to decide. */
   async function pausedAtFirstStep(): Promise<string> {
     const commit = randomHex(40);
@@ -127,6 +151,13 @@ describe("a rollout in steps on the local stack", () => {
     await waitFor(commit, ["rollout-completed"]);
     serving = deployedModelId(model, commit);
     expect(await split()).toEqual({ [serving]: 100 });
+    firstCommit = commit;
+    expect(await deploymentEnded(commit, "success")).toEqual([
+      {
+        environment: endpoint.split("/").at(-1),
+        statuses: ["queued", "in_progress (step 3 of 3: 100 % of the traffic, verifying)", "success"],
+      },
+    ]);
   });
 
   it("pauses an inconclusive step, refuses a stranger, and on promote goes through a baked step to 100 %", {
@@ -171,6 +202,26 @@ describe("a rollout in steps on the local stack", () => {
     const lineage = await cli("lineage", model, "--commit", commit);
     expect(lineage.text).toContain("rollout-resumed");
     serving = candidate;
+
+    // What GitHub shows: the deployment through each step to success, the version it replaced inactive.
+    const [deployment] = await deploymentEnded(commit, "success");
+    expect(deployment?.statuses).toEqual([
+      "queued",
+      "in_progress (step 1 of 3: 10 % of the traffic, verifying)",
+      expect.stringMatching(/^in_progress \(step 1 of 3: 10 % of the traffic, paused, inconclusive: /),
+      "in_progress (step 2 of 3: 50 % of the traffic, baking 3s)",
+      "in_progress (step 3 of 3: 100 % of the traffic, verifying)",
+      "success",
+    ]);
+    expect(githubDeployments(firstCommit)[0]?.statuses.at(-1)).toBe("inactive");
+    const recorded = stack.servers.github.state.deployments.all.find((d) => d.sha === commit);
+    expect(recorded?.statuses.at(-1)?.logUrl).toMatch(
+      new RegExp(`^https://storage.cloud.google.com/[^/]+/reports/${model}/${commit}/step-2/report.html$`),
+    );
+    const verification = stack.servers.github.state.statuses
+      .filter((s) => s.sha === commit && s.context === `modelgate/verification/${model}`)
+      .map((s) => s.state);
+    expect(verification).toEqual(["pending", "success", "success"]);
   });
 
   it("aborts from a paused step, restoring the split from before the rollout exactly", {
@@ -196,6 +247,11 @@ describe("a rollout in steps on the local stack", () => {
       expect((await cli("promote", model, "--commit", commit, "--as", "alice")).code).toBe(0);
       const entries = await waitFor(commit, ["rollback-completed"]);
       expect(entries.some((e) => e.action === "traffic-advanced")).toBe(true);
+      const [deployment] = await deploymentEnded(commit, "failure");
+      expect(deployment?.statuses.slice(-2)).toEqual([
+        "in_progress (step 2 of 3: 50 % of the traffic, baking 3s)",
+        "failure",
+      ]);
       const report = JSON.parse(
         (await runtime.blobs.read(`reports/${model}/${commit}/step-1/report.json`))?.data.toString() ?? "{}",
       );

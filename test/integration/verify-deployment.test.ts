@@ -102,7 +102,8 @@ describe("verifyDeployment against the local Vertex AI endpoint", () => {
     expect(report.scoring.instancesPerScoredRow).toBeGreaterThan(1);
 
     const ledger = await servers.runtime().ledger.read(MODEL_NAME, goodCommit);
-    expect(ledger.map((r) => r.action)).toEqual(["verification-completed"]);
+    // The verdict, then the verification commit status handed to notifyGithub.
+    expect(ledger.map((r) => r.action)).toEqual(["verification-completed", "github-notification-requested"]);
     const [html] = await vertex.storage
       .bucket(servers.runtime().config.bucket)
       .file(`reports/${MODEL_NAME}/${goodCommit}/report.html`)

@@ -126,6 +126,7 @@ describe("launchTraining step", () => {
         "custom-job-created:failed",
         "custom-jobs-listed:succeeded",
         "custom-job-reused:skipped",
+        "github-notification-requested:succeeded",
       ].sort(),
     );
   });

@@ -205,7 +205,16 @@ describe("registerModel step", () => {
     const { runtime, deliver, writeManifest } = await setup({ autoDeploy: false });
     await writeManifest(commit, manifest());
     await deliver(artifactReady());
-    expect(runtime.publisher.published).toEqual([]);
+    expect(runtime.publisher.on(Topic.deploymentRequested)).toEqual([]);
+    // Only the training commit status, for notifyGithub.
+    expect(runtime.publisher.on(Topic.githubNotifications)).toEqual([
+      expect.objectContaining({
+        kind: "commit-status",
+        context: "modelgate/training/fraud-detector",
+        state: "success",
+        description: expect.stringMatching(/^trained and registered as version \d+$/),
+      }),
+    ]);
   });
 
   it.each([

@@ -104,7 +104,12 @@ describe("notifyGithub", () => {
     const runtime = memoryRuntime();
     const set: Array<[string, string, CommitStatus]> = [];
     const handler = pubsubFunction(
-      notifyGithubStep(() => ({ setStatus: async (r, c, s) => void set.push([r, c, s]) })),
+      notifyGithubStep(() => ({
+        setStatus: async (r, c, s) => void set.push([r, c, s]),
+        setDeploymentStatus: async () => {
+          throw new Error("a commit status sets no deployment status");
+        },
+      })),
       () => runtime,
     );
     const notification = {

@@ -304,3 +304,36 @@ describe("rolloutModel refuses targets it did not deploy", () => {
     });
   });
 });
+
+describe("the rollout's GitHub deployment, through notifyGithub", () => {
+  const deploymentStatuses = (runtime: ReturnType<typeof memoryRuntime>, commit: string) =>
+    runtime.publisher
+      .on(Topic.githubNotifications)
+      .filter((n) => n.kind === "deployment-status" && n.commit === commit)
+      .map((n) => (n.kind === "deployment-status" ? [n.state, n.rolloutStep, n.logUrl, n.environment] : []));
+
+  it("is queued, then its step under way, then success linking the report", async () => {
+    const { runtime, ready, deliver } = await canaryOnEndpoint();
+    await deliver(verdictOn(ready, "pass"));
+    const report = `https://storage.cloud.google.com/modelgate-artifacts/reports/fraud-detector/${v2}/report.html`;
+    expect(deploymentStatuses(runtime, v2)).toEqual([
+      ["queued", undefined, undefined, "fraud-detector"],
+      ["in_progress", 0, undefined, "fraud-detector"],
+      ["success", undefined, report, "fraud-detector"],
+    ]);
+    const ledger = await runtime.ledger.read("fraud-detector", v2);
+    expect(ledger.filter((e) => e.action === "github-notification-requested")).toHaveLength(3);
+  });
+
+  it("ends in failure, with the reasons, when the step fails", async () => {
+    const { runtime, ready, deliver } = await canaryOnEndpoint();
+    await deliver(verdictOn(ready, "fail"));
+    expect(deploymentStatuses(runtime, v2).map(([state]) => state)).toEqual([
+      "queued",
+      "in_progress",
+      "failure",
+    ]);
+    const failure = runtime.publisher.on(Topic.githubNotifications).at(-1);
+    expect(failure?.description).toBe("failed at step 1 of 1, split restored: accuracy 0.71 below 0.85");
+  });
+});

@@ -159,6 +159,15 @@ describe("a rollout in steps", () => {
     await deliver(step0, 2);
     expect(vertex.count("setTrafficSplit")).toBe(calls);
     expect(runtime.publisher.on(Topic.deploymentReady)).toHaveLength(2);
+    // GitHub is told the second step is under way once, after deployModel's queued and first step.
+    const said = runtime.publisher
+      .on(Topic.githubNotifications)
+      .flatMap((n) => (n.kind === "deployment-status" ? [`${n.state} ${n.description}`] : []));
+    expect(said).toEqual([
+      "queued deploying version 3 with 10 % of the traffic",
+      "in_progress step 1 of 3: 10 % of the traffic, verifying",
+      "in_progress step 2 of 3: 50 % of the traffic, verifying",
+    ]);
   });
 
   it("schedules a step with a bake for now + bake under a deterministic task name, once", async () => {

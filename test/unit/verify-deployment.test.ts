@@ -199,7 +199,16 @@ describe("verifyDeployment", () => {
     expect(html?.data.toString()).toContain("<svg");
 
     const records = await runtime.ledger.read(model, candidateCommit);
-    expect(records.map((r) => r.action)).toEqual(["verification-completed"]);
+    expect(records.map((r) => r.action)).toEqual(["verification-completed", "github-notification-requested"]);
+    // The verification commit status, linking the step's HTML report, for notifyGithub to set.
+    expect(runtime.publisher.on(Topic.githubNotifications)).toEqual([
+      expect.objectContaining({
+        kind: "commit-status",
+        context: `modelgate/verification/${model}`,
+        state: "success",
+        targetUrl: `https://storage.cloud.google.com/${runtime.blobs.bucket}/reports/${model}/${candidateCommit}/report.html`,
+      }),
+    ]);
     expect(records[0]?.details).toMatchObject({
       verdict: "pass",
       reportUri: completed?.reportUri,
