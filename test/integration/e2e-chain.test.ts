@@ -1,17 +1,17 @@
-import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deliverGithubEvent, pushPayload, randomHex } from "../../cli/github-push.js";
 import { runCli } from "../../cli/main.js";
 import { buildExampleObjects, EXAMPLE_OBJECTS } from "../../examples/fraud-detector/seed-data.js";
-import { type LocalStack, startStack } from "../../local/stack.js";
+import type { LocalStack } from "../../local/stack.js";
 import { endpointName, loadConfig, vertexParent } from "../../shared/config.js";
 import type { LedgerEntry } from "../../shared/ledger.js";
 import { Label } from "../../shared/model-ports.js";
-import { createRuntime, type Runtime } from "../../shared/runtime.js";
+import type { Runtime } from "../../shared/runtime.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
+import { fraudDetectorTrainingPush, startE2eStack } from "../support/e2e-stack.js";
 import { conformanceHost } from "../support/pubsub-under-test.js";
 import { stackVertexLocation } from "../support/stack-vertex.js";
 import { waitForLedger } from "../support/wait-for-ledger.js";
@@ -34,16 +34,13 @@ describe("the whole chain on the local stack", () => {
   const good: string[] = [];
 
   beforeAll(async () => {
-    execFileSync(process.execPath, ["scripts/build-main.mjs"]);
-    stack = await startStack({
+    ({ stack, runtime } = await startE2eStack({
       config,
       configPath: resolve("modelgate.config.yaml"),
       webhookSecret: "e2e-secret-e2e-secret-e2e-secret-e2e",
-      backoffSeconds: { minimum: 0.2, maximum: 2 },
       // `npm run test:conformance`: the chain on gcloud's Pub/Sub emulator instead of ours.
       ...(conformanceHost ? { pubsubEmulatorHost: conformanceHost } : {}),
-    });
-    runtime = createRuntime({ ...stack.env, MODELGATE_CONFIG: resolve("modelgate.config.yaml") });
+    }));
     const location = stackVertexLocation(stack, config);
     endpoints = new VertexEndpointDeployer(location);
     jobs = new VertexTrainingLauncher(location);
@@ -66,12 +63,7 @@ describe("the whole chain on the local stack", () => {
 
   async function push(commit: string, data: string, deliveryId?: string) {
     await runtime.blobs.write(EXAMPLE_OBJECTS.train, data, { contentType: "application/x-ndjson" });
-    const payload = pushPayload({
-      repository: "acme/fraud-detector",
-      ref: "refs/heads/main",
-      commit,
-      modified: ["models/fraud-detector/train.py"],
-    });
+    const payload = fraudDetectorTrainingPush(commit);
     return github("push", payload, deliveryId);
   }
 

@@ -1,22 +1,22 @@
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { deliverGithubEvent, pushPayload, randomHex } from "../../cli/github-push.js";
+import { deliverGithubEvent, randomHex } from "../../cli/github-push.js";
 import { runCli } from "../../cli/main.js";
 import { buildExampleObjects, EXAMPLE_OBJECTS } from "../../examples/fraud-detector/seed-data.js";
-import { type LocalStack, startStack } from "../../local/stack.js";
+import type { LocalStack } from "../../local/stack.js";
 import { endpointName, loadConfig, vertexParent } from "../../shared/config.js";
 import type { LedgerEntry } from "../../shared/ledger.js";
 import { ReconcileAction, ReleasesAction } from "../../shared/ledger-actions.js";
 import { Label } from "../../shared/model-ports.js";
 import { writeAppliedRelease } from "../../shared/releases/applied-release.js";
-import { createRuntime, type Runtime } from "../../shared/runtime.js";
+import type { Runtime } from "../../shared/runtime.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
+import { fraudDetectorTrainingPush, startE2eStack } from "../support/e2e-stack.js";
 import { eventually } from "../support/eventually.js";
 import { fluxHeaders } from "../support/ingress-flux.js";
 import { send } from "../support/ingress-http.js";
@@ -45,15 +45,12 @@ describe("releases on the local stack: drift repaired, Flux events", () => {
   let byHandVersionId = "";
 
   beforeAll(async () => {
-    execFileSync(process.execPath, ["scripts/build-main.mjs"]);
-    stack = await startStack({
+    ({ stack, runtime } = await startE2eStack({
       config,
       configPath,
       webhookSecret: secret,
       fluxSecret,
-      backoffSeconds: { minimum: 0.2, maximum: 2 },
-    });
-    runtime = createRuntime({ ...stack.env, MODELGATE_CONFIG: configPath });
+    }));
     const location = stackVertexLocation(stack, config);
     endpoints = new VertexEndpointDeployer(location);
     registry = new VertexModelRegistry(location);
@@ -90,12 +87,7 @@ describe("releases on the local stack: drift repaired, Flux events", () => {
 
   it("finds a release serving in sync", { timeout: 120_000 }, async () => {
     await runtime.blobs.write(EXAMPLE_OBJECTS.train, normalData, { contentType: "application/x-ndjson" });
-    const payload = pushPayload({
-      repository: "acme/fraud-detector",
-      ref: "refs/heads/main",
-      commit: released,
-      modified: ["models/fraud-detector/train.py"],
-    });
+    const payload = fraudDetectorTrainingPush(released);
     expect(
       (await deliverGithubEvent(stack.functions.githubWebhook.url, secret, "push", payload)).status,
     ).toBe(202);

@@ -1,20 +1,20 @@
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deliverGithubEvent, pushPayload, randomHex } from "../../cli/github-push.js";
 import { buildExampleObjects, EXAMPLE_OBJECTS } from "../../examples/fraud-detector/seed-data.js";
-import { type LocalStack, startStack } from "../../local/stack.js";
+import type { LocalStack } from "../../local/stack.js";
 import { endpointName, loadConfig, vertexParent } from "../../shared/config.js";
 import { type LedgerEntry, unattributed } from "../../shared/ledger.js";
 import { ReleasesAction } from "../../shared/ledger-actions.js";
 import { readAppliedRelease } from "../../shared/releases/applied-release.js";
-import { createRuntime, type Runtime } from "../../shared/runtime.js";
+import type { Runtime } from "../../shared/runtime.js";
 import { loadSettings } from "../../shared/settings.js";
 import { Topic } from "../../shared/topology.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
+import { startE2eStack } from "../support/e2e-stack.js";
 import { eventually } from "../support/eventually.js";
 import { releasesRequest } from "../support/step-messages.js";
 
@@ -44,14 +44,11 @@ describe("releases declared in Git, on the local stack", () => {
   const [good, better, shifted] = [randomHex(40), randomHex(40), randomHex(40)];
 
   beforeAll(async () => {
-    execFileSync(process.execPath, ["scripts/build-main.mjs"]);
-    stack = await startStack({
+    ({ stack, runtime } = await startE2eStack({
       config: config.parsed,
       configPath: config.path,
       webhookSecret: secret,
-      backoffSeconds: { minimum: 0.2, maximum: 2 },
-    });
-    runtime = createRuntime({ ...stack.env, MODELGATE_CONFIG: config.path });
+    }));
     endpoints = new VertexEndpointDeployer({
       endpoint: loadSettings(stack.env).vertexEndpoint,
       region: config.parsed.region,

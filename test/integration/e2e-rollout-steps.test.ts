@@ -1,20 +1,20 @@
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { deliverGithubEvent, pushPayload, randomHex } from "../../cli/github-push.js";
+import { deliverGithubEvent, randomHex } from "../../cli/github-push.js";
 import { runCli } from "../../cli/main.js";
 import { buildExampleObjects, EXAMPLE_OBJECTS } from "../../examples/fraud-detector/seed-data.js";
-import { type LocalStack, startStack } from "../../local/stack.js";
+import type { LocalStack } from "../../local/stack.js";
 import { endpointName, parseConfig, vertexParent } from "../../shared/config.js";
 import type { LedgerEntry } from "../../shared/ledger.js";
-import { createRuntime, type Runtime } from "../../shared/runtime.js";
+import type { Runtime } from "../../shared/runtime.js";
 import { loadSettings } from "../../shared/settings.js";
 import { rolloutQueuePath } from "../../shared/tasks/cloud-tasks-scheduler.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
+import { fraudDetectorTrainingPush, startE2eStack } from "../support/e2e-stack.js";
 
 import { eventually } from "../support/eventually.js";
 import { waitForLedger } from "../support/wait-for-ledger.js";
@@ -58,14 +58,11 @@ describe("a rollout in steps on the local stack", () => {
   let firstCommit = "";
 
   beforeAll(async () => {
-    execFileSync(process.execPath, ["scripts/build-main.mjs"]);
-    stack = await startStack({
+    ({ stack, runtime } = await startE2eStack({
       config,
       configPath,
       webhookSecret: secret,
-      backoffSeconds: { minimum: 0.2, maximum: 2 },
-    });
-    runtime = createRuntime({ ...stack.env, MODELGATE_CONFIG: configPath });
+    }));
     endpoints = new VertexEndpointDeployer({
       endpoint: loadSettings(stack.env).vertexEndpoint,
       region: config.region,
@@ -82,12 +79,7 @@ describe("a rollout in steps on the local stack", () => {
     // The commit exists on GitHub, as a pushed one does: its deployments and statuses are set on it.
     stack.servers.github.state.addCommit("acme/fraud-detector", { sha: commit, files: {} });
     await runtime.blobs.write(EXAMPLE_OBJECTS.train, normalData, { contentType: "application/x-ndjson" });
-    const payload = pushPayload({
-      repository: "acme/fraud-detector",
-      ref: "refs/heads/main",
-      commit,
-      modified: ["models/fraud-detector/train.py"],
-    });
+    const payload = fraudDetectorTrainingPush(commit);
     const reply = await deliverGithubEvent(stack.functions.githubWebhook.url, secret, "push", payload);
     expect(reply.status).toBe(202);
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { LocalGithubServer } from "../../local/github/index.js";
 import { UpstreamError } from "../../shared/errors.js";
 import { githubAppClient } from "../../shared/github/app-client.js";
+import type { DeploymentStatus, GithubDeployments } from "../../shared/github/ports.js";
 import { localGithubPerTest, testApp, testAppKey } from "../support/local-github-app.js";
 
 const repository = "acme/fraud-detector";
@@ -14,6 +15,14 @@ const target = (rollout: string) => ({
   description: "fraud-detector to its endpoint",
 });
 
+/** Sets a status of rollout r-1's deployment of `sha`. */
+const rolloutStatus = (
+  github: GithubDeployments,
+  sha: string,
+  state: DeploymentStatus["state"],
+  description: string,
+) => github.setDeploymentStatus(repository, sha, target("r-1"), { state, description });
+
 const shown = (server: LocalGithubServer) =>
   server.state.deployments.all.map((d) => ({ sha: d.sha, states: d.statuses.map((s) => s.state) }));
 
@@ -21,14 +30,8 @@ describe("GitHub Deployments on the local stand-in through octokit", () => {
   it("creates a rollout's deployment once and adds its statuses in order, with the log URL", async () => {
     const { server, github } = await start();
     const sha = server.state.addCommit(repository, { files: {} });
-    const first = await github.setDeploymentStatus(repository, sha, target("r-1"), {
-      state: "queued",
-      description: "deploying",
-    });
-    const again = await github.setDeploymentStatus(repository, sha, target("r-1"), {
-      state: "in_progress",
-      description: "step 1 of 3: 10 % of the traffic",
-    });
+    const first = await rolloutStatus(github, sha, "queued", "deploying");
+    const again = await rolloutStatus(github, sha, "in_progress", "step 1 of 3: 10 % of the traffic");
     await github.setDeploymentStatus(repository, sha, target("r-1"), {
       state: "success",
       description: "serving",
@@ -77,15 +80,9 @@ describe("GitHub Deployments on the local stand-in through octokit", () => {
   it("leaves out a status that would take an ended deployment back, and a queued after any other", async () => {
     const { server, github } = await start();
     const sha = server.state.addCommit(repository, { files: {} });
-    await github.setDeploymentStatus(repository, sha, target("r-1"), { state: "failure", description: "no" });
-    const late = await github.setDeploymentStatus(repository, sha, target("r-1"), {
-      state: "in_progress",
-      description: "step 2",
-    });
-    const queued = await github.setDeploymentStatus(repository, sha, target("r-1"), {
-      state: "queued",
-      description: "deploying",
-    });
+    await rolloutStatus(github, sha, "failure", "no");
+    const late = await rolloutStatus(github, sha, "in_progress", "step 2");
+    const queued = await rolloutStatus(github, sha, "queued", "deploying");
     expect(late).toMatchObject({ written: false, latest: "failure" });
     expect(queued).toMatchObject({ written: false, latest: "failure" });
     expect(shown(server)).toEqual([{ sha, states: ["failure"] }]);
@@ -94,7 +91,7 @@ describe("GitHub Deployments on the local stand-in through octokit", () => {
   it("gives each rollout of one commit its own deployment, and refuses a commit GitHub does not have", async () => {
     const { server, github } = await start();
     const sha = server.state.addCommit(repository, { files: {} });
-    await github.setDeploymentStatus(repository, sha, target("r-1"), { state: "queued", description: "" });
+    await rolloutStatus(github, sha, "queued", "");
     await github.setDeploymentStatus(repository, sha, target("r-2"), { state: "queued", description: "" });
     expect(server.state.deployments.all.map((d) => d.payload)).toEqual([
       { rollout: "r-1" },
