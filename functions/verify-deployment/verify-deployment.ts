@@ -1,18 +1,17 @@
-import { sameCommit } from "../../shared/commit.js";
-import { readCommitManifest } from "../../shared/commit-artifact.js";
 import type { ModelConfig } from "../../shared/config-schema.js";
 import type { Cause, DeploymentReady, Verdict, VerificationCompleted } from "../../shared/contracts.js";
 import { followUp } from "../../shared/contracts.js";
-import { ArtifactError, describeError } from "../../shared/errors.js";
+import { describeError } from "../../shared/errors.js";
 import { Outcome } from "../../shared/ledger.js";
 import { VerifyAction } from "../../shared/ledger-actions.js";
 import type { Logger } from "../../shared/logger.js";
-import { type Manifest, ManifestError, manifestPath, parseManifest } from "../../shared/manifest.js";
+import type { Manifest } from "../../shared/manifest.js";
 import type { EndpointDeployer, ModelRegistry } from "../../shared/model-ports.js";
 import type { BlobStore, Publisher } from "../../shared/ports.js";
 import type { StepContext } from "../../shared/pubsub-function.js";
 import { Topic } from "../../shared/topology.js";
 import type { ServingPredictor } from "../../shared/vertex/prediction-adapter.js";
+import { readCandidateManifest } from "./candidate-manifest.js";
 import { type GoldenExample, type GoldenTally, newGoldenTally, streamGoldenSet } from "./golden-stream.js";
 import { ModelMeasure } from "./model-measure.js";
 import { reportObjectNames } from "./report.js";
@@ -265,32 +264,6 @@ function judge(
     ...intervalMetrics(decision),
   };
   return { decision, metrics, drift };
-}
-
-async function readCandidateManifest(blobs: BlobStore, message: DeploymentReady): Promise<Manifest> {
-  const found = await readCommitManifest(blobs, message.model, message.commit);
-  if (!found) {
-    throw new ArtifactError(
-      `the candidate's gs://${blobs.bucket}/${manifestPath(message.model, message.commit)} does not exist: no baseline to measure drift against`,
-    );
-  }
-  const { name, object } = found;
-  let manifest: Manifest;
-  try {
-    manifest = parseManifest(JSON.parse(object.data.toString("utf8")));
-  } catch (error) {
-    const reason =
-      error instanceof ManifestError || error instanceof SyntaxError ? error.message : String(error);
-    throw new ArtifactError(`gs://${blobs.bucket}/${name} is not a valid modelgate.json: ${reason}`, {
-      cause: error,
-    });
-  }
-  if (manifest.model !== message.model || !sameCommit(manifest.commit, message.commit)) {
-    throw new ArtifactError(
-      `gs://${blobs.bucket}/${name} names ${manifest.model}@${manifest.commit}, not ${message.model}@${message.commit}`,
-    );
-  }
-  return manifest;
 }
 
 /** The golden examples are sent as their instances; the predictor sees only what the endpoint should. */
