@@ -50,7 +50,7 @@ describe("doctor's comparison", () => {
 
   it("treats the same permission on another scope as both missing and excess", () => {
     const moved = table.map((e) =>
-      e.identity === Identity.deployModel && e.scope.kind === "topic"
+      e.identity === Identity.deployModel && e.scope.kind === "topic" && e.scope.value === "deployment-ready"
         ? { ...e, scope: { kind: "topic" as const, value: "artifact-ready" as const } }
         : e,
     );
