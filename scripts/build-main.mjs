@@ -26,6 +26,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { banner } from "./esm-banner.mjs";
+import { gapicJsonPlugin } from "./gapic-json-plugin.mjs";
 
 const require = createRequire(import.meta.url);
 const stampFile = join("dist", "local", "build-stamps.json");
@@ -74,7 +75,7 @@ function builds(name) {
       outExtension: { ".js": ".mjs" },
       external: ["@google-cloud/functions-framework"],
       banner: { js: banner },
-      plugins: [await cachedVertexProtosPlugin()],
+      plugins: [await cachedVertexProtosPlugin(), gapicJsonPlugin()],
       sourcemap: true,
       sourcesContent: false,
       legalComments: "none",
@@ -100,11 +101,12 @@ function aiplatformProtos() {
   return join(dirname(require.resolve("@google-cloud/aiplatform/package.json")), "build/protos/protos.json");
 }
 
-/** Anything that changes every output: this script, esbuild's version, Node's major version. */
+/** Anything that changes every output: this script and its plugin, esbuild's version, Node's major version. */
 function buildKey() {
   const esbuildVersion = JSON.parse(readFileSync(require.resolve("esbuild/package.json"), "utf8")).version;
   return createHash("sha256")
     .update(readFileSync(fileURLToPath(import.meta.url)))
+    .update(readFileSync(fileURLToPath(new URL("./gapic-json-plugin.mjs", import.meta.url))))
     .update(`${esbuildVersion} ${process.versions.node.split(".")[0]}`)
     .digest("hex")
     .slice(0, 16);
