@@ -3,7 +3,6 @@ import {
   type Cause,
   followUp,
   type GithubNotification,
-  Verdict,
   type VerificationCompleted,
 } from "../../shared/contracts.js";
 import { Outcome } from "../../shared/ledger.js";
@@ -29,12 +28,14 @@ export interface ReleaseOutcomeDeps {
 }
 
 /**
- * After a rollout or rollback of a release (a verdict that carries `release`): the model's applied state becomes
- * "serving" or "failed" with the reasons, and the commit that declared it gets success or failure linking the
- * report (through notifyGithub, which holds the App key). A state that a newer declaration replaced is left alone.
+ * After a release's rollout ended (a verdict that carries `release`): `served` when it finished at 100 %, not when it
+ * rolled back from any step. The model's applied state becomes "serving" or "failed" with the reasons, and the
+ * commit that declared it gets success or failure linking the report (through notifyGithub, which holds the App
+ * key). A state that a newer declaration replaced is left alone.
  */
 export async function recordReleaseOutcome(
   message: VerificationCompleted,
+  served: boolean,
   deps: ReleaseOutcomeDeps,
 ): Promise<void> {
   const declaredBy = message.release?.declaredBy;
@@ -55,7 +56,7 @@ export async function recordReleaseOutcome(
     });
     return;
   }
-  const passed = message.verdict === Verdict.pass;
+  const passed = served;
   const reason = message.reasons.join("; ").slice(0, 2048);
   if (applied.state === ReleaseState.requested) {
     const { lastServing: _replaced, reason: _old, ...rest } = applied;

@@ -139,8 +139,8 @@ async function recordPause(
 ): Promise<void> {
   const why =
     reason === PauseReason.approval
-      ? `step ${step} needs approval: modelgate promote ${message.model} --commit ${message.commit}`
-      : `step ${step} is inconclusive: ${message.reasons.join("; ")}`;
+      ? `step ${step + 1} needs approval: modelgate promote ${message.model} --commit ${message.commit}`
+      : `step ${step + 1} is inconclusive: ${message.reasons.join("; ")}`;
   trace.logger.info(`rollout of ${message.model}@${message.commit} paused: ${why}`);
   await trace.record({
     action:

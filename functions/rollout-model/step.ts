@@ -26,7 +26,10 @@ export function rolloutModelStep(
         ...stepDeps(context),
         ...options,
       });
-      await recordReleaseOutcome(message, stepDeps(context));
+      // A release's outcome is the rollout's end: a pass at an earlier step, or a pause, decides nothing yet.
+      if (result.move === "finish" || result.move === "roll-back") {
+        await recordReleaseOutcome(message, result.move === "finish", stepDeps(context));
+      }
       return result;
     },
   };

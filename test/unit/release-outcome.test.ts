@@ -63,7 +63,8 @@ async function outcome(message: VerificationCompleted) {
   const runtime = memoryRuntime();
   await writeAppliedRelease(runtime.blobs, requested, "0");
   const trace = { record: async () => {}, logger: runtime.logger };
-  await recordReleaseOutcome(message, { ...runtime, trace, cause: { source: "test", id: "1" } });
+  const served = message.verdict === "pass";
+  await recordReleaseOutcome(message, served, { ...runtime, trace, cause: { source: "test", id: "1" } });
   return { runtime, applied: (await readAppliedRelease(runtime.blobs, "fraud-detector"))?.applied };
 }
 

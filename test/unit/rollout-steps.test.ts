@@ -9,6 +9,11 @@ import {
   type VerificationCompleted,
 } from "../../shared/contracts.js";
 import { pubsubFunction } from "../../shared/pubsub-function.js";
+import {
+  type AppliedRelease,
+  readAppliedRelease,
+  writeAppliedRelease,
+} from "../../shared/releases/applied-release.js";
 import type { RolloutConfig } from "../../shared/rollout-config.js";
 import { Scheduled, type StepScheduler, stepTaskId } from "../../shared/step-scheduler.js";
 import { Topic } from "../../shared/topology.js";
@@ -105,6 +110,41 @@ function verdictOn(ready: DeploymentReady, verdict: Verdict, extra: Partial<Veri
 
 const actions = async (runtime: ReturnType<typeof memoryRuntime>) =>
   (await runtime.ledger.read("fraud-detector", v3)).map((e) => e.action);
+
+describe("a release rolled out in steps", () => {
+  it("is serving only once its last step passed, not after an earlier one", async () => {
+    const { deliver, lastReady, runtime } = await rolloutOf(threeSteps);
+    const declaredBy = "d".repeat(40);
+    const requested: AppliedRelease = {
+      schemaVersion: 1,
+      model: "fraud-detector",
+      release: { commit: v3 },
+      declaredBy: {
+        repository: "acme/fraud-detector",
+        commit: declaredBy,
+        path: "modelgate.releases.yaml",
+        trigger: "flux",
+        at: "2026-03-01T11:00:00.000Z",
+      },
+      state: "requested",
+      updatedAt: "2026-03-01T11:00:00.000Z",
+    };
+    await writeAppliedRelease(runtime.blobs, requested, "0");
+    const release = { release: { declaredBy } };
+    const state = async () => (await readAppliedRelease(runtime.blobs, "fraud-detector"))?.applied.state;
+    const releaseStatuses = () =>
+      runtime.publisher.on(Topic.githubNotifications).filter((n) => n.commit === declaredBy);
+
+    await deliver(verdictOn(lastReady(), "pass", release));
+    await deliver(verdictOn(lastReady(), "pass", release));
+    expect(await state()).toBe("requested");
+    expect(releaseStatuses()).toEqual([]);
+
+    await deliver(verdictOn(lastReady(), "pass", release));
+    expect(await state()).toBe("serving");
+    expect(releaseStatuses()).toMatchObject([{ state: "success" }]);
+  });
+});
 
 describe("a rollout in steps", () => {
   it("deploys at the first step's share and moves through each step to 100 %", async () => {
@@ -246,7 +286,11 @@ describe("pauses for a person", () => {
     const inconclusive = verdictOn(lastReady(), "inconclusive");
     await deliver(inconclusive);
     expect(vertex.endpoint(endpoint).trafficSplit).toEqual({ [a]: 35, [b]: 15, [c]: 50 });
-    expect(await actions(runtime)).toContain("rollout-paused-inconclusive");
+    const paused = (await runtime.ledger.read("fraud-detector", v3)).find(
+      (e) => e.action === "rollout-paused-inconclusive",
+    );
+    // Counted from 1, as GitHub and the CLI say it: the second step.
+    expect(paused?.details?.reason).toMatch(/^step 2 is inconclusive: /);
 
     await deliver({
       ...inconclusive,
