@@ -1,3 +1,4 @@
+import type { ReleaseOrigin } from "../../shared/contracts.js";
 import { TransientError } from "../../shared/errors.js";
 import type { BlobStore } from "../../shared/ports.js";
 
@@ -19,6 +20,8 @@ export interface CanaryPlan {
   previousDeployedModelId?: string;
   /** The rollout step the canary starts at (the last one for a first deployment); absent in older plans: 0. */
   rolloutStep?: number;
+  /** The release this deployment applies: every message of its rollout carries it, so the end is recorded. */
+  release?: ReleaseOrigin;
   plannedAt: string;
 }
 
@@ -32,6 +35,7 @@ export function plannedDeployment(plan: CanaryPlan) {
     canaryPercent: plan.canaryPercent,
     previousTrafficSplit: plan.previousTrafficSplit,
     ...(plan.previousDeployedModelId ? { previousDeployedModelId: plan.previousDeployedModelId } : {}),
+    ...(plan.release ? { release: plan.release } : {}),
   };
 }
 

@@ -160,6 +160,7 @@ async function deployCanary(
     previousTrafficSplit: previous,
     ...(previousDeployedModelId ? { previousDeployedModelId } : {}),
     rolloutStep: step.index,
+    ...(message.release ? { release: message.release } : {}),
     plannedAt: now().toISOString(),
   };
   // Nothing of this commit is deployed, so the endpoint as read now is the truth; replace any older plan.

@@ -80,6 +80,7 @@ export async function planRepair(
     previousTrafficSplit: found,
     ...(previousDeployedModelId ? { previousDeployedModelId } : {}),
     rolloutStep: step,
+    ...(request.release ? { release: request.release } : {}),
     plannedAt: deps.now().toISOString(),
   };
   await writeCanaryPlan(deps.blobs, plan, stored?.generation ?? "0");

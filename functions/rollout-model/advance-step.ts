@@ -55,6 +55,7 @@ export async function advanceStep(
     previousTrafficSplit: message.previousTrafficSplit,
     ...(message.previousDeployedModelId ? { previousDeployedModelId: message.previousDeployedModelId } : {}),
     rolloutStep: step.index,
+    ...(message.release ? { release: message.release } : {}),
   };
   if (step.bakeMs === undefined) {
     const messageId = await deps.publisher.publish(Topic.deploymentReady, ready);

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { canaryPlanPath } from "../../functions/deploy-model/canary-plan.js";
 import { deployModelStep } from "../../functions/deploy-model/step.js";
+import { modelConfig } from "../../shared/config.js";
 import { type DeploymentRequested, encodeMessage } from "../../shared/contracts.js";
 import { TransientError, UpstreamError } from "../../shared/errors.js";
 import { Label } from "../../shared/model-ports.js";
 import { pubsubFunction } from "../../shared/pubsub-function.js";
+import { rolloutSteps } from "../../shared/rollout-plan.js";
 import { deliveryPolicy, Topic } from "../../shared/topology.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { FakeVertex } from "../support/fake-vertex.js";
@@ -247,7 +249,8 @@ describe("deployModel step", () => {
     await deliver(promotionRequest(v1));
     const declared = deployedModelId("fraud-detector", v1);
     await deployByHand(vertex, endpoint, { [declared]: 60, "42": 40 });
-    const repair = promotionRequest(v1, { correlationId: "repair-1", reason: "release-repair" });
+    const release = { declaredBy: "d".repeat(40) };
+    const repair = promotionRequest(v1, { correlationId: "repair-1", reason: "release-repair", release });
     await deliver(repair, "m-2");
     await deliver(repair, "m-3");
     // Nothing deployed or routed: verify → rollout restore 100 % and the alias, or roll back from this split.
@@ -261,7 +264,8 @@ describe("deployModel step", () => {
       versionId: "1",
       canaryPercent: 60,
       previousTrafficSplit: { [declared]: 60, "42": 40 },
-      rolloutStep: 0,
+      rolloutStep: rolloutSteps(modelConfig(runtime.config, "fraud-detector")).length - 1,
+      release,
     });
     const ledger = await runtime.ledger.read("fraud-detector", v1);
     expect(ledger.filter((e) => e.action === "repair-planned")).toHaveLength(1);

@@ -135,12 +135,15 @@ describe("a release rolled out in steps", () => {
     const releaseStatuses = () =>
       runtime.publisher.on(Topic.githubNotifications).filter((n) => n.commit === declaredBy);
 
+    // The first step's verdict carries the release (deployModel's deployment-ready did); each later step's
+    // deployment-ready must carry it on, or the rollout's end is never recorded as the release's.
     await deliver(verdictOn(lastReady(), "pass", release));
-    await deliver(verdictOn(lastReady(), "pass", release));
+    expect(lastReady()).toMatchObject({ rolloutStep: 1, ...release });
+    await deliver(verdictOn(lastReady(), "pass"));
     expect(await state()).toBe("requested");
     expect(releaseStatuses()).toEqual([]);
 
-    await deliver(verdictOn(lastReady(), "pass", release));
+    await deliver(verdictOn(lastReady(), "pass"));
     expect(await state()).toBe("serving");
     expect(releaseStatuses()).toMatchObject([{ state: "success" }]);
   });
