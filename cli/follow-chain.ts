@@ -14,17 +14,25 @@ export function chainEnded(entries: LedgerEntry[]): boolean {
   return entries.some(endsChain);
 }
 
-/**
- * Follows one commit's ledger until the chain ends or `timeoutMs` passes, calling `onEntry` once per new record
- * (the progress display).
- */
+export interface FollowOptions {
+  timeoutMs: number;
+  pollMs?: number;
+  /** Called once per new record (the progress display). */
+  onEntry?: (entry: LedgerEntry) => void;
+  /** Records already shown: a second follow of the same commit shows only what is new. */
+  seen?: Set<string>;
+  /** Stop early, unfinished, when this holds (a paused rollout, say). */
+  stopWhen?: (entries: LedgerEntry[]) => boolean;
+}
+
+/** Follows one commit's ledger until the chain ends, `stopWhen` holds or `timeoutMs` passes. */
 export async function followChain(
   ledger: Ledger,
   model: string,
   commit: string,
-  options: { timeoutMs: number; pollMs?: number; onEntry?: (entry: LedgerEntry) => void },
+  options: FollowOptions,
 ): Promise<ChainOutcome> {
-  const seen = new Set<string>();
+  const seen = options.seen ?? new Set<string>();
   const deadline = Date.now() + options.timeoutMs;
   let entries: LedgerEntry[] = [];
   for (;;) {
@@ -35,7 +43,9 @@ export async function followChain(
       options.onEntry?.(entry);
     }
     if (chainEnded(entries)) return { final: entries.at(-1), entries, finished: true };
-    if (Date.now() > deadline) return { final: entries.at(-1), entries, finished: false };
+    if (options.stopWhen?.(entries) || Date.now() > deadline) {
+      return { final: entries.at(-1), entries, finished: false };
+    }
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 250));
   }
 }

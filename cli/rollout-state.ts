@@ -55,7 +55,7 @@ export function resumeProblem(action: ResumeAction, state: RolloutState): string
   if (state.kind === "none") return "no rollout of this commit is on record";
   if (state.kind === "ended") return `the rollout already ended (${state.action} at ${state.at})`;
   if (action === "promote" && state.kind !== "paused") {
-    return `the rollout is not waiting for anyone (at step ${state.step}); promote continues a paused rollout`;
+    return `the rollout is not waiting for anyone (at step ${state.step + 1}); promote continues a paused rollout`;
   }
   return null;
 }

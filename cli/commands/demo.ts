@@ -1,19 +1,32 @@
 import { buildExampleObjects, EXAMPLE_OBJECTS } from "../../examples/fraud-detector/seed-data.js";
 import { findModelConfig } from "../../shared/config.js";
-import { Verdict } from "../../shared/contracts.js";
-import { type LedgerEntry, Outcome } from "../../shared/ledger.js";
+import { rolloutSteps } from "../../shared/rollout-plan.js";
 import { readStackFile } from "../cli-env.js";
 import { cliContext } from "../cli-runtime.js";
 import type { Command } from "../command.js";
-import { followChain } from "../follow-chain.js";
 import { deliverGithubEvent, pushPayload } from "../github-push.js";
 import { demoCommit, recordedGithubView } from "./demo-github.js";
+import { type DemoRun, followRollout, outcomeLine, reportUrl } from "./demo-rollout.js";
 
 const model = "fraud-detector";
+/** The demo's person: one of fraud-detector's promotion.promoters in modelgate.config.yaml. */
+const demoPerson = "modelgate-demo";
+
+/** The demo's pushes, in order: each trains on the data named, then goes through the whole chain. */
+const runs: readonly DemoRun[] = [
+  { label: "a model trained on the normal data", data: EXAMPLE_OBJECTS.train },
+  { label: "a code change, retrained on the same data", data: EXAMPLE_OBJECTS.train },
+  {
+    label: "a retrain after a labelling job lost 70 % of the fraud labels",
+    data: EXAMPLE_OBJECTS.trainLostLabels,
+    promoteAs: demoPerson,
+  },
+];
 
 export const demo: Command = {
   path: ["demo"],
-  summary: "against the running stack: push a good model (rolled out), then a shifted one (rolled back)",
+  summary:
+    "against the running stack: a good model rolled out in steps, a worse one rolled back at a later step, with what GitHub shows",
   usage: "usage: modelgate demo [--timeout SECONDS]\n\n  Needs `npm start` running in another terminal.",
   options: { timeout: { type: "string" } },
   async run({ values }, io) {
@@ -38,18 +51,24 @@ export const demo: Command = {
       return 2;
     }
     const githubApi = stack.env.MODELGATE_GITHUB_API_URL;
-    const objects = buildExampleObjects();
-    const normal = objects.find((o) => o.name === EXAMPLE_OBJECTS.train)?.contents ?? "";
-    const shifted = objects.find((o) => o.name === EXAMPLE_OBJECTS.trainShifted)?.contents ?? "";
+    const contents = new Map(buildExampleObjects().map((o) => [o.name, o.contents]));
+    const normal = contents.get(EXAMPLE_OBJECTS.train) ?? "";
     const touched = modelConfig.paths[0]?.replace(/\*+.*$/, "") ?? "";
+    const steps = rolloutSteps(modelConfig);
+    io.out(
+      `${model} rolls out in ${steps.length} step${steps.length === 1 ? "" : "s"}: ` +
+        `${steps.map((s) => `${s.traffic} %${s.bakeMs ? ` (bake ${s.bakeMs / 1000} s)` : ""}`).join(" → ")}` +
+        " of the endpoint's traffic, each verified on the golden set through the live endpoint.\n",
+    );
 
-    const runOne = async (label: string, data: string) => {
-      await context.blobs.write(EXAMPLE_OBJECTS.train, data, { contentType: "application/x-ndjson" });
-      const commit = await demoCommit(githubApi, modelConfig.repository, label);
+    const pushOne = async (run: DemoRun) => {
+      await context.blobs.write(EXAMPLE_OBJECTS.train, contents.get(run.data) ?? "", {
+        contentType: "application/x-ndjson",
+      });
+      const commit = await demoCommit(githubApi, modelConfig.repository, run.label);
       io.out(
-        `\n▶ ${label}: push ${commit.slice(0, 12)} to ${modelConfig.repository}@${modelConfig.branch ?? "main"}\n`,
+        `\n▶ ${run.label}: push ${commit.slice(0, 12)} to ${modelConfig.repository}@${modelConfig.branch ?? "main"}\n`,
       );
-      const started = Date.now();
       const reply = await deliverGithubEvent(
         webhook,
         secret,
@@ -59,59 +78,35 @@ export const demo: Command = {
           ref: `refs/heads/${modelConfig.branch ?? "main"}`,
           commit,
           modified: [`${touched}train.py`],
-          message: label,
+          message: run.label,
         }),
       );
       io.out(`  githubWebhook answered ${reply.status} ${JSON.stringify(reply.body)}\n`);
       if (reply.status >= 300) return { commit, outcome: undefined };
-      const outcome = await followChain(context.ledger, model, commit, {
-        timeoutMs,
-        onEntry: (entry) => io.out(progressLine(entry, started)),
-      });
+      const outcome = await followRollout(
+        context,
+        { model, commit, run, steps, timeoutMs, started: Date.now() },
+        io,
+      );
       return { commit, outcome };
     };
 
     try {
-      const first = await runOne("a model trained on the normal data", normal);
-      const second = await runOne("a model trained on shifted data", shifted);
+      const results = [];
+      for (const run of runs) results.push({ run, ...(await pushOne(run)) });
       io.out("\nSummary\n");
-      for (const run of [first, second]) {
-        const verdict = await readVerdict(context.blobs, run.commit);
-        const reportUrl = `${stack.env.STORAGE_EMULATOR_HOST}/storage/v1/b/${context.config.bucket}/o/${encodeURIComponent(
-          `reports/${model}/${run.commit}/report.html`,
-        )}?alt=media`;
-        const status = !run.outcome?.finished
-          ? "did not finish in time"
-          : verdict === Verdict.pass
-            ? "verified and ROLLED OUT (100% traffic, alias production)"
-            : verdict === Verdict.fail
-              ? "failed verification and was ROLLED BACK (previous split restored)"
-              : "stopped before verification";
-        io.out(`  ${run.commit.slice(0, 12)}  ${status}\n    report: ${reportUrl}\n`);
-        if (githubApi) io.out(`  What GitHub shows:\n${await recordedGithubView(githubApi, run.commit)}`);
+      for (const { commit, outcome } of results) {
+        io.out(`  ${commit.slice(0, 12)}  ${outcomeLine(outcome, steps)}\n`);
+        io.out(
+          `    report: ${reportUrl(stack.env.STORAGE_EMULATOR_HOST, context.config.bucket, model, commit, outcome)}\n`,
+        );
+        if (githubApi) io.out(`  What GitHub shows:\n${await recordedGithubView(githubApi, commit)}`);
       }
       io.out(`\nSee the whole story: npx modelgate lineage ${model}\n`);
-      const ok = first.outcome?.finished && second.outcome?.finished;
-      return ok ? 0 : 1;
+      return results.every((r) => r.outcome?.finished) ? 0 : 1;
     } finally {
       // Leave the example data as `npm start` seeded it.
       await context.blobs.write(EXAMPLE_OBJECTS.train, normal, { contentType: "application/x-ndjson" });
     }
   },
 };
-
-function progressLine(entry: LedgerEntry, started: number): string {
-  const elapsed = ((Date.parse(entry.at) - started) / 1000).toFixed(1).padStart(5);
-  const mark = entry.outcome === Outcome.failed || entry.outcome === Outcome.refused ? "✗" : "✓";
-  return `  ${elapsed}s  ${mark} ${entry.step.padEnd(17)} ${entry.action} (${entry.outcome})\n`;
-}
-
-async function readVerdict(
-  blobs: { read(name: string): Promise<{ data: Buffer } | null> },
-  commit: string,
-): Promise<Verdict | undefined> {
-  const report = await blobs.read(`reports/${model}/${commit}/report.json`);
-  if (!report) return undefined;
-  const parsed = JSON.parse(report.data.toString("utf8")) as { verdict?: unknown };
-  return Object.values(Verdict).find((v) => v === parsed.verdict);
-}

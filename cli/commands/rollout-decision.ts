@@ -93,7 +93,7 @@ async function decide(
   await record(Outcome.accepted, { step: message.rolloutStep ?? 0 });
   const messageId = await publishOne(context, Topic.verificationCompleted, message);
   io.out(
-    `${action} of ${model}@${commit} at step ${message.rolloutStep ?? 0} by ${by}: ${Topic.verificationCompleted} message ${messageId}\n` +
+    `${action} of ${model}@${commit} at step ${(message.rolloutStep ?? 0) + 1} by ${by}: ${Topic.verificationCompleted} message ${messageId}\n` +
       `follow it: npx modelgate lineage ${model} --commit ${commit}\n`,
   );
   return 0;

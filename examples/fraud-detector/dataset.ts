@@ -138,6 +138,22 @@ export function generateRows({ seed, count, shift = false }: GenerateOptions): L
   return rows;
 }
 
+/**
+ * The rows as a labelling job that lost a share of the fraud labels would deliver them: each fraud row, with
+ * probability `share` (drawn from its own seeded generator), recorded as not fraud. A model trained on them still
+ * looks like the normal world's, with a similar score distribution, but misses more fraud: a regression that a small
+ * sample cannot tell from noise and a larger one shows.
+ */
+export function withLostFraudLabels(
+  rows: readonly LabelledTransaction[],
+  share: number,
+  seed: number,
+): LabelledTransaction[] {
+  if (!(share >= 0 && share <= 1)) throw new Error(`share must be between 0 and 1, got ${share}`);
+  const random = mulberry32(seed);
+  return rows.map((row) => (row.label === 1 && random() < share ? { ...row, label: 0 } : row));
+}
+
 /** Serialises rows as JSON Lines (one object per line, trailing newline). */
 export function toJsonl(rows: readonly object[]): string {
   let out = "";

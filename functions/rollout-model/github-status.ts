@@ -17,13 +17,17 @@ export function rolloutStatus(
   const report = { reportUri: message.reportUri };
   const reasons = message.reasons.join("; ");
   switch (move.kind) {
-    case "finish":
+    case "finish": {
+      // A first deployment (nothing served before) takes all the traffic at once, verified as the last step.
+      const first = Object.keys(message.previousTrafficSplit).length === 0;
+      const how = first ? "a first deployment, verified at 100 %" : `after ${of} step${of === 1 ? "" : "s"}`;
       return deploymentStatus(
         message.endpoint,
         "success",
-        `version ${message.versionId} serves all the traffic after ${of} step(s)`,
+        `version ${message.versionId} serves all the traffic: ${how}`,
         report,
       );
+    }
     case "roll-back":
       return deploymentStatus(
         message.endpoint,

@@ -125,6 +125,7 @@ export async function verifyDeployment(
     action: VerifyAction.verificationCompleted,
     outcome: Outcome.succeeded,
     details: {
+      step: message.rolloutStep ?? 0,
       verdict: decision.verdict,
       reasons: decision.reasons,
       reportUri,

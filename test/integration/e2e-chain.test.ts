@@ -1,10 +1,9 @@
-import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deliverGithubEvent, pushPayload, randomHex } from "../../cli/github-push.js";
 import { runCli } from "../../cli/main.js";
 import { buildExampleObjects, EXAMPLE_OBJECTS } from "../../examples/fraud-detector/seed-data.js";
 import type { LocalStack } from "../../local/stack.js";
-import { endpointName, loadConfig, vertexParent } from "../../shared/config.js";
+import { endpointName, vertexParent } from "../../shared/config.js";
 import type { LedgerEntry } from "../../shared/ledger.js";
 import { Label } from "../../shared/model-ports.js";
 import type { Runtime } from "../../shared/runtime.js";
@@ -12,14 +11,16 @@ import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js
 import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
 import { fraudDetectorTrainingPush, startE2eStack } from "../support/e2e-stack.js";
+import { singleCanaryConfig } from "../support/example-config.js";
 import { conformanceHost } from "../support/pubsub-under-test.js";
 import { stackVertexLocation } from "../support/stack-vertex.js";
 import { waitForLedger } from "../support/wait-for-ledger.js";
 
 // The whole chain on the local stack (or, in the conformance run, with gcloud's Pub/Sub emulator): every function in its own Functions Framework process, wired by push
-// subscriptions and bucket notifications as in the cloud, driven by signed GitHub deliveries.
+// subscriptions and bucket notifications as in the cloud, driven by signed GitHub deliveries. fraud-detector on
+// the single canary: the rollout in steps has its own tests (e2e-rollout-steps.test.ts, demo.test.ts).
 const model = "fraud-detector";
-const config = loadConfig({});
+const { path: configPath, config } = singleCanaryConfig();
 const endpoint = endpointName(config, model);
 const objects = buildExampleObjects();
 const normalData = objects.find((o) => o.name === EXAMPLE_OBJECTS.train)?.contents ?? "";
@@ -36,7 +37,7 @@ describe("the whole chain on the local stack", () => {
   beforeAll(async () => {
     ({ stack, runtime } = await startE2eStack({
       config,
-      configPath: resolve("modelgate.config.yaml"),
+      configPath: configPath,
       webhookSecret: "e2e-secret-e2e-secret-e2e-secret-e2e",
       // `npm run test:conformance`: the chain on gcloud's Pub/Sub emulator instead of ours.
       ...(conformanceHost ? { pubsubEmulatorHost: conformanceHost } : {}),
@@ -181,7 +182,7 @@ describe("the whole chain on the local stack", () => {
   }, 90_000);
 
   it("shows through the CLI what the endpoint serves and the commit's lineage", async () => {
-    const env = { ...stack.env, MODELGATE_CONFIG: resolve("modelgate.config.yaml") };
+    const env = { ...stack.env, MODELGATE_CONFIG: configPath };
     const out: string[] = [];
     const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(t), env };
     expect(await runCli(["status", model, "--json"], io)).toBe(0);

@@ -12,17 +12,33 @@ const BUCKET = "modelgate-artifacts";
 const small = { trainRows: 200, goldenRows: 50 };
 
 describe("buildExampleObjects", () => {
-  it("builds the training, shifted-training and golden objects deterministically", () => {
+  it("builds the training, shifted-training, golden and lost-labels objects deterministically", () => {
     const objects = buildExampleObjects(small);
     expect(objects.map((o) => o.name)).toEqual([
       "datasets/fraud-detector/train.jsonl",
       "datasets/fraud-detector/train-shifted.jsonl",
       "golden/fraud-detector/golden.jsonl",
+      "datasets/fraud-detector/train-lost-labels.jsonl",
     ]);
     expect(buildExampleObjects(small)).toEqual(objects);
     expect(parseRowsJsonl(objects[0]?.contents ?? "")).toHaveLength(200);
     expect(objects[0]?.contents).not.toBe(objects[1]?.contents);
     expect(objects[2]?.contents.trimEnd().split("\n")).toHaveLength(50);
+  });
+
+  it("loses a share of the normal set's fraud labels and changes nothing else", () => {
+    const [train, , , lost] = buildExampleObjects();
+    const normalRows = parseRowsJsonl(train?.contents ?? "");
+    const lostRows = parseRowsJsonl(lost?.contents ?? "");
+    expect(lostRows.map(({ label, ...features }) => features)).toEqual(
+      normalRows.map(({ label, ...features }) => features),
+    );
+    const fraud = normalRows.filter((r) => r.label === 1).length;
+    const kept = lostRows.filter((r) => r.label === 1).length;
+    expect(lostRows.every((r, i) => r.label <= (normalRows[i]?.label ?? 0))).toBe(true);
+    // 70 % of the fraud labels lost, give or take what chance does to a few hundred rows.
+    expect(1 - kept / fraud).toBeGreaterThan(0.6);
+    expect(1 - kept / fraud).toBeLessThan(0.8);
   });
 
   it("defaults to 4,000 training rows and 1,000 golden rows", () => {
@@ -43,8 +59,8 @@ describe("seedExampleObjects", () => {
     );
 
     const second = await seedExampleObjects(io, BUCKET, small);
-    expect(second.map((o) => o.written)).toEqual([false, false, false]);
-    expect(io.writes).toHaveLength(3);
+    expect(second.map((o) => o.written)).toEqual([false, false, false, false]);
+    expect(io.writes).toHaveLength(4);
   });
 
   it("replaces an object whose bytes differ", async () => {

@@ -107,6 +107,17 @@ describe("rolloutStatus", () => {
     });
   });
 
+  it("says how a finished rollout got there: through its steps, or at once as a first deployment", () => {
+    const last = { ...verified, rolloutStep: 2, previousTrafficSplit: { "1111": 100 } };
+    expect(rolloutStatus(last, { kind: "finish" }, steps)).toMatchObject({
+      state: "success",
+      description: "version 2 serves all the traffic: after 3 steps",
+    });
+    expect(rolloutStatus({ ...last, previousTrafficSplit: {} }, { kind: "finish" }, steps)).toMatchObject({
+      description: "version 2 serves all the traffic: a first deployment, verified at 100 %",
+    });
+  });
+
   it("says an abort at a later step is a failure", () => {
     const at = { ...verified, rolloutStep: 1, reasons: ["aborted by alice"] };
     expect(rolloutStatus(at, { kind: "roll-back", aborted: true }, steps)).toMatchObject({

@@ -39,7 +39,7 @@ describe("rollout steps in the configuration", () => {
   });
 
   it("without steps is the single canary at canary.trafficPercent", () => {
-    const model = parseConfig(example).models["fraud-detector"];
+    const model = parseConfig(withRollout(undefined)).models["fraud-detector"];
     if (!model) throw new Error("fraud-detector is configured");
     expect(rolloutSteps(model)).toEqual([{ index: 0, traffic: 10, approval: false }]);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { deployModelStep } from "../../functions/deploy-model/step.js";
 import { rolloutModelStep } from "../../functions/rollout-model/step.js";
+import { loadConfig } from "../../shared/config.js";
 import {
   type DeploymentReady,
   encodeMessage,
@@ -13,6 +14,7 @@ import { pubsubFunction } from "../../shared/pubsub-function.js";
 import { Topic, type TopicName } from "../../shared/topology.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { provenanceLabels } from "../../shared/vertex/labels.js";
+import { withoutRolloutSteps } from "../support/example-config.js";
 import { FakeVertex, type FakeVertexMethod } from "../support/fake-vertex.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
 import { rawPushEnvelope } from "../support/push-envelope.js";
@@ -41,7 +43,8 @@ function verdictOn(ready: DeploymentReady, verdict: Verdict): VerificationComple
 
 /** A serving v1 and a 10% canary of v2, made by the real deployModel step over the fake. */
 async function canaryOnEndpoint(options: { firstDeployment?: boolean } = {}) {
-  const runtime = memoryRuntime();
+  // The single canary; the rollout in steps is rollout-steps.test.ts.
+  const runtime = memoryRuntime({ config: withoutRolloutSteps(loadConfig({})) });
   const vertex = new FakeVertex();
   const endpoint = vertex.addEndpoint("fraud-detector");
   for (const commit of [v1, v2]) await vertex.registerCommit(commit);

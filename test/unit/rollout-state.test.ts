@@ -53,7 +53,7 @@ describe("where a rollout stands, from its ledger", () => {
   });
 
   it.each([
-    ["promote", { kind: "running", step: 1 }, /not waiting for anyone \(at step 1\)/],
+    ["promote", { kind: "running", step: 1 }, /not waiting for anyone \(at step 2\)/],
     [
       "promote",
       { kind: "ended", action: "rollout-completed", at: at(3) },

@@ -3,6 +3,7 @@ import { mulberry32 } from "../../examples/fraud-detector/dataset.js";
 import type { VerifyAdapters } from "../../functions/verify-deployment/adapters.js";
 import type { VerificationReport } from "../../functions/verify-deployment/report.js";
 import { verifyDeploymentStep } from "../../functions/verify-deployment/step.js";
+import { loadConfig } from "../../shared/config.js";
 import type { DeploymentReady } from "../../shared/contracts.js";
 import { jensenShannonDivergence, NumericHistogram } from "../../shared/drift.js";
 import { type Manifest, manifestPath } from "../../shared/manifest.js";
@@ -12,6 +13,7 @@ import { addToRegistryIndex } from "../../shared/registry-index.js";
 import { Topic } from "../../shared/topology.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import type { ServedPredictions, ServingPredictor } from "../../shared/vertex/prediction-adapter.js";
+import { withoutRolloutSteps } from "../support/example-config.js";
 import { FakeVertex } from "../support/fake-vertex.js";
 import { fraudDetectorEndpoint } from "../support/fraud-detector-resources.js";
 import { memoryRuntime } from "../support/memory-runtime.js";
@@ -101,7 +103,8 @@ let runtime: ReturnType<typeof memoryRuntime>;
 let vertex: FakeVertex;
 
 async function setUp(goldenText = golden.map((g) => JSON.stringify(g)).join("\n")): Promise<void> {
-  runtime = memoryRuntime();
+  // The single canary's point gates; a rollout step's intervals are in verify-verdict.test.ts.
+  runtime = memoryRuntime({ config: withoutRolloutSteps(loadConfig({})) });
   vertex = new FakeVertex();
   await runtime.blobs.write(goldenObject, goldenText);
   await runtime.blobs.write(
@@ -241,7 +244,7 @@ describe("verifyDeployment", () => {
     const [completed] = runtime.publisher.on(Topic.verificationCompleted);
     expect(completed?.verdict).toBe("fail");
     expect(completed?.reasons).toEqual([
-      "accuracy drop 0.0500 against the serving version's 0.9500 > the allowed 0.0300",
+      "accuracy drop 0.0500 against the serving version's 0.9500 > the allowed 0.0400",
     ]);
   });
 
