@@ -1,4 +1,4 @@
-import { PubSub } from "@google-cloud/pubsub";
+import { v1 } from "@google-cloud/pubsub";
 import { Storage } from "@google-cloud/storage";
 import { type Config, loadConfig, vertexParent } from "../shared/config.js";
 import type { MessageOf } from "../shared/contracts.js";
@@ -6,6 +6,7 @@ import { GcsBlobStore } from "../shared/gcs-blob-store.js";
 import { BucketLedger } from "../shared/ledger.js";
 import type { BlobStore, Ledger } from "../shared/ports.js";
 import { PubSubPublisher } from "../shared/pubsub-publisher.js";
+import { publisherClientOptions } from "../shared/pubsub-publisher-client.js";
 import { pubsubClientOptions, storageClientOptions } from "../shared/runtime.js";
 import { loadSettings, type Settings } from "../shared/settings.js";
 import type { TopicName } from "../shared/topology.js";
@@ -41,14 +42,17 @@ export function cliVertexLocation(context: CliContext): VertexLocation {
 
 /** Publishes one message with a client made for this call (closed after); resolves to the message id. */
 export async function publishOne<T extends TopicName>(
-  context: CliContext,
+  context: Pick<CliContext, "config" | "settings">,
   topic: T,
   message: MessageOf<T>,
 ): Promise<string> {
-  const pubsub = new PubSub(pubsubClientOptions(context.settings, context.config.project));
+  const { project } = context.config;
+  const client = new v1.PublisherClient(
+    await publisherClientOptions(pubsubClientOptions(context.settings, project)),
+  );
   try {
-    return await new PubSubPublisher(async () => pubsub).publish(topic, message);
+    return await new PubSubPublisher(async () => client, project).publish(topic, message);
   } finally {
-    await pubsub.close();
+    await client.close();
   }
 }

@@ -8,7 +8,7 @@ import { build, type BuildOptions as EsbuildOptions, type Metafile, type Plugin 
 import { type FunctionName, functionFolder, functionNames } from "../shared/topology.js";
 import { banner } from "./esm-banner.mjs";
 import { gapicJsonPlugin } from "./gapic-json-plugin.mjs";
-import { pubsubStaticProtosPlugin } from "./pubsub-protos-plugin.js";
+import { pubsubProtosPlugin } from "./pubsub-protos-plugin.js";
 import { vertexProtosPlugin } from "./vertex-protos-plugin.js";
 import { createZip } from "./zip.js";
 
@@ -54,7 +54,7 @@ export function functionBundleOptions(entry: string, outdir: string, plugins: Pl
 
 /** The plugins every function's bundle is built with (the I/O floor's too, so it loads the same clients). */
 export function functionPlugins(): Plugin[] {
-  return [vertexProtosPlugin(), pubsubStaticProtosPlugin(), gapicJsonPlugin()];
+  return [vertexProtosPlugin(), pubsubProtosPlugin(), gapicJsonPlugin()];
 }
 
 /** The files one bundle wrote (paths relative to its directory, `/` separators), each with its bytes. */

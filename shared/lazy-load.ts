@@ -19,8 +19,8 @@ export function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
 /**
  * A CommonJS package's exports as a dynamic `import()` gives them. Node hands a CommonJS module to ESM as its
  * `default` export (named exports only where its lexer finds them), and an ESM bundle for Node does the same with
- * a bundled CommonJS package in its own chunk (`export default require_src()`), so `PubSub` is on `default`
- * there; tsx and vitest give the named exports. Either way this returns the exports object.
+ * a bundled CommonJS module in its own chunk (`export default require_publisher_client()`), so `PublisherClient`
+ * is on `default` there; tsx and vitest give the named exports. Either way this returns the exports object.
  */
 export function commonJsExports<T extends object>(module: T): T {
   return (module as { default?: T }).default ?? module;

@@ -89,7 +89,7 @@ export type Library = (typeof Library)[keyof typeof Library];
 
 export interface AdapterSpec {
   library: Library;
-  /** For Vertex AI: the generated client modules (`build/src/v1/<name>.js`) the adapter loads. */
+  /** For Vertex AI and Pub/Sub: the generated client modules (`build/src/v1/<name>.js`) the adapter loads. */
   clientModules: readonly string[];
   /**
    * Every client method the adapter calls → the IAM permissions that call needs. An empty list marks a call
@@ -120,12 +120,10 @@ export const adapters = {
   },
   "shared/pubsub-publisher.ts": {
     library: Library.pubsub,
-    clientModules: [],
+    clientModules: ["publisher_client"],
     calls: {
-      topic: [],
-      publishMessage: ["pubsub.topics.publish"],
+      publish: ["pubsub.topics.publish"],
     },
-    notClientReceivers: ["this.topics"],
   },
   "shared/vertex/jobs-adapter.ts": {
     library: Library.aiplatform,
@@ -230,7 +228,7 @@ const stepBasics = (fn: FunctionName): Grant[] => [
 ];
 
 const blobCalls = ["bucket", "file", "getMetadata", "download", "save", "delete"] as const;
-const publishCalls = ["topic", "publishMessage"] as const;
+const publishCalls = ["publish"] as const;
 
 /** The table: each identity's grants, and the adapter methods its code calls. */
 export const permissionTable = {

@@ -1,12 +1,11 @@
-import type { PubSub } from "@google-cloud/pubsub";
 import { BucketClaimStore } from "./claim-store.js";
 import { type Config, loadConfig } from "./config.js";
 import { LazyBlobStore } from "./lazy-blob-store.js";
-import { commonJsExports, loadOnce } from "./lazy-load.js";
 import { BucketLedger } from "./ledger.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { BlobStore, ClaimStore, Ledger, Publisher } from "./ports.js";
 import { PubSubPublisher } from "./pubsub-publisher.js";
+import { lazyPublisherClient } from "./pubsub-publisher-client.js";
 import { loadSettings, type Settings } from "./settings.js";
 
 /** What every function needs, built once per instance from configuration and settings. */
@@ -47,7 +46,10 @@ export function createRuntime(env: Record<string, string | undefined>): Runtime 
     blobs,
     claims: new BucketClaimStore(blobs, Date.now, settings.claimTtlMs),
     ledger: new BucketLedger(blobs),
-    publisher: new PubSubPublisher(lazyPubSub(pubsubClientOptions(settings, config.project))),
+    publisher: new PubSubPublisher(
+      lazyPublisherClient(pubsubClientOptions(settings, config.project)),
+      config.project,
+    ),
     ...(settings.identity ? { identity: settings.identity } : {}),
   };
 }
@@ -58,21 +60,14 @@ export function storageClientOptions(settings: Pick<Settings, "storageEmulatorHo
   return host ? { projectId, apiEndpoint: host.startsWith("http") ? host : `http://${host}` } : { projectId };
 }
 
-/** Pub/Sub client options; a PUBSUB_EMULATOR_HOST setting ("host:port") selects a plaintext local endpoint. */
+/**
+ * Pub/Sub client options, as the library (`new PubSub(...)`) takes them; a PUBSUB_EMULATOR_HOST setting
+ * ("host:port") selects a plaintext local endpoint. The runtime's publisher derives its own from these
+ * (pubsub-publisher-client.ts), so this is the one place that reads the setting.
+ */
 export function pubsubClientOptions(settings: Pick<Settings, "pubsubEmulatorHost">, projectId: string) {
   const host = settings.pubsubEmulatorHost;
   return host ? { projectId, apiEndpoint: host, emulatorMode: true } : { projectId };
-}
-
-/**
- * The Pub/Sub client, loaded and built on the first publish, once. A Vertex step publishes only after its Vertex AI
- * work, so the library's load (google-gax, grpc-js and the Pub/Sub protos) stays off the path to its first call;
- * ingress functions publish on every accepted event and pay it on their first one, never on a refusal.
- */
-function lazyPubSub(options: ReturnType<typeof pubsubClientOptions>): () => Promise<PubSub> {
-  return loadOnce(() =>
-    import("@google-cloud/pubsub").then((module) => new (commonJsExports(module).PubSub)(options)),
-  );
 }
 
 let instance: Runtime | undefined;

@@ -42,14 +42,18 @@ export interface Settings {
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
 
-const HostPort = z
+/** "host:port", as the client libraries' endpoint variables take it. */
+const HostPortText = z
   .string()
-  .regex(/^[^:\s]+:\d{1,5}$/, 'must be "host:port"')
-  .transform((value) => {
-    const at = value.lastIndexOf(":");
-    return { host: value.slice(0, at), port: Number(value.slice(at + 1)) };
-  })
-  .refine((endpoint) => endpoint.port > 0 && endpoint.port <= 65535, "the port must be 1 to 65535");
+  .regex(/^[^:\s]+:\d{1,5}$/, { error: 'must be "host:port"', abort: true })
+  .refine((value) => {
+    const port = Number(value.slice(value.lastIndexOf(":") + 1));
+    return port > 0 && port <= 65535;
+  }, "the port must be 1 to 65535");
+const HostPort = HostPortText.transform((value) => {
+  const at = value.lastIndexOf(":");
+  return { host: value.slice(0, at), port: Number(value.slice(at + 1)) };
+});
 const TrueFalse = z.enum(["true", "false"], 'must be "true" or "false"');
 
 const SettingsEnv = z.object({
@@ -59,7 +63,7 @@ const SettingsEnv = z.object({
   MODELGATE_TASKS_INSECURE: optional(TrueFalse),
   MODELGATE_ADVANCE_ROLLOUT_URL: optional(z.url({ protocol: /^https?$/ })),
   STORAGE_EMULATOR_HOST: optional(z.string()),
-  PUBSUB_EMULATOR_HOST: optional(z.string()),
+  PUBSUB_EMULATOR_HOST: optional(HostPortText),
   MODELGATE_CLAIM_TTL_SECONDS: optional(
     z.coerce
       .number<string>("must be a number of seconds")

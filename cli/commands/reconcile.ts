@@ -1,13 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { PubSub } from "@google-cloud/pubsub";
 import { parseMessage, type ReconcileRequested } from "../../shared/contracts.js";
 import type { LedgerEntry } from "../../shared/ledger.js";
 import { ReconcileAction } from "../../shared/ledger-actions.js";
-import { PubSubPublisher } from "../../shared/pubsub-publisher.js";
 import { listAppliedReleases } from "../../shared/releases/applied-release.js";
-import { pubsubClientOptions } from "../../shared/runtime.js";
 import { Topic } from "../../shared/topology.js";
-import { type CliContext, cliContext } from "../cli-runtime.js";
+import { type CliContext, cliContext, publishOne } from "../cli-runtime.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../command.js";
 
@@ -36,12 +33,7 @@ export async function requestReconcile(
     ...(request.models.length > 0 ? { models: request.models } : {}),
     createdAt: new Date().toISOString(),
   });
-  const pubsub = new PubSub(pubsubClientOptions(context.settings, context.config.project));
-  try {
-    await new PubSubPublisher(async () => pubsub).publish(Topic.reconcileRequested, message);
-  } finally {
-    await pubsub.close();
-  }
+  await publishOne(context, Topic.reconcileRequested, message);
   return correlationId;
 }
 

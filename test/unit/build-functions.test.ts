@@ -60,6 +60,14 @@ describe("buildFunction", () => {
     expect(String(files.get("index.mjs"))).toMatch(/from "@google-cloud\/functions-framework"/);
     expect(built.imports).toContain("functions/github-webhook/index.ts");
     expect(built.imports.some((i) => i.includes("@google-cloud/aiplatform"))).toBe(false);
+    // The publisher half of the Pub/Sub library only: its generated client, not the index (subscriber, tracing).
+    expect(built.imports).toContain("node_modules/@google-cloud/pubsub/build/src/v1/publisher_client.js");
+    expect(built.imports.filter((i) => i.startsWith("node_modules/@google-cloud/pubsub/build/src/"))).toEqual(
+      [
+        "node_modules/@google-cloud/pubsub/build/src/v1/publisher_client.js",
+        "node_modules/@google-cloud/pubsub/build/src/v1/publisher_client_config.json",
+      ],
+    );
     expect(sizeTable([built])).toContain("githubWebhook");
   });
 });

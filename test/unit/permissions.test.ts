@@ -48,13 +48,9 @@ function clientMethods(module: AdapterModule): Set<string> {
     const { Storage, Bucket, File } = require("@google-cloud/storage");
     return methodsOf(Storage, Bucket, File);
   }
-  if (spec.library === Library.pubsub) {
-    const { PubSub, Topic } = require("@google-cloud/pubsub");
-    return methodsOf(PubSub, Topic);
-  }
   return methodsOf(
     ...spec.clientModules.map((client) => {
-      const exported = require(`@google-cloud/aiplatform/build/src/v1/${client}.js`);
+      const exported = require(`${spec.library}/build/src/v1/${client}.js`);
       return Object.values(exported)[0] as { prototype: object };
     }),
   );
