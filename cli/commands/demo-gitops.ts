@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { buildExampleObjects, EXAMPLE_OBJECTS } from "../../examples/fraud-detector/seed-data.js";
 import { type Config, endpointName, findModelConfig, vertexParent } from "../../shared/config.js";
+import { endsChain } from "../../shared/ledger-actions.js";
 import { Label } from "../../shared/model-ports.js";
 import { type AppliedRelease, readAppliedRelease } from "../../shared/releases/applied-release.js";
 import { Secret } from "../../shared/topology.js";
@@ -10,8 +11,9 @@ import { readStackFile, type StackFile } from "../cli-env.js";
 import { type CliContext, cliContext, cliVertexLocation } from "../cli-runtime.js";
 import type { CliIO, Command } from "../command.js";
 import { followChain } from "../follow-chain.js";
-import { deliverGithubEvent, pushPayload, randomHex, seedLocalGithubCommit } from "../github-push.js";
+import { deliverGithubEvent, pushPayload, seedLocalGithubCommit } from "../github-push.js";
 import { runCli } from "../main.js";
+import { demoCommit } from "./demo-github.js";
 
 const model = "fraud-detector";
 /** The DeployedModel id the demo's hand-made traffic change deploys under (not one modelgate derives). */
@@ -132,7 +134,8 @@ async function trainCommit(demo: Demo): Promise<string | null> {
   const { context, io } = demo;
   const normal = buildExampleObjects().find((o) => o.name === EXAMPLE_OBJECTS.train)?.contents ?? "";
   await context.blobs.write(EXAMPLE_OBJECTS.train, normal, { contentType: "application/x-ndjson" });
-  const commit = randomHex(40);
+  // On the local GitHub, as a pushed commit is: its training, verification and deployment statuses are set there.
+  const commit = await demoCommit(demo.stack.env.MODELGATE_GITHUB_API_URL, demo.repository, "a retrain");
   const touched = findModelConfig(context.config, model)?.paths[0]?.replace(/\*+.*$/, "") ?? "";
   const payload = pushPayload({
     repository: demo.repository,
@@ -147,9 +150,8 @@ async function trainCommit(demo: Demo): Promise<string | null> {
     payload,
   );
   const outcome = await followChain(context.ledger, model, commit, { timeoutMs: demo.timeoutMs });
-  io.out(
-    `  ${short(commit)}: ${outcome.finished ? `${outcome.final?.step} ${outcome.final?.action}` : "did not finish in time"}\n`,
-  );
+  const end = outcome.entries.find(endsChain);
+  io.out(`  ${short(commit)}: ${end ? `${end.step} ${end.action}` : "did not finish in time"}\n`);
   return outcome.finished ? commit : null;
 }
 

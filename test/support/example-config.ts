@@ -4,7 +4,6 @@ import { join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 import { type Config, loadConfig } from "../../shared/config.js";
 
-// biome-ignore lint/suspicious/noExplicitAny: the configuration as YAML reads it, edited before validation
 type ConfigDocument = { models: Record<string, any>; [key: string]: any };
 
 /**
