@@ -50,7 +50,7 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
   if (await canConnect(options.port)) {
     throw new Error(
       `port ${options.port} for ${options.target} is already in use (is another modelgate stack running? ` +
-        "MODELGATE_FUNCTIONS_PORT chooses the first of the eight function ports)",
+        "MODELGATE_FUNCTIONS_PORT chooses the first of the function ports, one per function)",
     );
   }
   // The package's exports map hides its bin, so find its `bin` (build/src/main.js) beside the main module.
