@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * A bake time as a duration string: a whole number and one unit, `s`, `m`, `h` or `d` (`"30m"`, `"2h"`). A strict

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * An event as Flux's notification-controller posts it to a `generic` or `generic-hmac` Provider: the JSON of

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { TransientError, ValidationError } from "../errors.js";
 import { FullCommitSha, ModelName, RepositoryName } from "../names.js";
 import type { BlobStore } from "../ports.js";

@@ -1,5 +1,5 @@
 import { parse, YAMLError } from "yaml";
-import { z } from "zod";
+import * as z from "zod";
 import { ValidationError } from "../errors.js";
 import { FullCommitSha, ModelName } from "../names.js";
 import { issuesToText } from "../zod-issues.js";
