@@ -49,12 +49,8 @@ export async function findServingVersion(
     model: string;
     endpoint: string;
     deployedModelId: string;
-    /**
-     * The model version a Predict response said serves this deployed model; awaited only after the registry
-     * index (and, when the index names the commit, its manifest read) has started, so a caller can look up while
-     * it is still scoring.
-     */
-    observed?: ObservedVersion | Promise<ObservedVersion | undefined>;
+    /** The model version a Predict response said serves this deployed model, if one did. */
+    observed?: ObservedVersion | undefined;
   },
   deps: ServingVersionDeps,
 ): Promise<ServingVersion> {
@@ -66,9 +62,9 @@ export async function findServingVersion(
     )?.commit;
     if (commit) found.source = "registry-index";
     const early = commit === undefined ? undefined : readCommitManifest(deps.blobs, request.model, commit);
-    early?.catch(() => undefined); // awaited below unless `observed` rejects first
+    early?.catch(() => undefined); // awaited below unless a lookup before it throws first
 
-    const observed = await request.observed;
+    const observed = request.observed;
     if (observed?.model && observed.modelVersionId) {
       found.modelResource = stripVersion(observed.model);
       found.versionId = observed.modelVersionId;

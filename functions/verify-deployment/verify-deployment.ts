@@ -72,9 +72,8 @@ export async function verifyDeployment(
   // The serving version is looked up after scoring, not beside it: overlapped with a golden stream that a step's
   // sample size ends early, its reads failed with "socket hang up" on the local storage server
   // (test/integration/e2e-rollout-steps.test.ts), and a transient failure there costs the whole verification.
-  const measuring = measure(message, settings, deps);
-  const measured = await measuring;
-  const serving = await servingVersionOf(message, measuring, deps);
+  const measured = await measure(message, settings, deps);
+  const serving = await servingVersionOf(message, measured, deps);
   const { scoring, tally } = measured;
   const { decision, metrics, drift } = judge(measured, serving, settings);
 
@@ -200,7 +199,7 @@ async function measure(
 /** The version that served before the canary, with its recorded metrics when they can be found. */
 async function servingVersionOf(
   message: DeploymentReady,
-  measuring: Promise<Measured>,
+  measured: Measured,
   deps: VerifyDeps,
 ): Promise<ServingVersion | undefined> {
   const previousId = message.previousDeployedModelId;
@@ -210,11 +209,7 @@ async function servingVersionOf(
       model: message.model,
       endpoint: message.endpoint,
       deployedModelId: previousId,
-      // A failed scoring fails the verification through `measuring` itself; the lookup just goes without.
-      observed: measuring.then(
-        ({ scoring }) => scoring.servedBy[previousId],
-        () => undefined,
-      ),
+      observed: measured.scoring.servedBy[previousId],
     },
     deps,
   );

@@ -4,6 +4,7 @@ import { deployModelStep } from "../../functions/deploy-model/step.js";
 import { launchTrainingStep } from "../../functions/launch-training/step.js";
 import { registerModelStep } from "../../functions/register-model/step.js";
 import { rolloutModelStep } from "../../functions/rollout-model/step.js";
+import { loadConfig } from "../../shared/config.js";
 import type {
   DeploymentReady,
   DeploymentRequested,
@@ -23,6 +24,7 @@ import { VertexTrainingLauncher } from "../../shared/vertex/jobs-adapter.js";
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
 import { drainSubscription } from "../support/drain-subscription.js";
 import { eventually } from "../support/eventually.js";
+import { withoutRolloutSteps } from "../support/example-config.js";
 import { fraudDetectorEndpoint } from "../support/fraud-detector-resources.js";
 import { type ServedFunction, send, serveFunction } from "../support/ingress-http.js";
 import { startLocalServers, type TestServers } from "../support/local-servers.js";
@@ -142,7 +144,8 @@ async function train(commit: string): Promise<void> {
 
 beforeAll(async () => {
   vi.stubEnv("METADATA_SERVER_DETECTION", "none");
-  servers = await startLocalServers();
+  // The single canary's point gates; the rollout in steps is e2e-rollout-steps.test.ts.
+  servers = await startLocalServers({ config: withoutRolloutSteps(loadConfig({})) });
   runtime = { ...servers.runtime(), logger: createLogger({}, () => {}) };
   const location = {
     endpoint: loadSettings(servers.env).vertexEndpoint,

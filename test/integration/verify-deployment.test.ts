@@ -3,9 +3,11 @@ import { EXAMPLE_OBJECTS, MODEL_NAME } from "../../examples/fraud-detector/seed-
 import { verifyDeploymentAdapters } from "../../functions/verify-deployment/adapters.js";
 import type { VerificationReport } from "../../functions/verify-deployment/report.js";
 import { verifyDeploymentStep } from "../../functions/verify-deployment/step.js";
+import { loadConfig } from "../../shared/config.js";
 import type { DeploymentReady } from "../../shared/contracts.js";
 import { pubsubFunction } from "../../shared/pubsub-function.js";
 import { Topic } from "../../shared/topology.js";
+import { withoutRolloutSteps } from "../support/example-config.js";
 import { startLocalServers, type TestServers } from "../support/local-servers.js";
 import { pushEnvelope } from "../support/push-envelope.js";
 import { RecordingPublisher } from "../support/recording-publisher.js";
@@ -26,7 +28,8 @@ let servers: TestServers;
 let vertex: VertexFixture;
 
 beforeAll(async () => {
-  servers = await startLocalServers();
+  // The single canary's point gates; the rollout in steps is e2e-rollout-steps.test.ts.
+  servers = await startLocalServers({ config: withoutRolloutSteps(loadConfig({})) });
   vertex = vertexFixture(servers);
   for (const [commit, data] of [
     [servingCommit, EXAMPLE_OBJECTS.train],
