@@ -14,6 +14,9 @@ export const Label = {
   managedBy: "managed-by",
 } as const;
 
+/** The Model Registry alias that follows the version serving production traffic (moved by rolloutModel). */
+export const productionAlias = "production";
+
 export interface TrainingJobSpec {
   displayName: string;
   container: string;

@@ -1,5 +1,6 @@
 import { endpointName } from "../../shared/config.js";
 import { NotFoundError } from "../../shared/errors.js";
+import { productionAlias } from "../../shared/model-ports.js";
 import { readRegistryIndex } from "../../shared/registry-index.js";
 import { readAppliedRelease, servingRelease } from "../../shared/releases/applied-release.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
@@ -33,7 +34,7 @@ export const releasesStatus: Command = {
         const applied = (await readAppliedRelease(context.blobs, model))?.applied ?? null;
         const modelResource = index.versions[0]?.modelResource;
         const alias = modelResource
-          ? await registry.getVersion(modelResource, "production").then(
+          ? await registry.getVersion(modelResource, productionAlias).then(
               (version) => version.versionId,
               (error: unknown) => {
                 if (error instanceof NotFoundError || (error as { code?: number }).code === 5) return null;

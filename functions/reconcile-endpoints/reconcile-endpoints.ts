@@ -6,7 +6,7 @@ import { describeError, isRetryable, NotFoundError } from "../../shared/errors.j
 import { runOnce } from "../../shared/ingress/once.js";
 import { Outcome } from "../../shared/ledger.js";
 import { ReconcileAction } from "../../shared/ledger-actions.js";
-import { Label } from "../../shared/model-ports.js";
+import { Label, productionAlias } from "../../shared/model-ports.js";
 import type { BlobStore, ClaimStore, Ledger, Publisher } from "../../shared/ports.js";
 import {
   type AppliedRelease,
@@ -20,9 +20,6 @@ import { labelValue } from "../../shared/vertex/labels.js";
 import type { ReconcileAdapters } from "./adapters.js";
 import { type Difference, endpointDrift } from "./endpoint-drift.js";
 import { explainDrift } from "./explain-drift.js";
-
-/** The alias rolloutModel moves to the version that serves. */
-export const productionAlias = "production";
 
 export interface ReconcileDeps extends ReconcileAdapters {
   config: Config;

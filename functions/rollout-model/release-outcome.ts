@@ -28,14 +28,14 @@ export interface ReleaseOutcomeDeps {
 }
 
 /**
- * After a release's rollout ended (a verdict that carries `release`): `served` when it finished at 100 %, not when it
+ * After a release's rollout ended (a verdict that carries `release`): `passed` when it finished at 100 %, not when it
  * rolled back from any step. The model's applied state becomes "serving" or "failed" with the reasons, and the
  * commit that declared it gets success or failure linking the report (through notifyGithub, which holds the App
  * key). A state that a newer declaration replaced is left alone.
  */
 export async function recordReleaseOutcome(
   message: VerificationCompleted,
-  served: boolean,
+  passed: boolean,
   deps: ReleaseOutcomeDeps,
 ): Promise<void> {
   const declaredBy = message.release?.declaredBy;
@@ -56,7 +56,6 @@ export async function recordReleaseOutcome(
     });
     return;
   }
-  const passed = served;
   const reason = message.reasons.join("; ").slice(0, 2048);
   if (applied.state === ReleaseState.requested) {
     const { lastServing: _replaced, reason: _old, ...rest } = applied;

@@ -9,6 +9,7 @@ import {
   type EndpointState,
   Label,
   type ModelRegistry,
+  productionAlias,
 } from "../../shared/model-ports.js";
 import type { Publisher } from "../../shared/ports.js";
 import { recordedCall, type TraceContext } from "../../shared/recorded-call.js";
@@ -35,9 +36,6 @@ export interface RolloutModelDeps {
   cause: Cause;
   now?: () => Date;
 }
-
-/** The alias that follows the version serving production traffic. */
-const productionAlias = "production";
 
 /** The value of the version's verdict label at the end of a rollout. */
 const verdictLabel = { finish: "passed", "roll-back": "failed" } as const;
