@@ -1,4 +1,3 @@
-import { v1 } from "@google-cloud/pubsub";
 import { Storage } from "@google-cloud/storage";
 import { type Config, loadConfig, vertexParent } from "../shared/config.js";
 import type { MessageOf } from "../shared/contracts.js";
@@ -6,7 +5,7 @@ import { GcsBlobStore } from "../shared/gcs-blob-store.js";
 import { BucketLedger } from "../shared/ledger.js";
 import type { BlobStore, Ledger } from "../shared/ports.js";
 import { PubSubPublisher } from "../shared/pubsub-publisher.js";
-import { publisherClientOptions } from "../shared/pubsub-publisher-client.js";
+import { lazyPublisherClient } from "../shared/pubsub-publisher-client.js";
 import { pubsubClientOptions, storageClientOptions } from "../shared/runtime.js";
 import { loadSettings, type Settings } from "../shared/settings.js";
 import type { TopicName } from "../shared/topology.js";
@@ -47,9 +46,7 @@ export async function publishOne<T extends TopicName>(
   message: MessageOf<T>,
 ): Promise<string> {
   const { project } = context.config;
-  const client = new v1.PublisherClient(
-    await publisherClientOptions(pubsubClientOptions(context.settings, project)),
-  );
+  const client = await lazyPublisherClient(pubsubClientOptions(context.settings, project))();
   try {
     return await new PubSubPublisher(async () => client, project).publish(topic, message);
   } finally {

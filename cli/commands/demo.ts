@@ -93,7 +93,7 @@ export const demo: Command = {
 
     try {
       const results = [];
-      for (const run of runs) results.push({ run, ...(await pushOne(run)) });
+      for (const run of runs) results.push(await pushOne(run));
       io.out("\nSummary\n");
       for (const { commit, outcome } of results) {
         io.out(`  ${commit.slice(0, 12)}  ${outcomeLine(outcome, steps)}\n`);

@@ -1,27 +1,25 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse, stringify } from "yaml";
 import { runCli } from "../../cli/main.js";
 import { type LocalStack, startStack } from "../../local/stack.js";
-import { endpointName, loadConfig } from "../../shared/config.js";
+import { endpointName } from "../../shared/config.js";
 import { readAppliedRelease } from "../../shared/releases/applied-release.js";
 import { createRuntime } from "../../shared/runtime.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
+import { exampleConfigCopy } from "../support/example-config.js";
 import { stackVertexLocation } from "../support/stack-vertex.js";
 
 // `modelgate demo gitops` against a started stack (as `npm start` runs it, with its stack file), fraud-detector
 // configured `releases.drift: repair`: every stage must reach its end, and the endpoint must serve the last release.
 const model = "fraud-detector";
 const stateDir = mkdtempSync(join(tmpdir(), "modelgate-demo-gitops-"));
-const configPath = join(stateDir, "modelgate.config.yaml");
-const yaml = parse(readFileSync(resolve("modelgate.config.yaml"), "utf8"));
-yaml.models[model].releases = { drift: "repair" };
-writeFileSync(configPath, stringify(yaml));
-const config = loadConfig({ MODELGATE_CONFIG: configPath });
+const { path: configPath, config } = exampleConfigCopy((doc) => {
+  doc.models[model].releases = { drift: "repair" };
+});
 
 describe("modelgate demo gitops", () => {
   let stack: LocalStack;

@@ -1,13 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse, stringify } from "yaml";
 import { deliverGithubEvent, randomHex } from "../../cli/github-push.js";
 import { runCli } from "../../cli/main.js";
 import { buildExampleObjects, EXAMPLE_OBJECTS } from "../../examples/fraud-detector/seed-data.js";
 import type { LocalStack } from "../../local/stack.js";
-import { endpointName, loadConfig, vertexParent } from "../../shared/config.js";
+import { endpointName, vertexParent } from "../../shared/config.js";
 import type { LedgerEntry } from "../../shared/ledger.js";
 import { ReconcileAction, ReleasesAction } from "../../shared/ledger-actions.js";
 import { Label } from "../../shared/model-ports.js";
@@ -18,6 +14,7 @@ import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js
 import { VertexModelRegistry } from "../../shared/vertex/models-adapter.js";
 import { fraudDetectorTrainingPush, startE2eStack } from "../support/e2e-stack.js";
 import { eventually } from "../support/eventually.js";
+import { exampleConfigCopy } from "../support/example-config.js";
 import { fluxHeaders } from "../support/ingress-flux.js";
 import { send } from "../support/ingress-http.js";
 import { stackVertexLocation } from "../support/stack-vertex.js";
@@ -27,11 +24,9 @@ import { stackVertexLocation } from "../support/stack-vertex.js";
 const model = "fraud-detector";
 const secret = "e2e-secret-e2e-secret-e2e-secret-e2e";
 const fluxSecret = "e2e-flux-key-e2e-flux-key-e2e-flux-key";
-const configPath = join(mkdtempSync(join(tmpdir(), "modelgate-drift-")), "modelgate.config.yaml");
-const yaml = parse(readFileSync(resolve("modelgate.config.yaml"), "utf8"));
-yaml.models[model].releases = { drift: "repair" };
-writeFileSync(configPath, stringify(yaml));
-const config = loadConfig({ MODELGATE_CONFIG: configPath });
+const { path: configPath, config } = exampleConfigCopy((doc) => {
+  doc.models[model].releases = { drift: "repair" };
+});
 const endpoint = endpointName(config, model);
 const normalData = buildExampleObjects().find((o) => o.name === EXAMPLE_OBJECTS.train)?.contents ?? "";
 

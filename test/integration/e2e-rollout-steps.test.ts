@@ -1,13 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse, stringify } from "yaml";
 import { deliverGithubEvent, randomHex } from "../../cli/github-push.js";
 import { runCli } from "../../cli/main.js";
 import { buildExampleObjects, EXAMPLE_OBJECTS } from "../../examples/fraud-detector/seed-data.js";
 import type { LocalStack } from "../../local/stack.js";
-import { endpointName, parseConfig, vertexParent } from "../../shared/config.js";
+import { endpointName, vertexParent } from "../../shared/config.js";
 import type { LedgerEntry } from "../../shared/ledger.js";
 import type { Runtime } from "../../shared/runtime.js";
 import { loadSettings } from "../../shared/settings.js";
@@ -15,8 +11,8 @@ import { rolloutQueuePath } from "../../shared/tasks/cloud-tasks-scheduler.js";
 import { deployedModelId } from "../../shared/vertex/deployed-model-id.js";
 import { VertexEndpointDeployer } from "../../shared/vertex/endpoints-adapter.js";
 import { fraudDetectorTrainingPush, startE2eStack } from "../support/e2e-stack.js";
-
 import { eventually } from "../support/eventually.js";
+import { exampleConfigCopy } from "../support/example-config.js";
 import { waitForLedger } from "../support/wait-for-ledger.js";
 
 // Progressive delivery on the local stack: each commit is trained, registered and deployed for real, then goes
@@ -25,17 +21,14 @@ import { waitForLedger } from "../support/wait-for-ledger.js";
 // through the live endpoint.
 const model = "fraud-detector";
 const secret = "e2e-rollout-secret-e2e-rollout-secret";
-const doc = parse(readFileSync("modelgate.config.yaml", "utf8")) as { models: Record<string, any> };
-const fraud = doc.models[model];
-fraud.promotion.promoters = ["modelgate-demo", "alice"];
-fraud.verification.maxAccuracyDrop = 0.06;
-fraud.rollout = {
-  steps: [{ traffic: 10, sampleSize: 100 }, { traffic: 50, bake: "3s", approval: true }, { traffic: 100 }],
-};
-const configDir = mkdtempSync(join(tmpdir(), "modelgate-rollout-"));
-const configPath = join(configDir, "modelgate.config.yaml");
-writeFileSync(configPath, stringify(doc));
-const config = parseConfig(stringify(doc), configPath);
+const { path: configPath, config } = exampleConfigCopy((doc) => {
+  const fraud = doc.models[model];
+  fraud.promotion.promoters = ["modelgate-demo", "alice"];
+  fraud.verification.maxAccuracyDrop = 0.06;
+  fraud.rollout = {
+    steps: [{ traffic: 10, sampleSize: 100 }, { traffic: 50, bake: "3s", approval: true }, { traffic: 100 }],
+  };
+});
 const endpoint = endpointName(config, model);
 const objects = buildExampleObjects();
 const normalData = objects.find((o) => o.name === EXAMPLE_OBJECTS.train)?.contents ?? "";
